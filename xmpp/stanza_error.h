@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// Stanza errors (RFC 6120 §8.3): every defined condition with its default error type, named
+// constructors, and the error reply to a request. A stanza error goes back to the sender; the
+// stream carries on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "xmpp/stanza.h"
+
+namespace tern::xmpp {
+
+// RFC 6120 §8.3.2
+enum class ErrorType : std::uint8_t { Auth, Cancel, Continue, Modify, Wait };
+
+// RFC 6120 §8.3.3, in the RFC's order.
+enum class StanzaCondition : std::uint8_t {
+  BadRequest,
+  Conflict,
+  FeatureNotImplemented,
+  Forbidden,
+  Gone,
+  InternalServerError,
+  ItemNotFound,
+  JidMalformed,
+  NotAcceptable,
+  NotAllowed,
+  NotAuthorized,
+  PolicyViolation,
+  RecipientUnavailable,
+  Redirect,
+  RegistrationRequired,
+  RemoteServerNotFound,
+  RemoteServerTimeout,
+  ResourceConstraint,
+  ServiceUnavailable,
+  SubscriptionRequired,
+  UndefinedCondition,
+  UnexpectedRequest,
+};
+inline constexpr std::size_t kStanzaConditionCount = 22;
+
+std::string_view condition_name(StanzaCondition condition);
+std::optional<StanzaCondition> parse_stanza_condition(std::string_view name);
+std::string_view error_type_name(ErrorType type);
+std::optional<ErrorType> parse_error_type(std::string_view name);
+// The type RFC 6120 §8.3.3 recommends for each condition.
+ErrorType default_error_type(StanzaCondition condition);
+
+struct StanzaError {
+  ErrorType type = ErrorType::Cancel;
+  StanzaCondition condition = StanzaCondition::UndefinedCondition;
+  std::string text;      // optional explanation (English)
+  std::string by;        // the entity that generated the error, when not the recipient
+  std::string redirect;  // URI for Gone and Redirect (RFC 6120 §8.3.3.5, §8.3.3.14)
+
+  // A condition with its default type and an optional text.
+  static StanzaError of(StanzaCondition condition, std::string text = {});
+  static StanzaError bad_request(std::string text = {});
+  static StanzaError conflict(std::string text = {});
+  static StanzaError feature_not_implemented(std::string text = {});
+  static StanzaError forbidden(std::string text = {});
+  static StanzaError internal_server_error(std::string text = {});
+  static StanzaError item_not_found(std::string text = {});
+  static StanzaError jid_malformed(std::string text = {});
+  static StanzaError not_acceptable(std::string text = {});
+  static StanzaError not_allowed(std::string text = {});
+  static StanzaError not_authorized(std::string text = {});
+  static StanzaError policy_violation(std::string text = {});
+  static StanzaError recipient_unavailable(std::string text = {});
+  static StanzaError remote_server_not_found(std::string text = {});
+  static StanzaError resource_constraint(std::string text = {});
+  static StanzaError service_unavailable(std::string text = {});
+  static StanzaError unexpected_request(std::string text = {});
+
+  // Appends <error type=…>…</error> to `parent`.
+  Element& append_to(Element& parent) const;
+  // Reads the <error/> child of a stanza of type 'error'; nullopt when there is none.
+  static std::optional<StanzaError> from_stanza(const Element& stanza);
+
+  friend bool operator==(const StanzaError&, const StanzaError&) = default;
+};
+
+// Whether an error may be sent in reply to `request`: never to an error (RFC 6120 §8.3.1: avoid
+// loops) and never to an IQ result.
+bool may_reply_with_error(const Element& request);
+
+// The error reply to `request` (RFC 6120 §8.3.1): same name, to/from swapped, id kept,
+// type='error', and the <error/> element. nullptr when may_reply_with_error() is false.
+StanzaPtr make_error_reply(const Element& request, const StanzaError& error);
+
+}  // namespace tern::xmpp
