@@ -71,8 +71,7 @@ Arena& Arena::operator=(Arena&& other) noexcept {
 }
 
 void Arena::push_block(std::size_t payload) {
-  void* raw =
-      payload == kBlockSize ? take_standard_block() : std::malloc(kHeaderSize + payload);
+  void* raw = payload == kBlockSize ? take_standard_block() : std::malloc(kHeaderSize + payload);
   if (raw == nullptr) {
     throw std::bad_alloc();
   }
@@ -117,8 +116,12 @@ void Arena::release() {
   next_block_size_ = kBlockSize;
 }
 
-std::size_t Arena::free_list_size() { return t_free_blocks.count; }
+std::size_t Arena::free_list_size() {
+  return t_free_blocks.count;
+}
 
-void Arena::trim_free_list() { t_free_blocks.clear(); }
+void Arena::trim_free_list() {
+  t_free_blocks.clear();
+}
 
 }  // namespace tern::xmpp

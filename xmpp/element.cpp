@@ -173,8 +173,8 @@ void Element::remove_child(Element* c) {
 
 Element* Element::clone_into(Arena& arena) const {
   // Names that are well-known stay shared (static storage); everything else is copied.
-  Element* copy = arena.make<Element>(arena, intern_or_copy(arena, name_),
-                                      intern_or_copy(arena, ns_));
+  Element* copy =
+      arena.make<Element>(arena, intern_or_copy(arena, name_), intern_or_copy(arena, ns_));
   if (attr_count_ > 0) {
     auto* attrs = arena.make_array<Attribute>(attr_count_);
     for (std::uint32_t i = 0; i < attr_count_; ++i) {

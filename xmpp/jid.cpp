@@ -3,6 +3,7 @@
 // the preparation code in jid_prep.cpp, and assembling the prepared parts into one string.
 #include "xmpp/jid.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "xmpp/jid_prep.h"
@@ -27,12 +28,12 @@ constexpr PartErrors kResourceErrors{JidError::ResourceEmpty, JidError::Resource
 
 JidError to_error(PrepStatus status, const PartErrors& errors) {
   switch (status) {
-    case PrepStatus::kEmpty:
+    case PrepStatus::Empty:
       return errors.empty;
-    case PrepStatus::kTooLong:
+    case PrepStatus::TooLong:
       return errors.too_long;
-    case PrepStatus::kOk:  // not an error; callers never pass it
-    case PrepStatus::kInvalid:
+    case PrepStatus::Ok:  // not an error; callers never pass it
+    case PrepStatus::Invalid:
       break;
   }
   return errors.invalid;
@@ -66,13 +67,17 @@ std::string_view describe(JidError error) {
   return "invalid JID";
 }
 
-std::ostream& operator<<(std::ostream& os, JidError error) { return os << describe(error); }
+std::ostream& operator<<(std::ostream& os, JidError error) {
+  return os << describe(error);
+}
 
-std::ostream& operator<<(std::ostream& os, const Jid& jid) { return os << jid.full(); }
+std::ostream& operator<<(std::ostream& os, const Jid& jid) {
+  return os << jid.full();
+}
 
 Result<Jid, JidError> Jid::parse(std::string_view text) {
   if (text.empty()) {
-    return Err(JidError::Empty);
+    return Err{JidError::Empty};
   }
   // RFC 7622 §3.1: split at the first '/', then at the first '@' before it. Both are ASCII, so a
   // byte search cannot cut a UTF-8 sequence; the prepared parts never contain them (localparts
@@ -94,54 +99,39 @@ Result<Jid, JidError> Jid::parse(std::string_view text) {
     has_local = true;
   }
 
+  return assemble(local, has_local, domain, resource, has_resource);
+}
+
+Result<Jid, JidError> Jid::from_parts(std::string_view local, std::string_view domain,
+                                      std::string_view resource) {
+  return assemble(local, !local.empty(), domain, resource, !resource.empty());
+}
+
+Result<Jid, JidError> Jid::assemble(std::string_view local, bool has_local, std::string_view domain,
+                                    std::string_view resource, bool has_resource) {
   Jid jid;
-  // ASCII parts come out as long as they went in, so this is usually the only allocation.
-  jid.full_.reserve(text.size());
+  // ASCII parts come out as long as they went in, so this is usually the only allocation. The cap
+  // keeps a huge (and doomed) input from allocating more than the longest possible JID.
+  constexpr std::size_t kMaxJidBytes = 3 * precis::kMaxPartBytes + 2;
+  jid.full_.reserve(std::min(local.size() + domain.size() + resource.size() + 2, kMaxJidBytes));
   if (has_local) {
     if (const PrepStatus status = precis::prepare_localpart(local, jid.full_);
-        status != PrepStatus::kOk) {
-      return Err(to_error(status, kLocalErrors));
+        status != PrepStatus::Ok) {
+      return Err{to_error(status, kLocalErrors)};
     }
     jid.local_len_ = static_cast<uint16_t>(jid.full_.size());
     jid.full_.push_back('@');
   }
   if (const PrepStatus status = precis::prepare_domain(domain, jid.full_);
-      status != PrepStatus::kOk) {
-    return Err(to_error(status, kDomainErrors));
+      status != PrepStatus::Ok) {
+    return Err{to_error(status, kDomainErrors)};
   }
   jid.domain_end_ = static_cast<uint16_t>(jid.full_.size());
   if (has_resource) {
     jid.full_.push_back('/');
     if (const PrepStatus status = precis::prepare_resource(resource, jid.full_);
-        status != PrepStatus::kOk) {
-      return Err(to_error(status, kResourceErrors));
-    }
-  }
-  return jid;
-}
-
-Result<Jid, JidError> Jid::from_parts(std::string_view local, std::string_view domain,
-                                      std::string_view resource) {
-  Jid jid;
-  jid.full_.reserve(local.size() + domain.size() + resource.size() + 2);
-  if (!local.empty()) {
-    if (const PrepStatus status = precis::prepare_localpart(local, jid.full_);
-        status != PrepStatus::kOk) {
-      return Err(to_error(status, kLocalErrors));
-    }
-    jid.local_len_ = static_cast<uint16_t>(jid.full_.size());
-    jid.full_.push_back('@');
-  }
-  if (const PrepStatus status = precis::prepare_domain(domain, jid.full_);
-      status != PrepStatus::kOk) {
-    return Err(to_error(status, kDomainErrors));
-  }
-  jid.domain_end_ = static_cast<uint16_t>(jid.full_.size());
-  if (!resource.empty()) {
-    jid.full_.push_back('/');
-    if (const PrepStatus status = precis::prepare_resource(resource, jid.full_);
-        status != PrepStatus::kOk) {
-      return Err(to_error(status, kResourceErrors));
+        status != PrepStatus::Ok) {
+      return Err{to_error(status, kResourceErrors)};
     }
   }
   return jid;
@@ -157,18 +147,18 @@ Jid Jid::bare() const {
 
 Result<Jid, JidError> Jid::with_resource(std::string_view resource) const {
   if (empty()) {
-    return Err(JidError::DomainEmpty);
+    return Err{JidError::DomainEmpty};
   }
   if (resource.empty()) {
-    return Err(JidError::ResourceEmpty);
+    return Err{JidError::ResourceEmpty};
   }
   Jid jid;
   jid.full_.reserve(domain_end_ + 1u + resource.size());
   jid.full_.append(bare_view());
   jid.full_.push_back('/');
   if (const PrepStatus status = precis::prepare_resource(resource, jid.full_);
-      status != PrepStatus::kOk) {
-    return Err(to_error(status, kResourceErrors));
+      status != PrepStatus::Ok) {
+    return Err{to_error(status, kResourceErrors)};
   }
   jid.local_len_ = local_len_;
   jid.domain_end_ = domain_end_;

@@ -85,6 +85,12 @@ class Jid {
   std::size_t hash() const { return std::hash<std::string_view>{}(full_); }
 
  private:
+  // Prepares the parts present and joins them into one Jid; the first failing part decides the
+  // error, in the order localpart, domainpart, resourcepart.
+  static Result<Jid, JidError> assemble(std::string_view local, bool has_local,
+                                        std::string_view domain, std::string_view resource,
+                                        bool has_resource);
+
   std::string full_;
   // Parts are at most 1023 octets each, so full_ is at most 3071 and 16 bits suffice.
   uint16_t local_len_ = 0;   // 0: no localpart

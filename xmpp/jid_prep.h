@@ -24,13 +24,13 @@ inline constexpr std::size_t kMaxPartBytes = 1023;
 inline constexpr std::size_t kMaxPartInputBytes = 4 * kMaxPartBytes;
 
 enum class PrepStatus : uint8_t {
-  kOk,
-  kEmpty,    // the part is empty (or nothing is left of it, e.g. a domainpart of just ".")
-  kTooLong,  // the input or the prepared part is longer than allowed
-  kInvalid,  // bad UTF-8, a disallowed code point, or a failed contextual or bidi rule
+  Ok,
+  Empty,    // the part is empty (or nothing is left of it, e.g. a domainpart of just ".")
+  TooLong,  // the input or the prepared part is longer than allowed
+  Invalid,  // bad UTF-8, a disallowed code point, or a failed contextual or bidi rule
 };
 
-// Each function appends the prepared form of `in` to `out` and returns kOk; on any other status
+// Each function appends the prepared form of `in` to `out` and returns Ok; on any other status
 // `out` is left exactly as it was. Preparation is idempotent: preparing the output again yields it
 // unchanged. Appending lets Jid build its single string without temporaries.
 

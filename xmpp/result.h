@@ -16,6 +16,7 @@ namespace tern {
 // are the same type: `return Err(JidError::DomainEmpty);`.
 template <class E>
 struct Err {
+  explicit Err(E e) : error(std::move(e)) {}  // a constructor, so clang 14 can deduce E
   E error;
 };
 template <class E>
@@ -24,7 +25,8 @@ Err(E) -> Err<E>;
 template <class T, class E>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   template <class E2, class = std::enable_if_t<std::is_convertible_v<E2, E>>>
   Result(Err<E2> err) : state_(std::in_place_index<1>, std::move(err.error)) {}  // NOLINT
 

@@ -26,15 +26,28 @@ void write_attr(std::string& out, std::string_view prefix, std::string_view name
   out += '\'';
 }
 
+// The prefix an element is written with: "stream" for the streams namespace (bound on the stream
+// header), "xml" for the XML namespace (bound in every document, and never bindable as default).
+std::string_view element_prefix(const Element& e) {
+  if (e.ns() == ns::kStreams) {
+    return "stream";
+  }
+  if (e.ns() == ns::kXml) {
+    return "xml";
+  }
+  return {};
+}
+
 void write_element(std::string& out, const Element& e, Scope scope) {
-  bool streams = e.ns() == ns::kStreams;
+  std::string_view prefix = element_prefix(e);
   out += '<';
-  if (streams) {
-    out += "stream:";
+  if (!prefix.empty()) {
+    out += prefix;
+    out += ':';
   }
   out += e.name();
-  if (streams) {
-    if (!scope.stream_prefix_bound) {
+  if (!prefix.empty()) {
+    if (prefix == "stream" && !scope.stream_prefix_bound) {
       write_attr(out, "xmlns", "stream", ns::kStreams);
       scope.stream_prefix_bound = true;
     }
@@ -68,8 +81,9 @@ void write_element(std::string& out, const Element& e, Scope scope) {
     }
   }
   out += "</";
-  if (streams) {
-    out += "stream:";
+  if (!prefix.empty()) {
+    out += prefix;
+    out += ':';
   }
   out += e.name();
   out += '>';

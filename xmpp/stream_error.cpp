@@ -113,8 +113,10 @@ StanzaPtr StreamError::to_stanza() const {
     cond.set_text(other_host);  // RFC 6120 §4.9.3.19: the address is the element's text
   }
   if (!text.empty()) {
-    stanza->root().add_child("text", ns::kStreamErrors).set_attr("lang", ns::kXml, "en").set_text(
-        text);
+    stanza->root()
+        .add_child("text", ns::kStreamErrors)
+        .set_attr("lang", ns::kXml, "en")
+        .set_text(text);
   }
   return stanza;
 }

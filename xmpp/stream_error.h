@@ -49,7 +49,7 @@ std::optional<StreamCondition> parse_stream_condition(std::string_view name);
 
 struct StreamError {
   StreamCondition condition = StreamCondition::UndefinedCondition;
-  std::string text;  // optional human-readable explanation (English), never stanza content
+  std::string text;        // optional human-readable explanation (English), never stanza content
   std::string other_host;  // the new address, for SeeOtherHost only
 
   static StreamError bad_format(std::string text = {});

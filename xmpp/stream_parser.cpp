@@ -21,7 +21,7 @@ constexpr char kNsSeparator = '\x01';
 
 // Expat hands input in slices no larger than this, so limits are checked between slices even
 // when the caller feeds a large buffer.
-constexpr std::size_t kSliceBytes = 16 * 1024;
+constexpr std::size_t kSliceBytes = std::size_t{16} * 1024;
 
 struct QName {
   std::string_view ns;
@@ -209,8 +209,8 @@ std::size_t StreamParser::feed(std::string_view bytes) {
     std::size_t slice = std::min(kSliceBytes, bytes.size() - consumed);
     std::uint64_t slice_start = offset_;
     offset_ += slice;
-    XML_Status status = XML_Parse(expat_->parser, bytes.data() + consumed, static_cast<int>(slice),
-                                  XML_FALSE);
+    XML_Status status =
+        XML_Parse(expat_->parser, bytes.data() + consumed, static_cast<int>(slice), XML_FALSE);
     if (status == XML_STATUS_SUSPENDED && restart_requested_) {
       std::size_t used = static_cast<std::size_t>(restart_offset_ - slice_start);
       reset();
@@ -225,9 +225,8 @@ std::size_t StreamParser::feed(std::string_view bytes) {
       break;
     }
     if (offset_ - last_event_offset_ > options_.limits.max_token_bytes) {
-      fail(StreamError::policy_violation("XML token exceeds " +
-                                         std::to_string(options_.limits.max_token_bytes) +
-                                         " bytes"));
+      fail(StreamError::policy_violation(
+          "XML token exceeds " + std::to_string(options_.limits.max_token_bytes) + " bytes"));
       return bytes.size();
     }
     if (depth_ >= 2 && !check_stanza_size(offset_)) {
@@ -239,9 +238,8 @@ std::size_t StreamParser::feed(std::string_view bytes) {
 
 bool StreamParser::check_stanza_size(std::uint64_t end_offset) {
   if (end_offset - stanza_start_ > options_.limits.max_stanza_bytes) {
-    fail(StreamError::policy_violation("stanza exceeds " +
-                                       std::to_string(options_.limits.max_stanza_bytes) +
-                                       " bytes"));
+    fail(StreamError::policy_violation(
+        "stanza exceeds " + std::to_string(options_.limits.max_stanza_bytes) + " bytes"));
     return false;
   }
   return true;
@@ -316,16 +314,15 @@ void StreamParser::begin_stream(std::string_view qname, const char** attrs) {
   QName name = split_qname(qname.data());
   if (name.ns != ns::kStreams) {
     // RFC 6120 §4.9.3.10: the stream namespace must be http://etherx.jabber.org/streams.
-    return fail(StreamError::invalid_namespace("stream namespace must be " +
-                                               std::string(ns::kStreams)));
+    return fail(
+        StreamError::invalid_namespace("stream namespace must be " + std::string(ns::kStreams)));
   }
   if (name.local != "stream") {
     return fail(StreamError::bad_format("the root element must be <stream>"));
   }
   if (!options_.content_ns.empty() &&
       (!default_ns_declared_ || declared_default_ns_ != options_.content_ns)) {
-    return fail(StreamError::invalid_namespace("default namespace must be " +
-                                               options_.content_ns));
+    return fail(StreamError::invalid_namespace("default namespace must be " + options_.content_ns));
   }
   StreamHeader header;
   header.content_ns = declared_default_ns_;
@@ -428,9 +425,8 @@ void StreamParser::on_text(const char* text, int length) {
     return;
   }
   if (pending_text_.size() + run.size() > options_.limits.max_text_bytes) {
-    return fail(StreamError::policy_violation("text run exceeds " +
-                                              std::to_string(options_.limits.max_text_bytes) +
-                                              " bytes"));
+    return fail(StreamError::policy_violation(
+        "text run exceeds " + std::to_string(options_.limits.max_text_bytes) + " bytes"));
   }
   pending_text_.append(run);
 }

@@ -13,8 +13,8 @@
 
 #include "xmpp/parser_limits.h"
 #include "xmpp/stanza.h"
-#include "xmpp/stream_header.h"
 #include "xmpp/stream_error.h"
+#include "xmpp/stream_header.h"
 
 namespace tern::xmpp {
 
@@ -103,7 +103,7 @@ class StreamParser {
   std::string declared_default_ns_;      // xmlns='…' seen on the stream header
   bool default_ns_declared_ = false;
   StreamError error_;
-  StanzaPtr stanza_;           // the top-level element being built
+  StanzaPtr stanza_;            // the top-level element being built
   Element* current_ = nullptr;  // innermost open element of stanza_
 };
 

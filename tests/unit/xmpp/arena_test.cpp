@@ -70,7 +70,8 @@ TEST(Arena, MoveTransfersOwnership) {
   std::string_view s = a.copy("moved");
   Arena b(std::move(a));
   EXPECT_EQ(s, "moved");
-  EXPECT_EQ(a.bytes_allocated(), 0U);  // NOLINT(bugprone-use-after-move): checks the moved-from state
+  EXPECT_EQ(a.bytes_allocated(),
+            0U);  // NOLINT(bugprone-use-after-move): checks the moved-from state
   Arena c;
   c = std::move(b);
   EXPECT_EQ(s, "moved");

@@ -37,14 +37,22 @@ TEST(Escape, AttributeEscapesQuotesAndWhitespace) {
 }
 
 TEST(Escape, ForbiddenControlCharactersBecomeReplacementCharacter) {
-  std::string in("a\x01" "b\x1F" "c", 5);
+  std::string in(
+      "a\x01"
+      "b\x1F"
+      "c",
+      5);
   in += '\0';
-  EXPECT_EQ(text(in), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD");
+  EXPECT_EQ(text(in),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD");
   EXPECT_EQ(attr("\x0B"), "\xEF\xBF\xBD");
 }
 
 TEST(Escape, Utf8PassesThrough) {
-  EXPECT_EQ(text("caf\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD"), "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD");
+  EXPECT_EQ(text("caf\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD"),
+            "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD");
   EXPECT_EQ(attr("\xD0\x9F\xD1\x80\xD0\xB8"), "\xD0\x9F\xD1\x80\xD0\xB8");
 }
 

@@ -25,7 +25,9 @@ TEST(Names, UnknownNamesAreNotInterned) {
   EXPECT_EQ(names::lookup("messag").data(), nullptr);
 }
 
-TEST(Names, TableHoldsEveryDistinctName) { EXPECT_GT(names::table_size(), 200U); }
+TEST(Names, TableHoldsEveryDistinctName) {
+  EXPECT_GT(names::table_size(), 200U);
+}
 
 }  // namespace
 }  // namespace tern::xmpp

@@ -37,7 +37,8 @@ TEST(Serializer, ReturnsToTheOuterNamespace) {
   StanzaPtr s = Stanza::create("message", ns::kClient);
   Element& x = s->root().add_child("x", "urn:a");
   x.add_child("body", ns::kClient);  // back in jabber:client inside urn:a
-  EXPECT_EQ(write(s->root()), "<message><x xmlns='urn:a'><body xmlns='jabber:client'/></x></message>");
+  EXPECT_EQ(write(s->root()),
+            "<message><x xmlns='urn:a'><body xmlns='jabber:client'/></x></message>");
 }
 
 TEST(Serializer, StanzaFromAnotherContentNamespaceKeepsItsXmlns) {

@@ -112,8 +112,8 @@ TEST(ParserLimits, TextRunLimit) {
   limits.max_text_bytes = 100;
   EXPECT_FALSE(run(limits, "<message><body>" + std::string(100, 'z') + "</body></message>")
                    .error.has_value());
-  Outcome long_text = run(limits, "<message><body>" + std::string(101, 'z') + "</body></message>",
-                          7);
+  Outcome long_text =
+      run(limits, "<message><body>" + std::string(101, 'z') + "</body></message>", 7);
   ASSERT_TRUE(long_text.error.has_value());
   EXPECT_EQ(long_text.error->condition, StreamCondition::PolicyViolation);
 }
@@ -144,8 +144,8 @@ TEST(ParserLimits, LongTextDoesNotTripTheTokenGuard) {
   ParserLimits limits;
   limits.max_token_bytes = 1024;
   limits.max_stanza_bytes = 256 * 1024;
-  Outcome out = run(limits, "<message><body>" + std::string(100000, 'w') + "</body></message>",
-                    512);
+  Outcome out =
+      run(limits, "<message><body>" + std::string(100000, 'w') + "</body></message>", 512);
   EXPECT_FALSE(out.error.has_value());
   EXPECT_EQ(out.stanzas, 1U);
 }

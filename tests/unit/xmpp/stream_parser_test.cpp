@@ -102,7 +102,7 @@ TEST(StreamParser, KeepsMixedContentInOrder) {
 
 TEST(StreamParser, EveryChunkingGivesTheSameTrees) {
   std::string input = client_stream(std::string(kChat) + "<r xmlns='urn:xmpp:sm:3'/>" +
-                                     std::string(kChat) + "</stream:stream>");
+                                    std::string(kChat) + "</stream:stream>");
   RecordingSink whole;
   StreamParser reference(whole);
   reference.feed(input);
@@ -263,8 +263,8 @@ TEST_P(StreamParserErrors, ReportsTheRfcCondition) {
     feed_in_chunks(parser, bad.input, chunk);
     ASSERT_EQ(sink.error_count, 1) << bad.name << " chunk " << chunk;
     EXPECT_EQ(sink.error->condition, bad.expected)
-        << bad.name << ": got " << condition_name(sink.error->condition) << " ("
-        << sink.error->text << ")";
+        << bad.name << ": got " << condition_name(sink.error->condition) << " (" << sink.error->text
+        << ")";
     EXPECT_TRUE(parser.failed());
     // A failed parser consumes and reports nothing more.
     parser.feed("<presence/>");
@@ -295,8 +295,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "<stream:stream xmlns='jabber:wrong' "
                  "xmlns:stream='http://etherx.jabber.org/streams'>",
                  StreamCondition::InvalidNamespace},
-        BadInput{"no_default_ns",
-                 "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
+        BadInput{"no_default_ns", "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
                  StreamCondition::InvalidNamespace},
         BadInput{"root_not_stream",
                  "<stream:features xmlns='jabber:client' "
@@ -305,8 +304,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"comment", kHeader + "<!-- hi --><presence/>", StreamCondition::RestrictedXml},
         BadInput{"comment_in_stanza", kHeader + "<message><!-- hi --></message>",
                  StreamCondition::RestrictedXml},
-        BadInput{"processing_instruction", kHeader + "<?foo bar?>",
-                 StreamCondition::RestrictedXml},
+        BadInput{"processing_instruction", kHeader + "<?foo bar?>", StreamCondition::RestrictedXml},
         BadInput{"dtd", "<?xml version='1.0'?><!DOCTYPE stream:stream [<!ENTITY a 'b'>]>",
                  StreamCondition::RestrictedXml},
         BadInput{"billion_laughs",

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+// TOML → Config with toml++: overrides are applied to the parsed document first, then every
+// section is read against its list of known keys, so errors point at the line that caused them.
+#include "core/config/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "xmpp/jid_prep.h"
+
+namespace tern::core {
+namespace {
+
+constexpr std::string_view kEmbedded = "(embedded default)";
+
+// Where the document's nodes came from: the file, or for nodes set by an override, its text.
+struct Origins {
+  std::string file;
+  std::map<const toml::node*, std::string> overrides;
+};
+
+ConfigError error_at(const toml::node& node, const Origins& origins, std::string message) {
+  ConfigError error;
+  if (auto it = origins.overrides.find(&node); it != origins.overrides.end()) {
+    error.source = "--set " + it->second;
+  } else {
+    error.source = origins.file;
+    error.line = node.source().begin.line;
+    error.column = node.source().begin.column;
+  }
+  error.message = std::move(message);
+  return error;
+}
+
+// Reads one table, remembering the first error; finish() then rejects unknown keys.
+class Section {
+ public:
+  Section(const toml::table& table, std::string name, const Origins& origins)
+      : table_(table), name_(std::move(name)), origins_(origins) {}
+
+  template <class Int>
+  void integer(std::string_view key, Int& out, std::int64_t min, std::int64_t max) {
+    const toml::node* node = take(key);
+    if (node == nullptr) {
+      return;
+    }
+    std::optional<std::int64_t> v = node->value<std::int64_t>();
+    if (!node->is_integer() || !v || *v < min || *v > max) {
+      fail(*node, std::string(key) + " must be an integer from " + std::to_string(min) + " to " +
+                      std::to_string(max));
+      return;
+    }
+    out = static_cast<Int>(*v);
+  }
+
+  void boolean(std::string_view key, bool& out) {
+    if (const toml::node* node = take(key)) {
+      if (!node->is_boolean()) {
+        return fail(*node, std::string(key) + " must be true or false");
+      }
+      out = *node->value<bool>();
+    }
+  }
+
+  void string(std::string_view key, std::string& out) {
+    if (const toml::node* node = take(key)) {
+      if (!node->is_string()) {
+        return fail(*node, std::string(key) + " must be a string");
+      }
+      out = *node->value<std::string>();
+    }
+  }
+
+  // Returns false when absent (out untouched).
+  bool strings(std::string_view key, std::vector<std::string>& out) {
+    const toml::node* node = take(key);
+    if (node == nullptr) {
+      return false;
+    }
+    const toml::array* array = node->as_array();
+    if (array == nullptr || !array->is_homogeneous(toml::node_type::string)) {
+      if (array == nullptr || !array->empty()) {
+        fail(*node, std::string(key) + " must be an array of strings");
+        return false;
+      }
+    }
+    out.clear();
+    for (const toml::node& item : *array) {
+      out.push_back(*item.value<std::string>());
+    }
+    return true;
+  }
+
+  const toml::node* take(std::string_view key) {
+    known_.emplace_back(key);
+    return table_.get(key);
+  }
+
+  void fail(const toml::node& node, std::string message) {
+    if (!error_) {
+      error_ = error_at(node, origins_, "[" + name_ + "] " + std::move(message));
+    }
+  }
+
+  std::optional<ConfigError> finish() {
+    for (const auto& [key, node] : table_) {
+      if (std::find(known_.begin(), known_.end(), key.str()) == known_.end() && !error_) {
+        error_ = error_at(node, origins_,
+                          "[" + name_ + "] unknown key '" + std::string(key.str()) + "'");
+        if (error_->line != 0 &&
+            key.source().begin.line != 0) {  // point at the key rather than its value
+          error_->line = key.source().begin.line;
+          error_->column = key.source().begin.column;
+        }
+      }
+    }
+    return error_;
+  }
+
+ private:
+  const toml::table& table_;
+  std::string name_;
+  const Origins& origins_;
+  std::vector<std::string> known_;
+  std::optional<ConfigError> error_;
+};
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) {
+    return std::nullopt;
+  }
+  std::string_view host = text.substr(0, colon);
+  if (host.starts_with('[') && host.ends_with(']')) {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address needs brackets
+  }
+  unsigned port = 0;
+  std::string_view digits = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || end != digits.data() + digits.size() || port > 65535 || host.empty()) {
+    return std::nullopt;
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+const toml::table* sub_table(Section& parent, std::string_view key,
+                             std::optional<ConfigError>& error, const Origins& file) {
+  const toml::node* node = parent.take(key);
+  if (node == nullptr) {
+    return nullptr;
+  }
+  if (!node->is_table()) {
+    if (!error) {
+      error = error_at(*node, file, "[" + std::string(key) + "] must be a table");
+    }
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+// Applies "a.b.0.c=VALUE" to the document.
+std::optional<ConfigError> apply_override(toml::table& root, const std::string& spec,
+                                          Origins& origins) {
+  ConfigError error{"--set " + spec, 0, 0, {}};
+  std::size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    error.message = "expected KEY=VALUE";
+    return error;
+  }
+  std::string key = spec.substr(0, eq);
+  std::string text = spec.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + text, std::string_view(error.source));
+  } catch (const toml::parse_error&) {
+    parsed = toml::table{{"v", text}};  // not a TOML value: take it as a string
+  }
+  std::vector<std::string> path;
+  std::stringstream segments(key);
+  for (std::string part; std::getline(segments, part, '.');) {
+    if (part.empty()) {
+      error.message = "empty segment in key '" + key + "'";
+      return error;
+    }
+    path.push_back(part);
+  }
+  toml::node* at = &root;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    if (toml::table* t = at->as_table()) {
+      if (t->get(path[i]) == nullptr) {
+        t->insert(path[i], toml::table{});
+      }
+      at = t->get(path[i]);
+    } else if (toml::array* a = at->as_array()) {
+      std::size_t index = 0;
+      auto [end, ec] = std::from_chars(path[i].data(), path[i].data() + path[i].size(), index);
+      if (ec != std::errc() || end != path[i].data() + path[i].size() || index >= a->size()) {
+        error.message = "no element '" + path[i] + "' in '" + key + "'";
+        return error;
+      }
+      at = a->get(index);
+    } else {
+      error.message = "'" + path[i] + "' in '" + key + "' is not a table";
+      return error;
+    }
+  }
+  toml::table* parent = at->as_table();
+  if (parent == nullptr) {
+    error.message = "'" + key + "' does not name a table entry";
+    return error;
+  }
+  parsed.get("v")->visit([&](auto&& value) { parent->insert_or_assign(path.back(), value); });
+  origins.overrides[parent->get(path.back())] = spec;
+  return std::nullopt;
+}
+
+Result<Config, ConfigError> read_document(const toml::table& root, const Origins& file) {
+  Config config;
+  config.source = file.file;
+  config.hosts = {VirtualHost{"localhost", "", ""}};
+  config.starttls_listeners = {ListenAddress{"0.0.0.0", 5222}};
+  config.direct_tls_listeners = {ListenAddress{"0.0.0.0", 5223}};
+  config.modules = {"disco", "ping", "version", "time", "roster", "presence"};
+
+  Section top(root, "", file);
+  std::optional<ConfigError> error;
+  auto keep_first = [&](std::optional<ConfigError> e) {
+    if (e && !error) {
+      error = std::move(e);
+    }
+  };
+
+  if (const toml::table* t = sub_table(top, "server", error, file)) {
+    Section s(*t, "server", file);
+    s.integer("workers", config.workers, 0, 1024);
+    s.string("storage_path", config.storage_path);
+    std::string level = "info";
+    s.string("log_level", level);
+    static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {{"debug", LogLevel::Debug},
+                                                                        {"info", LogLevel::Info},
+                                                                        {"warn", LogLevel::Warn},
+                                                                        {"error", LogLevel::Error}};
+    bool found = false;
+    for (const auto& [name, value] : kLevels) {
+      if (level == name) {
+        config.log_level = value;
+        found = true;
+      }
+    }
+    if (!found) {
+      s.fail(*t->get("log_level"), "log_level must be debug, info, warn or error");
+    }
+    keep_first(s.finish());
+  }
+
+  if (const toml::node* node = top.take("host")) {
+    const toml::array* hosts = node->as_array();
+    if (hosts == nullptr || !hosts->is_array_of_tables() || hosts->empty()) {
+      keep_first(error_at(*node, file, "host must be a non-empty array of tables ([[host]])"));
+    } else {
+      config.hosts.clear();
+      for (const toml::node& h : *hosts) {
+        Section s(*h.as_table(), "host", file);
+        VirtualHost host;
+        std::string raw;
+        s.string("domain", raw);
+        s.string("certificate", host.certificate);
+        s.string("key", host.key);
+        if (xmpp::precis::prepare_domain(raw, host.domain) != xmpp::precis::PrepStatus::Ok) {
+          s.fail(h, "domain '" + raw + "' is not a valid XMPP domain (RFC 7622 §3.2)");
+        }
+        if (host.certificate.empty() != host.key.empty()) {
+          s.fail(h, "certificate and key go together: set both or neither");
+        }
+        keep_first(s.finish());
+        config.hosts.push_back(std::move(host));
+      }
+    }
+  }
+
+  if (const toml::table* t = sub_table(top, "c2s", error, file)) {
+    Section s(*t, "c2s", file);
+    for (auto [key, list] : {std::pair{"starttls", &config.starttls_listeners},
+                             std::pair{"direct_tls", &config.direct_tls_listeners}}) {
+      std::vector<std::string> texts;
+      if (s.strings(key, texts)) {
+        list->clear();
+        for (const std::string& text : texts) {
+          if (auto address = parse_listen_address(text)) {
+            list->push_back(*address);
+          } else {
+            s.fail(*t->get(key),
+                   std::string(key) + ": '" + text + "' is not host:port (IPv6 as [addr]:port)");
+          }
+        }
+      }
+    }
+    s.boolean("require_encryption", config.require_encryption);
+    std::int64_t negotiation = config.negotiation_timeout.count();
+    std::int64_t idle = config.idle_timeout.count();
+    s.integer("negotiation_timeout", negotiation, 1, 3600);
+    s.integer("idle_timeout", idle, 1, 86400);
+    config.negotiation_timeout = std::chrono::seconds(negotiation);
+    config.idle_timeout = std::chrono::seconds(idle);
+    keep_first(s.finish());
+  }
+
+  if (const toml::table* t = sub_table(top, "limits", error, file)) {
+    Section s(*t, "limits", file);
+    xmpp::ParserLimits& l = config.limits;
+    s.integer("max_stanza_bytes", l.max_stanza_bytes, 1024, 64 << 20);
+    s.integer("max_depth", l.max_depth, 2, 1000);
+    s.integer("max_attributes", l.max_attributes, 4, 10000);
+    s.integer("max_text_bytes", l.max_text_bytes, 64, 64 << 20);
+    s.integer("max_token_bytes", l.max_token_bytes, 1024, 64 << 20);
+    keep_first(s.finish());
+  }
+
+  if (const toml::table* t = sub_table(top, "modules", error, file)) {
+    Section s(*t, "modules", file);
+    s.strings("enabled", config.modules);
+    // Each enabled module may have its own [modules.NAME] table, checked by the module itself.
+    for (const std::string& name : config.modules) {
+      s.take(name);
+    }
+    keep_first(s.finish());
+  }
+
+  keep_first(top.finish());
+  if (error) {
+    return Err(std::move(*error));
+  }
+  return config;
+}
+
+}  // namespace
+
+unsigned Config::effective_workers() const {
+  if (workers != 0) {
+    return workers;
+  }
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
+
+std::string ConfigError::to_string() const {
+  std::string out = source;
+  if (line != 0) {
+    out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  }
+  return out + ": " + message;
+}
+
+Result<Config, ConfigError> parse_config(std::string_view toml_text, const std::string& source,
+                                         const std::vector<std::string>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, std::string_view(source));
+  } catch (const toml::parse_error& e) {
+    return Err(ConfigError{source, e.source().begin.line, e.source().begin.column,
+                           std::string(e.description())});
+  }
+  Origins origins{source, {}};
+  for (const std::string& spec : overrides) {
+    if (auto error = apply_override(root, spec, origins)) {
+      return Err(std::move(*error));
+    }
+  }
+  return read_document(root, origins);
+}
+
+Result<Config, ConfigError> load_config(const std::string& path,
+                                        const std::vector<std::string>& overrides) {
+  if (path.empty()) {
+    return parse_config("", std::string(kEmbedded), overrides);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Err(ConfigError{path, 0, 0, "cannot read the file"});
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, overrides);
+}
+
+}  // namespace tern::core

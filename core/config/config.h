@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// Config: the server's configuration, read from TOML (etc/tern.toml documents every key), with
+// command-line overrides (--set KEY=VALUE, dotted keys). Loading validates everything up front:
+// an unknown key, a wrong type or an out-of-range value is refused with the file, line and reason,
+// so a typo never silently becomes a default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xmpp/parser_limits.h"
+#include "xmpp/result.h"
+
+namespace tern::core {
+
+struct ListenAddress {
+  std::string host;  // "0.0.0.0", "::", "127.0.0.1"…
+  std::uint16_t port = 0;
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+struct VirtualHost {
+  std::string domain;       // prepared (RFC 7622 domainpart)
+  std::string certificate;  // PEM file; empty: generated self-signed under storage_path
+  std::string key;          // PEM file
+};
+
+enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
+
+struct Config {
+  std::string source;  // the file read, or "(embedded default)"
+
+  // [server]
+  unsigned workers = 0;  // 0: one per core
+  std::string storage_path = "tern-data";
+  LogLevel log_level = LogLevel::Info;
+
+  // [[host]]
+  std::vector<VirtualHost> hosts;
+
+  // [c2s]
+  std::vector<ListenAddress> starttls_listeners;
+  std::vector<ListenAddress> direct_tls_listeners;
+  bool require_encryption = true;
+  std::chrono::seconds negotiation_timeout{60};
+  std::chrono::seconds idle_timeout{600};
+
+  // [limits]
+  xmpp::ParserLimits limits;
+
+  // [modules]
+  std::vector<std::string> modules;
+
+  // One worker per core when workers is 0.
+  unsigned effective_workers() const;
+};
+
+struct ConfigError {
+  std::string source;      // file path, or "--set KEY=VALUE"
+  std::uint32_t line = 0;  // 0 when unknown
+  std::uint32_t column = 0;
+  std::string message;
+
+  // "etc/tern.toml:12:3: unknown key 'wrkers' in [server]"
+  std::string to_string() const;
+};
+
+// Reads `path` (empty: the embedded default, which equals etc/tern.toml) and applies each
+// "KEY=VALUE" override in order. VALUE is read as a TOML value when it parses as one (42, true,
+// ["a", "b"], "quoted") and as a plain string otherwise; array elements are addressed by index
+// (host.0.domain).
+Result<Config, ConfigError> load_config(const std::string& path,
+                                        const std::vector<std::string>& overrides = {});
+
+// The same from TOML text (tests, and the embedded default).
+Result<Config, ConfigError> parse_config(std::string_view toml_text, const std::string& source,
+                                         const std::vector<std::string>& overrides = {});
+
+}  // namespace tern::core

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The dependency rules of docs/architecture.md, checked on the includes:
+#   xmpp/     includes nothing from core/ or storage/ (the protocol library knows no I/O);
+#   modules/  includes from core/ only "tern/module_api.h";
+#   storage/  includes nothing from core/ or modules/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail=0
+check() {  # check DIR REGEX MESSAGE
+  local dir=$1 pattern=$2 message=$3
+  [[ -d $dir ]] || return 0
+  local hits
+  hits=$(grep -rnE --include='*.h' --include='*.cpp' "$pattern" "$dir" || true)
+  if [[ -n $hits ]]; then
+    echo "layering: $message"
+    echo "$hits"
+    fail=1
+  fi
+}
+
+check xmpp '#include[[:space:]]+"(core|storage|modules)/' "xmpp/ must not include core/, storage/ or modules/"
+check storage '#include[[:space:]]+"(core|modules)/' "storage/ must not include core/ or modules/"
+check modules '#include[[:space:]]+"core/' 'modules/ may only include "tern/module_api.h" from core/'
+
+if [[ $fail -eq 0 ]]; then
+  echo "layering: ok"
+fi
+exit $fail

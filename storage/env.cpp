@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// LMDB environment set-up and transaction wrappers.
+#include "storage/env.h"
+
+#include <sys/stat.h>
+
+#include <array>
+#include <cerrno>
+#include <system_error>
+
+namespace tern::storage {
+namespace {
+
+constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts", "roster",
+                                                                    "offline"};
+
+MDB_val as_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+std::string_view as_view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+}  // namespace
+
+StorageError lmdb_error(int rc, std::string_view doing) {
+  return StorageError{rc, std::string(doing) + ": " + mdb_strerror(rc)};
+}
+
+ReadTxn::ReadTxn(ReadTxn&& other) noexcept
+    : txn_(std::exchange(other.txn_, nullptr)), dbis_(other.dbis_) {}
+
+ReadTxn::~ReadTxn() {
+  if (txn_ != nullptr) {
+    mdb_txn_abort(txn_);  // read transactions end with abort; an unfinished write is discarded
+  }
+}
+
+std::optional<std::string_view> ReadTxn::get(Db db, std::string_view key) const {
+  MDB_val k = as_val(key);
+  MDB_val v;
+  if (mdb_get(txn_, dbis_[static_cast<std::size_t>(db)], &k, &v) != MDB_SUCCESS) {
+    return std::nullopt;
+  }
+  return as_view(v);
+}
+
+void ReadTxn::scan(Db db, std::string_view prefix,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  MDB_cursor* cursor = nullptr;
+  if (mdb_cursor_open(txn_, dbis_[static_cast<std::size_t>(db)], &cursor) != MDB_SUCCESS) {
+    return;
+  }
+  MDB_val k = as_val(prefix);
+  MDB_val v;
+  int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                          : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  while (rc == MDB_SUCCESS && as_view(k).starts_with(prefix) && fn(as_view(k), as_view(v))) {
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+}
+
+Result<void, StorageError> WriteTxn::put(Db db, std::string_view key, std::string_view value) {
+  MDB_val k = as_val(key);
+  MDB_val v = as_val(value);
+  if (int rc = mdb_put(txn_, dbis_[static_cast<std::size_t>(db)], &k, &v, 0); rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "put"));
+  }
+  return {};
+}
+
+Result<bool, StorageError> WriteTxn::remove(Db db, std::string_view key) {
+  MDB_val k = as_val(key);
+  int rc = mdb_del(txn_, dbis_[static_cast<std::size_t>(db)], &k, nullptr);
+  if (rc == MDB_NOTFOUND) {
+    return false;
+  }
+  if (rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "delete"));
+  }
+  return true;
+}
+
+Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::string& directory,
+                                                                     EnvOptions options) {
+  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    int error = errno;
+    return Err(StorageError{
+        error, "cannot create " + directory + ": " + std::generic_category().message(error)});
+  }
+  std::unique_ptr<Environment> env(new Environment());
+  int rc = mdb_env_create(&env->env_);
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_env_set_mapsize(env->env_, options.map_size);
+  }
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_env_set_maxdbs(env->env_, kDatabaseCount);
+  }
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_env_set_maxreaders(env->env_, options.max_readers);
+  }
+  if (rc == MDB_SUCCESS) {
+    // MDB_NOTLS: a read transaction is not tied to the thread that began it (workers hand reads
+    // to callbacks). Syncs stay on: a commit is durable when it returns.
+    rc = mdb_env_open(env->env_, directory.c_str(), MDB_NOTLS, 0600);
+  }
+  if (rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "opening store " + directory));
+  }
+  MDB_txn* txn = nullptr;
+  if ((rc = mdb_txn_begin(env->env_, nullptr, 0, &txn)) != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "opening databases"));
+  }
+  for (std::size_t i = 0; i < kDatabaseCount; ++i) {
+    if ((rc = mdb_dbi_open(txn, kDatabaseNames[i], MDB_CREATE, &env->dbis_[i])) != MDB_SUCCESS) {
+      mdb_txn_abort(txn);
+      return Err(lmdb_error(rc, std::string("opening database ") + kDatabaseNames[i]));
+    }
+  }
+  if ((rc = mdb_txn_commit(txn)) != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "creating databases"));
+  }
+  return env;
+}
+
+Environment::~Environment() {
+  if (env_ != nullptr) {
+    mdb_env_close(env_);
+  }
+}
+
+Result<ReadTxn, StorageError> Environment::read() const {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "read transaction"));
+  }
+  return ReadTxn(txn, dbis_);
+}
+
+Result<void, StorageError> Environment::write(
+    const std::function<Result<void, StorageError>(WriteTxn&)>& fn) {
+  MDB_txn* raw_txn = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, 0, &raw_txn); rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "write transaction"));
+  }
+  WriteTxn txn(raw_txn, dbis_);
+  Result<void, StorageError> result = fn(txn);
+  if (!result) {
+    return result;  // ~ReadTxn aborts
+  }
+  if (int rc = mdb_txn_commit(txn.release()); rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "commit"));
+  }
+  return {};
+}
+
+}  // namespace tern::storage

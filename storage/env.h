@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+// Environment: the LMDB environment of one Tern store (a directory), its named databases, and
+// RAII read and write transactions. Reads run on any thread without locks (MVCC); writes are
+// serialized by LMDB itself, across processes too, which is what lets ternctl edit accounts while
+// the server runs. Inside the server, writes go through Writer (writer.h) for group commit.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "xmpp/result.h"
+
+namespace tern::storage {
+
+struct StorageError {
+  int code = 0;  // an LMDB or errno code; 0 for Tern's own errors (bad record, …)
+  std::string message;
+};
+
+// The named databases. Adding one: append it here and to kDatabaseNames in env.cpp.
+enum class Db : std::uint8_t { Meta, Accounts, Roster, Offline };
+inline constexpr std::size_t kDatabaseCount = 4;
+
+class ReadTxn {
+ public:
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+  ReadTxn(ReadTxn&& other) noexcept;
+  ReadTxn& operator=(ReadTxn&&) = delete;
+  ~ReadTxn();
+
+  // The value stored under `key`, valid until the transaction ends.
+  std::optional<std::string_view> get(Db db, std::string_view key) const;
+  // Calls fn(key, value) for every entry whose key starts with `prefix`, in key order, until fn
+  // returns false.
+  void scan(Db db, std::string_view prefix,
+            const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+ protected:
+  friend class Environment;
+  ReadTxn(MDB_txn* txn, const MDB_dbi* dbis) : txn_(txn), dbis_(dbis) {}
+  MDB_txn* txn_;
+  const MDB_dbi* dbis_;
+};
+
+class WriteTxn : public ReadTxn {
+ public:
+  Result<void, StorageError> put(Db db, std::string_view key, std::string_view value);
+  // Deleting an absent key is not an error; returns whether it existed.
+  Result<bool, StorageError> remove(Db db, std::string_view key);
+
+ private:
+  friend class Environment;
+  friend class Writer;
+  WriteTxn(MDB_txn* txn, const MDB_dbi* dbis) : ReadTxn(txn, dbis) {}
+  MDB_txn* release() { return std::exchange(txn_, nullptr); }
+};
+
+struct EnvOptions {
+  // The most the store may grow to. LMDB maps it as virtual memory and only uses disk for what
+  // is written, so it can be large.
+  std::size_t map_size = std::size_t{16} << 30;
+  // Concurrent read transactions (one per worker thread plus tools).
+  unsigned max_readers = 256;
+};
+
+class Environment {
+ public:
+  // Creates the directory if needed and opens (or creates) every named database.
+  static Result<std::unique_ptr<Environment>, StorageError> open(const std::string& directory,
+                                                                 EnvOptions options = {});
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  Result<ReadTxn, StorageError> read() const;
+  // Runs `fn` in a write transaction and commits (durably) if it succeeds; aborts otherwise.
+  Result<void, StorageError> write(const std::function<Result<void, StorageError>(WriteTxn&)>& fn);
+
+  MDB_env* raw() const { return env_; }
+  const MDB_dbi* dbis() const { return dbis_; }
+
+ private:
+  Environment() = default;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbis_[kDatabaseCount] = {};
+};
+
+// An LMDB return code as a StorageError with the library's message and what was being done.
+StorageError lmdb_error(int rc, std::string_view doing);
+
+}  // namespace tern::storage

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "core/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace tern::core {
+namespace {
+
+Config parse_ok(std::string_view text, const std::vector<std::string>& overrides = {}) {
+  auto result = parse_config(text, "test.toml", overrides);
+  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().to_string());
+  return result.ok() ? std::move(result).value() : Config{};
+}
+
+std::string parse_error(std::string_view text, const std::vector<std::string>& overrides = {}) {
+  auto result = parse_config(text, "test.toml", overrides);
+  EXPECT_FALSE(result.ok());
+  return result.ok() ? "" : result.error().to_string();
+}
+
+TEST(Config, EmbeddedDefaultServesLocalhost) {
+  auto result = load_config("");
+  ASSERT_TRUE(result.ok());
+  const Config& c = *result;
+  EXPECT_EQ(c.source, "(embedded default)");
+  ASSERT_EQ(c.hosts.size(), 1U);
+  EXPECT_EQ(c.hosts[0].domain, "localhost");
+  EXPECT_TRUE(c.hosts[0].certificate.empty());
+  EXPECT_EQ(c.starttls_listeners, (std::vector<ListenAddress>{{"0.0.0.0", 5222}}));
+  EXPECT_EQ(c.direct_tls_listeners, (std::vector<ListenAddress>{{"0.0.0.0", 5223}}));
+  EXPECT_TRUE(c.require_encryption);
+  EXPECT_EQ(c.limits.max_stanza_bytes, 262144U);
+  EXPECT_GE(c.effective_workers(), 1U);
+}
+
+TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
+  auto file = load_config(TERN_SOURCE_ROOT "/etc/tern.toml");
+  ASSERT_TRUE(file.ok()) << file.error().to_string();
+  auto embedded = load_config("");
+  ASSERT_TRUE(embedded.ok());
+  const Config& a = *file;
+  const Config& b = *embedded;
+  EXPECT_EQ(a.workers, b.workers);
+  EXPECT_EQ(a.storage_path, b.storage_path);
+  EXPECT_EQ(a.log_level, b.log_level);
+  ASSERT_EQ(a.hosts.size(), b.hosts.size());
+  EXPECT_EQ(a.hosts[0].domain, b.hosts[0].domain);
+  EXPECT_EQ(a.starttls_listeners, b.starttls_listeners);
+  EXPECT_EQ(a.direct_tls_listeners, b.direct_tls_listeners);
+  EXPECT_EQ(a.require_encryption, b.require_encryption);
+  EXPECT_EQ(a.negotiation_timeout, b.negotiation_timeout);
+  EXPECT_EQ(a.idle_timeout, b.idle_timeout);
+  EXPECT_EQ(a.limits.max_stanza_bytes, b.limits.max_stanza_bytes);
+  EXPECT_EQ(a.limits.max_depth, b.limits.max_depth);
+  EXPECT_EQ(a.limits.max_attributes, b.limits.max_attributes);
+  EXPECT_EQ(a.limits.max_text_bytes, b.limits.max_text_bytes);
+  EXPECT_EQ(a.limits.max_token_bytes, b.limits.max_token_bytes);
+  EXPECT_EQ(a.modules, b.modules);
+}
+
+TEST(Config, ReadsEverySection) {
+  Config c = parse_ok(R"(
+[server]
+workers = 2
+storage_path = "/var/lib/tern"
+log_level = "debug"
+
+[[host]]
+domain = "Example.COM."
+certificate = "/etc/tern/example.pem"
+key = "/etc/tern/example.key"
+
+[[host]]
+domain = "chat.example.net"
+
+[c2s]
+starttls = ["127.0.0.1:15222", "[::1]:15222"]
+direct_tls = []
+require_encryption = false
+idle_timeout = 30
+
+[limits]
+max_stanza_bytes = 65536
+
+[modules]
+enabled = ["ping"]
+[modules.ping]
+anything = 1
+)");
+  EXPECT_EQ(c.workers, 2U);
+  EXPECT_EQ(c.storage_path, "/var/lib/tern");
+  EXPECT_EQ(c.log_level, LogLevel::Debug);
+  ASSERT_EQ(c.hosts.size(), 2U);
+  EXPECT_EQ(c.hosts[0].domain, "example.com");  // prepared: lowercase, trailing dot gone
+  EXPECT_EQ(c.hosts[0].key, "/etc/tern/example.key");
+  EXPECT_EQ(c.hosts[1].domain, "chat.example.net");
+  EXPECT_EQ(c.starttls_listeners,
+            (std::vector<ListenAddress>{{"127.0.0.1", 15222}, {"::1", 15222}}));
+  EXPECT_TRUE(c.direct_tls_listeners.empty());
+  EXPECT_FALSE(c.require_encryption);
+  EXPECT_EQ(c.idle_timeout.count(), 30);
+  EXPECT_EQ(c.limits.max_stanza_bytes, 65536U);
+  EXPECT_EQ(c.modules, std::vector<std::string>{"ping"});
+}
+
+TEST(Config, ErrorsNameFileLineAndReason) {
+  EXPECT_EQ(parse_error("[server]\nwrkers = 2\n"), "test.toml:2:1: [server] unknown key 'wrkers'");
+  EXPECT_EQ(parse_error("[server]\n\nworkers = \"two\"\n"),
+            "test.toml:3:11: [server] workers must be an integer from 0 to 1024");
+  EXPECT_EQ(parse_error("[limits]\nmax_depth = 1\n"),
+            "test.toml:2:13: [limits] max_depth must be an integer from 2 to 1000");
+  EXPECT_EQ(parse_error("[c2s]\nstarttls = [\"localhost\"]\n"),
+            "test.toml:2:12: [c2s] starttls: 'localhost' is not host:port (IPv6 as [addr]:port)");
+  EXPECT_EQ(parse_error("[[host]]\ndomain = \"bad domain\"\n").substr(0, 12), "test.toml:1:");
+  EXPECT_NE(parse_error("[[host]]\ndomain = \"a.example\"\ncertificate = \"x.pem\"\n")
+                .find("certificate and key go together"),
+            std::string::npos);
+  EXPECT_EQ(parse_error("frobnicate = true\n"), "test.toml:1:1: [] unknown key 'frobnicate'");
+  std::string syntax = parse_error("[server\n");
+  EXPECT_TRUE(syntax.starts_with("test.toml:1:")) << syntax;
+}
+
+TEST(Config, MissingFileIsAnError) {
+  auto result = load_config("/nonexistent/tern.toml");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().to_string(), "/nonexistent/tern.toml: cannot read the file");
+}
+
+TEST(Config, OverridesSetAnyKey) {
+  Config c = parse_ok(
+      "[server]\nworkers = 4\n",
+      {"server.workers=1", "c2s.starttls=[\"127.0.0.1:0\"]", "c2s.require_encryption=false",
+       "server.storage_path=/tmp/tern test", "limits.max_depth=10"});
+  EXPECT_EQ(c.workers, 1U);
+  EXPECT_EQ(c.starttls_listeners, (std::vector<ListenAddress>{{"127.0.0.1", 0}}));
+  EXPECT_FALSE(c.require_encryption);
+  EXPECT_EQ(c.storage_path, "/tmp/tern test");  // not a TOML value: taken as a string
+  EXPECT_EQ(c.limits.max_depth, 10U);
+}
+
+TEST(Config, OverrideIndexesExistingArrays) {
+  Config c = parse_ok("[[host]]\ndomain = \"a.example\"\n[[host]]\ndomain = \"b.example\"\n",
+                      {"host.1.domain=c.example"});
+  ASSERT_EQ(c.hosts.size(), 2U);
+  EXPECT_EQ(c.hosts[1].domain, "c.example");
+}
+
+TEST(Config, OverrideErrorsNameTheOverride) {
+  EXPECT_EQ(parse_error("", {"server.workers"}), "--set server.workers: expected KEY=VALUE");
+  EXPECT_EQ(parse_error("", {"server.workers=many"}),
+            "--set server.workers=many: [server] workers must be an integer from 0 to 1024");
+  EXPECT_EQ(parse_error("", {"server.wrkers=1"}),
+            "--set server.wrkers=1: [server] unknown key 'wrkers'");
+  EXPECT_EQ(parse_error("[[host]]\ndomain = \"a.example\"\n", {"host.5.domain=x"}),
+            "--set host.5.domain=x: no element '5' in 'host.5.domain'");
+}
+
+}  // namespace
+}  // namespace tern::core

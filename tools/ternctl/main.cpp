@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+// ternctl: account administration on a Tern store. It opens the LMDB store named by the config
+// directly (LMDB serializes writers across processes), so it works whether or not ternd runs.
+//
+//   ternctl [--config FILE] [--set KEY=VALUE]… adduser JID [PASSWORD]
+//   ternctl [--config FILE] [--set KEY=VALUE]… passwd JID [PASSWORD]
+//   ternctl [--config FILE] [--set KEY=VALUE]… deluser JID
+//   ternctl [--config FILE] [--set KEY=VALUE]… users [DOMAIN]
+//
+// Without PASSWORD the password is read from standard input (one line; not echoed on a terminal).
+// Exit status: 0 done, 1 refused (no such user, user exists, bad password…), 2 usage or config.
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "storage/account_store.h"
+#include "xmpp/jid.h"
+#include "xmpp/sasl/scram.h"
+
+namespace {
+
+using namespace tern;
+
+constexpr const char* kUsage =
+    "usage: ternctl [--config FILE] [--set KEY=VALUE]... COMMAND\n"
+    "commands:\n"
+    "  adduser JID [PASSWORD]   create an account (password from stdin if absent)\n"
+    "  passwd JID [PASSWORD]    change an account's password\n"
+    "  deluser JID              delete an account\n"
+    "  users [DOMAIN]           list accounts\n";
+
+int fail(const std::string& message, int status = 1) {
+  std::cerr << "ternctl: " << message << "\n";
+  return status;
+}
+
+std::string read_password() {
+  bool tty = isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  if (tty) {
+    std::cerr << "Password: " << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  return password;
+}
+
+// Credentials for every hash the server offers, each with its own random salt.
+tern::Result<storage::Account, std::string> make_account(const std::string& password) {
+  storage::Account account;
+  for (auto hash : {xmpp::sasl::ScramHash::Sha1, xmpp::sasl::ScramHash::Sha256,
+                    xmpp::sasl::ScramHash::Sha512}) {
+    auto credentials = xmpp::sasl::make_scram_credentials(hash, password);
+    if (!credentials) {
+      return Err(std::string(xmpp::sasl::describe(credentials.error())));
+    }
+    account.credentials.push_back(std::move(credentials).value());
+  }
+  return account;
+}
+
+struct Context {
+  core::Config config;
+  std::unique_ptr<storage::Environment> env;
+};
+
+// The account key for a JID argument: its prepared bare form, on a configured host.
+tern::Result<std::string, std::string> account_key(const Context& ctx, const std::string& text) {
+  auto jid = xmpp::Jid::parse(text);
+  if (!jid) {
+    return Err("invalid JID '" + text + "': " + std::string(xmpp::describe(jid.error())));
+  }
+  if (!jid->has_local() || jid->has_resource()) {
+    return Err(std::string("an account is a bare JID with a localpart: user@domain"));
+  }
+  for (const auto& host : ctx.config.hosts) {
+    if (host.domain == jid->domain()) {
+      return std::string(jid->bare_view());
+    }
+  }
+  return Err("'" + std::string(jid->domain()) + "' is not a host of this server");
+}
+
+int set_password(Context& ctx, const std::vector<std::string>& args, bool create) {
+  if (args.size() < 2 || args.size() > 3) {
+    return fail(kUsage, 2);
+  }
+  auto key = account_key(ctx, args[1]);
+  if (!key) {
+    return fail(key.error());
+  }
+  std::string password = args.size() == 3 ? args[2] : read_password();
+  auto account = make_account(password);
+  if (!account) {
+    return fail("password refused: " + account.error());
+  }
+  bool refused = false;
+  auto written = ctx.env->write([&](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+    if (storage::AccountStore::exists(txn, *key) == create) {
+      refused = true;
+      return {};
+    }
+    return storage::AccountStore::put(txn, *key, *account);
+  });
+  if (!written) {
+    return fail(written.error().message);
+  }
+  if (refused) {
+    return fail(create ? "account " + *key + " already exists" : "no account " + *key);
+  }
+  std::cout << (create ? "created " : "password changed for ") << *key << "\n";
+  return 0;
+}
+
+int delete_user(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    return fail(kUsage, 2);
+  }
+  auto key = account_key(ctx, args[1]);
+  if (!key) {
+    return fail(key.error());
+  }
+  bool existed = false;
+  auto written = ctx.env->write([&](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+    auto removed = storage::AccountStore::remove(txn, *key);
+    if (!removed) {
+      return Err(removed.error());
+    }
+    existed = *removed;
+    return {};
+  });
+  if (!written) {
+    return fail(written.error().message);
+  }
+  if (!existed) {
+    return fail("no account " + *key);
+  }
+  std::cout << "deleted " << *key << "\n";
+  return 0;
+}
+
+int list_users(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() > 2) {
+    return fail(kUsage, 2);
+  }
+  auto txn = ctx.env->read();
+  if (!txn) {
+    return fail(txn.error().message);
+  }
+  for (const std::string& jid :
+       storage::AccountStore::list(*txn, args.size() == 2 ? args[1] : "")) {
+    std::cout << jid << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--config" || arg == "--set") && i + 1 < argc) {
+      (arg == "--config" ? config_path : overrides.emplace_back()) = argv[++i];
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      args.push_back(arg);
+    }
+  }
+  if (args.empty()) {
+    return fail(kUsage, 2);
+  }
+  auto config = tern::core::load_config(config_path, overrides);
+  if (!config) {
+    return fail(config.error().to_string(), 2);
+  }
+  auto env = tern::storage::Environment::open(config->storage_path);
+  if (!env) {
+    return fail(env.error().message, 2);
+  }
+  Context ctx{std::move(config).value(), std::move(env).value()};
+  const std::string& command = args[0];
+  if (command == "adduser") {
+    return set_password(ctx, args, true);
+  }
+  if (command == "passwd") {
+    return set_password(ctx, args, false);
+  }
+  if (command == "deluser") {
+    return delete_user(ctx, args);
+  }
+  if (command == "users") {
+    return list_users(ctx, args);
+  }
+  return fail("unknown command '" + command + "'\n" + kUsage, 2);
+}
