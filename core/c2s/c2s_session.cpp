@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+// Stream-level logic of a client session: headers, features, dispatch of top-level elements by
+// state, from-stamping of established traffic, and closing.
+#include "core/c2s/c2s_session.h"
+
+#include "xmpp/jid_prep.h"
+#include "xmpp/namespaces.h"
+
+namespace tern::core::c2s {
+
+namespace ns = xmpp::ns;
+
+namespace {
+
+xmpp::ParserOptions parser_options(const SessionOptions& options) {
+  xmpp::ParserOptions p;
+  p.limits = options.limits;
+  p.content_ns = std::string(ns::kClient);
+  return p;
+}
+
+}  // namespace
+
+C2sSession::C2sSession(SessionIo& io, SessionHost& host, SessionOptions options)
+    : io_(io), host_(host), options_(options), parser_(*this, parser_options(options)) {}
+
+C2sSession::~C2sSession() = default;
+
+void C2sSession::on_bytes(std::string_view bytes) {
+  while (!bytes.empty() && state_ != SessionState::Closed && state_ != SessionState::TlsHandshake) {
+    std::size_t used = parser_.feed(bytes);
+    bytes.remove_prefix(used);
+  }
+  // Bytes after <starttls/> in the same read are plaintext injected before the handshake
+  // (CVE-2011-0411 class): they are dropped, never parsed as if they came over TLS.
+}
+
+void C2sSession::on_tls_established() {
+  if (state_ == SessionState::TlsHandshake) {
+    parser_.reset();
+    header_sent_ = false;
+    state_ = SessionState::ExpectHeader;
+  }
+}
+
+void C2sSession::on_disconnected() {
+  finish(false);
+}
+
+void C2sSession::write(const xmpp::Element& element) {
+  out_.clear();
+  serializer_.write(out_, element);
+  io_.write(out_);
+}
+
+void C2sSession::send_header(std::string_view to) {
+  stream_id_ = host_.new_stream_id();
+  xmpp::StreamHeader header;
+  header.id = stream_id_;
+  header.from = std::string(to);
+  header.version = "1.0";
+  header.lang = "en";
+  out_.clear();
+  serializer_.write_stream_open(out_, header);
+  io_.write(out_);
+  header_sent_ = true;
+}
+
+void C2sSession::on_stream_open(const xmpp::StreamHeader& header) {
+  std::string domain;
+  bool known = xmpp::precis::prepare_domain(header.to, domain) == xmpp::precis::PrepStatus::Ok &&
+               host_.serves_domain(domain);
+  send_header(known ? std::string_view(domain) : std::string_view());
+  if (!known) {
+    // RFC 6120 §4.9.3.6: a 'to' the server does not serve (or none).
+    return close(xmpp::StreamError::host_unknown());
+  }
+  if (!domain_.empty() && domain != domain_) {
+    return close(xmpp::StreamError::host_unknown("the domain may not change on a restart"));
+  }
+  if (header.version.empty() || header.version.front() < '1') {
+    // RFC 6120 §4.7.5: Tern speaks XMPP 1.0 streams only.
+    return close(xmpp::StreamError::unsupported_version("version='1.0' is required"));
+  }
+  domain_ = std::move(domain);
+  if (state_ == SessionState::ExpectHeader) {
+    state_ = jid_.empty() ? SessionState::Negotiating : SessionState::Authenticated;
+  }
+  send_features();
+}
+
+void C2sSession::send_features() {
+  xmpp::StanzaPtr features = xmpp::Stanza::create("features", ns::kStreams);
+  if (state_ == SessionState::Authenticated) {
+    add_bind_features(features->root());
+    host_.add_features(*this, features->root());
+  } else {
+    if (!io_.encrypted() && io_.can_start_tls()) {
+      xmpp::Element& tls = features->root().add_child("starttls", ns::kTls);
+      if (options_.require_encryption) {
+        tls.add_child("required");
+      }
+    }
+    if (io_.encrypted() || !options_.require_encryption) {
+      add_sasl_features(features->root());
+    }
+  }
+  write(features->root());
+}
+
+void C2sSession::on_stanza(xmpp::StanzaPtr stanza) {
+  const xmpp::Element& root = stanza->root();
+  switch (state_) {
+    case SessionState::Negotiating:
+      if (root.is("starttls", ns::kTls)) {
+        return handle_starttls(root);
+      }
+      if (root.ns() == ns::kSasl) {
+        return handle_sasl(root);
+      }
+      break;
+    case SessionState::Authenticating:
+      if (root.ns() == ns::kSasl) {
+        return handle_sasl(root);
+      }
+      break;
+    case SessionState::Authenticated:
+      if (root.is("iq", ns::kClient) && handle_bind_iq(root)) {
+        return;
+      }
+      break;
+    case SessionState::Established:
+      return handle_client_stanza(std::move(stanza));
+    default:
+      break;
+  }
+  // RFC 6120 §6.4.1 / §7.1: nothing but negotiation before authentication and binding.
+  close(xmpp::StreamError::not_authorized("negotiate the stream first"));
+}
+
+void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
+  xmpp::Element& root = stanza->root();
+  if (root.ns() != ns::kClient) {
+    if (!host_.on_nonza(*this, std::move(stanza))) {
+      close(xmpp::StreamError::unsupported_stanza_type());
+    }
+    return;
+  }
+  if (stanza->kind() == xmpp::StanzaKind::Other) {
+    return close(xmpp::StreamError::unsupported_stanza_type("<" + std::string(root.name()) +
+                                                            "/> is not a stanza"));
+  }
+  if (stanza->kind() == xmpp::StanzaKind::Iq && root.attr("type") == "set") {
+    const xmpp::Element* payload = root.first_child();
+    if (payload != nullptr && payload->is("session", ns::kSession)) {
+      // The legacy session request is a no-op that succeeds (RFC 3921 §3, kept optional).
+      xmpp::StanzaPtr result = xmpp::make_iq_result(root);
+      result->root().remove_attr("from");
+      return write(result->root());
+    }
+    if (payload != nullptr && payload->is("bind", ns::kBind)) {
+      // One resource per stream (RFC 6120 §7.7.2.3 leaves more to a never-finished extension).
+      return write(xmpp::make_error_reply(root, xmpp::StanzaError::not_allowed())->root());
+    }
+  }
+  // RFC 6120 §8.1.2.1: the server stamps the full JID of the session on every stanza; whatever
+  // the client wrote in 'from' is replaced, so no client can send as anyone else.
+  root.set_attr("from", jid_.full());
+  if (const xmpp::Attribute* to = root.find_attr("to")) {
+    if (!xmpp::Jid::parse(to->value)) {
+      if (auto reply = xmpp::make_error_reply(root, xmpp::StanzaError::jid_malformed())) {
+        reply->root().remove_attr("from");  // from the server itself
+        write(reply->root());
+      }
+      return;
+    }
+  }
+  host_.on_stanza(*this, std::move(stanza));
+}
+
+void C2sSession::deliver(const xmpp::Element& stanza) {
+  if (state_ == SessionState::Established) {
+    write(stanza);
+  }
+}
+
+void C2sSession::on_stream_close() {
+  close();
+}
+
+void C2sSession::on_stream_error(const xmpp::StreamError& error) {
+  close(error);
+}
+
+void C2sSession::close(const xmpp::StreamError& error) {
+  if (state_ == SessionState::Closed) {
+    return;
+  }
+  if (!header_sent_) {
+    send_header(domain_);  // RFC 6120 §4.9.1.1: a header first, even for an error
+  }
+  write(error.to_stanza()->root());
+  close();
+}
+
+void C2sSession::close() {
+  if (state_ == SessionState::Closed) {
+    return;
+  }
+  parser_.stop();
+  out_.clear();
+  xmpp::Serializer::write_stream_close(out_);
+  io_.write(out_);
+  finish(true);
+}
+
+void C2sSession::finish(bool notify_io) {
+  if (state_ != SessionState::Closed) {
+    state_ = SessionState::Closed;
+    parser_.stop();
+    if (notify_io) {
+      io_.close();
+    }
+  }
+  if (!closed_notified_) {
+    closed_notified_ = true;
+    host_.on_closed(*this);
+  }
+}
+
+}  // namespace tern::core::c2s

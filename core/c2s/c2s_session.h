@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// C2sSession: one client stream's negotiation and life (RFC 6120 §4–§7), with no I/O of its own.
+// The connection hands it decrypted bytes and gives it a SessionIo to write to; the server gives it
+// a SessionHost for what only the server knows (its domains, accounts, the session registry and
+// the router). The state machine:
+//
+//   ExpectHeader ─► [STARTTLS ─► TLS handshake ─► ExpectHeader] ─► SASL ─► restart
+//                ─► ExpectHeader ─► bind (+ legacy session) ─► Established ─► Closed
+//
+// Each negotiation step lives in its own file (negotiate_tls.cpp, negotiate_sasl.cpp,
+// negotiate_bind.cpp); this file's .cpp holds the stream-level logic.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xmpp/jid.h"
+#include "xmpp/result.h"
+#include "xmpp/sasl/mechanism.h"
+#include "xmpp/serializer.h"
+#include "xmpp/stanza_error.h"
+#include "xmpp/stream_parser.h"
+
+namespace tern::core::c2s {
+
+class C2sSession;
+
+// The connection's side: where output goes and what TLS can do.
+class SessionIo {
+ public:
+  virtual ~SessionIo() = default;
+  // Plaintext to send; the connection encrypts and batches it.
+  virtual void write(std::string_view xml) = 0;
+  // Whether STARTTLS can be offered (a certificate exists and the stream is not encrypted yet).
+  virtual bool can_start_tls() const = 0;
+  // Called right after <proceed/> was written: the connection flushes it, then runs the TLS
+  // server handshake and calls C2sSession::on_tls_established().
+  virtual void start_tls() = 0;
+  virtual bool encrypted() const = 0;
+  virtual std::vector<xmpp::sasl::ChannelBindingData> channel_bindings() const = 0;
+  // Flush what was written, then close the connection. The session is closed already.
+  virtual void close() = 0;
+};
+
+// The server's side.
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  virtual bool serves_domain(std::string_view domain) const = 0;
+  virtual const xmpp::sasl::SaslServerOptions& sasl_options(std::string_view domain) const = 0;
+  virtual std::string new_stream_id() = 0;
+  // Binds `requested` (a full JID) for `session`, or one with a server-chosen resource when
+  // `requested` is bare. An existing session with the same full JID is replaced (RFC 6120
+  // §7.7.2.2: the old one gets a conflict stream error). Returns the bound JID.
+  virtual Result<xmpp::Jid, xmpp::StanzaError> bind(C2sSession& session,
+                                                    const xmpp::Jid& requested) = 0;
+  // A stanza from an established session, `from` already stamped.
+  virtual void on_stanza(C2sSession& session, xmpp::StanzaPtr stanza) = 0;
+  // A top-level element outside jabber:client (stream management, CSI…); false: not supported.
+  virtual bool on_nonza(C2sSession& session, xmpp::StanzaPtr element) = 0;
+  // Extra stream features for an authenticated stream (stream management, roster versioning…).
+  virtual void add_features(C2sSession& session, xmpp::Element& features) = 0;
+  // The session ended (cleanly or not); called once, after it was bound or not.
+  virtual void on_closed(C2sSession& session) = 0;
+};
+
+struct SessionOptions {
+  bool require_encryption = true;  // no SASL before STARTTLS
+  int max_auth_failures = 3;       // RFC 6120 §6.4.5 asks for 2 to 5 retries
+  xmpp::ParserLimits limits;
+};
+
+enum class SessionState : std::uint8_t {
+  ExpectHeader,    // waiting for <stream:stream>
+  Negotiating,     // features sent, before authentication
+  TlsHandshake,    // <proceed/> sent; bytes now belong to the TLS layer
+  Authenticating,  // a SASL exchange is in progress
+  Authenticated,   // SASL done, waiting for the restart and bind
+  Established,     // resource bound: stanzas are routed
+  Closed,
+};
+
+class C2sSession final : private xmpp::StreamSink {
+ public:
+  C2sSession(SessionIo& io, SessionHost& host, SessionOptions options);
+  ~C2sSession() override;
+  C2sSession(const C2sSession&) = delete;
+  C2sSession& operator=(const C2sSession&) = delete;
+
+  // Decrypted bytes from the client.
+  void on_bytes(std::string_view bytes);
+  // The TLS handshake finished: the client will open a new stream.
+  void on_tls_established();
+  // The connection is gone (EOF, error, timeout): no more output is possible.
+  void on_disconnected();
+
+  // Delivers a stanza to the client (established sessions only).
+  void deliver(const xmpp::Element& stanza);
+  // Ends the stream with an error (written first if the connection still works).
+  void close(const xmpp::StreamError& error);
+  // Ends the stream cleanly with </stream:stream>.
+  void close();
+
+  SessionState state() const { return state_; }
+  bool established() const { return state_ == SessionState::Established; }
+  // The domain the client asked for in its stream header.
+  const std::string& domain() const { return domain_; }
+  // After authentication: the bare JID; after bind: the full JID.
+  const xmpp::Jid& jid() const { return jid_; }
+  const std::string& stream_id() const { return stream_id_; }
+
+ private:
+  // xmpp::StreamSink
+  void on_stream_open(const xmpp::StreamHeader& header) override;
+  void on_stanza(xmpp::StanzaPtr stanza) override;
+  void on_stream_close() override;
+  void on_stream_error(const xmpp::StreamError& error) override;
+
+  void send_header(std::string_view to);
+  void send_features();
+  void write(const xmpp::Element& element);
+  void finish(bool notify_io);
+
+  // negotiate_tls.cpp
+  void handle_starttls(const xmpp::Element& element);
+  // negotiate_sasl.cpp
+  void add_sasl_features(xmpp::Element& features);
+  void handle_sasl(const xmpp::Element& element);
+  void sasl_step(const xmpp::sasl::Step& step);
+  void sasl_failure(xmpp::sasl::SaslFailure failure, std::string_view text = {});
+  // negotiate_bind.cpp
+  void add_bind_features(xmpp::Element& features);
+  bool handle_bind_iq(const xmpp::Element& iq);
+  // established traffic
+  void handle_client_stanza(xmpp::StanzaPtr stanza);
+
+  SessionIo& io_;
+  SessionHost& host_;
+  SessionOptions options_;
+  xmpp::StreamParser parser_;
+  xmpp::Serializer serializer_;
+  std::string out_;  // reused output buffer
+  SessionState state_ = SessionState::ExpectHeader;
+  bool header_sent_ = false;
+  bool closed_notified_ = false;
+  std::string domain_;
+  std::string stream_id_;
+  xmpp::Jid jid_;
+  std::unique_ptr<xmpp::sasl::ServerMechanism> mechanism_;
+  int auth_failures_ = 0;
+};
+
+}  // namespace tern::core::c2s

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+// SASL negotiation (RFC 6120 §6): the mechanisms feature (plus XEP-0440 channel-binding types),
+// <auth/>, <response/>, <abort/>, every <failure/> condition, the retry limit and the restart.
+#include "core/c2s/c2s_session.h"
+#include "xmpp/base64.h"
+#include "xmpp/namespaces.h"
+
+namespace tern::core::c2s {
+
+namespace ns = xmpp::ns;
+using xmpp::sasl::SaslFailure;
+
+namespace {
+
+xmpp::sasl::SaslChannel channel_of(const SessionIo& io) {
+  return xmpp::sasl::SaslChannel{io.encrypted(), io.channel_bindings()};
+}
+
+// RFC 6120 §6.4.2: "=" is an empty response, no text at all is no response.
+std::optional<std::string> decode_payload(const xmpp::Element& element) {
+  std::string_view text = element.text();
+  if (text == "=") {
+    return std::string();
+  }
+  return xmpp::base64_decode(text);
+}
+
+}  // namespace
+
+void C2sSession::add_sasl_features(xmpp::Element& features) {
+  xmpp::sasl::SaslChannel channel = channel_of(io_);
+  xmpp::Element& mechanisms = features.add_child("mechanisms", ns::kSasl);
+  for (std::string_view name :
+       xmpp::sasl::offered_mechanisms(host_.sasl_options(domain_), channel)) {
+    mechanisms.add_child("mechanism").set_text(name);
+  }
+  if (!channel.channel_bindings.empty()) {
+    // XEP-0440: which channel-binding types the client may use with -PLUS.
+    xmpp::Element& cb = features.add_child("sasl-channel-binding", ns::kSaslChannelBinding);
+    for (const auto& binding : channel.channel_bindings) {
+      cb.add_child("channel-binding").set_attr("type", binding.type);
+    }
+  }
+}
+
+void C2sSession::handle_sasl(const xmpp::Element& element) {
+  std::string_view name = element.name();
+  if (name == "auth" && state_ == SessionState::Negotiating) {
+    if (options_.require_encryption && !io_.encrypted()) {
+      return sasl_failure(SaslFailure::EncryptionRequired);
+    }
+    auto mechanism = xmpp::sasl::make_server_mechanism(
+        element.attr("mechanism"), host_.sasl_options(domain_), channel_of(io_));
+    if (!mechanism) {
+      return sasl_failure(mechanism.error());
+    }
+    mechanism_ = std::move(mechanism).value();
+    state_ = SessionState::Authenticating;
+    if (element.first_node() == nullptr) {
+      return sasl_step(mechanism_->start_without_response());
+    }
+    std::optional<std::string> payload = decode_payload(element);
+    if (!payload) {
+      return sasl_failure(SaslFailure::IncorrectEncoding);
+    }
+    return sasl_step(mechanism_->start(*payload));
+  }
+  if (name == "response" && state_ == SessionState::Authenticating) {
+    std::optional<std::string> payload = decode_payload(element);
+    if (!payload) {
+      return sasl_failure(SaslFailure::IncorrectEncoding);
+    }
+    return sasl_step(mechanism_->next(*payload));
+  }
+  if (name == "abort" && state_ == SessionState::Authenticating) {
+    return sasl_step(mechanism_->abort());
+  }
+  // An element out of order (a <response/> with no exchange, a second <auth/>…).
+  sasl_failure(SaslFailure::MalformedRequest, "unexpected <" + std::string(name) + "/>");
+}
+
+void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
+  if (step.is_challenge()) {
+    xmpp::StanzaPtr challenge = xmpp::Stanza::create("challenge", ns::kSasl);
+    challenge->root().set_text(xmpp::base64_encode(step.data));
+    return write(challenge->root());
+  }
+  if (step.is_failure()) {
+    return sasl_failure(step.failure, step.text);
+  }
+  // Success: the authorization identity, if any, must be the account itself (RFC 6120 §6.4.6).
+  auto jid = xmpp::Jid::from_parts(mechanism_->authcid(), domain_, {});
+  if (!jid) {
+    return sasl_failure(SaslFailure::NotAuthorized);
+  }
+  std::string_view authzid = mechanism_->authzid();
+  if (!authzid.empty()) {
+    auto wanted = xmpp::Jid::parse(authzid);
+    if (!wanted || *wanted != *jid) {
+      return sasl_failure(SaslFailure::InvalidAuthzid);
+    }
+  }
+  xmpp::StanzaPtr success = xmpp::Stanza::create("success", ns::kSasl);
+  if (!step.data.empty()) {
+    success->root().set_text(xmpp::base64_encode(step.data));
+  }
+  write(success->root());
+  jid_ = std::move(jid).value();
+  mechanism_.reset();
+  state_ = SessionState::ExpectHeader;
+  // RFC 6120 §6.4.6: both sides restart the stream; bytes after this element are the new header.
+  parser_.request_restart();
+}
+
+void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {
+  xmpp::StanzaPtr element = xmpp::Stanza::create("failure", ns::kSasl);
+  element->root().add_child(xmpp::sasl::condition_name(failure));
+  if (!text.empty()) {
+    element->root().add_child("text").set_attr("lang", ns::kXml, "en").set_text(text);
+  }
+  write(element->root());
+  mechanism_.reset();
+  state_ = SessionState::Negotiating;
+  if (failure != SaslFailure::Aborted && ++auth_failures_ >= options_.max_auth_failures) {
+    close(xmpp::StreamError::policy_violation("too many failed authentication attempts"));
+  }
+}
+
+}  // namespace tern::core::c2s

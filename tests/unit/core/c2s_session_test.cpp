@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+// C2sSession without sockets: a fake connection records what the session writes and a client
+// built on the xmpp library (stream parser + ScramClient) drives the negotiation as a real client
+// would: STARTTLS, SASL (SCRAM and PLAIN, failures), restart, bind, established traffic, errors.
+#include "core/c2s/c2s_session.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "xmpp/base64.h"
+#include "xmpp/namespaces.h"
+#include "xmpp/sasl/plain.h"
+#include "xmpp/sasl/scram.h"
+
+namespace tern::core::c2s {
+namespace {
+
+namespace ns = xmpp::ns;
+using xmpp::sasl::ScramHash;
+
+// The client's view of what the server wrote.
+class ClientSide : public xmpp::StreamSink {
+ public:
+  ClientSide() : parser_(*this) {}
+  void on_stream_open(const xmpp::StreamHeader& h) override { headers.push_back(h); }
+  void on_stanza(xmpp::StanzaPtr s) override { received.push_back(std::move(s)); }
+  void on_stream_close() override { closed = true; }
+  void on_stream_error(const xmpp::StreamError& e) override { parse_error = e.text; }
+  void feed(std::string_view bytes) { parser_.feed(bytes); }
+  void restart() { parser_.reset(); }
+
+  std::vector<xmpp::StreamHeader> headers;
+  std::vector<xmpp::StanzaPtr> received;
+  bool closed = false;
+  std::string parse_error;
+
+ private:
+  xmpp::StreamParser parser_;
+};
+
+class FakeIo : public SessionIo {
+ public:
+  void write(std::string_view xml) override { client.feed(xml); }
+  bool can_start_tls() const override { return tls_available; }
+  void start_tls() override { tls_started = true; }
+  bool encrypted() const override { return encrypted_now; }
+  std::vector<xmpp::sasl::ChannelBindingData> channel_bindings() const override {
+    if (!encrypted_now) {
+      return {};
+    }
+    return {{"tls-exporter", std::string(32, 'E')}, {"tls-server-end-point", std::string(32, 'S')}};
+  }
+  void close() override { io_closed = true; }
+
+  ClientSide client;
+  bool tls_available = true;
+  bool tls_started = false;
+  bool encrypted_now = false;
+  bool io_closed = false;
+};
+
+class FakeHost : public SessionHost {
+ public:
+  FakeHost() {
+    for (ScramHash h : {ScramHash::Sha1, ScramHash::Sha256, ScramHash::Sha512}) {
+      credentials[h] = xmpp::sasl::make_scram_credentials(h, "pencil", 4096).value();
+    }
+    options.lookup = [this](std::string_view user,
+                            ScramHash hash) -> std::optional<xmpp::sasl::ScramCredentials> {
+      if (user != "juliet") {
+        return std::nullopt;
+      }
+      return credentials[hash];
+    };
+    options.fake_iterations = 4096;
+  }
+  bool serves_domain(std::string_view d) const override { return d == "example.com"; }
+  const xmpp::sasl::SaslServerOptions& sasl_options(std::string_view) const override {
+    return options;
+  }
+  std::string new_stream_id() override { return "sid" + std::to_string(++ids); }
+  Result<xmpp::Jid, xmpp::StanzaError> bind(C2sSession&, const xmpp::Jid& requested) override {
+    if (requested.resource() == "taken") {
+      return Err(xmpp::StanzaError::conflict());
+    }
+    if (requested.is_bare()) {
+      return requested.with_resource("generated").value();
+    }
+    return requested;
+  }
+  void on_stanza(C2sSession&, xmpp::StanzaPtr s) override { routed.push_back(std::move(s)); }
+  bool on_nonza(C2sSession&, xmpp::StanzaPtr s) override {
+    bool known = s->root().ns() == ns::kCsi;
+    if (known) {
+      nonzas.push_back(std::move(s));
+    }
+    return known;
+  }
+  void add_features(C2sSession&, xmpp::Element& f) override { f.add_child("csi", ns::kCsi); }
+  void on_closed(C2sSession&) override { ++closed; }
+
+  std::map<ScramHash, xmpp::sasl::ScramCredentials> credentials;
+  xmpp::sasl::SaslServerOptions options;
+  int ids = 0;
+  std::vector<xmpp::StanzaPtr> routed;
+  std::vector<xmpp::StanzaPtr> nonzas;
+  int closed = 0;
+};
+
+constexpr std::string_view kHeader =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+    "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+
+class C2sSessionTest : public ::testing::Test {
+ protected:
+  C2sSession& session() {
+    if (!session_) {
+      session_ = std::make_unique<C2sSession>(*io, host, options);
+    }
+    return *session_;
+  }
+  void send(std::string_view bytes) { session().on_bytes(bytes); }
+  const xmpp::Element& last() {
+    EXPECT_FALSE(io->client.received.empty());
+    return io->client.received.back()->root();
+  }
+  std::optional<xmpp::StreamError> stream_error() {
+    for (const auto& s : io->client.received) {
+      if (auto e = xmpp::StreamError::from_element(s->root())) {
+        return e;
+      }
+    }
+    return std::nullopt;
+  }
+  // Opens the stream and runs STARTTLS up to the encrypted restart's features.
+  void negotiate_tls() {
+    send(kHeader);
+    send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    ASSERT_TRUE(last().is("proceed", ns::kTls));
+    ASSERT_TRUE(io->tls_started);
+    io->encrypted_now = true;
+    session().on_tls_established();
+    io->client.restart();
+    send(kHeader);
+  }
+  // SCRAM exchange; returns the last element received.
+  const xmpp::Element& scram(ScramHash hash, std::string user, std::string password, bool plus) {
+    xmpp::sasl::ScramClientOptions o;
+    if (plus) {
+      o.channel_binding = xmpp::sasl::ChannelBindingData{"tls-exporter", std::string(32, 'E')};
+    }
+    xmpp::sasl::ScramClient client(hash, std::move(user), std::move(password), o);
+    send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" +
+         std::string(client.mechanism_name()) + "'>" +
+         xmpp::base64_encode(client.client_first().value()) + "</auth>");
+    if (!last().is("challenge", ns::kSasl)) {
+      return last();
+    }
+    auto server_first = xmpp::base64_decode(last().text());
+    auto final_message = client.client_final(*server_first);
+    send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
+         xmpp::base64_encode(final_message.value()) + "</response>");
+    if (last().is("success", ns::kSasl)) {
+      EXPECT_TRUE(client.verify_server_final(*xmpp::base64_decode(last().text())).ok());
+    }
+    return last();
+  }
+  void establish(std::string_view resource = "balcony") {
+    negotiate_tls();
+    ASSERT_TRUE(scram(ScramHash::Sha256, "juliet", "pencil", true).is("success", ns::kSasl));
+    io->client.restart();
+    send(kHeader);
+    send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" +
+         std::string(resource) + "</resource></bind></iq>");
+  }
+
+  std::unique_ptr<FakeIo> io = std::make_unique<FakeIo>();
+  FakeHost host;
+  SessionOptions options;
+  std::unique_ptr<C2sSession> session_;
+};
+
+TEST_F(C2sSessionTest, PlainStreamOffersOnlyRequiredStartTls) {
+  send(kHeader);
+  ASSERT_EQ(io->client.headers.size(), 1U);
+  EXPECT_EQ(io->client.headers[0].from, "example.com");
+  EXPECT_EQ(io->client.headers[0].version, "1.0");
+  EXPECT_FALSE(io->client.headers[0].id.empty());
+  const xmpp::Element& features = last();
+  ASSERT_TRUE(features.is("features", ns::kStreams));
+  ASSERT_NE(features.child("starttls", ns::kTls), nullptr);
+  EXPECT_NE(features.child("starttls", ns::kTls)->child("required"), nullptr);
+  EXPECT_EQ(features.child("mechanisms", ns::kSasl), nullptr);
+}
+
+TEST_F(C2sSessionTest, AuthBeforeTlsIsEncryptionRequired) {
+  send(kHeader);
+  send(
+      "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+      "mechanism='PLAIN'>AGp1bGlldABwZW5jaWw=</auth>");
+  EXPECT_TRUE(last().is("failure", ns::kSasl));
+  EXPECT_NE(last().child("encryption-required"), nullptr);
+}
+
+TEST_F(C2sSessionTest, BytesAfterStartTlsAreDropped) {
+  send(kHeader);
+  send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><iq type='get' id='injected'/>");
+  EXPECT_TRUE(last().is("proceed", ns::kTls));
+  EXPECT_EQ(session().state(), SessionState::TlsHandshake);
+  EXPECT_TRUE(host.routed.empty());
+  EXPECT_FALSE(stream_error().has_value());
+}
+
+TEST_F(C2sSessionTest, EncryptedStreamOffersPlusMechanismsAndBindingTypes) {
+  negotiate_tls();
+  const xmpp::Element& features = last();
+  const xmpp::Element* mechanisms = features.child("mechanisms", ns::kSasl);
+  ASSERT_NE(mechanisms, nullptr);
+  std::vector<std::string_view> names;
+  for (const auto& m : mechanisms->children()) {
+    names.push_back(m.text());
+  }
+  EXPECT_EQ(names.front(), "SCRAM-SHA-512-PLUS");
+  EXPECT_NE(std::find(names.begin(), names.end(), "PLAIN"), names.end());
+  EXPECT_EQ(features.child("starttls", ns::kTls), nullptr);
+  EXPECT_NE(features.child("sasl-channel-binding", ns::kSaslChannelBinding), nullptr);
+}
+
+TEST_F(C2sSessionTest, EveryScramMechanismAuthenticates) {
+  for (ScramHash hash : {ScramHash::Sha1, ScramHash::Sha256, ScramHash::Sha512}) {
+    for (bool plus : {false, true}) {
+      session_.reset();
+      io = std::make_unique<FakeIo>();
+      negotiate_tls();
+      EXPECT_TRUE(scram(hash, "juliet", "pencil", plus).is("success", ns::kSasl))
+          << xmpp::sasl::scram_mechanism_name(hash, plus);
+      EXPECT_EQ(session().jid().full(), "juliet@example.com");
+    }
+  }
+}
+
+TEST_F(C2sSessionTest, PlainOverTlsAuthenticates) {
+  negotiate_tls();
+  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" +
+       xmpp::base64_encode(*xmpp::sasl::plain_initial_response("juliet", "pencil")) + "</auth>");
+  EXPECT_TRUE(last().is("success", ns::kSasl));
+}
+
+TEST_F(C2sSessionTest, WrongPasswordAndUnknownUserLookAlikeThenLimitCloses) {
+  negotiate_tls();
+  const xmpp::Element& wrong = scram(ScramHash::Sha256, "juliet", "wrong", false);
+  EXPECT_TRUE(wrong.is("failure", ns::kSasl));
+  EXPECT_NE(wrong.child("not-authorized"), nullptr);
+  const xmpp::Element& unknown = scram(ScramHash::Sha256, "nobody", "pencil", false);
+  EXPECT_TRUE(unknown.is("failure", ns::kSasl));
+  EXPECT_NE(unknown.child("not-authorized"), nullptr);
+  EXPECT_FALSE(stream_error().has_value());
+  scram(ScramHash::Sha256, "juliet", "again-wrong", false);  // the third failure
+  auto error = stream_error();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->condition, xmpp::StreamCondition::PolicyViolation);
+  EXPECT_TRUE(io->io_closed);
+  EXPECT_EQ(host.closed, 1);
+}
+
+TEST_F(C2sSessionTest, UnknownMechanismAndBadBase64) {
+  negotiate_tls();
+  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='X-UNKNOWN'/>");
+  EXPECT_NE(last().child("invalid-mechanism"), nullptr);
+  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>!!!</auth>");
+  EXPECT_NE(last().child("incorrect-encoding"), nullptr);
+}
+
+TEST_F(C2sSessionTest, BindsRequestedOrGeneratedResource) {
+  establish();
+  const xmpp::Element& result = last();
+  EXPECT_EQ(result.attr("type"), "result");
+  EXPECT_EQ(result.attr("id"), "b1");
+  EXPECT_EQ(result.child("bind", ns::kBind)->child_text("jid"), "juliet@example.com/balcony");
+  EXPECT_TRUE(session().established());
+  // The authenticated features carried bind, the optional session and the host's extras.
+  bool saw_bind = false;
+  for (const auto& s : io->client.received) {
+    if (s->root().is("features", ns::kStreams) && s->root().child("bind", ns::kBind)) {
+      saw_bind = s->root().child("session", ns::kSession) != nullptr &&
+                 s->root().child("csi", ns::kCsi) != nullptr;
+    }
+  }
+  EXPECT_TRUE(saw_bind);
+
+  session_.reset();
+  io = std::make_unique<FakeIo>();
+  establish("");
+  EXPECT_EQ(last().child("bind", ns::kBind)->child_text("jid"), "juliet@example.com/generated");
+}
+
+TEST_F(C2sSessionTest, BindConflictIsAStanzaError) {
+  establish("taken");
+  EXPECT_EQ(last().attr("type"), "error");
+  EXPECT_EQ(xmpp::StanzaError::from_stanza(last())->condition, xmpp::StanzaCondition::Conflict);
+  EXPECT_FALSE(session().established());
+}
+
+TEST_F(C2sSessionTest, EstablishedStanzasAreStampedAndRouted) {
+  establish();
+  send(
+      "<message to='romeo@example.net' from='mallory@evil.example' type='chat'><body>hi</body>"
+      "</message>");
+  ASSERT_EQ(host.routed.size(), 1U);
+  EXPECT_EQ(host.routed[0]->from(), "juliet@example.com/balcony");
+  EXPECT_EQ(host.routed[0]->root().child_text("body"), "hi");
+  send("<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+  EXPECT_EQ(last().attr("type"), "result");
+  send("<message to='not a jid@@'/>");
+  EXPECT_EQ(xmpp::StanzaError::from_stanza(last())->condition, xmpp::StanzaCondition::JidMalformed);
+  EXPECT_EQ(host.routed.size(), 1U);
+  send("<active xmlns='urn:xmpp:csi:0'/>");
+  EXPECT_EQ(host.nonzas.size(), 1U);
+  EXPECT_FALSE(stream_error().has_value());
+}
+
+TEST_F(C2sSessionTest, UnknownTopLevelElementIsUnsupportedStanzaType) {
+  establish();
+  send("<foo/>");
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::UnsupportedStanzaType);
+  session_.reset();
+  io = std::make_unique<FakeIo>();
+  establish();
+  send("<r xmlns='urn:example:unknown'/>");
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::UnsupportedStanzaType);
+}
+
+TEST_F(C2sSessionTest, StanzaBeforeAuthenticationIsNotAuthorized) {
+  send(kHeader);
+  send("<message to='romeo@example.net'><body>early</body></message>");
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::NotAuthorized);
+  EXPECT_TRUE(host.routed.empty());
+}
+
+TEST_F(C2sSessionTest, UnknownHostGetsHeaderThenHostUnknown) {
+  send(
+      "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+      "to='elsewhere.example' version='1.0'>");
+  ASSERT_EQ(io->client.headers.size(), 1U);
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::HostUnknown);
+  EXPECT_TRUE(io->client.closed);
+  EXPECT_TRUE(io->io_closed);
+}
+
+TEST_F(C2sSessionTest, OldVersionIsUnsupported) {
+  send(
+      "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+      "to='example.com'>");
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::UnsupportedVersion);
+}
+
+TEST_F(C2sSessionTest, MalformedXmlIsNotWellFormedAndCloses) {
+  send(kHeader);
+  send("<message><<");
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::NotWellFormed);
+  EXPECT_TRUE(io->client.closed);
+  EXPECT_EQ(session().state(), SessionState::Closed);
+  EXPECT_EQ(host.closed, 1);
+}
+
+TEST_F(C2sSessionTest, ClientCloseIsAnsweredAndReportedOnce) {
+  establish();
+  send("</stream:stream>");
+  EXPECT_TRUE(io->client.closed);
+  EXPECT_TRUE(io->io_closed);
+  session().on_disconnected();
+  EXPECT_EQ(host.closed, 1);
+}
+
+TEST_F(C2sSessionTest, DisconnectWithoutCloseStillReportsClosed) {
+  establish();
+  session().on_disconnected();
+  EXPECT_EQ(session().state(), SessionState::Closed);
+  EXPECT_FALSE(io->io_closed);
+  EXPECT_EQ(host.closed, 1);
+}
+
+TEST_F(C2sSessionTest, DeliverWritesOnlyToEstablishedSessions) {
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  m->root().set_attr("id", "d1");
+  send(kHeader);
+  std::size_t before = io->client.received.size();
+  session().deliver(m->root());
+  EXPECT_EQ(io->client.received.size(), before);
+  session_.reset();
+  io = std::make_unique<FakeIo>();
+  establish();
+  session().deliver(m->root());
+  EXPECT_EQ(last().attr("id"), "d1");
+}
+
+}  // namespace
+}  // namespace tern::core::c2s
