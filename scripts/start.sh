@@ -14,11 +14,5 @@ ninja -C build
 if [[ -x build/core/ternd ]]; then
   exec build/core/ternd "$@"
 fi
-cat <<'MSG'
-start: the protocol library (xmpp/) is built and tested, but the server binary ternd does not
-exist yet (it is the next issue). What exists now:
-  scripts/test.sh    unit tests, sanitizer build, fuzz corpus replay, format and layering checks
-  scripts/bench.sh   parser and serializer benchmarks over the mobile traffic corpus
-  scripts/fuzz.sh    a short libFuzzer run of every target
-MSG
+echo "start: build/core/ternd was not built" >&2
 exit 1

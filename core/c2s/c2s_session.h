@@ -69,7 +69,7 @@ class SessionHost {
 
 struct SessionOptions {
   bool require_encryption = true;  // no SASL before STARTTLS
-  int max_auth_failures = 3;       // RFC 6120 §6.4.5 asks for 2 to 5 retries
+  int max_auth_failures = 3;       // wrong credentials; RFC 6120 §6.4.5 asks for 2 to 5 retries
   xmpp::ParserLimits limits;
 };
 
@@ -111,6 +111,9 @@ class C2sSession final : private xmpp::StreamSink {
   // After authentication: the bare JID; after bind: the full JID.
   const xmpp::Jid& jid() const { return jid_; }
   const std::string& stream_id() const { return stream_id_; }
+  // An opaque number the owner uses to find its way back to the session (the connection id).
+  void set_owner_id(std::uint64_t id) { owner_id_ = id; }
+  std::uint64_t owner_id() const { return owner_id_; }
 
  private:
   // xmpp::StreamSink
@@ -150,7 +153,10 @@ class C2sSession final : private xmpp::StreamSink {
   std::string stream_id_;
   xmpp::Jid jid_;
   std::unique_ptr<xmpp::sasl::ServerMechanism> mechanism_;
-  int auth_failures_ = 0;
+  int auth_failures_ = 0;  // wrong credentials
+  int sasl_attempts_ = 0;  // failed exchanges of any kind
+  static constexpr int kMaxSaslAttempts = 10;
+  std::uint64_t owner_id_ = 0;
 };
 
 }  // namespace tern::core::c2s

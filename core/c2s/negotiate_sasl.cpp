@@ -121,7 +121,12 @@ void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {
   write(element->root());
   mechanism_.reset();
   state_ = SessionState::Negotiating;
-  if (failure != SaslFailure::Aborted && ++auth_failures_ >= options_.max_auth_failures) {
+  // The retry limit is about guessing passwords, so only wrong credentials count towards it.
+  // Clients also fail other ways on the road to a mechanism that works (slixmpp 1.8 tries every
+  // -PLUS mechanism with tls-unique, which TLS 1.3 does not have); those get a wider limit.
+  bool wrong_credentials = failure == SaslFailure::NotAuthorized;
+  if ((wrong_credentials && ++auth_failures_ >= options_.max_auth_failures) ||
+      ++sasl_attempts_ >= kMaxSaslAttempts) {
     close(xmpp::StreamError::policy_violation("too many failed authentication attempts"));
   }
 }

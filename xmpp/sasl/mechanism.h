@@ -136,6 +136,10 @@ struct SaslServerOptions {
   // The SCRAM hashes to offer (order does not matter: offers follow the fixed preference order).
   std::vector<ScramHash> scram_hashes = {ScramHash::Sha512, ScramHash::Sha256, ScramHash::Sha1};
   bool allow_plain = true;  // still only on encrypted streams
+  // Whether the stream announces its channel-binding types (XEP-0440 <sasl-channel-binding/>).
+  // Then a client that supports none of them may answer with the gs2 flag "y" and is accepted;
+  // without the announcement "y" with -PLUS on offer is refused as a downgrade (RFC 5802 §6).
+  bool types_announced = false;
 
   // Unknown users get a fake challenge (RFC 5802 §9 asks that the server not reveal whether an
   // account exists): salt = HMAC(fake_salt_key, hash name, username), so it is the same every

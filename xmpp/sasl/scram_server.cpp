@@ -127,8 +127,10 @@ std::optional<Step> ScramServer::check_binding_flag(std::string_view flag,
       return malformed("a -PLUS mechanism needs channel binding (p=)");
     }
     // RFC 5802 §6: "y" means the client could bind but saw no -PLUS offer. We offered one, so
-    // someone removed it on the way: a downgrade attack.
-    if (flag == "y" && !channel_.channel_bindings.empty()) {
+    // someone removed it on the way: a downgrade attack. Unless the server also announced its
+    // binding types (XEP-0440) and the client supports none of them: slixmpp 1.8 binds only
+    // with tls-unique, which TLS 1.3 does not define, and then falls back with "y".
+    if (flag == "y" && !channel_.channel_bindings.empty() && !options_.types_announced) {
       return not_authorized("server-does-support-channel-binding");
     }
     cbind_input_ = std::string(gs2_header);

@@ -27,9 +27,11 @@ class ScramFailure : public ::testing::Test {
  protected:
   void SetUp() override { accounts_.add("user", "pencil", ScramHash::Sha256); }
 
-  std::unique_ptr<ScramServer> server(bool plus = false, SaslChannel channel = {true, {}}) {
+  std::unique_ptr<ScramServer> server(bool plus = false, SaslChannel channel = {true, {}},
+                                      bool types_announced = false) {
     SaslServerOptions options = test_options(accounts_);
     options.fixed_nonce = "SRV";
+    options.types_announced = types_announced;
     return std::make_unique<ScramServer>(ScramHash::Sha256, plus, options, std::move(channel));
   }
 
@@ -138,6 +140,12 @@ TEST_F(ScramFailure, BadGs2Header) {
         "N,,n=user,r=CLI"}) {
     EXPECT_TRUE(same_condition(server()->start(first), SaslFailure::MalformedRequest)) << first;
   }
+}
+
+TEST_F(ScramFailure, YFlagIsAcceptedWhenBindingTypesWereAnnounced) {
+  // XEP-0440: the client saw our types and supports none of them (slixmpp 1.8: tls-unique only).
+  const Step step = server(false, {true, {exporter_binding()}}, true)->start("y,,n=user,r=CLI");
+  EXPECT_TRUE(step.is_challenge());
 }
 
 TEST_F(ScramFailure, YFlagIsADowngradeWhenServerOffersPlus) {

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// ternd: the server's entry point; the only code not shared with tests.
+//
+//   ternd [--config FILE] [--set KEY=VALUE]…     run (no --config: the embedded default)
+//   ternd [--config FILE] [--set KEY=VALUE]… --check-config
+//
+// On start it prints one line per listening socket ("ternd: listening starttls 0.0.0.0:5222")
+// and then "ternd: ready", so scripts and tests can wait for it and learn ports chosen with :0.
+// SIGINT or SIGTERM stop it in order. Exit status: 0 after a clean stop, 2 for a usage or
+// configuration error, 1 when the server could not start.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/server.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ternd [--config FILE] [--set KEY=VALUE]... [--check-config]\n";
+
+int run(int argc, char** argv) {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--config" || arg == "--set") && i + 1 < argc) {
+      (arg == "--config" ? config_path : overrides.emplace_back()) = argv[++i];
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "ternd: unknown argument '" << arg << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  auto config = tern::core::load_config(config_path, overrides);
+  if (!config) {
+    std::cerr << "ternd: " << config.error().to_string() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "ternd: " << config->source << ": configuration is valid\n";
+    return 0;
+  }
+
+  // Signals are taken synchronously by this thread (sigwait); every worker thread inherits the
+  // blocked mask. Writes to a closed socket must return EPIPE, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = tern::core::Server::create(std::move(config).value());
+  if (!server) {
+    std::cerr << "ternd: " << server.error() << "\n";
+    return 1;
+  }
+  auto bound = (*server)->start();
+  if (!bound) {
+    std::cerr << "ternd: " << bound.error() << "\n";
+    return 1;
+  }
+  for (const auto& listener : *bound) {
+    std::cout << "ternd: listening " << listener.kind << " " << listener.address.host << ":"
+              << listener.address.port << "\n";
+  }
+  std::cout << "ternd: ready (" << (*server)->config().effective_workers() << " workers, "
+            << (*server)->config().hosts.size() << " hosts)" << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cout << "ternd: stopping (signal " << signal_number << ")" << std::endl;
+  (*server)->stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "ternd: fatal: " << e.what() << "\n";  // out of memory at start, in practice
+    return 1;
+  }
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+// Socket I/O of a client connection: reads through the transport into the session, batched
+// writes, the STARTTLS switch, and deferred self-deletion.
+#include "core/net/connection.h"
+
+#include <array>
+
+#include "core/net/tls_transport.h"
+
+namespace tern::core::net {
+namespace {
+
+// Reads are consumed before the callback returns, so one buffer per thread serves every
+// connection of the worker: an idle connection holds no read buffer at all.
+constexpr std::size_t kReadBufferSize = 64 * std::size_t{1024};
+// How long a closing connection keeps draining what the peer still sends.
+constexpr std::uint64_t kLingerMilliseconds = 2000;
+thread_local std::array<char, kReadBufferSize> t_read_buffer;
+
+}  // namespace
+
+void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_tls) {
+  std::unique_ptr<Transport> transport;
+  if (direct_tls) {
+    if (env.tls == nullptr) {
+      return;
+    }
+    auto tls = TlsTransport::server(*env.tls);
+    if (!tls) {
+      return;
+    }
+    transport = std::move(tls).value();
+  } else {
+    transport = std::make_unique<PlainTransport>();
+  }
+  auto* connection = new Connection(env, std::move(transport));
+  if (uv_tcp_init(listener->loop, &connection->tcp_) != 0) {
+    delete connection;
+    return;
+  }
+  connection->tcp_.data = connection;
+  connection->handles_open_ = 1;
+  if (uv_accept(listener, connection->stream()) != 0) {
+    connection->close_handle();
+    return;
+  }
+  uv_tcp_nodelay(&connection->tcp_, 1);
+  connection->id_ = env.connections.add(connection);
+  connection->session_->set_owner_id(connection->id_);
+  // The whole negotiation must finish by this deadline, however busy the client keeps the socket
+  // (a slow-drip client cannot hold a half-open session for ever).
+  connection->deadline_ = uv_now(listener->loop) / 1000 + env.negotiation_timeout_s;
+  env.timeouts.insert(connection->id_, connection->deadline_);
+  std::string ignored;
+  (void)connection->transport_->start(ignored);  // servers send nothing first
+  uv_read_start(connection->stream(), &Connection::on_alloc, &Connection::on_read);
+}
+
+Connection::Connection(ConnectionEnv& env, std::unique_ptr<Transport> transport)
+    : env_(env),
+      transport_(std::move(transport)),
+      session_(std::make_unique<c2s::C2sSession>(*this, env.host, env.options)) {}
+
+Connection::~Connection() = default;
+
+void Connection::on_alloc(uv_handle_t* /*handle*/, std::size_t /*suggested*/, uv_buf_t* buf) {
+  *buf = uv_buf_init(t_read_buffer.data(), static_cast<unsigned>(t_read_buffer.size()));
+}
+
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (self->lingering_) {
+    if (nread < 0) {
+      self->close_handle();  // the peer has closed too
+    }
+    return;  // draining: what a closing peer still sends is discarded
+  }
+  if (nread > 0) {
+    self->on_wire(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+  } else if (nread < 0) {
+    self->abort();  // EOF or error: the client is gone
+  }
+}
+
+void Connection::on_wire(std::string_view bytes) {
+  if (session_->established()) {
+    deadline_ = uv_now(tcp_.loop) / 1000 + env_.idle_timeout_s;  // whitespace keepalives count
+  }
+  bool was_done = transport_->handshake_done();
+  plaintext_.clear();
+  auto received = transport_->on_received(bytes, plaintext_, wire_out_);
+  if (!received) {
+    flush();  // a TLS alert may be waiting in wire_out_
+    return abort();
+  }
+  if (!was_done && transport_->handshake_done() && transport_->is_encrypted()) {
+    session_->on_tls_established();
+  }
+  if (!plaintext_.empty()) {
+    session_->on_bytes(plaintext_);
+  }
+  if (transport_->peer_closed()) {
+    return abort();
+  }
+  flush();
+}
+
+void Connection::write(std::string_view xml) {
+  if (handle_closing_ || close_after_flush_) {
+    return;
+  }
+  if (!transport_->send(xml, wire_out_)) {
+    close_after_flush_ = true;
+  }
+}
+
+void Connection::flush() {
+  if (writing_ || handle_closing_) {
+    return;
+  }
+  if (wire_out_.empty()) {
+    if (close_after_flush_) {
+      linger();
+    }
+    return;
+  }
+  in_flight_.swap(wire_out_);
+  wire_out_.clear();
+  uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
+  write_request_.data = this;
+  if (uv_write(&write_request_, stream(), &buf, 1, &Connection::on_written) != 0) {
+    in_flight_.clear();
+    return abort();
+  }
+  writing_ = true;
+}
+
+void Connection::on_written(uv_write_t* request, int status) {
+  auto* self = static_cast<Connection*>(request->data);
+  self->writing_ = false;
+  self->in_flight_.clear();
+  if (status < 0) {
+    return self->abort();
+  }
+  self->flush();
+}
+
+bool Connection::can_start_tls() const {
+  return env_.tls != nullptr && !transport_->is_encrypted();
+}
+
+void Connection::start_tls() {
+  // <proceed/> is already encoded in wire_out_ by the plain transport; from the next read on,
+  // bytes go to TLS.
+  auto tls = TlsTransport::server(*env_.tls);
+  if (!tls) {
+    close_after_flush_ = true;
+    return;
+  }
+  transport_ = std::move(tls).value();
+  std::string ignored;
+  (void)transport_->start(ignored);
+}
+
+bool Connection::encrypted() const {
+  return transport_->is_encrypted() && transport_->handshake_done();
+}
+
+std::vector<xmpp::sasl::ChannelBindingData> Connection::channel_bindings() const {
+  return transport_->channel_bindings();
+}
+
+void Connection::close() {
+  if (!close_after_flush_) {
+    transport_->close(wire_out_);
+    close_after_flush_ = true;
+  }
+  flush();
+}
+
+void Connection::abort() {
+  session_->on_disconnected();  // no-op when the session already ended
+  uv_read_stop(stream());
+  close_after_flush_ = true;
+  if (!writing_) {
+    close_handle();
+  }
+}
+
+void Connection::on_timeout() {
+  if (!session_->established() && session_->state() != c2s::SessionState::Closed) {
+    session_->close(xmpp::StreamError::connection_timeout("negotiation took too long"));
+  } else {
+    session_->close(xmpp::StreamError::connection_timeout());
+  }
+  flush();
+}
+
+void Connection::shutdown() {
+  session_->close(xmpp::StreamError::system_shutdown());
+  if (!writing_ && !wire_out_.empty()) {
+    uv_buf_t buf = uv_buf_init(wire_out_.data(), static_cast<unsigned>(wire_out_.size()));
+    (void)uv_try_write(stream(), &buf, 1);  // best effort: the loop is about to end
+  }
+  close_handle();
+}
+
+void Connection::linger() {
+  if (lingering_ || handle_closing_) {
+    return;
+  }
+  lingering_ = true;
+  shutdown_request_.data = this;
+  if (uv_shutdown(&shutdown_request_, stream(), [](uv_shutdown_t* request, int /*status*/) {
+        auto* self = static_cast<Connection*>(request->data);
+        if (self->handle_closing_) {
+          return;
+        }
+        self->linger_timer_.data = self;
+        if (uv_timer_init(self->tcp_.loop, &self->linger_timer_) != 0) {
+          return self->close_handle();
+        }
+        ++self->handles_open_;
+        uv_timer_start(
+            &self->linger_timer_,
+            [](uv_timer_t* timer) { static_cast<Connection*>(timer->data)->close_handle(); },
+            kLingerMilliseconds, 0);
+      }) != 0) {
+    close_handle();
+  }
+}
+
+void Connection::close_handle() {
+  if (handle_closing_) {
+    return;
+  }
+  handle_closing_ = true;
+  if (id_ != 0) {
+    env_.connections.remove(id_);
+  }
+  auto on_closed = [](uv_handle_t* handle) {
+    auto* self = static_cast<Connection*>(handle->data);
+    if (--self->handles_open_ == 0) {
+      delete self;
+    }
+  };
+  if (handles_open_ == 2) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&linger_timer_), on_closed);
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_closed);
+}
+
+}  // namespace tern::core::net

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// Connection: one accepted client socket on one worker. It owns the uv_tcp_t, the Transport
+// (plain, switched to TLS by STARTTLS, or TLS from the first byte for direct TLS) and the
+// C2sSession, and is the session's SessionIo. Output is batched: everything the session writes
+// while handling one read (or one batch of deliveries) goes out in a single uv_write. Closing is a
+// request: the connection flushes, shuts its side down and keeps reading (discarding) for a
+// moment, so that a client still sending does not get a reset that would destroy the stream error
+// it has not read yet (nginx's lingering close); then it closes the handles and frees itself in
+// the last close callback.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "core/c2s/c2s_session.h"
+#include "core/loop/timeout_wheel.h"
+#include "core/net/tls_context.h"
+#include "core/net/transport.h"
+
+namespace tern::core::net {
+
+class Connection;
+
+// The live connections of one worker, by id: what a SessionHandle resolves against.
+class ConnectionSet {
+ public:
+  std::uint64_t add(Connection* connection) {
+    map_.emplace(++last_id_, connection);
+    return last_id_;
+  }
+  void remove(std::uint64_t id) { map_.erase(id); }
+  Connection* find(std::uint64_t id) const {
+    auto it = map_.find(id);
+    return it == map_.end() ? nullptr : it->second;
+  }
+  // Every connection, for shutdown.
+  const std::unordered_map<std::uint64_t, Connection*>& all() const { return map_; }
+
+ private:
+  std::unordered_map<std::uint64_t, Connection*> map_;
+  std::uint64_t last_id_ = 0;
+};
+
+// What every connection of a worker shares.
+struct ConnectionEnv {
+  unsigned worker_id;
+  c2s::SessionHost& host;
+  c2s::SessionOptions options;
+  const TlsContext* tls;  // nullptr: no TLS offered
+  ConnectionSet& connections;
+  TimeoutWheel& timeouts;
+  std::uint64_t negotiation_timeout_s;  // from accept until the resource is bound
+  std::uint64_t idle_timeout_s;         // after that, since the last byte received
+};
+
+class Connection final : public c2s::SessionIo {
+ public:
+  // Accepts a pending connection from `listener`.
+  static void accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_tls);
+
+  std::uint64_t id() const { return id_; }
+  unsigned worker_id() const { return env_.worker_id; }
+  c2s::C2sSession& session() { return *session_; }
+  // Sends what the session wrote since the last flush.
+  void flush();
+  // Ends the connection without a stream close (a dead peer, a broken transport).
+  void abort();
+  // Server shutdown: a system-shutdown stream error, written if the socket takes it at once,
+  // then the handle is closed without waiting.
+  void shutdown();
+  // When the connection times out (seconds of the loop clock), and what happens then.
+  std::uint64_t deadline() const { return deadline_; }
+  void on_timeout();
+
+  // c2s::SessionIo
+  void write(std::string_view xml) override;
+  bool can_start_tls() const override;
+  void start_tls() override;
+  bool encrypted() const override;
+  std::vector<xmpp::sasl::ChannelBindingData> channel_bindings() const override;
+  void close() override;
+
+ private:
+  Connection(ConnectionEnv& env, std::unique_ptr<Transport> transport);
+  ~Connection() override;
+
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_written(uv_write_t* request, int status);
+  void on_wire(std::string_view bytes);
+  void linger();
+  void close_handle();
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+
+  ConnectionEnv& env_;
+  std::uint64_t id_ = 0;
+  uv_tcp_t tcp_{};
+  uv_write_t write_request_{};
+  uv_shutdown_t shutdown_request_{};
+  uv_timer_t linger_timer_{};
+  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<c2s::C2sSession> session_;
+  std::string wire_out_;   // encrypted output waiting for the next write
+  std::string in_flight_;  // the buffer of the write in progress
+  std::string plaintext_;  // reused decryption buffer
+  bool writing_ = false;
+  bool close_after_flush_ = false;
+  std::uint64_t deadline_ = 0;
+  bool handle_closing_ = false;
+  bool lingering_ = false;  // our side is shut down; reading only to drain the peer
+  int handles_open_ = 0;    // tcp_ and linger_timer_: freed when both are closed
+};
+
+}  // namespace tern::core::net

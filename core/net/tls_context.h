@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// TlsContext: the TLS settings shared by many connections, one OpenSSL SSL_CTX. The server has
+// one for all its virtual hosts and worker threads (an SSL_CTX is safe to share once set up):
+// TLS 1.2 at least, ECDHE with AEAD ciphers only, the server's cipher order, no compression, no
+// renegotiation, stateless session tickets, released buffers on idle connections, ALPN
+// "xmpp-client" (XEP-0368), and the certificate chosen by SNI. Clients (the test suite, the
+// conformance runner, the load generator) get one from client(), which by default does not
+// verify the server, as they talk to test servers with self-signed certificates.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/net/certificate.h"
+#include "core/net/openssl_util.h"
+#include "xmpp/result.h"
+
+namespace tern::core::net {
+
+// XEP-0368: the ALPN protocol of client-to-server XMPP over direct TLS.
+inline constexpr std::string_view kAlpnXmppClient = "xmpp-client";
+
+// A virtual host's certificate as the server uses it, for logging at start-up.
+struct TlsHostInfo {
+  std::string domain;
+  std::string certificate_file;
+  std::string key_file;
+  bool generated = false;  // a self-signed certificate made during this start
+};
+
+struct TlsClientOptions {
+  // The protocol to offer with ALPN (kAlpnXmppClient for direct TLS); empty: no ALPN.
+  std::string alpn;
+  // PEM file of the certificates to trust (a CA, or the server's own self-signed certificate):
+  // the server's chain and name are then verified. Empty: the server is not verified.
+  std::string trust_file;
+};
+
+class TlsContext {
+ public:
+  // The server context: one certificate per host, loaded from its PEM files or, when a host has
+  // none configured, the self-signed one kept under <storage_path>/certs (generated on first
+  // start). A client whose SNI names no host gets the first host's certificate. Fails with the
+  // host, the file and OpenSSL's reason.
+  static Result<TlsContext, TlsError> server(const std::vector<VirtualHost>& hosts,
+                                             const std::string& storage_path);
+  // A client context (see TlsClientOptions).
+  static Result<TlsContext, TlsError> client(const TlsClientOptions& options);
+
+  TlsContext(TlsContext&&) noexcept;
+  TlsContext& operator=(TlsContext&&) noexcept;
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+  ~TlsContext();
+
+  bool is_server() const { return server_; }
+  // Client contexts: whether the server's certificate is verified.
+  bool verifies_peer() const { return verify_; }
+  // Server contexts: the hosts in configuration order.
+  const std::vector<TlsHostInfo>& hosts() const;
+
+  // The SSL_CTX, for TlsTransport and for tests that need a setting this class does not offer.
+  // The context must outlive every transport made from it (the SNI callback reads its hosts).
+  SSL_CTX* native() const { return ctx_.get(); }
+
+  struct Hosts;  // defined in tls_context.cpp
+
+ private:
+  TlsContext(SslCtxPtr ctx, std::unique_ptr<Hosts> hosts, bool server, bool verify);
+
+  SslCtxPtr ctx_;
+  std::unique_ptr<Hosts> hosts_;  // on the heap: the SNI callback keeps its address
+  bool server_ = false;
+  bool verify_ = false;
+};
+
+}  // namespace tern::core::net

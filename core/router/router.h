@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Router: where a stanza from a client goes (RFC 6121 §8), decided in one place. It runs on the
+// sender's worker; delivery to a session on another worker goes through that worker's inbox
+// (Delivery). What it implements today:
+//   - to the server itself (no 'to', or a served domain): IQs answered by server_iq.cpp, other
+//     IQs service-unavailable; messages and presence to the server are dropped (§8.5.1 style);
+//   - to a full JID: the session if connected; otherwise messages fall back to the bare JID
+//     (§8.5.3.2.1), IQs get service-unavailable, presence is dropped;
+//   - to a bare JID: messages to the available resources of highest non-negative priority
+//     (§8.5.2.1.1), none: service-unavailable until offline storage exists (§8.5.2.2.1); IQs are
+//     the server's, on the account's behalf (§8.5.2.1.3): service-unavailable for now; directed
+//     presence to every connected resource;
+//   - to an unknown local account: messages and IQs service-unavailable, presence dropped (§8.5.1);
+//   - to another domain: remote-server-not-found (no server-to-server yet);
+//   - presence without 'to' updates the sender's availability and priority.
+// Rosters, subscriptions and presence broadcast come with the roster and presence modules.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/router/session_registry.h"
+#include "xmpp/stanza.h"
+#include "xmpp/stanza_error.h"
+
+namespace tern::core {
+
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
+  // Hands `stanza` to the session behind `handle`, on whichever worker it lives; dropped if that
+  // session is gone.
+  virtual void deliver(SessionHandle handle, xmpp::StanzaPtr stanza) = 0;
+};
+
+struct RouterEnv {
+  SessionRegistry& registry;
+  Delivery& delivery;
+  std::function<bool(std::string_view bare_jid)> account_exists;
+  std::vector<std::string> domains;
+};
+
+class Router {
+ public:
+  explicit Router(RouterEnv env) : env_(std::move(env)) {}
+  // A stanza from the client session `origin`, with 'from' stamped.
+  void route(xmpp::StanzaPtr stanza, SessionHandle origin);
+
+ private:
+  bool serves(std::string_view domain) const;
+  void to_server(xmpp::StanzaPtr stanza, SessionHandle origin);
+  void to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
+  void to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
+  void update_presence(const xmpp::Stanza& presence, SessionHandle origin);
+  void bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, SessionHandle origin);
+
+  RouterEnv env_;
+};
+
+// The server's own IQ answers (server_iq.cpp): XEP-0199 ping, XEP-0030 disco#info and
+// XEP-0092 version. nullptr: not one the server answers.
+xmpp::StanzaPtr answer_server_iq(const xmpp::Element& iq);
+
+}  // namespace tern::core

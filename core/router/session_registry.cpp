@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// The bare JID → resources map behind SessionRegistry.
+#include "core/router/session_registry.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace tern::core {
+
+std::optional<SessionHandle> SessionRegistry::bind(const xmpp::Jid& full, SessionHandle handle) {
+  std::unique_lock lock(mutex_);
+  std::vector<BoundResource>& list = accounts_[std::string(full.bare_view())];
+  for (BoundResource& r : list) {
+    if (r.resource == full.resource()) {
+      SessionHandle replaced = r.handle;
+      r = BoundResource{std::string(full.resource()), handle, false, 0};
+      return replaced;
+    }
+  }
+  list.push_back(BoundResource{std::string(full.resource()), handle, false, 0});
+  ++sessions_;
+  return std::nullopt;
+}
+
+void SessionRegistry::unbind(const xmpp::Jid& full, SessionHandle handle) {
+  std::unique_lock lock(mutex_);
+  auto it = accounts_.find(std::string(full.bare_view()));
+  if (it == accounts_.end()) {
+    return;
+  }
+  auto& list = it->second;
+  auto gone = std::remove_if(list.begin(), list.end(), [&](const BoundResource& r) {
+    return r.resource == full.resource() && r.handle == handle;
+  });
+  sessions_ -= static_cast<std::size_t>(list.end() - gone);
+  list.erase(gone, list.end());
+  if (list.empty()) {
+    accounts_.erase(it);
+  }
+}
+
+void SessionRegistry::set_presence(const xmpp::Jid& full, SessionHandle handle, bool available,
+                                   int priority) {
+  std::unique_lock lock(mutex_);
+  auto it = accounts_.find(std::string(full.bare_view()));
+  if (it == accounts_.end()) {
+    return;
+  }
+  for (BoundResource& r : it->second) {
+    if (r.resource == full.resource() && r.handle == handle) {
+      r.available = available;
+      r.priority = priority;
+    }
+  }
+}
+
+std::optional<SessionHandle> SessionRegistry::find(const xmpp::Jid& full) const {
+  std::shared_lock lock(mutex_);
+  auto it = accounts_.find(std::string(full.bare_view()));
+  if (it != accounts_.end()) {
+    for (const BoundResource& r : it->second) {
+      if (r.resource == full.resource()) {
+        return r.handle;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<BoundResource> SessionRegistry::resources(std::string_view bare_jid) const {
+  std::shared_lock lock(mutex_);
+  auto it = accounts_.find(std::string(bare_jid));
+  return it == accounts_.end() ? std::vector<BoundResource>{} : it->second;
+}
+
+std::size_t SessionRegistry::session_count() const {
+  std::shared_lock lock(mutex_);
+  return sessions_;
+}
+
+}  // namespace tern::core

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// SessionRegistry: which resources of which accounts are connected, and where (worker and
+// connection). Every worker reads and writes it, so it is guarded by a shared mutex; what it
+// hands out are SessionHandles, never pointers, so a handle to a session that has meanwhile
+// closed simply resolves to nothing on its worker.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "xmpp/jid.h"
+
+namespace tern::core {
+
+struct SessionHandle {
+  unsigned worker = 0;
+  std::uint64_t connection = 0;
+  friend bool operator==(const SessionHandle&, const SessionHandle&) = default;
+};
+
+struct BoundResource {
+  std::string resource;
+  SessionHandle handle;
+  bool available = false;  // sent available presence (RFC 6121 §4.2)
+  int priority = 0;        // of that presence (RFC 6121 §4.7.2.3)
+};
+
+class SessionRegistry {
+ public:
+  // Registers `full`; returns the session it replaces (same full JID), which the caller closes
+  // with a conflict stream error (RFC 6120 §7.7.2.2).
+  std::optional<SessionHandle> bind(const xmpp::Jid& full, SessionHandle handle);
+  // Removes `full` if it is still bound to `handle` (a replaced session must not unbind its
+  // successor).
+  void unbind(const xmpp::Jid& full, SessionHandle handle);
+  void set_presence(const xmpp::Jid& full, SessionHandle handle, bool available, int priority);
+
+  std::optional<SessionHandle> find(const xmpp::Jid& full) const;
+  std::vector<BoundResource> resources(std::string_view bare_jid) const;
+  std::size_t session_count() const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::vector<BoundResource>> accounts_;  // by bare JID
+  std::size_t sessions_ = 0;
+};
+
+}  // namespace tern::core

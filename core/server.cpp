@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+// Server assembly: workers, listeners, the per-worker SessionHost and cross-worker delivery.
+#include "core/server.h"
+
+#include <openssl/rand.h>
+
+#include "storage/account_store.h"
+#include "xmpp/jid_prep.h"
+
+namespace tern::core {
+
+namespace {
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+// The SessionHost of one worker: it knows the worker's id, so it can name its sessions' handles.
+class Server::WorkerHost final : public c2s::SessionHost {
+ public:
+  WorkerHost(Server& server, unsigned worker_id) : server_(server), worker_id_(worker_id) {
+    for (const VirtualHost& host : server.config_.hosts) {
+      xmpp::sasl::SaslServerOptions options;
+      std::string domain = host.domain;
+      const storage::Environment* store = server.store_.get();
+      options.lookup = [store, domain](std::string_view user, xmpp::sasl::ScramHash hash)
+          -> std::optional<xmpp::sasl::ScramCredentials> {
+        auto txn = store->read();
+        if (!txn) {
+          return std::nullopt;
+        }
+        auto account = storage::AccountStore::get(*txn, std::string(user) + "@" + domain);
+        const xmpp::sasl::ScramCredentials* c = account ? account->credentials_for(hash) : nullptr;
+        return c != nullptr ? std::optional(*c) : std::nullopt;
+      };
+      options.prepare_username = [](std::string_view user) -> std::optional<std::string> {
+        std::string prepared;
+        if (xmpp::precis::prepare_localpart(user, prepared) != xmpp::precis::PrepStatus::Ok) {
+          return std::nullopt;
+        }
+        return prepared;
+      };
+      options.types_announced = true;  // C2sSession sends XEP-0440 <sasl-channel-binding/>
+      sasl_.emplace_back(host.domain, std::move(options));
+    }
+    router_ = std::make_unique<Router>(RouterEnv{
+        server.registry_, server,
+        [&server](std::string_view bare) { return server.account_exists(bare); }, domains()});
+  }
+
+  std::vector<std::string> domains() const {
+    std::vector<std::string> out;
+    for (const auto& [domain, options] : sasl_) {
+      out.push_back(domain);
+    }
+    return out;
+  }
+
+  bool serves_domain(std::string_view domain) const override {
+    return find_options(domain) != nullptr;
+  }
+  const xmpp::sasl::SaslServerOptions& sasl_options(std::string_view domain) const override {
+    const xmpp::sasl::SaslServerOptions* options = find_options(domain);
+    return options != nullptr ? *options : sasl_.front().second;
+  }
+  std::string new_stream_id() override { return random_hex(12); }
+
+  Result<xmpp::Jid, xmpp::StanzaError> bind(c2s::C2sSession& session,
+                                            const xmpp::Jid& requested) override {
+    xmpp::Jid full = requested;
+    if (requested.is_bare()) {
+      full = requested.with_resource("tern-" + random_hex(6)).value();
+    }
+    SessionHandle handle{worker_id_, session.owner_id()};
+    if (auto replaced = server_.registry_.bind(full, handle)) {
+      // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict error.
+      server_.with_connection(*replaced, [](net::Connection& old) {
+        old.session().close(xmpp::StreamError::conflict("replaced by a new connection"));
+        old.flush();
+      });
+    }
+    return full;
+  }
+
+  void on_stanza(c2s::C2sSession& session, xmpp::StanzaPtr stanza) override {
+    router_->route(std::move(stanza), SessionHandle{worker_id_, session.owner_id()});
+  }
+  bool on_nonza(c2s::C2sSession& /*session*/, xmpp::StanzaPtr /*element*/) override {
+    return false;  // stream management and CSI arrive with the delivery issue
+  }
+  void add_features(c2s::C2sSession& /*session*/, xmpp::Element& /*features*/) override {}
+  void on_closed(c2s::C2sSession& session) override {
+    if (session.jid().has_resource()) {  // it was bound
+      server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()});
+    }
+  }
+
+ private:
+  const xmpp::sasl::SaslServerOptions* find_options(std::string_view domain) const {
+    for (const auto& [d, options] : sasl_) {
+      if (d == domain) {
+        return &options;
+      }
+    }
+    return nullptr;
+  }
+
+  Server& server_;
+  unsigned worker_id_;
+  std::vector<std::pair<std::string, xmpp::sasl::SaslServerOptions>> sasl_;
+  std::unique_ptr<Router> router_;
+};
+
+struct Server::WorkerState {
+  WorkerState(Server& server, unsigned id)
+      : worker(id),
+        timeouts(uv_now(worker.loop()) / 1000),
+        host(server, id),
+        env{id,
+            host,
+            c2s::SessionOptions{},
+            server.tls_.get(),
+            connections,
+            timeouts,
+            static_cast<std::uint64_t>(server.config_.negotiation_timeout.count()),
+            static_cast<std::uint64_t>(server.config_.idle_timeout.count())} {
+    env.options.require_encryption = server.config_.require_encryption;
+    env.options.limits = server.config_.limits;
+    uv_timer_init(worker.loop(), &tick);
+    tick.data = this;
+  }
+
+  // Once a second: the connections whose deadline has come.
+  static void on_tick(uv_timer_t* timer) {
+    auto* self = static_cast<WorkerState*>(timer->data);
+    self->timeouts.advance(
+        uv_now(timer->loop) / 1000,
+        [self](TimeoutWheel::Id id) -> std::optional<std::uint64_t> {
+          net::Connection* c = self->connections.find(id);
+          return c != nullptr ? std::optional(c->deadline()) : std::nullopt;
+        },
+        [self](TimeoutWheel::Id id) {
+          if (net::Connection* c = self->connections.find(id)) {
+            c->on_timeout();
+          }
+        });
+  }
+
+  Worker worker;
+  net::ConnectionSet connections;
+  TimeoutWheel timeouts;
+  WorkerHost host;
+  net::ConnectionEnv env;
+  uv_timer_t tick{};
+  std::vector<net::Listener*> listeners;
+};
+
+Result<std::unique_ptr<Server>, std::string> Server::create(Config config) {
+  auto store = storage::Environment::open(config.storage_path);
+  if (!store) {
+    return Err("store " + config.storage_path + ": " + store.error().message);
+  }
+  auto tls = net::TlsContext::server(config.hosts, config.storage_path);
+  if (!tls) {
+    return Err("TLS: " + tls.error().message);
+  }
+  return std::unique_ptr<Server>(
+      new Server(std::move(config), std::move(store).value(),
+                 std::make_unique<net::TlsContext>(std::move(tls).value())));
+}
+
+Server::Server(Config config, std::unique_ptr<storage::Environment> store,
+               std::unique_ptr<net::TlsContext> tls)
+    : config_(std::move(config)), store_(std::move(store)), tls_(std::move(tls)) {
+  for (unsigned i = 0; i < config_.effective_workers(); ++i) {
+    workers_.push_back(std::make_unique<WorkerState>(*this, i));
+  }
+}
+
+Server::~Server() {
+  stop();
+}
+
+Result<std::vector<BoundListener>, std::string> Server::start() {
+  std::vector<BoundListener> bound;
+  auto open_all = [&](const std::vector<ListenAddress>& addresses, const char* kind,
+                      bool direct_tls) -> Result<void, std::string> {
+    for (ListenAddress address : addresses) {
+      // Port 0: the first worker's socket picks a port, the others share it (SO_REUSEPORT).
+      for (auto& state : workers_) {
+        WorkerState* ws = state.get();
+        auto listener = net::Listener::open(
+            ws->worker.loop(), address,
+            [ws, direct_tls](uv_stream_t* l) { net::Connection::accept(l, ws->env, direct_tls); });
+        if (!listener) {
+          return Err(listener.error());
+        }
+        address.port = (*listener)->port();
+        ws->listeners.push_back(*listener);
+      }
+      bound.push_back(BoundListener{kind, address});
+    }
+    return {};
+  };
+  if (auto r = open_all(config_.starttls_listeners, "starttls", false); !r) {
+    return Err(r.error());
+  }
+  if (auto r = open_all(config_.direct_tls_listeners, "direct_tls", true); !r) {
+    return Err(r.error());
+  }
+  for (auto& state : workers_) {
+    uv_timer_start(&state->tick, &WorkerState::on_tick, 1000, 1000);
+    state->worker.start();
+  }
+  running_ = true;
+  return bound;
+}
+
+void Server::stop() {
+  if (!running_) {
+    return;
+  }
+  running_ = false;
+  for (auto& state : workers_) {
+    WorkerState* ws = state.get();
+    ws->worker.stop([ws] {
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
+      for (net::Listener* listener : ws->listeners) {
+        listener->close();
+      }
+      ws->listeners.clear();
+      std::vector<net::Connection*> open;
+      for (const auto& [id, connection] : ws->connections.all()) {
+        open.push_back(connection);
+      }
+      for (net::Connection* connection : open) {
+        connection->shutdown();
+      }
+    });
+  }
+}
+
+void Server::with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn) {
+  if (handle.worker >= workers_.size()) {
+    return;
+  }
+  WorkerState* ws = workers_[handle.worker].get();
+  auto run = [ws, handle, fn = std::move(fn)] {
+    if (net::Connection* connection = ws->connections.find(handle.connection)) {
+      fn(*connection);
+    }
+  };
+  if (ws->worker.on_this_thread()) {
+    run();
+  } else {
+    ws->worker.post(std::move(run));
+  }
+}
+
+void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
+  // std::function needs a copyable callable: the stanza rides in a shared_ptr, still owned by
+  // exactly one task.
+  std::shared_ptr<xmpp::Stanza> shared(stanza.release());
+  with_connection(handle, [shared](net::Connection& connection) {
+    connection.session().deliver(shared->root());
+    connection.flush();
+  });
+}
+
+bool Server::account_exists(std::string_view bare_jid) const {
+  auto txn = store_->read();
+  return txn && storage::AccountStore::exists(*txn, bare_jid);
+}
+
+}  // namespace tern::core

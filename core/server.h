@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Server: builds the running server from a Config — the store, the TLS context, one Worker per
+// core each with its own SO_REUSEPORT listeners, the session registry and the router — and stops
+// it in order. It is also what sessions see as their SessionHost and what the router uses to
+// deliver (Delivery): both need to know on which worker a session lives.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/loop/worker.h"
+#include "core/net/connection.h"
+#include "core/net/listener.h"
+#include "core/net/tls_context.h"
+#include "core/router/router.h"
+#include "core/router/session_registry.h"
+#include "storage/env.h"
+
+namespace tern::core {
+
+struct BoundListener {
+  std::string kind;       // "starttls" or "direct_tls"
+  ListenAddress address;  // with the actual port
+};
+
+class Server final : public Delivery {
+ public:
+  // Opens the store and the TLS context (generating self-signed certificates if needed).
+  static Result<std::unique_ptr<Server>, std::string> create(Config config);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens every listener on every worker and starts the workers.
+  Result<std::vector<BoundListener>, std::string> start();
+  // Closes listeners and sessions (system-shutdown) and joins the workers.
+  void stop();
+
+  // Delivery
+  void deliver(SessionHandle handle, xmpp::StanzaPtr stanza) override;
+
+  SessionRegistry& registry() { return registry_; }
+  const Config& config() const { return config_; }
+
+ private:
+  class WorkerHost;  // SessionHost of one worker (server.cpp)
+  struct WorkerState;
+
+  Server(Config config, std::unique_ptr<storage::Environment> store,
+         std::unique_ptr<net::TlsContext> tls);
+  // Runs fn with the connection behind `handle`, on its worker; nothing if it is gone.
+  void with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn);
+  bool account_exists(std::string_view bare_jid) const;
+
+  Config config_;
+  std::unique_ptr<storage::Environment> store_;
+  std::unique_ptr<net::TlsContext> tls_;
+  SessionRegistry registry_;
+  std::vector<std::unique_ptr<WorkerState>> workers_;
+  bool running_ = false;
+};
+
+}  // namespace tern::core

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+# Test harness: starts the real ternd on free loopback ports with a temporary store, provisions
+# accounts with ternctl, and stops the server by its PID. Used by the integration tests, which
+# drive it with real clients (Debian's slixmpp) over real sockets.
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD = os.environ.get("TERN_BUILD_DIR", "build")
+
+
+class TernServer:
+    def __init__(self, *overrides, workers=2):
+        self.dir = tempfile.TemporaryDirectory(prefix="tern-it-")
+        self.store = os.path.join(self.dir.name, "store")
+        self.overrides = [
+            f"server.storage_path={self.store}",
+            f"server.workers={workers}",
+            'c2s.starttls=["127.0.0.1:0"]',
+            'c2s.direct_tls=["127.0.0.1:0"]',
+            *overrides,
+        ]
+        self.process = None
+        self.ports = {}
+        self.output = []
+
+    def _args(self):
+        args = []
+        for o in self.overrides:
+            args += ["--set", o]
+        return args
+
+    def start(self, timeout=15):
+        self.process = subprocess.Popen([os.path.join(BUILD, "core", "ternd"), *self._args()],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            self.output.append(line)
+            m = re.match(r"ternd: listening (\S+) 127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.ports[m.group(1)] = int(m.group(2))
+            if line.startswith("ternd: ready"):
+                return self
+        raise RuntimeError("ternd did not start:\n" + "".join(self.output))
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self):
+        """Stops the server with SIGTERM; raises if it did not exit cleanly (a crash, a hang, or
+        a sanitizer report in the sanitizer build)."""
+        problem = None
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                problem = "ternd did not stop within 20 s of SIGTERM"
+        rest = self.process.stdout.read() if self.process else ""
+        self.output.append(rest)
+        if problem is None and self.process is not None and self.process.returncode != 0:
+            problem = f"ternd exited with status {self.process.returncode}"
+        self.dir.cleanup()
+        if problem:
+            raise AssertionError(problem + ":\n" + "".join(self.output)[-4000:])
+
+    def adduser(self, jid, password):
+        subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "adduser", jid,
+                        password], check=True, capture_output=True, timeout=30)
+
+    @property
+    def port(self):
+        return self.ports["starttls"]
+
+    def raw(self, data, read_for=0.5):
+        """Sends raw bytes on a new plain connection and returns what the server answered."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(data)
+            s.settimeout(read_for)
+            chunks = []
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            except socket.timeout:
+                pass
+            return b"".join(chunks).decode("utf-8", "replace")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

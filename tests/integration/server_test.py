@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# ternd with real clients: slixmpp (Debian's python3-slixmpp) logs in over STARTTLS with SCRAM,
+# chats, is refused with a wrong password, and raw sockets send malformed input. Every wait is
+# bounded; the server is started per test class on free loopback ports.
+import asyncio
+import logging
+import ssl
+import sys
+import time
+import unittest
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from harness import TernServer  # noqa: E402
+
+import slixmpp  # noqa: E402
+
+DOMAIN = "localhost"
+TIMEOUT = 15
+
+
+class Client(slixmpp.ClientXMPP):
+    """A slixmpp client that records what happens to it."""
+
+    def __init__(self, jid, password, port, send_presence=True):
+        super().__init__(jid, password)
+        self.port = port
+        self.ssl_context.check_hostname = False
+        self.ssl_context.verify_mode = ssl.CERT_NONE
+        self.started = asyncio.Event()
+        self.auth_failed = asyncio.Event()
+        self.disconnected_event = asyncio.Event()
+        self.messages = asyncio.Queue()
+        self.send_initial_presence = send_presence
+        self.register_plugin("xep_0030")
+        self.register_plugin("xep_0199")
+        self.add_event_handler("session_start", self._on_start)
+        self.add_event_handler("failed_auth", lambda _: self.auth_failed.set())
+        self.add_event_handler("disconnected", lambda _: self.disconnected_event.set())
+        self.add_event_handler("message", self.messages.put_nowait)
+        self.add_event_handler("message_error", self.messages.put_nowait)
+
+    async def _on_start(self, _):
+        if self.send_initial_presence:
+            self.send_presence()
+        self.started.set()
+
+    def start(self):
+        self.connect(address=("127.0.0.1", self.port), force_starttls=True)
+
+
+async def wait(event, what):
+    try:
+        await asyncio.wait_for(event.wait(), TIMEOUT)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+class ServerTest(unittest.IsolatedAsyncioTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = TernServer().start()
+        cls.server.adduser(f"juliet@{DOMAIN}", "balcony")
+        cls.server.adduser(f"romeo@{DOMAIN}", "orchard")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    async def login(self, jid, password, **kw):
+        client = Client(jid, password, self.server.port, **kw)
+        client.start()
+        self.addAsyncCleanup(self.logout, client)
+        await wait(client.started, f"{jid} to log in")
+        return client
+
+    async def logout(self, client):
+        client.disconnect()
+        try:
+            await asyncio.wait_for(client.disconnected_event.wait(), 5)
+        except asyncio.TimeoutError:
+            pass
+
+    async def test_two_clients_chat_both_ways(self):
+        juliet = await self.login(f"juliet@{DOMAIN}/balcony", "balcony")
+        romeo = await self.login(f"romeo@{DOMAIN}/garden", "orchard")
+        juliet.send_message(mto=f"romeo@{DOMAIN}/garden", mbody="Wherefore art thou?", mtype="chat")
+        got = await asyncio.wait_for(romeo.messages.get(), TIMEOUT)
+        self.assertEqual(got["body"], "Wherefore art thou?")
+        self.assertEqual(got["from"].full, f"juliet@{DOMAIN}/balcony")
+        romeo.send_message(mto=f"juliet@{DOMAIN}", mbody="Here, by the orchard wall", mtype="chat")
+        got = await asyncio.wait_for(juliet.messages.get(), TIMEOUT)
+        self.assertEqual(got["body"], "Here, by the orchard wall")
+        self.assertEqual(got["from"].full, f"romeo@{DOMAIN}/garden")
+
+    async def test_spoofed_from_is_replaced(self):
+        juliet = await self.login(f"juliet@{DOMAIN}/spoof", "balcony")
+        romeo = await self.login(f"romeo@{DOMAIN}/spoof", "orchard")
+        msg = juliet.make_message(mto=f"romeo@{DOMAIN}/spoof", mbody="trust me", mtype="chat")
+        msg["from"] = f"mallory@{DOMAIN}/evil"
+        msg.send()
+        got = await asyncio.wait_for(romeo.messages.get(), TIMEOUT)
+        self.assertEqual(got["from"].full, f"juliet@{DOMAIN}/spoof")
+
+    async def test_wrong_password_is_refused(self):
+        client = Client(f"juliet@{DOMAIN}/x", "wrong", self.server.port)
+        client.start()
+        self.addAsyncCleanup(self.logout, client)
+        await wait(client.auth_failed, "the authentication failure")
+        self.assertFalse(client.started.is_set())
+
+    async def test_ping_and_disco_of_the_server(self):
+        juliet = await self.login(f"juliet@{DOMAIN}/disco", "balcony")
+        await juliet["xep_0199"].ping(jid=DOMAIN, timeout=TIMEOUT)
+        info = await juliet["xep_0030"].get_info(jid=DOMAIN, timeout=TIMEOUT)
+        features = info["disco_info"]["features"]
+        self.assertIn("urn:xmpp:ping", features)
+        self.assertIn(("server", "im", None, "Tern"), info["disco_info"]["identities"])
+
+    async def test_iq_to_unknown_user_is_service_unavailable(self):
+        juliet = await self.login(f"juliet@{DOMAIN}/iq", "balcony")
+        with self.assertRaises(slixmpp.exceptions.IqError) as caught:
+            await juliet["xep_0030"].get_info(jid=f"nobody@{DOMAIN}/x", timeout=TIMEOUT)
+        self.assertEqual(caught.exception.condition, "service-unavailable")
+
+    async def test_message_to_offline_bare_jid_is_bounced_until_offline_storage(self):
+        romeo = await self.login(f"romeo@{DOMAIN}/solo", "orchard")
+        romeo.send_message(mto=f"juliet@{DOMAIN}", mbody="are you there?", mtype="chat")
+        got = await asyncio.wait_for(romeo.messages.get(), TIMEOUT)
+        self.assertEqual(got["type"], "error")
+        self.assertEqual(got["error"]["condition"], "service-unavailable")
+
+
+class TimeoutTest(unittest.TestCase):
+    """A client that never finishes negotiating is cut off with connection-timeout."""
+
+    def test_negotiation_timeout(self):
+        with TernServer("c2s.negotiation_timeout=1") as server:
+            started = time.monotonic()
+            answer = server.raw(MalformedInputTest.HEADER, read_for=4)
+            elapsed = time.monotonic() - started
+            self.assertIn("<connection-timeout xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>",
+                          answer)
+            self.assertTrue(answer.endswith("</stream:stream>"), answer)
+            self.assertLess(elapsed, 4)  # cut off by the server, not by our read timeout
+
+
+class ExampleTest(unittest.TestCase):
+    """examples/chat.py, the documented first chat, works against a fresh server."""
+
+    def test_example_chat_script(self):
+        import os
+        import subprocess
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with TernServer() as server:
+            server.adduser(f"juliet@{DOMAIN}", "balcony")
+            server.adduser(f"romeo@{DOMAIN}", "orchard")
+            result = subprocess.run(
+                [sys.executable, os.path.join(root, "examples", "chat.py"), "--port",
+                 str(server.port)], capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("romeo got from juliet@localhost/balcony: Romeo, Romeo!", result.stdout)
+        self.assertIn("juliet got from romeo@localhost/garden: By a name", result.stdout)
+
+
+class MalformedInputTest(unittest.TestCase):
+    HEADER = (b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+              b"xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = TernServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def assert_stream_error(self, data, condition):
+        answer = self.server.raw(data)
+        self.assertIn(f"<{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", answer)
+        self.assertTrue(answer.endswith("</stream:stream>"), answer)
+        self.assertTrue(self.server.alive())
+
+    def test_garbage(self):
+        self.assert_stream_error(b"\x00\x01garbage", "not-well-formed")
+
+    def test_broken_xml(self):
+        self.assert_stream_error(self.HEADER + b"<message><<", "not-well-formed")
+
+    def test_dtd(self):
+        self.assert_stream_error(b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]>",
+                                 "restricted-xml")
+
+    def test_oversize_stanza(self):
+        self.assert_stream_error(self.HEADER + b"<message><body>" + b"x" * 300000,
+                                 "policy-violation")
+
+    def test_unknown_host(self):
+        self.assert_stream_error(self.HEADER.replace(b"localhost", b"elsewhere.example"),
+                                 "host-unknown")
+
+    def test_unclosed_tag_then_disconnect_leaves_server_serving(self):
+        self.server.raw(self.HEADER + b"<message><body>never finished", read_for=0.2)
+        answer = self.server.raw(self.HEADER)
+        self.assertIn("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>", answer)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.CRITICAL)
+    unittest.main(verbosity=2)
