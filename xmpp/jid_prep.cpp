@@ -141,7 +141,12 @@ PrepStatus localpart_unicode(std::string_view in, std::string& out) {
   return append_checked(cps, out);
 }
 
-PrepStatus localpart_impl(std::string_view in, std::string& out, Path path) {
+// The shape both localpart and resourcepart preparation share: bounds, then the ASCII fast path
+// (a byte table check and a cheap mapping), else the full Unicode profile.
+PrepStatus prepare_part(std::string_view in, std::string& out, Path path,
+                        internal::AsciiFlag allowed,
+                        void (*append_ascii)(std::string_view, std::string&),
+                        PrepStatus (*unicode)(std::string_view, std::string&)) {
   if (in.empty()) {
     return PrepStatus::Empty;
   }
@@ -150,17 +155,22 @@ PrepStatus localpart_impl(std::string_view in, std::string& out, Path path) {
   }
   if (path == Path::Auto && is_ascii(in)) {
     for (char c : in) {
-      if (!has_flag(c, LocalOk)) {
+      if (!has_flag(c, allowed)) {
         return PrepStatus::Invalid;
       }
     }
     if (in.size() > kMaxPartBytes) {
       return PrepStatus::TooLong;
     }
-    append_lowercase(in, out);  // width mapping and NFC change nothing in ASCII
+    append_ascii(in, out);
     return PrepStatus::Ok;
   }
-  return localpart_unicode(in, out);
+  return unicode(in, out);
+}
+
+PrepStatus localpart_impl(std::string_view in, std::string& out, Path path) {
+  // Width mapping and NFC change nothing in ASCII; case mapping is lowercasing.
+  return prepare_part(in, out, path, LocalOk, &append_lowercase, &localpart_unicode);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,25 +188,10 @@ PrepStatus resource_unicode(std::string_view in, std::string& out) {
 }
 
 PrepStatus resource_impl(std::string_view in, std::string& out, Path path) {
-  if (in.empty()) {
-    return PrepStatus::Empty;
-  }
-  if (in.size() > kMaxPartInputBytes) {
-    return PrepStatus::TooLong;
-  }
-  if (path == Path::Auto && is_ascii(in)) {
-    for (char c : in) {
-      if (!has_flag(c, ResourceOk)) {
-        return PrepStatus::Invalid;
-      }
-    }
-    if (in.size() > kMaxPartBytes) {
-      return PrepStatus::TooLong;
-    }
-    out.append(in);  // OpaqueString changes nothing in printable ASCII
-    return PrepStatus::Ok;
-  }
-  return resource_unicode(in, out);
+  // OpaqueString changes nothing in printable ASCII.
+  return prepare_part(
+      in, out, path, ResourceOk, [](std::string_view a, std::string& o) { o.append(a); },
+      &resource_unicode);
 }
 
 }  // namespace
