@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -184,8 +185,12 @@ int main(int argc, char** argv) {
       args.push_back(arg);
     }
   }
+  static constexpr std::string_view kCommands[] = {"adduser", "passwd", "deluser", "users"};
   if (args.empty()) {
     return fail(kUsage, 2);
+  }
+  if (std::find(std::begin(kCommands), std::end(kCommands), args[0]) == std::end(kCommands)) {
+    return fail("unknown command '" + args[0] + "'\n" + kUsage, 2);  // before touching any store
   }
   auto config = tern::core::load_config(config_path, overrides);
   if (!config) {
@@ -206,8 +211,5 @@ int main(int argc, char** argv) {
   if (command == "deluser") {
     return delete_user(ctx, args);
   }
-  if (command == "users") {
-    return list_users(ctx, args);
-  }
-  return fail("unknown command '" + command + "'\n" + kUsage, 2);
+  return list_users(ctx, args);
 }
