@@ -13,8 +13,8 @@ PACKAGES=(
   libexpat1-dev libssl-dev libuv1-dev liblmdb-dev libc-ares-dev libicu-dev libfmt-dev
   libtomlplusplus-dev
   # tests and benchmarks (integration tests drive the server with Debian's slixmpp, which lives
-  # in /usr/bin/python3's packages)
-  libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp
+  # in /usr/bin/python3's packages, and with a C client on libstrophe)
+  libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev
 )
 
 missing=()

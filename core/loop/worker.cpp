@@ -22,7 +22,7 @@ Worker::~Worker() {
 
 void Worker::start() {
   thread_ = std::thread([this] {
-    thread_id_ = std::this_thread::get_id();
+    thread_id_ = std::this_thread::get_id();  // before the loop runs any of our callbacks
     uv_run(&loop_, UV_RUN_DEFAULT);
   });
 }

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -25,7 +26,7 @@ class Worker {
   unsigned id() const { return id_; }
   uv_loop_t* loop() { return &loop_; }
   // Whether the calling thread is this worker's.
-  bool on_this_thread() const { return std::this_thread::get_id() == thread_id_; }
+  bool on_this_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
 
   // Starts the loop thread. Handles may be set up on the loop before this.
   void start();
@@ -48,7 +49,8 @@ class Worker {
   bool stopping_ = false;        // guarded by mutex_
   bool stop_requested_ = false;  // loop thread only
   std::thread thread_;
-  std::thread::id thread_id_;
+  // Read by every thread (deliveries ask "is this my worker?"), written once by start().
+  std::atomic<std::thread::id> thread_id_{};
 };
 
 }  // namespace tern::core
