@@ -7,7 +7,8 @@
 // On start it prints one line per listening socket ("ternd: listening starttls 0.0.0.0:5222")
 // and then "ternd: ready", so scripts and tests can wait for it and learn ports chosen with :0.
 // SIGINT or SIGTERM stop it in order. Exit status: 0 after a clean stop, 2 for a usage or
-// configuration error, 1 when the server could not start.
+// configuration error, 1 when the server could not start (an unknown module is reported with
+// the configuration file).
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/server.h"
+#include "modules/builtin_modules.h"
 
 namespace {
 
@@ -58,7 +60,8 @@ int run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto server = tern::core::Server::create(std::move(config).value());
+  auto server =
+      tern::core::Server::create(std::move(config).value(), tern::modules::builtin_modules());
   if (!server) {
     std::cerr << "ternd: " << server.error() << "\n";
     return 1;

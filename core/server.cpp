@@ -4,6 +4,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "storage/account_store.h"
 #include "xmpp/jid_prep.h"
 
@@ -52,10 +54,21 @@ class Server::WorkerHost final : public c2s::SessionHost {
       };
       options.types_announced = true;  // C2sSession sends XEP-0440 <sasl-channel-binding/>
       sasl_.emplace_back(host.domain, std::move(options));
+      // Server::create checked the module names, so starting cannot fail on them.
+      modules_.push_back(
+          ModuleHost::start(host.domain, server.config_.modules, server.modules_).value());
     }
     router_ = std::make_unique<Router>(RouterEnv{
         server.registry_, server,
-        [&server](std::string_view bare) { return server.account_exists(bare); }, domains()});
+        [&server](std::string_view bare) { return server.account_exists(bare); }, domains(),
+        [this](std::string_view domain) -> ModuleHost* {
+          for (auto& m : modules_) {
+            if (m->host() == domain) {
+              return m.get();
+            }
+          }
+          return nullptr;
+        }});
   }
 
   std::vector<std::string> domains() const {
@@ -118,6 +131,7 @@ class Server::WorkerHost final : public c2s::SessionHost {
   Server& server_;
   unsigned worker_id_;
   std::vector<std::pair<std::string, xmpp::sasl::SaslServerOptions>> sasl_;
+  std::vector<std::unique_ptr<ModuleHost>> modules_;  // one per host, on this worker
   std::unique_ptr<Router> router_;
 };
 
@@ -165,7 +179,14 @@ struct Server::WorkerState {
   std::vector<net::Listener*> listeners;
 };
 
-Result<std::unique_ptr<Server>, std::string> Server::create(Config config) {
+Result<std::unique_ptr<Server>, std::string> Server::create(
+    Config config, std::vector<const ModuleInfo*> modules) {
+  for (const std::string& name : config.modules) {
+    if (std::none_of(modules.begin(), modules.end(),
+                     [&](const ModuleInfo* m) { return m->name == name; })) {
+      return Err(config.source + ": [modules] enabled: unknown module '" + name + "'");
+    }
+  }
   auto store = storage::Environment::open(config.storage_path);
   if (!store) {
     return Err("store " + config.storage_path + ": " + store.error().message);
@@ -175,13 +196,16 @@ Result<std::unique_ptr<Server>, std::string> Server::create(Config config) {
     return Err("TLS: " + tls.error().message);
   }
   return std::unique_ptr<Server>(
-      new Server(std::move(config), std::move(store).value(),
+      new Server(std::move(config), std::move(modules), std::move(store).value(),
                  std::make_unique<net::TlsContext>(std::move(tls).value())));
 }
 
-Server::Server(Config config, std::unique_ptr<storage::Environment> store,
-               std::unique_ptr<net::TlsContext> tls)
-    : config_(std::move(config)), store_(std::move(store)), tls_(std::move(tls)) {
+Server::Server(Config config, std::vector<const ModuleInfo*> modules,
+               std::unique_ptr<storage::Environment> store, std::unique_ptr<net::TlsContext> tls)
+    : config_(std::move(config)),
+      modules_(std::move(modules)),
+      store_(std::move(store)),
+      tls_(std::move(tls)) {
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }

@@ -12,6 +12,7 @@
 
 #include "core/config/config.h"
 #include "core/loop/worker.h"
+#include "core/module/module_host.h"
 #include "core/net/connection.h"
 #include "core/net/listener.h"
 #include "core/net/tls_context.h"
@@ -28,8 +29,10 @@ struct BoundListener {
 
 class Server final : public Delivery {
  public:
-  // Opens the store and the TLS context (generating self-signed certificates if needed).
-  static Result<std::unique_ptr<Server>, std::string> create(Config config);
+  // Opens the store and the TLS context (generating self-signed certificates if needed) and
+  // checks that every enabled module is one of `modules`.
+  static Result<std::unique_ptr<Server>, std::string> create(
+      Config config, std::vector<const ModuleInfo*> modules);
   ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -49,13 +52,14 @@ class Server final : public Delivery {
   class WorkerHost;  // SessionHost of one worker (server.cpp)
   struct WorkerState;
 
-  Server(Config config, std::unique_ptr<storage::Environment> store,
-         std::unique_ptr<net::TlsContext> tls);
+  Server(Config config, std::vector<const ModuleInfo*> modules,
+         std::unique_ptr<storage::Environment> store, std::unique_ptr<net::TlsContext> tls);
   // Runs fn with the connection behind `handle`, on its worker; nothing if it is gone.
   void with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn);
   bool account_exists(std::string_view bare_jid) const;
 
   Config config_;
+  std::vector<const ModuleInfo*> modules_;
   std::unique_ptr<storage::Environment> store_;
   std::unique_ptr<net::TlsContext> tls_;
   SessionRegistry registry_;

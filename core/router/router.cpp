@@ -23,7 +23,13 @@ void Router::bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error,
 void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
   std::string_view to_text = stanza->to();
   if (to_text.empty()) {
-    return to_server(std::move(stanza), origin);
+    // RFC 6120 §10.3.3: no 'to' means the sender's own account, handled by its server.
+    auto from = xmpp::Jid::parse(stanza->from());
+    std::string domain(from ? from->domain() : std::string_view());
+    if (stanza->kind() == xmpp::StanzaKind::Iq) {
+      return dispatch_iq(*stanza, domain, Addressed::ToAccount, origin);
+    }
+    return to_server(std::move(stanza), domain, origin);
   }
   auto to = xmpp::Jid::parse(to_text);
   if (!to) {
@@ -33,23 +39,31 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
     return bounce(stanza->root(), xmpp::StanzaError::remote_server_not_found(), origin);
   }
   if (!to->has_local()) {
-    return to_server(std::move(stanza), origin);
+    return to_server(std::move(stanza), to->domain(), origin);
   }
   to_account(std::move(stanza), *to, origin);
 }
 
-void Router::to_server(xmpp::StanzaPtr stanza, SessionHandle origin) {
-  switch (stanza->kind()) {
-    case xmpp::StanzaKind::Iq: {
-      std::string_view type = stanza->type();
-      if (type != "get" && type != "set") {
-        return;  // results and errors addressed to the server end here
-      }
-      if (xmpp::StanzaPtr answer = answer_server_iq(stanza->root())) {
-        return env_.delivery.deliver(origin, std::move(answer));
-      }
-      return bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
+void Router::dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,
+                         SessionHandle origin) {
+  std::string_view type = iq.type();
+  if (type != "get" && type != "set") {
+    return;  // results and errors addressed to the server end here
+  }
+  ModuleHost* modules = env_.modules_for(domain);
+  auto from = xmpp::Jid::parse(iq.from());
+  if (modules != nullptr && from) {
+    if (xmpp::StanzaPtr answer = modules->dispatch_iq(iq.root(), addressed, *from)) {
+      return env_.delivery.deliver(origin, std::move(answer));
     }
+  }
+  bounce(iq.root(), xmpp::StanzaError::service_unavailable(), origin);
+}
+
+void Router::to_server(xmpp::StanzaPtr stanza, std::string_view domain, SessionHandle origin) {
+  switch (stanza->kind()) {
+    case xmpp::StanzaKind::Iq:
+      return dispatch_iq(*stanza, domain, Addressed::ToServer, origin);
     case xmpp::StanzaKind::Presence:
       if (stanza->to().empty()) {
         update_presence(*stanza, origin);
@@ -117,10 +131,7 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle 
       }
       return env_.delivery.deliver(resources.front().handle, std::move(stanza));
     case xmpp::StanzaKind::Iq:
-      if (stanza->type() == "get" || stanza->type() == "set") {
-        bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
-      }
-      return;
+      return dispatch_iq(*stanza, to.domain(), Addressed::ToAccount, origin);
     default:
       return;
   }

@@ -2,13 +2,13 @@
 // Router: where a stanza from a client goes (RFC 6121 §8), decided in one place. It runs on the
 // sender's worker; delivery to a session on another worker goes through that worker's inbox
 // (Delivery). What it implements today:
-//   - to the server itself (no 'to', or a served domain): IQs answered by server_iq.cpp, other
-//     IQs service-unavailable; messages and presence to the server are dropped (§8.5.1 style);
+//   - to the server itself (no 'to', or a served domain): IQs go to the modules (ModuleHost),
+//     unhandled ones get service-unavailable; messages and presence to the server are dropped;
 //   - to a full JID: the session if connected; otherwise messages fall back to the bare JID
 //     (§8.5.3.2.1), IQs get service-unavailable, presence is dropped;
 //   - to a bare JID: messages to the available resources of highest non-negative priority
 //     (§8.5.2.1.1), none: service-unavailable until offline storage exists (§8.5.2.2.1); IQs are
-//     the server's, on the account's behalf (§8.5.2.1.3): service-unavailable for now; directed
+//     the server's, on the account's behalf (§8.5.2.1.3): modules registered ToAccount; directed
 //     presence to every connected resource;
 //   - to an unknown local account: messages and IQs service-unavailable, presence dropped (§8.5.1);
 //   - to another domain: remote-server-not-found (no server-to-server yet);
@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/module/module_host.h"
 #include "core/router/session_registry.h"
 #include "xmpp/stanza.h"
 #include "xmpp/stanza_error.h"
@@ -40,6 +41,8 @@ struct RouterEnv {
   Delivery& delivery;
   std::function<bool(std::string_view bare_jid)> account_exists;
   std::vector<std::string> domains;
+  // The modules of a served domain on this worker.
+  std::function<ModuleHost*(std::string_view domain)> modules_for;
 };
 
 class Router {
@@ -50,7 +53,9 @@ class Router {
 
  private:
   bool serves(std::string_view domain) const;
-  void to_server(xmpp::StanzaPtr stanza, SessionHandle origin);
+  void to_server(xmpp::StanzaPtr stanza, std::string_view domain, SessionHandle origin);
+  void dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,
+                   SessionHandle origin);
   void to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
   void to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
   void update_presence(const xmpp::Stanza& presence, SessionHandle origin);
@@ -58,9 +63,5 @@ class Router {
 
   RouterEnv env_;
 };
-
-// The server's own IQ answers (server_iq.cpp): XEP-0199 ping, XEP-0030 disco#info and
-// XEP-0092 version. nullptr: not one the server answers.
-xmpp::StanzaPtr answer_server_iq(const xmpp::Element& iq);
 
 }  // namespace tern::core

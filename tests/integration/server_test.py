@@ -34,6 +34,8 @@ class Client(slixmpp.ClientXMPP):
         self.send_initial_presence = send_presence
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0199")
+        self.register_plugin("xep_0092")
+        self.register_plugin("xep_0202")
         self.add_event_handler("session_start", self._on_start)
         self.add_event_handler("failed_auth", lambda _: self.auth_failed.set())
         self.add_event_handler("disconnected", lambda _: self.disconnected_event.set())
@@ -116,6 +118,21 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
         features = info["disco_info"]["features"]
         self.assertIn("urn:xmpp:ping", features)
         self.assertIn(("server", "im", None, "Tern"), info["disco_info"]["identities"])
+
+    async def test_version_and_time_of_the_server(self):
+        juliet = await self.login(f"juliet@{DOMAIN}/vt", "balcony")
+        version = await juliet["xep_0092"].get_version(DOMAIN, timeout=TIMEOUT)
+        self.assertEqual(version["software_version"]["name"], "Tern")
+        when = await juliet["xep_0202"].get_entity_time(DOMAIN, timeout=TIMEOUT)
+        # Read the XML itself: slixmpp 1.8's tzo accessor misparses "+00:00".
+        xml = when["entity_time"].xml
+        self.assertEqual(xml.find("{urn:xmpp:time}tzo").text, "+00:00")
+        self.assertRegex(xml.find("{urn:xmpp:time}utc").text,
+                         r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        info = await juliet["xep_0030"].get_info(jid=DOMAIN, timeout=TIMEOUT)
+        for feature in ("urn:xmpp:time", "jabber:iq:version", "urn:xmpp:ping",
+                        "http://jabber.org/protocol/disco#items"):
+            self.assertIn(feature, info["disco_info"]["features"])
 
     async def test_iq_to_unknown_user_is_service_unavailable(self):
         juliet = await self.login(f"juliet@{DOMAIN}/iq", "balcony")

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// Module start-up, registrations and IQ dispatch with the one-reply rule.
+#include "core/module/module_host.h"
+
+#include <algorithm>
+#include <iostream>
+
+namespace tern::core {
+
+Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
+    std::string host, const std::vector<std::string>& enabled,
+    const std::vector<const ModuleInfo*>& available) {
+  std::unique_ptr<ModuleHost> self(new ModuleHost(std::move(host)));
+  for (const std::string& name : enabled) {
+    auto it = std::find_if(available.begin(), available.end(),
+                           [&](const ModuleInfo* info) { return info->name == name; });
+    if (it == available.end()) {
+      return Err("unknown module '" + name + "' in [modules] enabled");
+    }
+    self->starting_ = (*it)->name;
+    self->modules_.push_back((*it)->create());
+    self->modules_.back()->start(*self);
+  }
+  self->starting_ = {};
+  return self;
+}
+
+ModuleHost::~ModuleHost() {
+  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
+    (*it)->stop();
+  }
+}
+
+std::string ModuleHost::key(IqType type, Addressed addressed, std::string_view ns,
+                            std::string_view name) {
+  std::string k;
+  k.reserve(ns.size() + name.size() + 3);
+  k += type == IqType::Get ? 'g' : 's';
+  k += addressed == Addressed::ToServer ? 'h' : 'a';
+  k += ns;
+  k += '\x01';  // cannot occur in XML names
+  k += name;
+  return k;
+}
+
+void ModuleHost::add_disco_feature(std::string_view var) {
+  if (std::find(features_.begin(), features_.end(), var) == features_.end()) {
+    features_.emplace_back(var);
+  }
+}
+
+void ModuleHost::add_disco_identity(DiscoIdentity identity) {
+  identities_.push_back(std::move(identity));
+}
+
+void ModuleHost::on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) {
+  iq_handlers_[key(type, addressed, payload.ns, payload.name)] =
+      Registration{std::move(handler), starting_};
+}
+
+xmpp::StanzaPtr ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed,
+                                        const xmpp::Jid& from) {
+  std::string_view type_text = iq.attr("type");
+  IqType type = type_text == "set" ? IqType::Set : IqType::Get;
+  // RFC 6120 §8.2.3: a get or set carries exactly one payload element.
+  if (iq.child_element_count() != 1) {
+    return xmpp::make_error_reply(iq, xmpp::StanzaError::bad_request("one payload expected"));
+  }
+  const xmpp::Element& payload = *iq.first_child();
+  auto it = iq_handlers_.find(key(type, addressed, payload.ns(), payload.name()));
+  if (it == iq_handlers_.end()) {
+    return nullptr;
+  }
+  IqRequest request(iq, payload, from);
+  try {
+    it->second.handler(request);
+  } catch (const std::exception& e) {
+    std::cerr << "ternd: module " << it->second.module << ": " << e.what() << "\n";
+    return xmpp::make_error_reply(iq, xmpp::StanzaError::internal_server_error());
+  }
+  if (!request.answered()) {
+    std::cerr << "ternd: module " << it->second.module << " left an IQ unanswered\n";
+    return xmpp::make_error_reply(iq, xmpp::StanzaError::internal_server_error());
+  }
+  return request.take_reply();
+}
+
+}  // namespace tern::core

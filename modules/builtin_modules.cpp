@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+// One line per built-in module (its TERN_MODULE defines module_info_<id>).
+#include "modules/builtin_modules.h"
+
+namespace tern::modules {
+
+const ModuleInfo& module_info_disco();
+const ModuleInfo& module_info_ping();
+const ModuleInfo& module_info_time();
+const ModuleInfo& module_info_version();
+
+std::vector<const ModuleInfo*> builtin_modules() {
+  return {&module_info_disco(), &module_info_ping(), &module_info_time(), &module_info_version()};
+}
+
+}  // namespace tern::modules

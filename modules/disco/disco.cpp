@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// XEP-0030: the server's disco#info (identity server/im and every feature the enabled modules
+// declared) and disco#items (no items yet). A node the server does not know is item-not-found.
+#include "tern/module_api.h"
+
+namespace tern::modules {
+namespace {
+
+class Disco final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx.add_disco_identity({"server", "im", "Tern"});
+    ctx.add_disco_feature(xmpp::ns::kDiscoInfo);
+    ctx.add_disco_feature(xmpp::ns::kDiscoItems);
+    ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToServer,
+              [&ctx](IqRequest& req) { info(ctx, req); });
+    ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToServer,
+              [](IqRequest& req) {
+                if (!req.payload().attr("node").empty()) {
+                  return req.reply_error(xmpp::StanzaError::item_not_found());
+                }
+                req.reply_result({xmpp::ns::kDiscoItems, "query"});
+              });
+  }
+
+ private:
+  static void info(const ModuleContext& ctx, IqRequest& req) {
+    if (!req.payload().attr("node").empty()) {
+      return req.reply_error(xmpp::StanzaError::item_not_found());
+    }
+    xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoInfo, "query"});
+    for (const DiscoIdentity& id : ctx.disco_identities()) {
+      query.add_child("identity")
+          .set_attr("category", id.category)
+          .set_attr("type", id.type)
+          .set_attr("name", id.name);
+    }
+    for (const std::string& feature : ctx.disco_features()) {
+      query.add_child("feature").set_attr("var", feature);
+    }
+  }
+};
+
+}  // namespace
+}  // namespace tern::modules
+
+TERN_MODULE(Disco, disco, "XEP-0030 service discovery of the server")

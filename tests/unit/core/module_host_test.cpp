@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// ModuleHost: registrations, dispatch by (type, addressed, payload), the one-reply rule, crash
+// isolation, shape checks, and unknown module names.
+#include "core/module/module_host.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "xmpp/stream_parser.h"
+
+namespace tern::core {
+namespace {
+
+class TestModule final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx.add_disco_feature("urn:test");
+    ctx.add_disco_feature("urn:test");  // duplicates are kept once
+    ctx.add_disco_identity({"server", "im", "T"});
+    ctx.on_iq(IqType::Get, {"urn:test", "echo"}, Addressed::ToServer, [](IqRequest& req) {
+      req.reply_result({"urn:test", "echo"}).set_text(req.from().full());
+    });
+    ctx.on_iq(IqType::Set, {"urn:test", "refuse"}, Addressed::ToAccount,
+              [](IqRequest& req) { req.reply_error(xmpp::StanzaError::not_allowed()); });
+    ctx.on_iq(IqType::Get, {"urn:test", "forget"}, Addressed::ToServer, [](IqRequest&) {});
+    ctx.on_iq(IqType::Get, {"urn:test", "throw"}, Addressed::ToServer,
+              [](IqRequest&) -> void { throw std::runtime_error("boom"); });
+  }
+};
+
+const ModuleInfo kTestInfo{"test", "a module for tests", []() -> std::unique_ptr<Module> {
+                             return std::make_unique<TestModule>();
+                           }};
+
+xmpp::StanzaPtr parse(std::string_view xml) {
+  struct Sink : xmpp::StreamSink {
+    void on_stream_open(const xmpp::StreamHeader&) override {}
+    void on_stanza(xmpp::StanzaPtr s) override { stanza = std::move(s); }
+    void on_stream_close() override {}
+    void on_stream_error(const xmpp::StreamError&) override {}
+    xmpp::StanzaPtr stanza;
+  } sink;
+  xmpp::StreamParser parser(sink);
+  parser.feed(std::string("<stream:stream xmlns='jabber:client' "
+                          "xmlns:stream='http://etherx.jabber.org/streams'>") +
+              std::string(xml));
+  return std::move(sink.stanza);
+}
+
+class ModuleHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = ModuleHost::start("example.com", {"test"}, {&kTestInfo});
+    ASSERT_TRUE(started.ok()) << started.error();
+    host = std::move(started).value();
+  }
+  xmpp::StanzaPtr dispatch(std::string_view xml, Addressed addressed = Addressed::ToServer) {
+    request = parse(xml);
+    return host->dispatch_iq(request->root(), addressed, from);
+  }
+  static std::optional<xmpp::StanzaCondition> condition(const xmpp::StanzaPtr& reply) {
+    auto e = xmpp::StanzaError::from_stanza(reply->root());
+    return e ? std::optional(e->condition) : std::nullopt;
+  }
+
+  std::unique_ptr<ModuleHost> host;
+  xmpp::StanzaPtr request;
+  xmpp::Jid from = xmpp::Jid::parse("juliet@example.com/balcony").value();
+};
+
+TEST_F(ModuleHostTest, CollectsDiscoRegistrations) {
+  EXPECT_EQ(host->disco_features(), std::vector<std::string>{"urn:test"});
+  ASSERT_EQ(host->disco_identities().size(), 1U);
+  EXPECT_EQ(host->host(), "example.com");
+}
+
+TEST_F(ModuleHostTest, DispatchesByTypeAddressAndPayload) {
+  auto reply = dispatch("<iq type='get' id='1' to='example.com'><echo xmlns='urn:test'/></iq>");
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->type(), "result");
+  EXPECT_EQ(reply->id(), "1");
+  EXPECT_EQ(reply->root().child_text("echo", "urn:test"), "juliet@example.com/balcony");
+  // Same payload, other type or address: nobody registered it.
+  EXPECT_EQ(dispatch("<iq type='set' id='2'><echo xmlns='urn:test'/></iq>"), nullptr);
+  EXPECT_EQ(dispatch("<iq type='get' id='3'><echo xmlns='urn:test'/></iq>", Addressed::ToAccount),
+            nullptr);
+  EXPECT_EQ(dispatch("<iq type='get' id='4'><echo xmlns='urn:other'/></iq>"), nullptr);
+  auto refused =
+      dispatch("<iq type='set' id='5'><refuse xmlns='urn:test'/></iq>", Addressed::ToAccount);
+  EXPECT_EQ(condition(refused), xmpp::StanzaCondition::NotAllowed);
+}
+
+TEST_F(ModuleHostTest, UnansweredAndThrowingHandlersGiveInternalServerError) {
+  EXPECT_EQ(condition(dispatch("<iq type='get' id='6'><forget xmlns='urn:test'/></iq>")),
+            xmpp::StanzaCondition::InternalServerError);
+  EXPECT_EQ(condition(dispatch("<iq type='get' id='7'><throw xmlns='urn:test'/></iq>")),
+            xmpp::StanzaCondition::InternalServerError);
+}
+
+TEST_F(ModuleHostTest, PayloadCountOtherThanOneIsBadRequest) {
+  EXPECT_EQ(condition(dispatch("<iq type='get' id='8'/>")), xmpp::StanzaCondition::BadRequest);
+  EXPECT_EQ(condition(dispatch(
+                "<iq type='get' id='9'><echo xmlns='urn:test'/><echo xmlns='urn:test'/></iq>")),
+            xmpp::StanzaCondition::BadRequest);
+}
+
+TEST(ModuleHost, UnknownModuleIsRefused) {
+  auto started = ModuleHost::start("example.com", {"test", "nope"}, {&kTestInfo});
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error(), "unknown module 'nope' in [modules] enabled");
+}
+
+}  // namespace
+}  // namespace tern::core
