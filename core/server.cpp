@@ -114,7 +114,9 @@ class Server::WorkerHost final : public c2s::SessionHost {
   void add_features(c2s::C2sSession& /*session*/, xmpp::Element& /*features*/) override {}
   void on_closed(c2s::C2sSession& session) override {
     if (session.jid().has_resource()) {  // it was bound
-      server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()});
+      if (server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()})) {
+        router_->session_ended(session.jid());
+      }
     }
   }
 

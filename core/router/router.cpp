@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "xmpp/jid.h"
+#include "xmpp/namespaces.h"
 
 namespace tern::core {
 
@@ -66,7 +67,7 @@ void Router::to_server(xmpp::StanzaPtr stanza, std::string_view domain, SessionH
       return dispatch_iq(*stanza, domain, Addressed::ToServer, origin);
     case xmpp::StanzaKind::Presence:
       if (stanza->to().empty()) {
-        update_presence(*stanza, origin);
+        update_presence(std::move(stanza), origin);
       }
       return;
     default:
@@ -137,7 +138,8 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle 
   }
 }
 
-void Router::update_presence(const xmpp::Stanza& presence, SessionHandle origin) {
+void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
+  const xmpp::Stanza& presence = *stanza;
   auto from = xmpp::Jid::parse(presence.from());
   std::string_view type = presence.type();
   if (!from || (!type.empty() && type != "unavailable")) {
@@ -153,7 +155,34 @@ void Router::update_presence(const xmpp::Stanza& presence, SessionHandle origin)
       priority = 0;
     }
   }
-  env_.registry.set_presence(*from, origin, type.empty(), priority);
+  bool available = type.empty();
+  env_.registry.set_presence(*from, origin, available, priority);
+  // RFC 6121 §4.2.2 and §4.5.2: the account's available resources see the change, the sender
+  // itself included for available presence. (Contacts need the roster: the presence module.)
+  broadcast_to_own_resources(std::move(stanza), *from);
+}
+
+void Router::broadcast_to_own_resources(xmpp::StanzaPtr presence, const xmpp::Jid& from) {
+  std::vector<SessionHandle> targets;
+  for (const BoundResource& r : env_.registry.resources(from.bare_view())) {
+    if (r.available) {
+      targets.push_back(r.handle);
+    }
+  }
+  if (targets.empty()) {
+    return;
+  }
+  for (std::size_t i = 1; i < targets.size(); ++i) {
+    env_.delivery.deliver(targets[i], presence->clone());
+  }
+  env_.delivery.deliver(targets.front(), std::move(presence));
+}
+
+void Router::session_ended(const xmpp::Jid& full) {
+  // RFC 6121 §4.5.3.2: a session that ends without unavailable presence gets one on its behalf.
+  xmpp::StanzaPtr unavailable = xmpp::Stanza::create("presence", xmpp::ns::kClient);
+  unavailable->root().set_attr("from", full.full()).set_attr("type", "unavailable");
+  broadcast_to_own_resources(std::move(unavailable), full);
 }
 
 }  // namespace tern::core

@@ -12,7 +12,9 @@
 //     presence to every connected resource;
 //   - to an unknown local account: messages and IQs service-unavailable, presence dropped (§8.5.1);
 //   - to another domain: remote-server-not-found (no server-to-server yet);
-//   - presence without 'to' updates the sender's availability and priority.
+//   - presence without 'to' updates the sender's availability and priority and is broadcast to
+//     the account's own available resources (§4.2.2, §4.5.2); a session that ends while available
+//     gets unavailable presence broadcast on its behalf (§4.5.3.2).
 // Rosters, subscriptions and presence broadcast come with the roster and presence modules.
 #pragma once
 
@@ -50,6 +52,8 @@ class Router {
   explicit Router(RouterEnv env) : env_(std::move(env)) {}
   // A stanza from the client session `origin`, with 'from' stamped.
   void route(xmpp::StanzaPtr stanza, SessionHandle origin);
+  // The session `full` ended while available: its account's other resources get unavailable.
+  void session_ended(const xmpp::Jid& full);
 
  private:
   bool serves(std::string_view domain) const;
@@ -58,7 +62,8 @@ class Router {
                    SessionHandle origin);
   void to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
   void to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
-  void update_presence(const xmpp::Stanza& presence, SessionHandle origin);
+  void update_presence(xmpp::StanzaPtr presence, SessionHandle origin);
+  void broadcast_to_own_resources(xmpp::StanzaPtr presence, const xmpp::Jid& from);
   void bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, SessionHandle origin);
 
   RouterEnv env_;

@@ -22,21 +22,25 @@ std::optional<SessionHandle> SessionRegistry::bind(const xmpp::Jid& full, Sessio
   return std::nullopt;
 }
 
-void SessionRegistry::unbind(const xmpp::Jid& full, SessionHandle handle) {
+bool SessionRegistry::unbind(const xmpp::Jid& full, SessionHandle handle) {
   std::unique_lock lock(mutex_);
   auto it = accounts_.find(std::string(full.bare_view()));
   if (it == accounts_.end()) {
-    return;
+    return false;
   }
   auto& list = it->second;
+  bool was_available = false;
   auto gone = std::remove_if(list.begin(), list.end(), [&](const BoundResource& r) {
-    return r.resource == full.resource() && r.handle == handle;
+    bool match = r.resource == full.resource() && r.handle == handle;
+    was_available = was_available || (match && r.available);
+    return match;
   });
   sessions_ -= static_cast<std::size_t>(list.end() - gone);
   list.erase(gone, list.end());
   if (list.empty()) {
     accounts_.erase(it);
   }
+  return was_available;
 }
 
 void SessionRegistry::set_presence(const xmpp::Jid& full, SessionHandle handle, bool available,

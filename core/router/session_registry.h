@@ -36,8 +36,8 @@ class SessionRegistry {
   // with a conflict stream error (RFC 6120 §7.7.2.2).
   std::optional<SessionHandle> bind(const xmpp::Jid& full, SessionHandle handle);
   // Removes `full` if it is still bound to `handle` (a replaced session must not unbind its
-  // successor).
-  void unbind(const xmpp::Jid& full, SessionHandle handle);
+  // successor). Returns whether that resource was available.
+  bool unbind(const xmpp::Jid& full, SessionHandle handle);
   void set_presence(const xmpp::Jid& full, SessionHandle handle, bool available, int priority);
 
   std::optional<SessionHandle> find(const xmpp::Jid& full) const;

@@ -31,6 +31,7 @@ class Client(slixmpp.ClientXMPP):
         self.auth_failed = asyncio.Event()
         self.disconnected_event = asyncio.Event()
         self.messages = asyncio.Queue()
+        self.presences = asyncio.Queue()
         self.send_initial_presence = send_presence
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0199")
@@ -41,6 +42,8 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("disconnected", lambda _: self.disconnected_event.set())
         self.add_event_handler("message", self.messages.put_nowait)
         self.add_event_handler("message_error", self.messages.put_nowait)
+        self.add_event_handler("presence_available", self.presences.put_nowait)
+        self.add_event_handler("presence_unavailable", self.presences.put_nowait)
 
     async def _on_start(self, _):
         if self.send_initial_presence:
@@ -94,6 +97,21 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
         got = await asyncio.wait_for(juliet.messages.get(), TIMEOUT)
         self.assertEqual(got["body"], "Here, by the orchard wall")
         self.assertEqual(got["from"].full, f"romeo@{DOMAIN}/garden")
+
+    async def test_presence_reaches_own_resources_and_unavailable_on_disconnect(self):
+        phone = await self.login(f"juliet@{DOMAIN}/phone", "balcony")
+        laptop = await self.login(f"juliet@{DOMAIN}/laptop", "balcony")
+        got = await self.next_presence(phone, f"juliet@{DOMAIN}/laptop")
+        self.assertEqual(got["type"], "available")
+        laptop.abort()  # an abrupt end: no unavailable presence from the client itself
+        got = await self.next_presence(phone, f"juliet@{DOMAIN}/laptop")
+        self.assertEqual(got["type"], "unavailable")
+
+    async def next_presence(self, client, sender):
+        while True:
+            presence = await asyncio.wait_for(client.presences.get(), TIMEOUT)
+            if presence["from"].full == sender:
+                return presence
 
     async def test_spoofed_from_is_replaced(self):
         juliet = await self.login(f"juliet@{DOMAIN}/spoof", "balcony")
