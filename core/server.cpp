@@ -111,7 +111,17 @@ class Server::WorkerHost final : public c2s::SessionHost {
   bool on_nonza(c2s::C2sSession& /*session*/, xmpp::StanzaPtr /*element*/) override {
     return false;  // stream management and CSI arrive with the delivery issue
   }
-  void add_features(c2s::C2sSession& /*session*/, xmpp::Element& /*features*/) override {}
+  void add_features(c2s::C2sSession& session, xmpp::Element& features) override {
+    // XEP-0115: the server's own capabilities, so clients can skip a disco#info round trip.
+    for (const auto& m : modules_) {
+      if (m->host() == session.domain()) {
+        features.add_child("c", xmpp::ns::kCaps)
+            .set_attr("hash", "sha-1")
+            .set_attr("node", "urn:x-tern:server")
+            .set_attr("ver", m->caps_ver());
+      }
+    }
+  }
   void on_closed(c2s::C2sSession& session) override {
     if (session.jid().has_resource()) {  // it was bound
       if (server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()})) {

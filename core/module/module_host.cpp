@@ -2,8 +2,13 @@
 // Module start-up, registrations and IQ dispatch with the one-reply rule.
 #include "core/module/module_host.h"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <iostream>
+#include <tuple>
+
+#include "xmpp/base64.h"
 
 namespace tern::core {
 
@@ -41,6 +46,31 @@ std::string ModuleHost::key(IqType type, Addressed addressed, std::string_view n
   k += '\x01';  // cannot occur in XML names
   k += name;
   return k;
+}
+
+std::string ModuleHost::caps_ver() const {
+  // Identities sorted by category, type, xml:lang (none here) and name; then features sorted;
+  // each followed by '<'.
+  std::vector<const DiscoIdentity*> ids;
+  for (const DiscoIdentity& id : identities_) {
+    ids.push_back(&id);
+  }
+  std::sort(ids.begin(), ids.end(), [](const DiscoIdentity* a, const DiscoIdentity* b) {
+    return std::tie(a->category, a->type, a->name) < std::tie(b->category, b->type, b->name);
+  });
+  std::vector<std::string> features = features_;
+  std::sort(features.begin(), features.end());
+  std::string s;
+  for (const DiscoIdentity* id : ids) {
+    s += id->category + "/" + id->type + "//" + id->name + "<";
+  }
+  for (const std::string& feature : features) {
+    s += feature + "<";
+  }
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  return xmpp::base64_encode(
+      std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 void ModuleHost::add_disco_feature(std::string_view var) {

@@ -28,6 +28,10 @@ class ModuleHost final : public ModuleContext {
   // payload; the caller then answers service-unavailable.
   xmpp::StanzaPtr dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from);
 
+  // XEP-0115 §5.1: the verification string of this host's identities and features (SHA-1,
+  // base64), for the <c/> stream feature.
+  std::string caps_ver() const;
+
   // ModuleContext
   std::string_view host() const override { return host_; }
   void add_disco_feature(std::string_view var) override;

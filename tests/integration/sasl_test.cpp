@@ -232,7 +232,10 @@ class Client : public xmpp::StreamSink {
     auto outcome = scram(ScramHash::Sha256, std::nullopt);
     EXPECT_TRUE(outcome && outcome->root().is("success", ns::kSasl));
     open_stream();
-    next();  // features with bind
+    auto features = next();  // bind, and the server's XEP-0115 capabilities
+    EXPECT_TRUE(features && features->root().child("bind", ns::kBind) &&
+                features->root().child("c", ns::kCaps) &&
+                !features->root().child("c", ns::kCaps)->attr("ver").empty());
     send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" +
          std::string(resource) + "</resource></bind></iq>");
     return next();

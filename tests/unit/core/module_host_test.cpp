@@ -105,6 +105,27 @@ TEST_F(ModuleHostTest, PayloadCountOtherThanOneIsBadRequest) {
             xmpp::StanzaCondition::BadRequest);
 }
 
+// XEP-0115 §5.2, example 1: the verification string of a known entity.
+class ExodusModule final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx.add_disco_identity({"client", "pc", "Exodus 0.9.1"});
+    for (std::string_view f :
+         {"http://jabber.org/protocol/caps", "http://jabber.org/protocol/disco#info",
+          "http://jabber.org/protocol/disco#items", "http://jabber.org/protocol/muc"}) {
+      ctx.add_disco_feature(f);
+    }
+  }
+};
+
+TEST(ModuleHost, CapsVerMatchesXep0115Example) {
+  const ModuleInfo info{
+      "exodus", "", []() -> std::unique_ptr<Module> { return std::make_unique<ExodusModule>(); }};
+  auto host = ModuleHost::start("example.com", {"exodus"}, {&info});
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ((*host)->caps_ver(), "QgayPKawpkPSDYmwT/WM94uAlu0=");
+}
+
 TEST(ModuleHost, UnknownModuleIsRefused) {
   auto started = ModuleHost::start("example.com", {"test", "nope"}, {&kTestInfo});
   ASSERT_FALSE(started.ok());
