@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Generates the static dictionary of Tern binary XMPP, version 1 (docs/binary-xmpp.md, appendix A)
+# as xmpp/binary/dictionary_data.cpp and as the appendix tables of the specification.
+#
+# The candidates are written by hand below, from RFC 6120/6121 and the XEPs a mobile client
+# speaks. Their ORDER (which decides who gets a one-byte code) is the frequency in a TRAINING
+# corpus, never the test corpus tests/data/mobile-stanzas.xml:
+#
+#   python3 shared/corpus/generate.py --seed 2 --phrases a --out /tmp/train
+#   python3 xmpp/binary/tools/gen_dictionary.py /tmp/train/mobile-stanzas.xml
+#
+# Training elements, attributes and values that are not in the hand lists are added when they
+# are protocol vocabulary (values: seen at least 3 times, not an address, identifier, hash,
+# file name or number of more than three digits). Version 1 is frozen: changing this script's
+# output is a new dictionary version.
+import collections
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vocabulary as V  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+WRAP = ("<stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams'>%s</stream:stream>")
+PAGE0_ELEMENTS, EMPTY_FORMS, TEXT_FORMS, PAGE0_VALUES = 128, 48, 48, 96
+MAX_ELEMENTS, MAX_VALUES = 128 + 256, 96 + 256
+
+
+def split(tag):
+    if tag.startswith("{"):
+        ns, name = tag[1:].split("}")
+        return name, ns
+    return tag, ""
+
+
+def load(path):
+    roots = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line and not line.startswith("<?xml") and not line.startswith("</stream"):
+                roots.append(ET.fromstring(WRAP % line)[0])
+    return roots
+
+
+def count(roots):
+    verbatim = {(n, ns) for n, ns, f in V.ELEMENTS if "v" in f}
+    c = {k: collections.Counter() for k in ("el", "attr", "val", "empty", "text")}
+
+    def walk(e):
+        name = split(e.tag)
+        c["el"][name] += 1
+        if len(e) == 0 and not e.text and not e.attrib:
+            c["empty"][name] += 1
+        if len(e) == 0 and e.text and not e.attrib:
+            c["text"][name] += 1
+        for k, v in e.attrib.items():
+            c["attr"][split(k)] += 1
+            c["val"][v] += 1
+        if e.text and name not in verbatim:
+            c["val"][e.text] += 1
+        for child in e:
+            walk(child)
+
+    for r in roots:
+        walk(r)
+    return c
+
+
+def dedup(items):
+    seen, out = set(), []
+    for x in items:
+        if x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out
+
+
+def rank(items, counts):
+    order = {k: i for i, k in enumerate(items)}
+    return sorted(items, key=lambda x: (-counts.get(x, 0), order[x]))
+
+
+def vocabulary_value(v):
+    if not v or "@" in v or "example." in v or "#" in v and "=" in v:
+        return False
+    if re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}", v) or re.fullmatch(r"[0-9a-fA-F]{8,}", v):
+        return False
+    if re.fullmatch(r"[A-Za-z0-9+/=_-]{12,}", v) and not re.fullmatch(r"[a-z-]+", v):
+        return False
+    if re.fullmatch(r"\d{4,}", v) or re.search(r"\.[A-Za-z0-9]{2,4}$", v) or v.startswith("data:"):
+        return False
+    return not v.startswith("https://upload")
+
+
+def build(training):
+    c = count(load(training))
+    flags = {(n, ns): f for n, ns, f in V.ELEMENTS}
+    elements = dedup([(n, ns) for n, ns, _ in V.ELEMENTS])
+    for k in c["el"]:
+        if k not in elements:
+            sys.exit("training element %r missing from vocabulary.py" % (k,))
+    elements = rank(elements, c["el"])
+    assert len(elements) <= MAX_ELEMENTS
+    empties = rank(dedup(V.EMPTY_FORMS), c["empty"])[:EMPTY_FORMS]
+    texts = rank(dedup(V.TEXT_FORMS), c["text"])[:TEXT_FORMS]
+    attrs = dedup(V.ATTRIBUTES)
+    for k in c["attr"]:
+        if k not in attrs:
+            sys.exit("training attribute %r missing from vocabulary.py" % (k,))
+    attrs = rank(attrs, c["attr"])
+    assert len(attrs) <= 0xFE
+    cand = dedup(V.VALUES + V.NAMESPACE_VALUES)
+    for v, n in c["val"].items():
+        if n >= 3 and vocabulary_value(v) and v not in cand:
+            cand.append(v)
+    values = rank(cand, c["val"])[:MAX_VALUES]
+    for e in empties + texts:
+        assert e in elements, e
+    return dict(elements=elements, flags=flags, empties=empties, texts=texts, attrs=attrs,
+                values=values, prefixes=V.PREFIXES)
+
+
+def cstr(s):
+    out = []
+    for ch in s.encode("utf-8"):
+        out.append(chr(ch) if 32 <= ch < 127 and ch not in (34, 92) else "\\%03o" % ch)
+    return '"' + "".join(out) + '"'
+
+
+def write_cpp(d, path):
+    el_index = {k: i for i, k in enumerate(d["elements"])}
+    lines = [
+        "// SPDX-License-Identifier: MIT",
+        "// GENERATED by xmpp/binary/tools/gen_dictionary.py from the training corpus (seed 2, phrase",
+        "// half a) and the hand-written vocabulary: do not edit. The static dictionary of Tern binary",
+        "// XMPP version 1, in wire order (docs/binary-xmpp.md, appendix A). Everything is constexpr:",
+        "// constant-initialised, so usable from any static initialiser.",
+        '#include "xmpp/binary/dictionary.h"',
+        "",
+        "namespace tern::xmpp::binary::dict {",
+        "",
+        "// clang-format off",
+        "constexpr ElementEntry kElements[] = {",
+    ]
+    for n, ns in d["elements"]:
+        f = d["flags"].get((n, ns), "")
+        fl = " | ".join((["kStanzaForm"] if "s" in f else []) + (["kVerbatim"] if "v" in f else [])) or "0"
+        lines.append("    {%s, %s, %s}," % (cstr(n), cstr(ns), fl))
+    lines.append("};")
+    lines.append("constexpr std::uint16_t kEmptyForms[] = {")
+    lines += ["    %d,  // %s %s" % (el_index[e], e[0], e[1]) for e in d["empties"]]
+    lines.append("};")
+    lines.append("constexpr std::uint16_t kTextForms[] = {")
+    lines += ["    %d,  // %s %s" % (el_index[e], e[0], e[1]) for e in d["texts"]]
+    lines.append("};")
+    lines.append("constexpr AttributeEntry kAttributes[] = {")
+    lines += ["    {%s, %s}," % (cstr(n), cstr(ns)) for n, ns in d["attrs"]]
+    lines.append("};")
+    lines.append("constexpr std::string_view kValues[] = {")
+    lines += ["    %s," % cstr(v) for v in d["values"]]
+    lines.append("};")
+    lines.append("constexpr std::string_view kPrefixes[] = {")
+    lines += ["    %s," % cstr(v) for v in d["prefixes"]]
+    lines.append("};")
+    lines += ["// clang-format on", "",
+              "constexpr std::size_t kElementCount = std::size(kElements);",
+              "constexpr std::size_t kEmptyFormCount = std::size(kEmptyForms);",
+              "constexpr std::size_t kTextFormCount = std::size(kTextForms);",
+              "constexpr std::size_t kAttributeCount = std::size(kAttributes);",
+              "constexpr std::size_t kValueCount = std::size(kValues);",
+              "constexpr std::size_t kPrefixCount = std::size(kPrefixes);", "",
+              "}  // namespace tern::xmpp::binary::dict", ""]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def md(s):
+    return "`" + s.replace("|", "\\|") + "`" if s else "(none)"
+
+
+def appendix(d):
+    out = ["<!-- dictionary:begin (generated by xmpp/binary/tools/gen_dictionary.py) -->", ""]
+    out += ["### A.1 Elements", "",
+            "Index 0–127: E-byte `0x00`–`0x7F`; index 128 + b: E-byte `0xE0` then b. "
+            "Flags: **S** stanza form, **V** verbatim text.", "",
+            "| index | name | namespace | flags |", "|---:|---|---|---|"]
+    for i, (n, ns) in enumerate(d["elements"]):
+        f = d["flags"].get((n, ns), "")
+        out.append("| %d | %s | %s | %s |" % (i, md(n), md(ns),
+                                             " ".join(x for x, y in (("S", "s"), ("V", "v")) if y in f)))
+    el_index = {k: i for i, k in enumerate(d["elements"])}
+    for title, key, base in (("A.2 Empty forms (E-byte `0x80` + index)", "empties", 0x80),
+                             ("A.3 Text forms (E-byte `0xB0` + index)", "texts", 0xB0)):
+        out += ["", "### " + title, "", "| E-byte | element index | name | namespace |",
+                "|---|---:|---|---|"]
+        for i, e in enumerate(d[key]):
+            out.append("| `0x%02X` | %d | %s | %s |" % (base + i, el_index[e], md(e[0]), md(e[1])))
+    out += ["", "### A.4 Attributes (A-byte = index)", "", "| index | name | namespace |",
+            "|---:|---|---|"]
+    out += ["| %d | %s | %s |" % (i, md(n), md(ns)) for i, (n, ns) in enumerate(d["attrs"])]
+    out += ["", "### A.5 Values", "",
+            "Index 0–95: V-byte `0xA0` + index; index 96 + b: V-byte `0x4E` then b.", "",
+            "| index | value |", "|---:|---|"]
+    out += ["| %d | %s |" % (i, md(v)) for i, v in enumerate(d["values"])]
+    out += ["", "### A.6 Prefixes (V-byte `0x4D`, then the index)", "", "| index | prefix |",
+            "|---:|---|"]
+    out += ["| %d | %s |" % (i, md(v)) for i, v in enumerate(d["prefixes"])]
+    out += ["", "<!-- dictionary:end -->"]
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__ or "usage: gen_dictionary.py TRAINING.xml")
+    d = build(sys.argv[1])
+    write_cpp(d, os.path.join(ROOT, "xmpp/binary/dictionary_data.cpp"))
+    spec = os.path.join(ROOT, "docs/binary-xmpp.md")
+    if os.path.exists(spec):
+        text = open(spec, encoding="utf-8").read()
+        m = re.search(r"<!-- dictionary:begin.*?<!-- dictionary:end -->", text, re.S)
+        if m:
+            text = text[:m.start()] + appendix(d) + text[m.end():]
+            open(spec, "w", encoding="utf-8").write(text)
+    print("dictionary v1: %d elements, %d empty forms, %d text forms, %d attributes, %d values, "
+          "%d prefixes" % tuple(len(d[k]) for k in ("elements", "empties", "texts", "attrs",
+                                                     "values", "prefixes")))
+
+
+if __name__ == "__main__":
+    main()
