@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <iostream>
 
 #include "storage/account_store.h"
 #include "xmpp/jid_prep.h"
@@ -28,7 +29,7 @@ std::string random_hex(std::size_t bytes) {
 }  // namespace
 
 // The SessionHost of one worker: it knows the worker's id, so it can name its sessions' handles.
-class Server::WorkerHost final : public c2s::SessionHost {
+class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices {
  public:
   WorkerHost(Server& server, unsigned worker_id) : server_(server), worker_id_(worker_id) {
     for (const VirtualHost& host : server.config_.hosts) {
@@ -56,7 +57,7 @@ class Server::WorkerHost final : public c2s::SessionHost {
       sasl_.emplace_back(host.domain, std::move(options));
       // Server::create checked the module names, so starting cannot fail on them.
       modules_.push_back(
-          ModuleHost::start(host.domain, server.config_.modules, server.modules_).value());
+          ModuleHost::start(host.domain, server.config_.modules, server.modules_, this).value());
     }
     router_ = std::make_unique<Router>(RouterEnv{
         server.registry_, server,
@@ -119,9 +120,37 @@ class Server::WorkerHost final : public c2s::SessionHost {
             .set_attr("hash", "sha-1")
             .set_attr("node", "urn:x-tern:server")
             .set_attr("ver", m->caps_ver());
+        m->add_stream_features(features);
       }
     }
   }
+  // ModuleServices
+  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override {
+    if (auto handle = server_.registry_.find(full)) {
+      server_.deliver(*handle, std::move(stanza));
+    }
+  }
+  void route(xmpp::StanzaPtr stanza) override { router_->route_from_server(std::move(stanza)); }
+  std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
+    std::vector<ResourceInfo> out;
+    std::vector<BoundResource> bound = server_.registry_.resources(bare_jid);
+    out.reserve(bound.size());
+    for (BoundResource& r : bound) {
+      auto full = xmpp::Jid::parse(std::string(bare_jid) + "/" + r.resource);
+      if (full) {
+        out.push_back(ResourceInfo{std::move(*full), r.available, r.priority, r.interested,
+                                   std::move(r.presence)});
+      }
+    }
+    return out;
+  }
+  void set_interested(const xmpp::Jid& full) override { server_.registry_.set_interested(full); }
+  bool account_exists(std::string_view bare_jid) const override {
+    return server_.account_exists(bare_jid);
+  }
+  const storage::Environment& store() const override { return *server_.store_; }
+  void write(StoreWrite write, StoreDone done) override;  // after WorkerState
+
   void on_closed(c2s::C2sSession& session) override {
     if (session.jid().has_resource()) {  // it was bound
       if (server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()})) {
@@ -191,6 +220,20 @@ struct Server::WorkerState {
   std::vector<net::Listener*> listeners;
 };
 
+void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
+  if (!server_.writer_) {  // stopping
+    return done(false);
+  }
+  Worker& worker = server_.workers_[worker_id_]->worker;
+  server_.writer_->submit(std::move(write), [&worker, done = std::move(done)](
+                                                const Result<void, storage::StorageError>& r) {
+    if (!r) {
+      std::cerr << "ternd: store write failed: " << r.error().message << "\n";
+    }
+    worker.post([done, ok = r.ok()] { done(ok); });
+  });
+}
+
 Result<std::unique_ptr<Server>, std::string> Server::create(
     Config config, std::vector<const ModuleInfo*> modules) {
   for (const std::string& name : config.modules) {
@@ -217,7 +260,8 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
     : config_(std::move(config)),
       modules_(std::move(modules)),
       store_(std::move(store)),
-      tls_(std::move(tls)) {
+      tls_(std::move(tls)),
+      writer_(std::make_unique<storage::Writer>(*store_)) {
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }
@@ -225,6 +269,7 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
 
 Server::~Server() {
   stop();
+  writer_.reset();  // before the workers its completions would post to
 }
 
 Result<std::vector<BoundListener>, std::string> Server::start() {
@@ -284,6 +329,8 @@ void Server::stop() {
       }
     });
   }
+  // Writes still queued commit now; their completions find the workers stopped and are dropped.
+  writer_.reset();
 }
 
 void Server::with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn) {

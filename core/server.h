@@ -19,6 +19,7 @@
 #include "core/router/router.h"
 #include "core/router/session_registry.h"
 #include "storage/env.h"
+#include "storage/writer.h"
 
 namespace tern::core {
 
@@ -64,6 +65,9 @@ class Server final : public Delivery {
   std::unique_ptr<net::TlsContext> tls_;
   SessionRegistry registry_;
   std::vector<std::unique_ptr<WorkerState>> workers_;
+  // The one writer thread (group commit). Declared last so that it goes first: its completions
+  // post to the workers.
+  std::unique_ptr<storage::Writer> writer_;
   bool running_ = false;
 };
 

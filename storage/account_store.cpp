@@ -4,56 +4,15 @@
 
 #include <cstdint>
 
+#include "storage/record.h"
+
 namespace tern::storage {
 namespace {
 
 constexpr std::uint8_t kRecordVersion = 1;
-
-void put_u8(std::string& out, std::size_t v) {
-  out.push_back(static_cast<char>(v & 0xFF));
-}
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int shift = 0; shift < 32; shift += 8) {
-    put_u8(out, (v >> shift) & 0xFF);
-  }
-}
-
-// Reads fields from a record, failing (ok() false) on any overrun.
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  std::uint8_t u8() {
-    if (data_.empty()) {
-      ok_ = false;
-      return 0;
-    }
-    auto v = static_cast<std::uint8_t>(data_.front());
-    data_.remove_prefix(1);
-    return v;
-  }
-  std::uint32_t u32() {
-    std::uint32_t v = 0;
-    for (int shift = 0; shift < 32; shift += 8) {
-      v |= static_cast<std::uint32_t>(u8()) << shift;
-    }
-    return v;
-  }
-  std::string bytes(std::size_t n) {
-    if (data_.size() < n) {
-      ok_ = false;
-      return {};
-    }
-    std::string v(data_.substr(0, n));
-    data_.remove_prefix(n);
-    return v;
-  }
-  bool ok() const { return ok_; }
-  bool at_end() const { return data_.empty(); }
-
- private:
-  std::string_view data_;
-  bool ok_ = true;
-};
+using record::put_u32;
+using record::put_u8;
+using record::Reader;
 
 }  // namespace
 

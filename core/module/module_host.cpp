@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <stdexcept>
 #include <tuple>
 
 #include "xmpp/base64.h"
@@ -14,8 +15,8 @@ namespace tern::core {
 
 Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     std::string host, const std::vector<std::string>& enabled,
-    const std::vector<const ModuleInfo*>& available) {
-  std::unique_ptr<ModuleHost> self(new ModuleHost(std::move(host)));
+    const std::vector<const ModuleInfo*>& available, ModuleServices* services) {
+  std::unique_ptr<ModuleHost> self(new ModuleHost(std::move(host), services));
   for (const std::string& name : enabled) {
     auto it = std::find_if(available.begin(), available.end(),
                            [&](const ModuleInfo* info) { return info->name == name; });
@@ -88,31 +89,122 @@ void ModuleHost::on_iq(IqType type, QName payload, Addressed addressed, IqHandle
       Registration{std::move(handler), starting_};
 }
 
-xmpp::StanzaPtr ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed,
-                                        const xmpp::Jid& from) {
+bool ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
+                             const ReplySink& reply) {
+  auto send_error = [&](const xmpp::StanzaError& error) {
+    if (xmpp::StanzaPtr r = xmpp::make_error_reply(iq, error)) {
+      reply(std::move(r));
+    }
+  };
   std::string_view type_text = iq.attr("type");
   IqType type = type_text == "set" ? IqType::Set : IqType::Get;
   // RFC 6120 §8.2.3: a get or set carries exactly one payload element.
   if (iq.child_element_count() != 1) {
-    return xmpp::make_error_reply(iq, xmpp::StanzaError::bad_request("one payload expected"));
+    send_error(xmpp::StanzaError::bad_request("one payload expected"));
+    return true;
   }
   const xmpp::Element& payload = *iq.first_child();
   auto it = iq_handlers_.find(key(type, addressed, payload.ns(), payload.name()));
   if (it == iq_handlers_.end()) {
-    return nullptr;
+    return false;
   }
-  IqRequest request(iq, payload, from);
+  IqRequest request(iq, payload, from, reply);
   try {
     it->second.handler(request);
   } catch (const std::exception& e) {
     std::cerr << "ternd: module " << it->second.module << ": " << e.what() << "\n";
-    return xmpp::make_error_reply(iq, xmpp::StanzaError::internal_server_error());
+    if (!request.answered()) {
+      send_error(xmpp::StanzaError::internal_server_error());
+    }
+    return true;
   }
   if (!request.answered()) {
     std::cerr << "ternd: module " << it->second.module << " left an IQ unanswered\n";
-    return xmpp::make_error_reply(iq, xmpp::StanzaError::internal_server_error());
+    send_error(xmpp::StanzaError::internal_server_error());
+  } else if (xmpp::StanzaPtr now = request.take_reply()) {
+    reply(std::move(now));
   }
-  return request.take_reply();
+  return true;
+}
+
+Verdict ModuleHost::run_hooks(const std::vector<StanzaHook>& hooks, xmpp::StanzaPtr& stanza) {
+  for (const StanzaHook& hook : hooks) {
+    if (hook(stanza) == Verdict::Handled || !stanza) {
+      return Verdict::Handled;
+    }
+  }
+  return Verdict::Continue;
+}
+
+Verdict ModuleHost::run_outbound_presence(xmpp::StanzaPtr& stanza) {
+  return run_hooks(outbound_presence_, stanza);
+}
+
+Verdict ModuleHost::run_inbound_presence(xmpp::StanzaPtr& stanza) {
+  return run_hooks(inbound_presence_, stanza);
+}
+
+void ModuleHost::run_presence_broadcast(const PresenceBroadcast& broadcast) {
+  for (const PresenceBroadcastHook& hook : presence_broadcast_) {
+    hook(broadcast);
+  }
+}
+
+void ModuleHost::add_stream_features(xmpp::Element& features) const {
+  for (const auto& [ns, name] : stream_features_) {
+    features.add_child(name, ns);
+  }
+}
+
+void ModuleHost::add_stream_feature(QName feature) {
+  stream_features_.emplace_back(feature.ns, feature.name);
+}
+
+void ModuleHost::on_outbound_presence(StanzaHook hook) {
+  outbound_presence_.push_back(std::move(hook));
+}
+
+void ModuleHost::on_inbound_presence(StanzaHook hook) {
+  inbound_presence_.push_back(std::move(hook));
+}
+
+void ModuleHost::on_presence_broadcast(PresenceBroadcastHook hook) {
+  presence_broadcast_.push_back(std::move(hook));
+}
+
+ModuleServices& ModuleHost::services() const {
+  if (services_ == nullptr) {
+    throw std::logic_error("module services are not available in this host");
+  }
+  return *services_;
+}
+
+void ModuleHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) {
+  services().send_to_session(full, std::move(stanza));
+}
+
+void ModuleHost::route(xmpp::StanzaPtr stanza) {
+  services().route(std::move(stanza));
+}
+
+std::vector<ResourceInfo> ModuleHost::resources(std::string_view bare_jid) const {
+  return services().resources(bare_jid);
+}
+
+void ModuleHost::set_interested(const xmpp::Jid& full) {
+  services().set_interested(full);
+}
+
+bool ModuleHost::account_exists(std::string_view bare_jid) const {
+  return services().account_exists(bare_jid);
+}
+
+const storage::Environment& ModuleHost::store() const {
+  return services().store();
+}
+
+void ModuleHost::write(StoreWrite write, StoreDone done) {
+  services().write(std::move(write), std::move(done));
 }
 
 }  // namespace tern::core

@@ -14,19 +14,42 @@
 
 namespace tern::core {
 
+// What the server provides behind the sending, session and storage calls of a ModuleContext (the
+// worker's host implements it; see ModuleContext for what each call means).
+class ModuleServices {
+ public:
+  virtual ~ModuleServices() = default;
+  virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) = 0;
+  virtual void route(xmpp::StanzaPtr stanza) = 0;
+  virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
+  virtual void set_interested(const xmpp::Jid& full) = 0;
+  virtual bool account_exists(std::string_view bare_jid) const = 0;
+  virtual const storage::Environment& store() const = 0;
+  virtual void write(StoreWrite write, StoreDone done) = 0;
+};
+
 class ModuleHost final : public ModuleContext {
  public:
   // Starts the `enabled` modules (names from `available`), in order. Fails on an unknown name.
+  // `services` may be null for modules that only answer IQs (tests); it must outlive the host.
   static Result<std::unique_ptr<ModuleHost>, std::string> start(
       std::string host, const std::vector<std::string>& enabled,
-      const std::vector<const ModuleInfo*>& available);
+      const std::vector<const ModuleInfo*>& available, ModuleServices* services = nullptr);
   ~ModuleHost() override;
   ModuleHost(const ModuleHost&) = delete;
   ModuleHost& operator=(const ModuleHost&) = delete;
 
-  // The reply to an IQ get or set (a result or an error), or nullptr when no module handles its
-  // payload; the caller then answers service-unavailable.
-  xmpp::StanzaPtr dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from);
+  // Hands an IQ get or set to the module registered for its payload; the reply (a result or an
+  // error, now or later) goes to `reply`. False when no module handles the payload: the caller
+  // then answers service-unavailable.
+  bool dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
+                   const ReplySink& reply);
+
+  // The hooks, for the router.
+  Verdict run_outbound_presence(xmpp::StanzaPtr& stanza);
+  Verdict run_inbound_presence(xmpp::StanzaPtr& stanza);
+  void run_presence_broadcast(const PresenceBroadcast& broadcast);
+  void add_stream_features(xmpp::Element& features) const;
 
   // XEP-0115 §5.1: the verification string of this host's identities and features (SHA-1,
   // base64), for the <c/> stream feature.
@@ -39,9 +62,23 @@ class ModuleHost final : public ModuleContext {
   const std::vector<std::string>& disco_features() const override { return features_; }
   const std::vector<DiscoIdentity>& disco_identities() const override { return identities_; }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
+  void add_stream_feature(QName feature) override;
+  void on_outbound_presence(StanzaHook hook) override;
+  void on_inbound_presence(StanzaHook hook) override;
+  void on_presence_broadcast(PresenceBroadcastHook hook) override;
+  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
+  void route(xmpp::StanzaPtr stanza) override;
+  std::vector<ResourceInfo> resources(std::string_view bare_jid) const override;
+  void set_interested(const xmpp::Jid& full) override;
+  bool account_exists(std::string_view bare_jid) const override;
+  const storage::Environment& store() const override;
+  void write(StoreWrite write, StoreDone done) override;
 
  private:
-  explicit ModuleHost(std::string host) : host_(std::move(host)) {}
+  ModuleHost(std::string host, ModuleServices* services)
+      : host_(std::move(host)), services_(services) {}
+  ModuleServices& services() const;
+  static Verdict run_hooks(const std::vector<StanzaHook>& hooks, xmpp::StanzaPtr& stanza);
   static std::string key(IqType type, Addressed addressed, std::string_view ns,
                          std::string_view name);
 
@@ -51,11 +88,16 @@ class ModuleHost final : public ModuleContext {
   };
 
   std::string host_;
+  ModuleServices* services_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::string_view starting_;  // the module whose start() is running
   std::unordered_map<std::string, Registration> iq_handlers_;
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;
+  std::vector<std::pair<std::string, std::string>> stream_features_;  // (namespace, name)
+  std::vector<StanzaHook> outbound_presence_;
+  std::vector<StanzaHook> inbound_presence_;
+  std::vector<PresenceBroadcastHook> presence_broadcast_;
 };
 
 }  // namespace tern::core

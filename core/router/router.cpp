@@ -9,15 +9,37 @@
 #include "xmpp/namespaces.h"
 
 namespace tern::core {
+namespace {
+
+// RFC 6121 §4.7.2.3: an integer from -128 to +127; anything else counts as 0.
+int presence_priority(const xmpp::Element& presence) {
+  int priority = 0;
+  std::string_view text = presence.child_text("priority");
+  if (text.empty()) {
+    return 0;
+  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), priority);
+  if (ec != std::errc() || end != text.data() + text.size() || priority < -128 || priority > 127) {
+    return 0;
+  }
+  return priority;
+}
+
+}  // namespace
 
 bool Router::serves(std::string_view domain) const {
   return std::find(env_.domains.begin(), env_.domains.end(), domain) != env_.domains.end();
 }
 
-void Router::bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error,
-                    SessionHandle origin) {
-  if (xmpp::StanzaPtr reply = xmpp::make_error_reply(stanza, error)) {
-    env_.delivery.deliver(origin, std::move(reply));
+void Router::bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, Origin origin) {
+  xmpp::StanzaPtr reply = xmpp::make_error_reply(stanza, error);
+  if (!reply) {
+    return;  // never an error about an error
+  }
+  if (origin) {
+    env_.delivery.deliver(*origin, std::move(reply));
+  } else if (!reply->to().empty()) {
+    route_from_server(std::move(reply));
   }
 }
 
@@ -30,11 +52,22 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
     if (stanza->kind() == xmpp::StanzaKind::Iq) {
       return dispatch_iq(*stanza, domain, Addressed::ToAccount, origin);
     }
-    return to_server(std::move(stanza), domain, origin);
+    if (stanza->kind() == xmpp::StanzaKind::Presence) {
+      return update_presence(std::move(stanza), origin);
+    }
+    return;  // a message to the server itself: nothing handles it yet
   }
   auto to = xmpp::Jid::parse(to_text);
   if (!to) {
     return bounce(stanza->root(), xmpp::StanzaError::jid_malformed(), origin);
+  }
+  if (stanza->kind() == xmpp::StanzaKind::Presence) {
+    // The sender's server first (subscriptions, directed presence), RFC 6121 §3 and §4.6.
+    auto from = xmpp::Jid::parse(stanza->from());
+    ModuleHost* modules = from ? env_.modules_for(from->domain()) : nullptr;
+    if (modules != nullptr && modules->run_outbound_presence(stanza) == Verdict::Handled) {
+      return;
+    }
   }
   if (!serves(to->domain())) {
     return bounce(stanza->root(), xmpp::StanzaError::remote_server_not_found(), origin);
@@ -45,8 +78,19 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
   to_account(std::move(stanza), *to, origin);
 }
 
+void Router::route_from_server(xmpp::StanzaPtr stanza) {
+  auto to = xmpp::Jid::parse(stanza->to());
+  if (!to || !serves(to->domain())) {
+    return;  // no server-to-server yet: nowhere else to go
+  }
+  if (!to->has_local()) {
+    return to_server(std::move(stanza), to->domain(), std::nullopt);
+  }
+  to_account(std::move(stanza), *to, std::nullopt);
+}
+
 void Router::dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,
-                         SessionHandle origin) {
+                         Origin origin) {
   std::string_view type = iq.type();
   if (type != "get" && type != "set") {
     return;  // results and errors addressed to the server end here
@@ -54,29 +98,38 @@ void Router::dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addres
   ModuleHost* modules = env_.modules_for(domain);
   auto from = xmpp::Jid::parse(iq.from());
   if (modules != nullptr && from) {
-    if (xmpp::StanzaPtr answer = modules->dispatch_iq(iq.root(), addressed, *from)) {
-      return env_.delivery.deliver(origin, std::move(answer));
+    // The reply may come later (a module waiting for the store): it goes straight to the
+    // session that asked, or back through the router.
+    ReplySink reply = [this, origin](xmpp::StanzaPtr answer) {
+      if (origin) {
+        env_.delivery.deliver(*origin, std::move(answer));
+      } else {
+        route_from_server(std::move(answer));
+      }
+    };
+    if (modules->dispatch_iq(iq.root(), addressed, *from, reply)) {
+      return;
     }
   }
   bounce(iq.root(), xmpp::StanzaError::service_unavailable(), origin);
 }
 
-void Router::to_server(xmpp::StanzaPtr stanza, std::string_view domain, SessionHandle origin) {
-  switch (stanza->kind()) {
-    case xmpp::StanzaKind::Iq:
-      return dispatch_iq(*stanza, domain, Addressed::ToServer, origin);
-    case xmpp::StanzaKind::Presence:
-      if (stanza->to().empty()) {
-        update_presence(std::move(stanza), origin);
-      }
-      return;
-    default:
-      return;  // a message to the server itself: nothing handles it yet
+void Router::to_server(xmpp::StanzaPtr stanza, std::string_view domain, Origin origin) {
+  if (stanza->kind() == xmpp::StanzaKind::Iq) {
+    dispatch_iq(*stanza, domain, Addressed::ToServer, origin);
   }
+  // Messages and presence to the server itself: nothing handles them yet.
 }
 
-void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin) {
+void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin) {
   xmpp::StanzaKind kind = stanza->kind();
+  if (kind == xmpp::StanzaKind::Presence) {
+    // The recipient's server (subscriptions, probes), RFC 6121 §3 and §4.3.
+    ModuleHost* modules = env_.modules_for(to.domain());
+    if (modules != nullptr && modules->run_inbound_presence(stanza) == Verdict::Handled) {
+      return;
+    }
+  }
   if (!env_.account_exists(to.bare_view())) {
     if (kind != xmpp::StanzaKind::Presence) {
       bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
@@ -98,19 +151,20 @@ void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHand
   to_bare(std::move(stanza), to, origin);
 }
 
-void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin) {
+void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin) {
   std::vector<BoundResource> resources = env_.registry.resources(to.bare_view());
+  std::vector<SessionHandle> targets;
   switch (stanza->kind()) {
     case xmpp::StanzaKind::Message: {
+      // Only non-negative priorities take bare-JID messages (§8.5.2.1.1).
       int best = -1;
       for (const BoundResource& r : resources) {
         if (r.available && r.priority >= 0) {
           best = std::max(best, r.priority);
         }
       }
-      std::vector<SessionHandle> targets;
       for (const BoundResource& r : resources) {
-        if (r.available && r.priority == best) {
+        if (r.available && r.priority >= 0 && r.priority == best) {
           targets.push_back(r.handle);
         }
       }
@@ -118,71 +172,81 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle 
         // No offline storage yet: RFC 6121 §8.5.2.2.1 asks for service-unavailable then.
         return bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
       }
-      for (std::size_t i = 1; i < targets.size(); ++i) {
-        env_.delivery.deliver(targets[i], stanza->clone());
-      }
-      return env_.delivery.deliver(targets.front(), std::move(stanza));
+      break;
     }
     case xmpp::StanzaKind::Presence:
-      if (resources.empty()) {
-        return;
+      for (const BoundResource& r : resources) {
+        if (r.available) {
+          targets.push_back(r.handle);
+        }
       }
-      for (std::size_t i = 1; i < resources.size(); ++i) {
-        env_.delivery.deliver(resources[i].handle, stanza->clone());
-      }
-      return env_.delivery.deliver(resources.front().handle, std::move(stanza));
+      break;
     case xmpp::StanzaKind::Iq:
       return dispatch_iq(*stanza, to.domain(), Addressed::ToAccount, origin);
     default:
       return;
   }
-}
-
-void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
-  const xmpp::Stanza& presence = *stanza;
-  auto from = xmpp::Jid::parse(presence.from());
-  std::string_view type = presence.type();
-  if (!from || (!type.empty() && type != "unavailable")) {
-    return;  // subscription requests and probes need the presence module
-  }
-  int priority = 0;
-  std::string_view text = presence.root().child_text("priority");
-  if (!text.empty()) {
-    // RFC 6121 §4.7.2.3: an integer from -128 to +127; anything else counts as 0.
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), priority);
-    if (ec != std::errc() || end != text.data() + text.size() || priority < -128 ||
-        priority > 127) {
-      priority = 0;
-    }
-  }
-  bool available = type.empty();
-  env_.registry.set_presence(*from, origin, available, priority);
-  // RFC 6121 §4.2.2 and §4.5.2: the account's available resources see the change, the sender
-  // itself included for available presence. (Contacts need the roster: the presence module.)
-  broadcast_to_own_resources(std::move(stanza), *from);
-}
-
-void Router::broadcast_to_own_resources(xmpp::StanzaPtr presence, const xmpp::Jid& from) {
-  std::vector<SessionHandle> targets;
-  for (const BoundResource& r : env_.registry.resources(from.bare_view())) {
-    if (r.available) {
-      targets.push_back(r.handle);
-    }
-  }
   if (targets.empty()) {
     return;
   }
   for (std::size_t i = 1; i < targets.size(); ++i) {
-    env_.delivery.deliver(targets[i], presence->clone());
+    env_.delivery.deliver(targets[i], stanza->clone());
   }
-  env_.delivery.deliver(targets.front(), std::move(presence));
+  env_.delivery.deliver(targets.front(), std::move(stanza));
+}
+
+void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
+  auto from = xmpp::Jid::parse(stanza->from());
+  std::string_view type = stanza->type();
+  if (!from || (!type.empty() && type != "unavailable")) {
+    return;  // a subscription or probe needs a 'to' (RFC 6121 §3.1.1, §4.3)
+  }
+  bool available = type.empty();
+  std::shared_ptr<const xmpp::Stanza> last;
+  if (available) {
+    last = stanza->clone();
+  }
+  bool was_available =
+      env_.registry.set_presence(*from, origin, presence_priority(stanza->root()), last);
+  if (!available && !was_available) {
+    return;  // unavailable from a resource that never was available: nobody needs to know
+  }
+  // RFC 6121 §4.2.2, §4.4.2, §4.5.2: the account's available resources see the change, the
+  // sender itself included for available presence...
+  broadcast_to_own_resources(*stanza, *from);
+  if (available && !was_available) {
+    // ...and a newly available resource learns about the others.
+    for (const BoundResource& r : env_.registry.resources(from->bare_view())) {
+      if (r.available && r.presence && r.resource != from->resource()) {
+        env_.delivery.deliver(origin, r.presence->clone());
+      }
+    }
+  }
+  if (ModuleHost* modules = env_.modules_for(from->domain())) {
+    PresenceChange change = !available      ? PresenceChange::Unavailable
+                            : was_available ? PresenceChange::Update
+                                            : PresenceChange::Initial;
+    modules->run_presence_broadcast(PresenceBroadcast{*stanza, *from, change});
+  }
+}
+
+void Router::broadcast_to_own_resources(const xmpp::Stanza& presence, const xmpp::Jid& from) {
+  for (const BoundResource& r : env_.registry.resources(from.bare_view())) {
+    if (r.available) {
+      env_.delivery.deliver(r.handle, presence.clone());
+    }
+  }
 }
 
 void Router::session_ended(const xmpp::Jid& full) {
   // RFC 6121 §4.5.3.2: a session that ends without unavailable presence gets one on its behalf.
   xmpp::StanzaPtr unavailable = xmpp::Stanza::create("presence", xmpp::ns::kClient);
   unavailable->root().set_attr("from", full.full()).set_attr("type", "unavailable");
-  broadcast_to_own_resources(std::move(unavailable), full);
+  broadcast_to_own_resources(*unavailable, full);
+  if (ModuleHost* modules = env_.modules_for(full.domain())) {
+    modules->run_presence_broadcast(
+        PresenceBroadcast{*unavailable, full, PresenceChange::Unavailable});
+  }
 }
 
 }  // namespace tern::core

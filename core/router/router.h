@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: MIT
-// Router: where a stanza from a client goes (RFC 6121 §8), decided in one place. It runs on the
-// sender's worker; delivery to a session on another worker goes through that worker's inbox
-// (Delivery). What it implements today:
+// Router: where a stanza goes (RFC 6121 §8), decided in one place. It runs on the sender's
+// worker; delivery to a session on another worker goes through that worker's inbox (Delivery).
 //   - to the server itself (no 'to', or a served domain): IQs go to the modules (ModuleHost),
 //     unhandled ones get service-unavailable; messages and presence to the server are dropped;
+//   - presence without 'to' (broadcast) updates the sender's availability, priority and last
+//     presence, goes to the account's own available resources (§4.2.2, §4.4.2, §4.5.2) — a newly
+//     available resource also receives the presence of the others — and then to the modules'
+//     broadcast hooks (contacts: the presence module). A session that ends while available gets
+//     the same on its behalf (§4.5.3.2);
+//   - presence with 'to' passes the sender's host's outbound hooks, and presence for a local
+//     account its host's inbound hooks (subscriptions, probes), before the rules below;
 //   - to a full JID: the session if connected; otherwise messages fall back to the bare JID
 //     (§8.5.3.2.1), IQs get service-unavailable, presence is dropped;
 //   - to a bare JID: messages to the available resources of highest non-negative priority
 //     (§8.5.2.1.1), none: service-unavailable until offline storage exists (§8.5.2.2.1); IQs are
-//     the server's, on the account's behalf (§8.5.2.1.3): modules registered ToAccount; directed
-//     presence to every connected resource;
+//     the server's, on the account's behalf (§8.5.2.1.3): modules registered ToAccount; presence
+//     to every available resource (§8.5.2.1.2);
 //   - to an unknown local account: messages and IQs service-unavailable, presence dropped (§8.5.1);
-//   - to another domain: remote-server-not-found (no server-to-server yet);
-//   - presence without 'to' updates the sender's availability and priority and is broadcast to
-//     the account's own available resources (§4.2.2, §4.5.2); a session that ends while available
-//     gets unavailable presence broadcast on its behalf (§4.5.3.2).
-// Rosters, subscriptions and presence broadcast come with the roster and presence modules.
+//   - to another domain: remote-server-not-found (no server-to-server yet).
+// Stanzas the modules send (route_from_server) take the same path from the recipient's side: no
+// outbound hooks, no from-stamping, and errors go back to their 'from' through the router.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,24 +52,30 @@ struct RouterEnv {
   std::function<ModuleHost*(std::string_view domain)> modules_for;
 };
 
+// Where a stanza came from: a client session, or the server itself (a module).
+using Origin = std::optional<SessionHandle>;
+
 class Router {
  public:
   explicit Router(RouterEnv env) : env_(std::move(env)) {}
   // A stanza from the client session `origin`, with 'from' stamped.
   void route(xmpp::StanzaPtr stanza, SessionHandle origin);
-  // The session `full` ended while available: its account's other resources get unavailable.
+  // A stanza a module sends, with the 'from' it set.
+  void route_from_server(xmpp::StanzaPtr stanza);
+  // The session `full` ended while available: its account's other resources and the modules
+  // get unavailable presence on its behalf.
   void session_ended(const xmpp::Jid& full);
 
  private:
   bool serves(std::string_view domain) const;
-  void to_server(xmpp::StanzaPtr stanza, std::string_view domain, SessionHandle origin);
+  void to_server(xmpp::StanzaPtr stanza, std::string_view domain, Origin origin);
   void dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,
-                   SessionHandle origin);
-  void to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
-  void to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, SessionHandle origin);
+                   Origin origin);
+  void to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin);
+  void to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin);
   void update_presence(xmpp::StanzaPtr presence, SessionHandle origin);
-  void broadcast_to_own_resources(xmpp::StanzaPtr presence, const xmpp::Jid& from);
-  void bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, SessionHandle origin);
+  void broadcast_to_own_resources(const xmpp::Stanza& presence, const xmpp::Jid& from);
+  void bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, Origin origin);
 
   RouterEnv env_;
 };

@@ -13,11 +13,16 @@ std::optional<SessionHandle> SessionRegistry::bind(const xmpp::Jid& full, Sessio
   for (BoundResource& r : list) {
     if (r.resource == full.resource()) {
       SessionHandle replaced = r.handle;
-      r = BoundResource{std::string(full.resource()), handle, false, 0};
+      r = BoundResource{};
+      r.resource = full.resource();
+      r.handle = handle;
       return replaced;
     }
   }
-  list.push_back(BoundResource{std::string(full.resource()), handle, false, 0});
+  BoundResource added;
+  added.resource = full.resource();
+  added.handle = handle;
+  list.push_back(std::move(added));
   ++sessions_;
   return std::nullopt;
 }
@@ -43,17 +48,34 @@ bool SessionRegistry::unbind(const xmpp::Jid& full, SessionHandle handle) {
   return was_available;
 }
 
-void SessionRegistry::set_presence(const xmpp::Jid& full, SessionHandle handle, bool available,
-                                   int priority) {
+bool SessionRegistry::set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,
+                                   std::shared_ptr<const xmpp::Stanza> presence) {
+  std::unique_lock lock(mutex_);
+  auto it = accounts_.find(std::string(full.bare_view()));
+  if (it == accounts_.end()) {
+    return false;
+  }
+  for (BoundResource& r : it->second) {
+    if (r.resource == full.resource() && r.handle == handle) {
+      bool was_available = r.available;
+      r.available = presence != nullptr;
+      r.priority = priority;
+      r.presence = std::move(presence);
+      return was_available;
+    }
+  }
+  return false;
+}
+
+void SessionRegistry::set_interested(const xmpp::Jid& full) {
   std::unique_lock lock(mutex_);
   auto it = accounts_.find(std::string(full.bare_view()));
   if (it == accounts_.end()) {
     return;
   }
   for (BoundResource& r : it->second) {
-    if (r.resource == full.resource() && r.handle == handle) {
-      r.available = available;
-      r.priority = priority;
+    if (r.resource == full.resource()) {
+      r.interested = true;
     }
   }
 }

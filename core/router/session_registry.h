@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "xmpp/jid.h"
+#include "xmpp/stanza.h"
 
 namespace tern::core {
 
@@ -26,8 +28,11 @@ struct SessionHandle {
 struct BoundResource {
   std::string resource;
   SessionHandle handle;
-  bool available = false;  // sent available presence (RFC 6121 §4.2)
-  int priority = 0;        // of that presence (RFC 6121 §4.7.2.3)
+  bool available = false;   // sent available presence (RFC 6121 §4.2)
+  int priority = 0;         // of that presence (RFC 6121 §4.7.2.3)
+  bool interested = false;  // requested the roster (RFC 6121 §2.1.6)
+  // The last available presence it broadcast, for probes and newly available resources.
+  std::shared_ptr<const xmpp::Stanza> presence;
 };
 
 class SessionRegistry {
@@ -38,7 +43,11 @@ class SessionRegistry {
   // Removes `full` if it is still bound to `handle` (a replaced session must not unbind its
   // successor). Returns whether that resource was available.
   bool unbind(const xmpp::Jid& full, SessionHandle handle);
-  void set_presence(const xmpp::Jid& full, SessionHandle handle, bool available, int priority);
+  // Records a broadcast presence (`presence` null when unavailable); returns whether the
+  // resource was available before.
+  bool set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,
+                    std::shared_ptr<const xmpp::Stanza> presence);
+  void set_interested(const xmpp::Jid& full);
 
   std::optional<SessionHandle> find(const xmpp::Jid& full) const;
   std::vector<BoundResource> resources(std::string_view bare_jid) const;

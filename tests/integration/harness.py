@@ -54,9 +54,8 @@ class TernServer:
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
-    def stop(self):
-        """Stops the server with SIGTERM; raises if it did not exit cleanly (a crash, a hang, or
-        a sanitizer report in the sanitizer build)."""
+    def _terminate(self):
+        """Stops the process with SIGTERM; returns a problem description or None."""
         problem = None
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
@@ -70,6 +69,20 @@ class TernServer:
         self.output.append(rest)
         if problem is None and self.process is not None and self.process.returncode != 0:
             problem = f"ternd exited with status {self.process.returncode}"
+        return problem
+
+    def restart(self):
+        """Stops the server cleanly and starts it again on the same store (new ports)."""
+        problem = self._terminate()
+        if problem:
+            raise AssertionError(problem + ":\n" + "".join(self.output)[-4000:])
+        self.ports = {}
+        return self.start()
+
+    def stop(self):
+        """Stops the server with SIGTERM; raises if it did not exit cleanly (a crash, a hang, or
+        a sanitizer report in the sanitizer build)."""
+        problem = self._terminate()
         self.dir.cleanup()
         if problem:
             raise AssertionError(problem + ":\n" + "".join(self.output)[-4000:])

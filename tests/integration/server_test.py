@@ -12,56 +12,11 @@ import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
+from slix import DOMAIN, TIMEOUT, Client, ClientTestCase, wait  # noqa: E402
 
 import slixmpp  # noqa: E402
 
-DOMAIN = "localhost"
-TIMEOUT = 15
-
-
-class Client(slixmpp.ClientXMPP):
-    """A slixmpp client that records what happens to it."""
-
-    def __init__(self, jid, password, port, send_presence=True):
-        super().__init__(jid, password)
-        self.port = port
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        self.started = asyncio.Event()
-        self.auth_failed = asyncio.Event()
-        self.disconnected_event = asyncio.Event()
-        self.messages = asyncio.Queue()
-        self.presences = asyncio.Queue()
-        self.send_initial_presence = send_presence
-        self.register_plugin("xep_0030")
-        self.register_plugin("xep_0199")
-        self.register_plugin("xep_0092")
-        self.register_plugin("xep_0202")
-        self.add_event_handler("session_start", self._on_start)
-        self.add_event_handler("failed_auth", lambda _: self.auth_failed.set())
-        self.add_event_handler("disconnected", lambda _: self.disconnected_event.set())
-        self.add_event_handler("message", self.messages.put_nowait)
-        self.add_event_handler("message_error", self.messages.put_nowait)
-        self.add_event_handler("presence_available", self.presences.put_nowait)
-        self.add_event_handler("presence_unavailable", self.presences.put_nowait)
-
-    async def _on_start(self, _):
-        if self.send_initial_presence:
-            self.send_presence()
-        self.started.set()
-
-    def start(self):
-        self.connect(address=("127.0.0.1", self.port), force_starttls=True)
-
-
-async def wait(event, what):
-    try:
-        await asyncio.wait_for(event.wait(), TIMEOUT)
-    except asyncio.TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}")
-
-
-class ServerTest(unittest.IsolatedAsyncioTestCase):
+class ServerTest(ClientTestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = TernServer().start()
@@ -71,20 +26,6 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-
-    async def login(self, jid, password, **kw):
-        client = Client(jid, password, self.server.port, **kw)
-        client.start()
-        self.addAsyncCleanup(self.logout, client)
-        await wait(client.started, f"{jid} to log in")
-        return client
-
-    async def logout(self, client):
-        client.disconnect()
-        try:
-            await asyncio.wait_for(client.disconnected_event.wait(), 5)
-        except asyncio.TimeoutError:
-            pass
 
     async def test_two_clients_chat_both_ways(self):
         juliet = await self.login(f"juliet@{DOMAIN}/balcony", "balcony")
@@ -107,12 +48,6 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
         got = await self.next_presence(phone, f"juliet@{DOMAIN}/laptop")
         self.assertEqual(got["type"], "unavailable")
 
-    async def next_presence(self, client, sender):
-        while True:
-            presence = await asyncio.wait_for(client.presences.get(), TIMEOUT)
-            if presence["from"].full == sender:
-                return presence
-
     async def test_spoofed_from_is_replaced(self):
         juliet = await self.login(f"juliet@{DOMAIN}/spoof", "balcony")
         romeo = await self.login(f"romeo@{DOMAIN}/spoof", "orchard")
@@ -121,6 +56,23 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
         msg.send()
         got = await asyncio.wait_for(romeo.messages.get(), TIMEOUT)
         self.assertEqual(got["from"].full, f"juliet@{DOMAIN}/spoof")
+
+    async def test_malformed_input_elsewhere_leaves_sessions_unaffected(self):
+        juliet = await self.login(f"juliet@{DOMAIN}/steady", "balcony")
+        romeo = await self.login(f"romeo@{DOMAIN}/steady", "orchard")
+        header = MalformedInputTest.HEADER
+        for bad in (b"\x00\x01garbage", header + b"<message><<",
+                    b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]>",
+                    header + b"<message><body>" + b"x" * 300000,
+                    header + b"<message><body>never finished"):
+            await asyncio.to_thread(self.server.raw, bad, 0.2)
+        self.assertTrue(self.server.alive())
+        juliet.send_message(mto=f"romeo@{DOMAIN}/steady", mbody="still here?", mtype="chat")
+        got = await asyncio.wait_for(romeo.messages.get(), TIMEOUT)
+        self.assertEqual(got["body"], "still here?")
+        romeo.send_message(mto=f"juliet@{DOMAIN}/steady", mbody="still here.", mtype="chat")
+        got = await asyncio.wait_for(juliet.messages.get(), TIMEOUT)
+        self.assertEqual(got["body"], "still here.")
 
     async def test_wrong_password_is_refused(self):
         client = Client(f"juliet@{DOMAIN}/x", "wrong", self.server.port)

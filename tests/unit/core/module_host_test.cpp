@@ -12,9 +12,14 @@
 namespace tern::core {
 namespace {
 
+// Deferred answers the test module promised, for the test to settle.
+std::vector<std::shared_ptr<DeferredIq>> g_deferred;
+
 class TestModule final : public Module {
  public:
   void start(ModuleContext& ctx) override {
+    ctx.on_iq(IqType::Get, {"urn:test", "later"}, Addressed::ToServer,
+              [](IqRequest& req) { g_deferred.push_back(req.defer()); });
     ctx.add_disco_feature("urn:test");
     ctx.add_disco_feature("urn:test");  // duplicates are kept once
     ctx.add_disco_identity({"server", "im", "T"});
@@ -57,7 +62,11 @@ class ModuleHostTest : public ::testing::Test {
   }
   xmpp::StanzaPtr dispatch(std::string_view xml, Addressed addressed = Addressed::ToServer) {
     request = parse(xml);
-    return host->dispatch_iq(request->root(), addressed, from);
+    xmpp::StanzaPtr reply;
+    bool handled = host->dispatch_iq(request->root(), addressed, from,
+                                     [&](xmpp::StanzaPtr r) { reply = std::move(r); });
+    EXPECT_EQ(handled, reply != nullptr);
+    return reply;
   }
   static std::optional<xmpp::StanzaCondition> condition(const xmpp::StanzaPtr& reply) {
     auto e = xmpp::StanzaError::from_stanza(reply->root());
@@ -68,6 +77,28 @@ class ModuleHostTest : public ::testing::Test {
   xmpp::StanzaPtr request;
   xmpp::Jid from = xmpp::Jid::parse("juliet@example.com/balcony").value();
 };
+
+TEST_F(ModuleHostTest, DeferredAnswersArriveLaterAndADroppedOneIsAnError) {
+  std::vector<xmpp::StanzaPtr> replies;
+  auto sink = [&](xmpp::StanzaPtr r) { replies.push_back(std::move(r)); };
+  for (const char* id : {"a", "b"}) {
+    auto iq = parse(std::string("<iq type='get' id='") + id +
+                    "' to='example.com'><later xmlns='urn:test'/></iq>");
+    ASSERT_TRUE(host->dispatch_iq(iq->root(), Addressed::ToServer, from, sink));
+  }
+  EXPECT_TRUE(replies.empty());  // nothing yet: the handler deferred
+  ASSERT_EQ(g_deferred.size(), 2U);
+  g_deferred[0]->reply_result({"urn:test", "later"},
+                              [](xmpp::Element& payload) { payload.set_text("done"); });
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0]->id(), "a");
+  EXPECT_EQ(replies[0]->type(), "result");
+  EXPECT_EQ(replies[0]->root().child_text("later", "urn:test"), "done");
+  g_deferred.clear();  // "b" dropped unanswered
+  ASSERT_EQ(replies.size(), 2U);
+  EXPECT_EQ(replies[1]->id(), "b");
+  EXPECT_EQ(condition(replies[1]), xmpp::StanzaCondition::InternalServerError);
+}
 
 TEST_F(ModuleHostTest, CollectsDiscoRegistrations) {
   EXPECT_EQ(host->disco_features(), std::vector<std::string>{"urn:test"});

@@ -23,6 +23,11 @@
 //   - An IQ whose payload no module registered gets service-unavailable (RFC 6120 §8.4).
 //   - Handlers run on the worker's event loop: they must not block.
 //   - An exception escaping a handler becomes internal-server-error; the worker carries on.
+//   - A handler that must wait (for a store write) calls req.defer() and answers through the
+//     DeferredIq later, on the same worker; one dropped unanswered sends internal-server-error.
+//   - Store writes go through write(): they commit on the writer thread (group commit) and the
+//     completion runs back on the module's worker. Reads use store().read() directly (LMDB
+//     reads are lock-free snapshots of memory-mapped pages).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/env.h"
 #include "xmpp/jid.h"
 #include "xmpp/namespaces.h"
 #include "xmpp/stanza.h"
@@ -53,11 +59,35 @@ struct QName {
   std::string_view name;
 };
 
+// Sends one stanza to the session an IQ came from (set by the server).
+using ReplySink = std::function<void(xmpp::StanzaPtr)>;
+
+// The answer to an IQ owed after its handler returned (see IqRequest::defer). Answer it once on
+// the worker that created it; if it is destroyed unanswered, internal-server-error is sent.
+class DeferredIq {
+ public:
+  DeferredIq(xmpp::StanzaPtr iq, ReplySink sink) : iq_(std::move(iq)), sink_(std::move(sink)) {}
+  DeferredIq(const DeferredIq&) = delete;
+  DeferredIq& operator=(const DeferredIq&) = delete;
+  ~DeferredIq();
+
+  const xmpp::Element& iq() const { return iq_->root(); }
+  // Sends type='result'; `fill`, if given, completes the payload element named (or the root).
+  void reply_result(QName payload = {}, const std::function<void(xmpp::Element&)>& fill = {});
+  void reply_error(const xmpp::StanzaError& error);
+
+ private:
+  xmpp::StanzaPtr iq_;
+  ReplySink sink_;
+  bool answered_ = false;
+};
+
 // One IQ get or set, to be answered exactly once.
 class IqRequest {
  public:
-  IqRequest(const xmpp::Element& iq, const xmpp::Element& payload, xmpp::Jid from)
-      : iq_(iq), payload_(payload), from_(std::move(from)) {}
+  IqRequest(const xmpp::Element& iq, const xmpp::Element& payload, xmpp::Jid from,
+            ReplySink later = {})
+      : iq_(iq), payload_(payload), from_(std::move(from)), later_(std::move(later)) {}
   IqRequest(const IqRequest&) = delete;
   IqRequest& operator=(const IqRequest&) = delete;
 
@@ -71,7 +101,10 @@ class IqRequest {
   xmpp::Element& reply_result(QName payload = {});
   void reply_error(const xmpp::StanzaError& error);
 
-  bool answered() const { return reply_ != nullptr; }
+  // Promises an answer later; the handler returns without one.
+  std::shared_ptr<DeferredIq> defer();
+
+  bool answered() const { return reply_ != nullptr || deferred_; }
   // The server takes the reply after the handler returns.
   xmpp::StanzaPtr take_reply() { return std::move(reply_); }
 
@@ -79,7 +112,9 @@ class IqRequest {
   const xmpp::Element& iq_;
   const xmpp::Element& payload_;
   xmpp::Jid from_;
+  ReplySink later_;
   xmpp::StanzaPtr reply_;
+  bool deferred_ = false;
 };
 
 using IqHandler = std::function<void(IqRequest&)>;
@@ -89,6 +124,41 @@ struct DiscoIdentity {
   std::string type;
   std::string name;
 };
+
+// A connected resource of an account, as the session registry knows it.
+struct ResourceInfo {
+  xmpp::Jid jid;  // full JID
+  bool available = false;
+  int priority = 0;
+  bool interested = false;  // asked for the roster: it gets roster pushes (RFC 6121 §2.1.6)
+  // Its last broadcast presence while available ('from' is the full JID, no 'to').
+  std::shared_ptr<const xmpp::Stanza> presence;
+};
+
+// What a hook decided: let the server go on with the stanza, or stop because the hook took it.
+enum class Verdict : std::uint8_t { Continue, Handled };
+// A hook may change the stanza or take it (move it out and return Handled).
+using StanzaHook = std::function<Verdict(xmpp::StanzaPtr& stanza)>;
+
+enum class PresenceChange : std::uint8_t {
+  Initial,      // the resource became available (RFC 6121 §4.2)
+  Update,       // it was and stays available (§4.4)
+  Unavailable,  // it became unavailable, or its session ended while available (§4.5)
+};
+
+// A resource's broadcast presence (no 'to'), after the server recorded it and sent it to the
+// account's own resources. Also raised, with a presence the server made, for a session that
+// ends while available.
+struct PresenceBroadcast {
+  const xmpp::Stanza& presence;  // 'from' is the full JID
+  const xmpp::Jid& from;
+  PresenceChange change;
+};
+using PresenceBroadcastHook = std::function<void(const PresenceBroadcast&)>;
+
+using StoreWrite = std::function<Result<void, storage::StorageError>(storage::WriteTxn&)>;
+// Runs on the module's worker once the write committed durably (ok) or failed.
+using StoreDone = std::function<void(bool ok)>;
 
 class ModuleContext {
  public:
@@ -102,6 +172,30 @@ class ModuleContext {
   virtual const std::vector<DiscoIdentity>& disco_identities() const = 0;
   // Handles IQs of `type` whose single payload is `payload`, addressed as given.
   virtual void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) = 0;
+  // An element the authenticated stream features list (e.g. roster versioning).
+  virtual void add_stream_feature(QName feature) = 0;
+
+  // Hooks, run in registration order until one returns Handled.
+  // Presence with a 'to' that a client of this host sent ('from' stamped), before routing.
+  virtual void on_outbound_presence(StanzaHook hook) = 0;
+  // Presence for an account of this host (bare or full 'to'), before delivery.
+  virtual void on_inbound_presence(StanzaHook hook) = 0;
+  virtual void on_presence_broadcast(PresenceBroadcastHook hook) = 0;
+
+  // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
+  // To one connected resource; dropped if it is gone.
+  virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) = 0;
+  // Through the router as if from the server side: inbound hooks, then RFC 6121 delivery.
+  virtual void route(xmpp::StanzaPtr stanza) = 0;
+
+  // Sessions and accounts.
+  virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
+  virtual void set_interested(const xmpp::Jid& full) = 0;
+  virtual bool account_exists(std::string_view bare_jid) const = 0;
+
+  // Storage.
+  virtual const storage::Environment& store() const = 0;
+  virtual void write(StoreWrite write, StoreDone done) = 0;
 };
 
 class Module {

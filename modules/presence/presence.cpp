@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+// RFC 6121 §3 and §4: presence subscriptions and presence to contacts.
+//   - Subscription stanzas a user sends (§3.1.2, §3.2.2, §3.3.2, §3.4) change the user's roster
+//     item and are routed to the contact with the user's bare JID as 'from'; those arriving for
+//     an account (§3.1.3, §3.1.6, §3.2.3, §3.3.3) change the owner's item and are delivered to
+//     its available resources, or answered on its behalf (existing subscription, pre-approval).
+//     Inbound requests nobody answered stay in the roster store (hidden items) and are delivered
+//     again on each initial presence until answered.
+//   - Broadcast presence goes to every contact with a 'from' subscription (§4.2.2, §4.4.2,
+//     §4.5.2); initial presence probes the contacts the user is subscribed to (§4.3), and the
+//     answer comes from the last presence of each of their available resources.
+//   - Directed presence (§4.6) is remembered per resource so that the recipients also get
+//     unavailable presence when the resource goes away.
+// The state machine itself is modules/roster/subscription.cpp.
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "modules/roster/roster_items.h"
+#include "modules/roster/subscription.h"
+#include "tern/module_api.h"
+
+namespace tern::modules {
+namespace {
+
+using roster::SubscriptionType;
+using storage::RosterItem;
+using storage::RosterStore;
+
+xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to,
+                                std::string_view type = {}) {
+  xmpp::StanzaPtr p = xmpp::Stanza::create("presence", xmpp::ns::kClient);
+  p->root().set_attr("from", from).set_attr("to", to);
+  if (!type.empty()) {
+    p->root().set_attr("type", type);
+  }
+  return p;
+}
+
+// `presence` readdressed to `to`.
+xmpp::StanzaPtr copy_to(const xmpp::Stanza& presence, std::string_view to) {
+  xmpp::StanzaPtr copy = presence.clone();
+  copy->root().set_attr("to", to);
+  return copy;
+}
+
+class Presence final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx_ = &ctx;
+    ctx.add_stream_feature({xmpp::ns::kPreApproval, "sub"});
+    ctx.on_outbound_presence([this](xmpp::StanzaPtr& stanza) { return outbound(stanza); });
+    ctx.on_inbound_presence([this](xmpp::StanzaPtr& stanza) { return inbound(stanza); });
+    ctx.on_presence_broadcast([this](const PresenceBroadcast& b) { broadcast(b); });
+  }
+
+ private:
+  // --- The user's server: presence a local client sent with a 'to' ---
+
+  Verdict outbound(xmpp::StanzaPtr& stanza) {
+    auto from = xmpp::Jid::parse(stanza->from());
+    auto to = xmpp::Jid::parse(stanza->to());
+    if (!from || !to) {
+      return Verdict::Continue;
+    }
+    std::string_view type = stanza->type();
+    if (auto sub = roster::parse_subscription_type(type)) {
+      outbound_subscription(std::move(stanza), std::string(from->bare_view()),
+                            std::string(to->bare_view()), *sub);
+      return Verdict::Handled;
+    }
+    if (type.empty()) {
+      directed_[std::string(from->full())].insert(std::string(to->full()));  // §4.6.2
+    } else if (type == "unavailable") {
+      auto it = directed_.find(std::string(from->full()));
+      if (it != directed_.end()) {
+        it->second.erase(std::string(to->full()));
+      }
+    }
+    return Verdict::Continue;
+  }
+
+  void outbound_subscription(xmpp::StanzaPtr stanza, const std::string& user,
+                             const std::string& contact, SubscriptionType type) {
+    if (user == contact) {
+      return;  // one's own presence needs no subscription
+    }
+    // §3.1.2: routed with the user's bare JID and to the contact's bare JID.
+    stanza->root().set_attr("from", user).set_attr("to", contact);
+    auto outcome = std::make_shared<roster::OutboundOutcome>();
+    std::shared_ptr<xmpp::Stanza> shared(stanza.release());
+    roster::change_item(
+        *ctx_, user, contact,
+        [type, outcome](RosterItem& item) {
+          *outcome = roster::apply_outbound(item, type);
+          return outcome->changed;
+        },
+        [this, user, contact, outcome, shared](const roster::ItemChange& change) {
+          if (!change.ok) {
+            return;
+          }
+          push_if_visible(user, change);
+          if (outcome->forward) {
+            ctx_->route(shared->clone());
+          }
+          if (outcome->send_presence) {
+            send_available_presence(user, contact);
+          }
+          if (outcome->send_unavailable) {
+            for (const ResourceInfo& r : ctx_->resources(user)) {
+              if (r.available) {
+                ctx_->route(presence_stanza(r.jid.full(), contact, "unavailable"));
+              }
+            }
+          }
+        });
+  }
+
+  // --- The contact's server: presence for an account of this host ---
+
+  Verdict inbound(xmpp::StanzaPtr& stanza) {
+    std::string_view type = stanza->type();
+    auto sub = roster::parse_subscription_type(type);
+    if (!sub && type != "probe") {
+      return Verdict::Continue;  // available, unavailable, error: delivered by the router
+    }
+    auto from = xmpp::Jid::parse(stanza->from());
+    auto to = xmpp::Jid::parse(stanza->to());
+    if (!from || !to) {
+      return Verdict::Handled;
+    }
+    std::string owner = std::string(to->bare_view());
+    if (!ctx_->account_exists(owner)) {
+      if (sub == SubscriptionType::Subscribe) {
+        // No such account: the request is refused on its behalf (Prosody and ejabberd do).
+        ctx_->route(presence_stanza(owner, std::string(from->bare_view()), "unsubscribed"));
+      }
+      return Verdict::Handled;
+    }
+    if (sub) {
+      inbound_subscription(std::move(stanza), owner, std::string(from->bare_view()), *sub);
+    } else {
+      answer_probe(owner, *from);
+    }
+    return Verdict::Handled;
+  }
+
+  void inbound_subscription(xmpp::StanzaPtr stanza, const std::string& owner,
+                            const std::string& contact, SubscriptionType type) {
+    stanza->root().set_attr("from", contact).set_attr("to", owner);
+    auto outcome = std::make_shared<roster::InboundOutcome>();
+    std::shared_ptr<xmpp::Stanza> shared(stanza.release());
+    roster::change_item(
+        *ctx_, owner, contact,
+        [type, outcome](RosterItem& item) {
+          *outcome = roster::apply_inbound(item, type);
+          return outcome->changed;
+        },
+        [this, owner, contact, outcome, shared](const roster::ItemChange& change) {
+          if (!change.ok) {
+            return;
+          }
+          push_if_visible(owner, change);
+          if (outcome->deliver) {
+            for (const ResourceInfo& r : ctx_->resources(owner)) {
+              if (r.available) {
+                ctx_->send_to_session(r.jid, shared->clone());
+              }
+            }
+          }
+          if (outcome->auto_reply_subscribed) {
+            ctx_->route(presence_stanza(owner, contact, "subscribed"));
+            send_available_presence(owner, contact);
+          }
+        });
+  }
+
+  // §4.3.2: a probe is answered with the presence of the owner's available resources, and
+  // only to someone who may see it.
+  void answer_probe(const std::string& owner, const xmpp::Jid& prober) {
+    if (prober.bare_view() != owner) {
+      auto txn = ctx_->store().read();
+      if (!txn) {
+        return;
+      }
+      auto item = RosterStore::get(*txn, owner, prober.bare_view());
+      if (!item || !storage::has_from(item->subscription)) {
+        return;
+      }
+    }
+    send_available_presence(owner, prober.full());
+  }
+
+  // --- Broadcast presence of a local resource ---
+
+  void broadcast(const PresenceBroadcast& b) {
+    std::string user = std::string(b.from.bare_view());
+    std::vector<RosterItem> items;
+    if (auto txn = ctx_->store().read()) {
+      items = RosterStore::items(*txn, user);
+    }
+    for (const RosterItem& item : items) {
+      if (storage::has_from(item.subscription)) {
+        ctx_->route(copy_to(b.presence, item.jid));
+      }
+    }
+    if (b.change == PresenceChange::Initial) {
+      for (const RosterItem& item : items) {
+        if (storage::has_to(item.subscription)) {
+          ctx_->route(presence_stanza(b.from.full(), item.jid, "probe"));
+        }
+        if (item.pending_in) {  // §3.1.3: requests waiting for an answer
+          ctx_->send_to_session(b.from, presence_stanza(item.jid, user, "subscribe"));
+        }
+      }
+    }
+    if (b.change == PresenceChange::Unavailable) {
+      auto it = directed_.find(std::string(b.from.full()));
+      if (it != directed_.end()) {
+        for (const std::string& target : it->second) {
+          ctx_->route(copy_to(b.presence, target));
+        }
+        directed_.erase(it);
+      }
+    }
+  }
+
+  // --- Helpers ---
+
+  // The last presence of each available resource of `user`, sent to `to`.
+  void send_available_presence(const std::string& user, std::string_view to) {
+    for (const ResourceInfo& r : ctx_->resources(user)) {
+      if (r.available && r.presence) {
+        ctx_->route(copy_to(*r.presence, to));
+      }
+    }
+  }
+
+  void push_if_visible(const std::string& owner, const roster::ItemChange& change) {
+    bool was_visible = change.before && change.before->visible;
+    if (change.version == 0 || (!change.after.visible && !was_visible)) {
+      return;  // nothing the owner's roster shows has changed
+    }
+    roster::push_item(*ctx_, owner, change.after, change.version,
+                      /*removed=*/!change.after.visible);
+  }
+
+  ModuleContext* ctx_ = nullptr;
+  // §4.6: full JID of a resource of this worker → whom it sent directed available presence.
+  std::unordered_map<std::string, std::set<std::string>> directed_;
+};
+
+}  // namespace
+}  // namespace tern::modules
+
+TERN_MODULE(Presence, presence, "RFC 6121 subscriptions, probes and presence to contacts")

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+// RFC 6121 §2: roster get (with versioning, §2.6), set and remove, and roster pushes to the
+// account's interested resources. Removing an item also cancels the subscriptions both ways
+// (§2.5.2). Subscription states change through presence (modules/presence).
+#include <memory>
+#include <set>
+#include <string>
+
+#include "modules/roster/roster_items.h"
+#include "modules/roster/subscription.h"
+#include "tern/module_api.h"
+
+namespace tern::modules {
+namespace {
+
+using storage::RosterItem;
+using storage::RosterStore;
+
+// The roster belongs to the sender's own account: 'to' absent or the sender's bare JID.
+bool addressed_to_own_account(const IqRequest& req) {
+  std::string_view to = req.iq().attr("to");
+  return to.empty() || to == req.from().bare_view();
+}
+
+// <presence from to type/>: a subscription presence from the owner's bare JID (§3.1.2), or
+// unavailable presence from one of its resources.
+xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to, std::string_view type) {
+  xmpp::StanzaPtr p = xmpp::Stanza::create("presence", xmpp::ns::kClient);
+  p->root().set_attr("from", from).set_attr("to", to).set_attr("type", type);
+  return p;
+}
+
+// The item of a roster set, checked per RFC 6121 §2.3.3 and §2.1.2.
+struct ItemRequest {
+  std::string jid;
+  std::string name;
+  std::vector<std::string> groups;
+  bool remove = false;
+};
+
+Result<ItemRequest, xmpp::StanzaError> parse_set(const xmpp::Element& query) {
+  const xmpp::Element* item = nullptr;
+  for (const xmpp::Element& child : query.children()) {
+    if (item != nullptr || !child.is("item", xmpp::ns::kRoster)) {
+      return Err(xmpp::StanzaError::bad_request("a roster set carries exactly one <item/>"));
+    }
+    item = &child;
+  }
+  if (item == nullptr) {
+    return Err(xmpp::StanzaError::bad_request("a roster set carries exactly one <item/>"));
+  }
+  auto jid = xmpp::Jid::parse(item->attr("jid"));
+  if (!jid) {
+    return Err(xmpp::StanzaError::jid_malformed());
+  }
+  if (jid->has_resource()) {
+    return Err(xmpp::StanzaError::bad_request("roster items are bare JIDs"));
+  }
+  ItemRequest out;
+  out.jid = jid->bare_view();
+  out.name = item->attr("name");
+  out.remove = item->attr("subscription") == "remove";
+  std::set<std::string_view> seen;
+  for (const xmpp::Element& child : item->children()) {
+    if (!child.is("group", xmpp::ns::kRoster)) {
+      continue;
+    }
+    std::string_view group = child.text();
+    if (group.empty()) {
+      return Err(xmpp::StanzaError::not_acceptable("empty group name"));
+    }
+    if (!seen.insert(group).second) {
+      return Err(xmpp::StanzaError::bad_request("duplicate group"));
+    }
+    out.groups.emplace_back(group);
+  }
+  if (out.name.size() > 1024 || out.groups.size() > 64) {
+    return Err(xmpp::StanzaError::not_acceptable("name or groups too long"));
+  }
+  return out;
+}
+
+class Roster final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx_ = &ctx;
+    ctx.add_stream_feature({xmpp::ns::kRosterVer, "ver"});
+    ctx.on_iq(IqType::Get, {xmpp::ns::kRoster, "query"}, Addressed::ToAccount,
+              [this](IqRequest& req) { get(req); });
+    ctx.on_iq(IqType::Set, {xmpp::ns::kRoster, "query"}, Addressed::ToAccount,
+              [this](IqRequest& req) { set(req); });
+  }
+
+ private:
+  void get(IqRequest& req) {
+    if (!addressed_to_own_account(req)) {
+      return req.reply_error(xmpp::StanzaError::forbidden());
+    }
+    std::string owner(req.from().bare_view());
+    auto txn = ctx_->store().read();
+    if (!txn) {
+      return req.reply_error(xmpp::StanzaError::internal_server_error());
+    }
+    ctx_->set_interested(req.from());
+    std::string version = std::to_string(RosterStore::version(*txn, owner));
+    const xmpp::Attribute* asked = req.payload().find_attr("ver");
+    if (asked != nullptr && asked->value == version) {
+      req.reply_result();  // §2.6.3: the client's copy is current
+      return;
+    }
+    xmpp::Element& query = req.reply_result({xmpp::ns::kRoster, "query"});
+    query.set_attr("ver", version);
+    for (const RosterItem& item : RosterStore::items(*txn, owner)) {
+      if (item.visible) {
+        roster::append_item(query, item);
+      }
+    }
+  }
+
+  void set(IqRequest& req) {
+    if (!addressed_to_own_account(req)) {
+      return req.reply_error(xmpp::StanzaError::forbidden());
+    }
+    auto request = parse_set(req.payload());
+    if (!request) {
+      return req.reply_error(request.error());
+    }
+    std::string owner(req.from().bare_view());
+    if (request->remove) {
+      return remove(req.defer(), owner, request->jid);
+    }
+    std::shared_ptr<DeferredIq> reply = req.defer();
+    roster::change_item(
+        *ctx_, owner, request->jid,
+        [request = *request](RosterItem& item) {
+          item.visible = true;
+          item.name = request.name;
+          item.groups = request.groups;
+          return true;
+        },
+        [this, reply, owner](const roster::ItemChange& change) {
+          if (!change.ok) {
+            return reply->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          reply->reply_result();
+          roster::push_item(*ctx_, owner, change.after, change.version);
+        });
+  }
+
+  // §2.5.2: the item goes, and with it the subscriptions in both directions.
+  void remove(const std::shared_ptr<DeferredIq>& reply, const std::string& owner,
+              const std::string& contact) {
+    roster::change_item(
+        *ctx_, owner, contact,
+        [](RosterItem& item) {
+          if (!item.visible) {
+            return false;  // nothing the owner could remove
+          }
+          RosterItem cleared;  // empty: change_item deletes it
+          cleared.jid = item.jid;
+          cleared.visible = false;
+          item = std::move(cleared);
+          return true;
+        },
+        [this, reply, owner, contact](const roster::ItemChange& change) {
+          if (!change.ok) {
+            return reply->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          if (!change.before || !change.before->visible) {
+            return reply->reply_error(xmpp::StanzaError::item_not_found());
+          }
+          reply->reply_result();
+          roster::push_item(*ctx_, owner, change.after, change.version, /*removed=*/true);
+          const RosterItem& before = *change.before;
+          if (storage::has_to(before.subscription) || before.ask) {
+            ctx_->route(presence_stanza(owner, contact, "unsubscribe"));
+          }
+          if (storage::has_from(before.subscription) || before.pending_in) {
+            ctx_->route(presence_stanza(owner, contact, "unsubscribed"));
+          }
+          if (storage::has_from(before.subscription)) {
+            for (const ResourceInfo& r : ctx_->resources(owner)) {
+              if (r.available) {
+                ctx_->route(presence_stanza(r.jid.full(), contact, "unavailable"));
+              }
+            }
+          }
+        });
+  }
+
+  ModuleContext* ctx_ = nullptr;
+};
+
+}  // namespace
+}  // namespace tern::modules
+
+TERN_MODULE(Roster, roster, "RFC 6121 rosters: get, set, remove, pushes and versioning")

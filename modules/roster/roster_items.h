@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// What the roster and presence modules share: roster items as XML (RFC 6121 §2.1.2), roster
+// pushes to the owner's interested resources (§2.1.6), and the store write that applies a change
+// to one item and reports the result back on the worker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "storage/roster_store.h"
+#include "tern/module_api.h"
+
+namespace tern::modules::roster {
+
+// <item jid=… name=… subscription=… ask=… approved=…><group/>…</item> inside `query`.
+void append_item(xmpp::Element& query, const storage::RosterItem& item);
+
+// Sends a roster push of `item` (or, with `removed`, of subscription='remove') to every
+// interested resource of `owner`.
+void push_item(ModuleContext& ctx, const std::string& owner, const storage::RosterItem& item,
+               std::uint64_t version, bool removed = false);
+
+// An item none of whose fields matters any more: it is deleted rather than stored.
+bool is_empty(const storage::RosterItem& item);
+
+// The result of changing one item in a store write.
+struct ItemChange {
+  bool ok = false;                            // the write committed
+  std::optional<storage::RosterItem> before;  // the stored item before, if any
+  storage::RosterItem after;                  // the item after (it was deleted if is_empty(after))
+  std::uint64_t version = 0;                  // the roster version after the change (0: unchanged)
+};
+
+// Runs `edit` on owner's item for `contact` (a new invisible item if there is none) in a store
+// write; if `edit` returns true the item is stored (or deleted when empty) and the version
+// bumped. `done` gets the change on this worker.
+void change_item(ModuleContext& ctx, const std::string& owner, const std::string& contact,
+                 std::function<bool(storage::RosterItem&)> edit,
+                 std::function<void(const ItemChange&)> done);
+
+}  // namespace tern::modules::roster
