@@ -47,6 +47,11 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
+    if (auto checked = tern::core::check_modules(*config, tern::modules::builtin_modules());
+        !checked) {
+      std::cerr << "ternd: " << checked.error() << "\n";
+      return 2;
+    }
     std::cout << "ternd: " << config->source << ": configuration is valid\n";
     return 0;
   }

@@ -28,6 +28,33 @@ std::string random_hex(std::size_t bytes) {
 
 }  // namespace
 
+ModuleOptionTables module_option_tables(const Config& config) {
+  ModuleOptionTables tables;
+  for (const auto& [module, table] : config.module_options) {
+    for (const auto& [key, option] : table) {
+      tables[module].emplace(key, ModuleOptions::Value{option.value, option.where});
+    }
+  }
+  return tables;
+}
+
+Result<void, std::string> check_modules(const Config& config,
+                                        const std::vector<const ModuleInfo*>& modules) {
+  // Starting them once without services runs every option check (modules only register in
+  // start(); they send nothing).
+  for (const VirtualHost& host : config.hosts) {
+    auto started = ModuleHost::start(host.domain, config.modules, modules, nullptr,
+                                     module_option_tables(config));
+    if (!started) {
+      // Option errors already say where the value was written; others get the file's name.
+      const std::string& e = started.error();
+      bool located = e.rfind(config.source, 0) == 0 || e.rfind("--set", 0) == 0;
+      return Err(located ? e : config.source + ": " + e);
+    }
+  }
+  return {};
+}
+
 // The SessionHost of one worker: it knows the worker's id, so it can name its sessions' handles.
 class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices {
  public:
@@ -56,8 +83,9 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       options.types_announced = true;  // C2sSession sends XEP-0440 <sasl-channel-binding/>
       sasl_.emplace_back(host.domain, std::move(options));
       // Server::create checked the module names, so starting cannot fail on them.
-      modules_.push_back(
-          ModuleHost::start(host.domain, server.config_.modules, server.modules_, this).value());
+      modules_.push_back(ModuleHost::start(host.domain, server.config_.modules, server.modules_,
+                                           this, module_option_tables(server.config_))
+                             .value());
     }
     router_ = std::make_unique<Router>(RouterEnv{
         server.registry_, server,
@@ -236,11 +264,8 @@ void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
 
 Result<std::unique_ptr<Server>, std::string> Server::create(
     Config config, std::vector<const ModuleInfo*> modules) {
-  for (const std::string& name : config.modules) {
-    if (std::none_of(modules.begin(), modules.end(),
-                     [&](const ModuleInfo* m) { return m->name == name; })) {
-      return Err(config.source + ": [modules] enabled: unknown module '" + name + "'");
-    }
+  if (auto checked = check_modules(config, modules); !checked) {
+    return Err(checked.error());
   }
   auto store = storage::Environment::open(config.storage_path);
   if (!store) {

@@ -28,6 +28,12 @@ struct BoundListener {
   ListenAddress address;  // with the actual port
 };
 
+// The [modules.NAME] tables of `config` as the module host takes them.
+ModuleOptionTables module_option_tables(const Config& config);
+// Whether every enabled module exists and accepts its options (ternd --check-config, start).
+Result<void, std::string> check_modules(const Config& config,
+                                        const std::vector<const ModuleInfo*>& modules);
+
 class Server final : public Delivery {
  public:
   // Opens the store and the TLS context (generating self-signed certificates if needed) and

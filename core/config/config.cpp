@@ -328,9 +328,36 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   if (const toml::table* t = sub_table(top, "modules", error, file)) {
     Section s(*t, "modules", file);
     s.strings("enabled", config.modules);
-    // Each enabled module may have its own [modules.NAME] table, checked by the module itself.
+    // Each enabled module may have its own [modules.NAME] table of strings, integers and
+    // booleans; which keys it accepts is the module's business (ModuleOptions).
     for (const std::string& name : config.modules) {
-      s.take(name);
+      const toml::node* node = s.take(name);
+      if (node == nullptr) {
+        continue;
+      }
+      const toml::table* options = node->as_table();
+      if (options == nullptr) {
+        s.fail(*node, name + " must be a table of options");
+        continue;
+      }
+      ModuleOptionTable& table = config.module_options[name];
+      for (const auto& [key, value] : *options) {
+        ModuleOptionValue option;
+        ConfigError at = error_at(value, file, "");
+        option.where = at.line != 0 ? at.source + ":" + std::to_string(at.line) : at.source;
+        if (auto b = value.value_exact<bool>()) {
+          option.value = *b;
+        } else if (auto i = value.value_exact<std::int64_t>()) {
+          option.value = *i;
+        } else if (auto str = value.value_exact<std::string>()) {
+          option.value = *str;
+        } else {
+          s.fail(value, name + "." + std::string(key.str()) +
+                            " must be a string, an integer or a boolean");
+          continue;
+        }
+        table.emplace(std::string(key.str()), std::move(option));
+      }
     }
     keep_first(s.finish());
   }

@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "xmpp/parser_limits.h"
@@ -28,6 +30,14 @@ struct VirtualHost {
 };
 
 enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
+
+// One value of a [modules.NAME] table and where it was written ("file:line" or "--set …"), for
+// the module's own error messages.
+struct ModuleOptionValue {
+  std::variant<bool, std::int64_t, std::string> value;
+  std::string where;
+};
+using ModuleOptionTable = std::map<std::string, ModuleOptionValue>;
 
 struct Config {
   std::string source;  // the file read, or "(embedded default)"
@@ -52,6 +62,8 @@ struct Config {
 
   // [modules]
   std::vector<std::string> modules;
+  // [modules.NAME] of the enabled modules: checked by each module when it starts.
+  std::map<std::string, ModuleOptionTable> module_options;
 
   // One worker per core when workers is 0.
   unsigned effective_workers() const;

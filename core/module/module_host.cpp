@@ -15,7 +15,8 @@ namespace tern::core {
 
 Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     std::string host, const std::vector<std::string>& enabled,
-    const std::vector<const ModuleInfo*>& available, ModuleServices* services) {
+    const std::vector<const ModuleInfo*>& available, ModuleServices* services,
+    const ModuleOptionTables& options) {
   std::unique_ptr<ModuleHost> self(new ModuleHost(std::move(host), services));
   for (const std::string& name : enabled) {
     auto it = std::find_if(available.begin(), available.end(),
@@ -23,11 +24,23 @@ Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     if (it == available.end()) {
       return Err("unknown module '" + name + "' in [modules] enabled");
     }
+    auto table = options.find(name);
+    self->options_ =
+        ModuleOptions(name, table != options.end() ? table->second
+                                                   : std::map<std::string, ModuleOptions::Value>{});
     self->starting_ = (*it)->name;
     self->modules_.push_back((*it)->create());
-    self->modules_.back()->start(*self);
+    try {
+      self->modules_.back()->start(*self);
+    } catch (const ModuleOptionError& e) {
+      return Err(std::string(e.what()));
+    }
+    if (std::vector<std::string> unread = self->options_.unread(); !unread.empty()) {
+      return Err(unread.front());
+    }
   }
   self->starting_ = {};
+  self->options_ = ModuleOptions();
   return self;
 }
 

@@ -4,6 +4,7 @@
 // one hash probe per IQ). It is each module's ModuleContext, and the router's way to them.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -28,13 +29,18 @@ class ModuleServices {
   virtual void write(StoreWrite write, StoreDone done) = 0;
 };
 
+// [modules.NAME] tables by module name.
+using ModuleOptionTables = std::map<std::string, std::map<std::string, ModuleOptions::Value>>;
+
 class ModuleHost final : public ModuleContext {
  public:
   // Starts the `enabled` modules (names from `available`), in order. Fails on an unknown name.
   // `services` may be null for modules that only answer IQs (tests); it must outlive the host.
+  // Fails, too, on a bad or unknown option in `options`.
   static Result<std::unique_ptr<ModuleHost>, std::string> start(
       std::string host, const std::vector<std::string>& enabled,
-      const std::vector<const ModuleInfo*>& available, ModuleServices* services = nullptr);
+      const std::vector<const ModuleInfo*>& available, ModuleServices* services = nullptr,
+      const ModuleOptionTables& options = {});
   ~ModuleHost() override;
   ModuleHost(const ModuleHost&) = delete;
   ModuleHost& operator=(const ModuleHost&) = delete;
@@ -57,6 +63,7 @@ class ModuleHost final : public ModuleContext {
 
   // ModuleContext
   std::string_view host() const override { return host_; }
+  ModuleOptions& options() override { return options_; }
   void add_disco_feature(std::string_view var) override;
   void add_disco_identity(DiscoIdentity identity) override;
   const std::vector<std::string>& disco_features() const override { return features_; }
@@ -91,6 +98,7 @@ class ModuleHost final : public ModuleContext {
   ModuleServices* services_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::string_view starting_;  // the module whose start() is running
+  ModuleOptions options_;      // its options
   std::unordered_map<std::string, Registration> iq_handlers_;
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;

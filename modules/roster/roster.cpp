@@ -2,6 +2,7 @@
 // RFC 6121 §2: roster get (with versioning, §2.6), set and remove, and roster pushes to the
 // account's interested resources. Removing an item also cancels the subscriptions both ways
 // (§2.5.2). Subscription states change through presence (modules/presence).
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -84,6 +85,8 @@ class Roster final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    // [modules.roster] max_items: the most contacts one roster may hold.
+    max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
     ctx.add_stream_feature({xmpp::ns::kRosterVer, "ver"});
     ctx.on_iq(IqType::Get, {xmpp::ns::kRoster, "query"}, Addressed::ToAccount,
               [this](IqRequest& req) { get(req); });
@@ -128,6 +131,10 @@ class Roster final : public Module {
     std::string owner(req.from().bare_view());
     if (request->remove) {
       return remove(req.defer(), owner, request->jid);
+    }
+    if (would_exceed_limit(owner, request->jid)) {
+      // RFC 6121 §2.3.3: a roster set that would go past the server's limit.
+      return req.reply_error(xmpp::StanzaError::not_allowed("the roster is full"));
     }
     std::shared_ptr<DeferredIq> reply = req.defer();
     roster::change_item(
@@ -188,7 +195,22 @@ class Roster final : public Module {
         });
   }
 
+  bool would_exceed_limit(const std::string& owner, const std::string& contact) const {
+    auto txn = ctx_->store().read();
+    if (!txn) {
+      return false;
+    }
+    std::vector<RosterItem> items = RosterStore::items(*txn, owner);
+    bool present = std::any_of(items.begin(), items.end(), [&](const RosterItem& item) {
+      return item.jid == contact && item.visible;
+    });
+    std::size_t visible = static_cast<std::size_t>(std::count_if(
+        items.begin(), items.end(), [](const RosterItem& item) { return item.visible; }));
+    return !present && visible >= max_items_;
+  }
+
   ModuleContext* ctx_ = nullptr;
+  std::size_t max_items_ = 1000;
 };
 
 }  // namespace

@@ -8,6 +8,8 @@
 # fresh accounts; every wait is bounded.
 import asyncio
 import itertools
+import os
+import subprocess
 import sys
 import unittest
 
@@ -272,6 +274,46 @@ class RosterPresenceTest(ClientTestCase):
         r.send_message(mto=f"{juliet}/away", mbody="direct", mtype="chat")
         got = await asyncio.wait_for(negative.messages.get(), TIMEOUT)
         self.assertEqual(got["body"], "direct")
+
+
+class RosterLimitTest(ClientTestCase):
+    """[modules.roster] max_items bounds a roster; bad module options stop ternd at start."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = TernServer("modules.roster.max_items=2").start()
+        cls.server.adduser(f"juliet@{DOMAIN}", PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    async def test_roster_set_past_the_limit_is_not_allowed(self):
+        client = await self.login(f"juliet@{DOMAIN}/r", PASSWORD)
+        for contact in ("a@localhost", "b@localhost"):
+            iq = client.make_iq_set()
+            iq["roster"]["items"] = {contact: {"name": contact}}
+            await iq.send(timeout=TIMEOUT)
+        iq = client.make_iq_set()
+        iq["roster"]["items"] = {"a@localhost": {"name": "renamed"}}  # changing one is fine
+        await iq.send(timeout=TIMEOUT)
+        iq = client.make_iq_set()
+        iq["roster"]["items"] = {"c@localhost": {"name": "one too many"}}
+        with self.assertRaises(slixmpp.exceptions.IqError) as caught:
+            await iq.send(timeout=TIMEOUT)
+        self.assertEqual(caught.exception.condition, "not-allowed")
+        self.assertEqual(set(roster_items(await client.roster_query())),
+                         {"a@localhost", "b@localhost"})
+
+    def test_bad_module_options_are_refused_with_their_place(self):
+        ternd = os.path.join(os.environ.get("TERN_BUILD_DIR", "build"), "core", "ternd")
+        for setting, message in (
+                ("modules.roster.max_itemz=5", "unknown option 'max_itemz'"),
+                ("modules.roster.max_items=0", "max_items must be an integer from 1 to 100000")):
+            run = subprocess.run([ternd, "--set", setting, "--check-config"],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(run.returncode, 2, run.stderr)
+            self.assertIn(f"--set {setting}: [modules.roster] {message}", run.stderr)
 
 
 class RosterRestartTest(ClientTestCase):

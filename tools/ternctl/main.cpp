@@ -20,6 +20,7 @@
 
 #include "core/config/config.h"
 #include "storage/account_store.h"
+#include "storage/roster_store.h"
 #include "xmpp/jid.h"
 #include "xmpp/sasl/scram.h"
 
@@ -141,7 +142,10 @@ int delete_user(Context& ctx, const std::vector<std::string>& args) {
       return Err(removed.error());
     }
     existed = *removed;
-    return {};
+    // The account's roster goes with it (contacts' rosters keep their items: like a contact
+    // that deleted its account elsewhere, it simply no longer answers).
+    return existed ? storage::RosterStore::remove_all(txn, *key)
+                   : Result<void, storage::StorageError>{};
   });
   if (!written) {
     return fail(written.error().message);

@@ -58,6 +58,34 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   EXPECT_EQ(a.limits.max_text_bytes, b.limits.max_text_bytes);
   EXPECT_EQ(a.limits.max_token_bytes, b.limits.max_token_bytes);
   EXPECT_EQ(a.modules, b.modules);
+  // The file documents the modules' options with their default values.
+  ASSERT_TRUE(a.module_options.count("roster"));
+  EXPECT_EQ(std::get<std::int64_t>(a.module_options.at("roster").at("max_items").value), 1000);
+}
+
+TEST(Config, ModuleTablesKeepTypedValuesAndWhereTheyWereWritten) {
+  Config c = parse_ok(R"([modules]
+enabled = ["roster", "ping"]
+
+[modules.roster]
+max_items = 50
+note = "x"
+strict = true
+)",
+                      {"modules.ping.interval=30"});
+  const ModuleOptionTable& roster = c.module_options.at("roster");
+  EXPECT_EQ(std::get<std::int64_t>(roster.at("max_items").value), 50);
+  EXPECT_EQ(roster.at("max_items").where, "test.toml:5");
+  EXPECT_EQ(std::get<std::string>(roster.at("note").value), "x");
+  EXPECT_TRUE(std::get<bool>(roster.at("strict").value));
+  const ModuleOptionValue& interval = c.module_options.at("ping").at("interval");
+  EXPECT_EQ(std::get<std::int64_t>(interval.value), 30);
+  EXPECT_EQ(interval.where, "--set modules.ping.interval=30");
+  // Tables of modules that are not enabled are unknown keys; values must be scalars.
+  EXPECT_EQ(parse_error("[modules]\nenabled = []\n[modules.roster]\nmax_items = 1\n"),
+            "test.toml:3:10: [modules] unknown key 'roster'");
+  EXPECT_EQ(parse_error("[modules]\nenabled = [\"roster\"]\n[modules.roster]\nx = [1]\n"),
+            "test.toml:4:5: [modules] roster.x must be a string, an integer or a boolean");
 }
 
 TEST(Config, ReadsEverySection) {

@@ -34,6 +34,26 @@ class TestModule final : public Module {
   }
 };
 
+// Reads typed options the way a real module does.
+struct OptionsSeen {
+  std::int64_t limit = 0;
+  bool verbose = false;
+  std::string greeting;
+};
+OptionsSeen g_options_seen;
+
+class OptionsModule final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    g_options_seen.limit = ctx.options().integer("limit", 10, 1, 100);
+    g_options_seen.verbose = ctx.options().boolean("verbose", false);
+    g_options_seen.greeting = ctx.options().string("greeting", "hello");
+  }
+};
+const ModuleInfo kOptionsInfo{"opts", "reads options", []() -> std::unique_ptr<Module> {
+                                return std::make_unique<OptionsModule>();
+                              }};
+
 const ModuleInfo kTestInfo{"test", "a module for tests", []() -> std::unique_ptr<Module> {
                              return std::make_unique<TestModule>();
                            }};
@@ -98,6 +118,37 @@ TEST_F(ModuleHostTest, DeferredAnswersArriveLaterAndADroppedOneIsAnError) {
   ASSERT_EQ(replies.size(), 2U);
   EXPECT_EQ(replies[1]->id(), "b");
   EXPECT_EQ(condition(replies[1]), xmpp::StanzaCondition::InternalServerError);
+}
+
+TEST(ModuleOptionsTest, TypedValuesDefaultsAndErrorsThatNameTheirPlace) {
+  using V = ModuleOptions::Value;
+  // Absent keys take the defaults.
+  ASSERT_TRUE(ModuleHost::start("example.com", {"opts"}, {&kOptionsInfo}).ok());
+  EXPECT_EQ(g_options_seen.limit, 10);
+  EXPECT_FALSE(g_options_seen.verbose);
+  EXPECT_EQ(g_options_seen.greeting, "hello");
+
+  ModuleOptionTables good{{"opts",
+                           {{"limit", V{std::int64_t{42}, "t.toml:3"}},
+                            {"verbose", V{true, "t.toml:4"}},
+                            {"greeting", V{std::string("hi"), "t.toml:5"}}}}};
+  ASSERT_TRUE(ModuleHost::start("example.com", {"opts"}, {&kOptionsInfo}, nullptr, good).ok());
+  EXPECT_EQ(g_options_seen.limit, 42);
+  EXPECT_TRUE(g_options_seen.verbose);
+  EXPECT_EQ(g_options_seen.greeting, "hi");
+
+  auto fails_with = [](ModuleOptionTables tables) {
+    auto started = ModuleHost::start("example.com", {"opts"}, {&kOptionsInfo}, nullptr, tables);
+    return started.ok() ? std::string("(started)") : started.error();
+  };
+  EXPECT_EQ(fails_with({{"opts", {{"limit", V{std::int64_t{0}, "t.toml:3"}}}}}),
+            "t.toml:3: [modules.opts] limit must be an integer from 1 to 100");
+  EXPECT_EQ(fails_with({{"opts", {{"verbose", V{std::string("yes"), "t.toml:4"}}}}}),
+            "t.toml:4: [modules.opts] verbose must be true or false");
+  EXPECT_EQ(fails_with({{"opts", {{"greeting", V{std::int64_t{1}, "t.toml:5"}}}}}),
+            "t.toml:5: [modules.opts] greeting must be a string");
+  EXPECT_EQ(fails_with({{"opts", {{"limt", V{std::int64_t{5}, "--set modules.opts.limt=5"}}}}}),
+            "--set modules.opts.limt=5: [modules.opts] unknown option 'limt'");
 }
 
 TEST_F(ModuleHostTest, CollectsDiscoRegistrations) {

@@ -32,9 +32,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "storage/env.h"
@@ -160,9 +164,47 @@ using StoreWrite = std::function<Result<void, storage::StorageError>(storage::Wr
 // Runs on the module's worker once the write committed durably (ok) or failed.
 using StoreDone = std::function<void(bool ok)>;
 
+// A bad value in a module's options; the server refuses to start and prints what().
+class ModuleOptionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A module's [modules.NAME] options, read in start(). Each getter reads one key (absent: the
+// fallback) and throws ModuleOptionError naming the file and line for a value of the wrong type
+// or out of range. After start() the server refuses every key the module never asked for, so a
+// misspelt option stops ternd instead of being ignored.
+class ModuleOptions {
+ public:
+  struct Value {
+    std::variant<bool, std::int64_t, std::string> value;
+    std::string where;  // "file:line" or "--set …"
+  };
+  ModuleOptions() = default;
+  ModuleOptions(std::string module, std::map<std::string, Value> values)
+      : module_(std::move(module)), values_(std::move(values)) {}
+
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max);
+  bool boolean(std::string_view key, bool fallback);
+  std::string string(std::string_view key, std::string_view fallback);
+  // Keys present but never read, with where they were written.
+  std::vector<std::string> unread() const;
+
+ private:
+  const Value* find(std::string_view key);
+  [[noreturn]] void fail(const Value& value, std::string_view key, std::string_view expected) const;
+
+  std::string module_;
+  std::map<std::string, Value> values_;
+  std::set<std::string, std::less<>> read_;
+};
+
 class ModuleContext {
  public:
   virtual ~ModuleContext() = default;
+  // This module's [modules.NAME] options (valid during start()).
+  virtual ModuleOptions& options() = 0;
   // The virtual host this instance serves.
   virtual std::string_view host() const = 0;
   // XEP-0030 features and identities of the host.
