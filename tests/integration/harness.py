@@ -91,6 +91,10 @@ class TernServer:
         subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "adduser", jid,
                         password], check=True, capture_output=True, timeout=30)
 
+    def deluser(self, jid):
+        subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "deluser", jid],
+                       check=True, capture_output=True, timeout=30)
+
     @property
     def port(self):
         return self.ports["starttls"]

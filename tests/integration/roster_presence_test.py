@@ -109,6 +109,19 @@ class RosterPresenceTest(ClientTestCase):
             self.assertIsNotNone(push)
         self.assertEqual(roster_items(await phone.roster_query()), {})
 
+    async def test_deleting_an_account_deletes_its_roster(self):
+        (juliet, nurse) = self.accounts("juliet", "nurse")
+        client = await self.online(juliet)
+        iq = client.make_iq_set()
+        iq["roster"]["items"] = {nurse: {"name": "Nurse"}}
+        await iq.send(timeout=TIMEOUT)
+        self.assertIn(nurse, roster_items(await client.roster_query()))
+        await self.logout(client)
+        self.server.deluser(juliet)  # while the server runs: LMDB allows it
+        self.server.adduser(juliet, PASSWORD)
+        client = await self.online(juliet, "again")
+        self.assertEqual(roster_items(await client.roster_query()), {})
+
     async def test_roster_set_errors(self):
         (juliet,) = self.accounts("juliet")
         client = await self.online(juliet)

@@ -20,6 +20,7 @@
 
 #include "core/config/config.h"
 #include "storage/account_store.h"
+#include "storage/offline_store.h"
 #include "storage/roster_store.h"
 #include "xmpp/jid.h"
 #include "xmpp/sasl/scram.h"
@@ -142,10 +143,15 @@ int delete_user(Context& ctx, const std::vector<std::string>& args) {
       return Err(removed.error());
     }
     existed = *removed;
-    // The account's roster goes with it (contacts' rosters keep their items: like a contact
-    // that deleted its account elsewhere, it simply no longer answers).
-    return existed ? storage::RosterStore::remove_all(txn, *key)
-                   : Result<void, storage::StorageError>{};
+    if (!existed) {
+      return {};
+    }
+    // The account's roster and offline queue go with it (contacts' rosters keep their items:
+    // like a contact that deleted its account elsewhere, it simply no longer answers).
+    if (auto r = storage::RosterStore::remove_all(txn, *key); !r) {
+      return r;
+    }
+    return storage::OfflineStore::remove_all(txn, *key);
   });
   if (!written) {
     return fail(written.error().message);

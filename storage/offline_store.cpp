@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// Offline queue records, keys and metadata (layout in offline_store.h).
+#include "storage/offline_store.h"
+
+#include "storage/record.h"
+
+namespace tern::storage {
+namespace {
+
+constexpr std::uint8_t kRecordVersion = 1;
+
+struct QueueMeta {
+  std::uint64_t next_sequence = 1;
+  std::uint64_t count = 0;
+};
+
+std::string queue_prefix(std::string_view owner) {
+  std::string key(owner);
+  key.push_back('\0');
+  return key;
+}
+
+std::string message_key(std::string_view owner, std::uint64_t sequence) {
+  std::string key = queue_prefix(owner);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((sequence >> shift) & 0xFF));
+  }
+  return key;
+}
+
+std::optional<std::uint64_t> sequence_of(std::string_view suffix) {
+  if (suffix.size() != 8) {
+    return std::nullopt;
+  }
+  std::uint64_t sequence = 0;
+  for (char c : suffix) {
+    sequence = (sequence << 8) | static_cast<unsigned char>(c);
+  }
+  return sequence;
+}
+
+QueueMeta read_meta(const ReadTxn& txn, std::string_view owner) {
+  QueueMeta meta;
+  if (auto value = txn.get(Db::Offline, queue_prefix(owner))) {
+    record::Reader in(*value);
+    QueueMeta stored{in.u64(), in.u64()};
+    if (in.ok()) {
+      meta = stored;
+    }
+  }
+  return meta;
+}
+
+Result<void, StorageError> write_meta(WriteTxn& txn, std::string_view owner,
+                                      const QueueMeta& meta) {
+  std::string value;
+  record::put_u64(value, meta.next_sequence);
+  record::put_u64(value, meta.count);
+  return txn.put(Db::Offline, queue_prefix(owner), value);
+}
+
+}  // namespace
+
+std::string encode_offline_message(const OfflineMessage& message) {
+  std::string out;
+  record::put_u8(out, kRecordVersion);
+  record::put_u64(out, static_cast<std::uint64_t>(message.stamp_ms));
+  out += message.xml;
+  return out;
+}
+
+std::optional<OfflineMessage> decode_offline_message(std::uint64_t sequence,
+                                                     std::string_view data) {
+  record::Reader in(data);
+  if (in.u8() != kRecordVersion) {
+    return std::nullopt;
+  }
+  OfflineMessage message;
+  message.sequence = sequence;
+  message.stamp_ms = static_cast<std::int64_t>(in.u64());
+  if (!in.ok()) {
+    return std::nullopt;
+  }
+  message.xml = data.substr(9);
+  return message;
+}
+
+Result<std::optional<std::uint64_t>, StorageError> OfflineStore::push(WriteTxn& txn,
+                                                                      std::string_view owner,
+                                                                      std::int64_t stamp_ms,
+                                                                      std::string_view xml,
+                                                                      std::size_t quota) {
+  QueueMeta meta = read_meta(txn, owner);
+  if (meta.count >= quota) {
+    return std::optional<std::uint64_t>();
+  }
+  std::uint64_t sequence = meta.next_sequence;
+  OfflineMessage message{sequence, stamp_ms, std::string(xml)};
+  if (auto r = txn.put(Db::Offline, message_key(owner, sequence), encode_offline_message(message));
+      !r) {
+    return Err(r.error());
+  }
+  meta.next_sequence = sequence + 1;
+  meta.count += 1;
+  if (auto r = write_meta(txn, owner, meta); !r) {
+    return Err(r.error());
+  }
+  return std::optional<std::uint64_t>(sequence);
+}
+
+std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_view owner,
+                                               std::size_t limit) {
+  std::vector<OfflineMessage> out;
+  std::string prefix = queue_prefix(owner);
+  txn.scan(Db::Offline, prefix, [&](std::string_view key, std::string_view value) {
+    auto sequence = sequence_of(key.substr(prefix.size()));
+    if (!sequence) {
+      return true;  // the metadata record
+    }
+    if (auto message = decode_offline_message(*sequence, value)) {
+      out.push_back(std::move(*message));
+    }
+    return out.size() < limit;
+  });
+  return out;
+}
+
+std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) {
+  return static_cast<std::size_t>(read_meta(txn, owner).count);
+}
+
+Result<std::size_t, StorageError> OfflineStore::remove_through(WriteTxn& txn,
+                                                               std::string_view owner,
+                                                               std::uint64_t last) {
+  std::vector<std::string> keys;
+  std::string prefix = queue_prefix(owner);
+  txn.scan(Db::Offline, prefix, [&](std::string_view key, std::string_view) {
+    auto sequence = sequence_of(key.substr(prefix.size()));
+    if (!sequence) {
+      return true;
+    }
+    if (*sequence > last) {
+      return false;  // in order: nothing further qualifies
+    }
+    keys.emplace_back(key);
+    return true;
+  });
+  for (const std::string& key : keys) {
+    if (auto r = txn.remove(Db::Offline, key); !r) {
+      return Err(r.error());
+    }
+  }
+  if (!keys.empty()) {
+    QueueMeta meta = read_meta(txn, owner);
+    meta.count = meta.count >= keys.size() ? meta.count - keys.size() : 0;
+    if (auto r = write_meta(txn, owner, meta); !r) {
+      return Err(r.error());
+    }
+  }
+  return keys.size();
+}
+
+Result<void, StorageError> OfflineStore::remove_all(WriteTxn& txn, std::string_view owner) {
+  std::vector<std::string> keys;
+  txn.scan(Db::Offline, queue_prefix(owner), [&](std::string_view key, std::string_view) {
+    keys.emplace_back(key);
+    return true;
+  });
+  for (const std::string& key : keys) {
+    if (auto r = txn.remove(Db::Offline, key); !r) {
+      return Err(r.error());
+    }
+  }
+  return {};
+}
+
+}  // namespace tern::storage

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// OfflineStore: the per-account queue of messages that wait for the account's next session
+// (XEP-0160). Stateless over the Offline database, like the other stores.
+//
+// Keys: "owner\0" + 8-byte big-endian sequence number → message record; "owner\0" → the queue's
+// metadata (next sequence number, message count). Big-endian numbers sort like the numbers, so a
+// prefix scan reads the queue oldest first. Sequence numbers are never reused, even after the
+// queue empties: a delivery that names a number (an acknowledgement) can never hit a newer
+// message by accident.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/env.h"
+
+namespace tern::storage {
+
+struct OfflineMessage {
+  std::uint64_t sequence = 0;
+  std::int64_t stamp_ms = 0;  // when the server accepted it (Unix time, ms): the XEP-0203 stamp
+  std::string xml;            // the stanza as it will be delivered
+  friend bool operator==(const OfflineMessage&, const OfflineMessage&) = default;
+};
+
+// The record format (version 1): u8 version, i64 stamp (u64 little endian), the XML.
+std::string encode_offline_message(const OfflineMessage& message);
+std::optional<OfflineMessage> decode_offline_message(std::uint64_t sequence,
+                                                     std::string_view record);
+
+class OfflineStore {
+ public:
+  // Appends a message unless the queue already holds `quota` messages. Returns its sequence
+  // number, or nullopt when over quota (nothing was written).
+  static Result<std::optional<std::uint64_t>, StorageError> push(WriteTxn& txn,
+                                                                 std::string_view owner,
+                                                                 std::int64_t stamp_ms,
+                                                                 std::string_view xml,
+                                                                 std::size_t quota);
+  // Up to `limit` messages, oldest first.
+  static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
+                                          std::size_t limit = SIZE_MAX);
+  static std::size_t count(const ReadTxn& txn, std::string_view owner);
+  // Removes every message with a sequence number up to `last` (delivered and acknowledged);
+  // returns how many went.
+  static Result<std::size_t, StorageError> remove_through(WriteTxn& txn, std::string_view owner,
+                                                          std::uint64_t last);
+  // Removes the whole queue (the account is being deleted).
+  static Result<void, StorageError> remove_all(WriteTxn& txn, std::string_view owner);
+};
+
+}  // namespace tern::storage

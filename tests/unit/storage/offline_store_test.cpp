@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include "storage/offline_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/storage/temp_store.h"
+
+namespace tern::storage {
+namespace {
+
+class OfflineStoreTest : public testing::TempStore {
+ protected:
+  // Pushes in one write; returns the sequence numbers (0 for over quota).
+  std::vector<std::uint64_t> push(std::string_view owner, const std::vector<std::string>& xmls,
+                                  std::size_t quota = 100) {
+    std::vector<std::uint64_t> sequences;
+    auto written = env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
+      for (const std::string& xml : xmls) {
+        auto r = OfflineStore::push(txn, owner, 1700000000000 + static_cast<int>(sequences.size()),
+                                    xml, quota);
+        if (!r) {
+          return Err(r.error());
+        }
+        sequences.push_back(r->value_or(0));
+      }
+      return {};
+    });
+    EXPECT_TRUE(written.ok());
+    return sequences;
+  }
+  std::vector<OfflineMessage> read(std::string_view owner, std::size_t limit = SIZE_MAX) {
+    auto txn = env().read();
+    return txn ? OfflineStore::read(*txn, owner, limit) : std::vector<OfflineMessage>{};
+  }
+  std::size_t count(std::string_view owner) {
+    auto txn = env().read();
+    return txn ? OfflineStore::count(*txn, owner) : SIZE_MAX;
+  }
+  std::size_t remove_through(std::string_view owner, std::uint64_t last) {
+    std::size_t removed = 0;
+    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
+      auto r = OfflineStore::remove_through(txn, owner, last);
+      if (!r) {
+        return Err(r.error());
+      }
+      removed = *r;
+      return {};
+    }));
+    return removed;
+  }
+};
+
+TEST(OfflineRecord, RoundTripsAndRejectsBadRecords) {
+  OfflineMessage m{7, 1700000000123, "<message to='a@b'><body>hi</body></message>"};
+  auto decoded = decode_offline_message(7, encode_offline_message(m));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(*decoded, m);
+  std::string bad = encode_offline_message(m);
+  bad[0] = 2;
+  EXPECT_FALSE(decode_offline_message(7, bad).has_value());
+  EXPECT_FALSE(decode_offline_message(7, "\x01\x02").has_value());
+}
+
+TEST_F(OfflineStoreTest, KeepsOrderPerOwnerBeyondTwoHundredFiftySix) {
+  std::vector<std::string> xmls;
+  for (int i = 0; i < 300; ++i) {  // past one byte of sequence number: order must still hold
+    xmls.push_back("<message><body>" + std::to_string(i) + "</body></message>");
+  }
+  auto sequences = push("juliet@example.com", xmls, 1000);
+  push("romeo@example.com", {"<message><body>other</body></message>"});
+  auto messages = read("juliet@example.com");
+  ASSERT_EQ(messages.size(), 300U);
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(messages[i].xml, xmls[i]);
+    EXPECT_EQ(messages[i].sequence, sequences[i]);
+    EXPECT_EQ(messages[i].stamp_ms, 1700000000000 + static_cast<std::int64_t>(i));
+  }
+  EXPECT_EQ(count("juliet@example.com"), 300U);
+  EXPECT_EQ(read("juliet@example.com", 5).size(), 5U);
+  EXPECT_EQ(read("romeo@example.com").size(), 1U);
+}
+
+TEST_F(OfflineStoreTest, QuotaRefusesWithoutWriting) {
+  auto sequences = push("juliet@example.com", {"<a/>", "<b/>", "<c/>"}, 2);
+  EXPECT_NE(sequences[0], 0U);
+  EXPECT_NE(sequences[1], 0U);
+  EXPECT_EQ(sequences[2], 0U);  // over quota
+  EXPECT_EQ(count("juliet@example.com"), 2U);
+  EXPECT_EQ(read("juliet@example.com").back().xml, "<b/>");
+}
+
+TEST_F(OfflineStoreTest, RemoveThroughDeletesTheAcknowledgedPrefixAndNumbersAreNeverReused) {
+  auto first = push("juliet@example.com", {"<a/>", "<b/>", "<c/>"});
+  EXPECT_EQ(remove_through("juliet@example.com", first[1]), 2U);
+  auto left = read("juliet@example.com");
+  ASSERT_EQ(left.size(), 1U);
+  EXPECT_EQ(left[0].xml, "<c/>");
+  EXPECT_EQ(count("juliet@example.com"), 1U);
+  EXPECT_EQ(remove_through("juliet@example.com", first[2]), 1U);
+  EXPECT_EQ(count("juliet@example.com"), 0U);
+  auto next = push("juliet@example.com", {"<d/>"});
+  EXPECT_GT(next[0], first[2]);
+  EXPECT_EQ(remove_through("juliet@example.com", first[2]), 0U);  // an old ack: nothing
+  EXPECT_EQ(read("juliet@example.com").size(), 1U);
+}
+
+TEST_F(OfflineStoreTest, SurvivesReopenAndRemoveAllClearsOneQueue) {
+  push("juliet@example.com", {"<a/>", "<b/>"});
+  push("romeo@example.com", {"<c/>"});
+  reopen();
+  EXPECT_EQ(read("juliet@example.com").size(), 2U);
+  ASSERT_TRUE(env().write(
+      [](WriteTxn& txn) { return OfflineStore::remove_all(txn, "juliet@example.com"); }));
+  EXPECT_TRUE(read("juliet@example.com").empty());
+  EXPECT_EQ(count("juliet@example.com"), 0U);
+  EXPECT_EQ(read("romeo@example.com").size(), 1U);
+}
+
+}  // namespace
+}  // namespace tern::storage
