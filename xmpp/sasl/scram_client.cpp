@@ -79,11 +79,13 @@ Result<std::string, ScramClientError> ScramClient::client_first() {
   if (!valid_name(username_) || (!options_.authzid.empty() && !valid_name(options_.authzid))) {
     return Err(ScramClientError::InvalidUsername);
   }
+  // Built with clear + append/push_back: GCC 12 at -O3 reports a false -Wrestrict (GCC bug
+  // 105329) for assigning a short literal to a std::string member here.
+  gs2_header_.clear();
   if (options_.channel_binding) {
-    // assign + append rather than operator+: GCC 12 -O3 reports a false -Wrestrict on the latter.
-    gs2_header_.assign("p=").append(options_.channel_binding->type);
+    gs2_header_.append("p=").append(options_.channel_binding->type);
   } else {
-    gs2_header_ = options_.binding_supported ? "y" : "n";
+    gs2_header_.push_back(options_.binding_supported ? 'y' : 'n');
   }
   gs2_header_.push_back(',');
   if (!options_.authzid.empty()) {
