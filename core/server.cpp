@@ -166,13 +166,22 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     for (BoundResource& r : bound) {
       auto full = xmpp::Jid::parse(std::string(bare_jid) + "/" + r.resource);
       if (full) {
-        out.push_back(ResourceInfo{std::move(*full), r.available, r.priority, r.interested,
-                                   std::move(r.presence)});
+        ResourceInfo info;
+        info.jid = std::move(*full);
+        info.available = r.available;
+        info.priority = r.priority;
+        info.interested = r.interested;
+        info.flags = std::move(r.flags);
+        info.presence = std::move(r.presence);
+        out.push_back(std::move(info));
       }
     }
     return out;
   }
   void set_interested(const xmpp::Jid& full) override { server_.registry_.set_interested(full); }
+  void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) override {
+    server_.registry_.set_flag(full, flag, on);
+  }
   bool account_exists(std::string_view bare_jid) const override {
     return server_.account_exists(bare_jid);
   }

@@ -149,12 +149,24 @@ Verdict ModuleHost::run_hooks(const std::vector<StanzaHook>& hooks, xmpp::Stanza
   return Verdict::Continue;
 }
 
-Verdict ModuleHost::run_outbound_presence(xmpp::StanzaPtr& stanza) {
-  return run_hooks(outbound_presence_, stanza);
+Verdict ModuleHost::run_outbound(xmpp::StanzaPtr& stanza) {
+  auto kind = static_cast<std::size_t>(stanza->kind());
+  return kind < 3 ? run_hooks(outbound_[kind], stanza) : Verdict::Continue;
 }
 
-Verdict ModuleHost::run_inbound_presence(xmpp::StanzaPtr& stanza) {
-  return run_hooks(inbound_presence_, stanza);
+Verdict ModuleHost::run_inbound(xmpp::StanzaPtr& stanza) {
+  auto kind = static_cast<std::size_t>(stanza->kind());
+  return kind < 3 ? run_hooks(inbound_[kind], stanza) : Verdict::Continue;
+}
+
+Verdict ModuleHost::run_undeliverable_message(xmpp::StanzaPtr& stanza) {
+  return run_hooks(undeliverable_message_, stanza);
+}
+
+void ModuleHost::run_message_delivered(const MessageDelivered& delivered) {
+  for (const MessageDeliveredHook& hook : message_delivered_) {
+    hook(delivered);
+  }
 }
 
 void ModuleHost::run_presence_broadcast(const PresenceBroadcast& broadcast) {
@@ -173,12 +185,24 @@ void ModuleHost::add_stream_feature(QName feature) {
   stream_features_.emplace_back(feature.ns, feature.name);
 }
 
-void ModuleHost::on_outbound_presence(StanzaHook hook) {
-  outbound_presence_.push_back(std::move(hook));
+void ModuleHost::on_outbound(xmpp::StanzaKind kind, StanzaHook hook) {
+  if (static_cast<std::size_t>(kind) < 3) {
+    outbound_[static_cast<std::size_t>(kind)].push_back(std::move(hook));
+  }
 }
 
-void ModuleHost::on_inbound_presence(StanzaHook hook) {
-  inbound_presence_.push_back(std::move(hook));
+void ModuleHost::on_inbound(xmpp::StanzaKind kind, StanzaHook hook) {
+  if (static_cast<std::size_t>(kind) < 3) {
+    inbound_[static_cast<std::size_t>(kind)].push_back(std::move(hook));
+  }
+}
+
+void ModuleHost::on_undeliverable_message(StanzaHook hook) {
+  undeliverable_message_.push_back(std::move(hook));
+}
+
+void ModuleHost::on_message_delivered(MessageDeliveredHook hook) {
+  message_delivered_.push_back(std::move(hook));
 }
 
 void ModuleHost::on_presence_broadcast(PresenceBroadcastHook hook) {
@@ -206,6 +230,10 @@ std::vector<ResourceInfo> ModuleHost::resources(std::string_view bare_jid) const
 
 void ModuleHost::set_interested(const xmpp::Jid& full) {
   services().set_interested(full);
+}
+
+void ModuleHost::set_flag(const xmpp::Jid& full, std::string_view flag, bool on) {
+  services().set_flag(full, flag, on);
 }
 
 bool ModuleHost::account_exists(std::string_view bare_jid) const {

@@ -24,6 +24,7 @@ class ModuleServices {
   virtual void route(xmpp::StanzaPtr stanza) = 0;
   virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
   virtual void set_interested(const xmpp::Jid& full) = 0;
+  virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
   virtual bool account_exists(std::string_view bare_jid) const = 0;
   virtual const storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
@@ -52,8 +53,10 @@ class ModuleHost final : public ModuleContext {
                    const ReplySink& reply);
 
   // The hooks, for the router.
-  Verdict run_outbound_presence(xmpp::StanzaPtr& stanza);
-  Verdict run_inbound_presence(xmpp::StanzaPtr& stanza);
+  Verdict run_outbound(xmpp::StanzaPtr& stanza);
+  Verdict run_inbound(xmpp::StanzaPtr& stanza);
+  Verdict run_undeliverable_message(xmpp::StanzaPtr& stanza);
+  void run_message_delivered(const MessageDelivered& delivered);
   void run_presence_broadcast(const PresenceBroadcast& broadcast);
   void add_stream_features(xmpp::Element& features) const;
 
@@ -70,13 +73,16 @@ class ModuleHost final : public ModuleContext {
   const std::vector<DiscoIdentity>& disco_identities() const override { return identities_; }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
   void add_stream_feature(QName feature) override;
-  void on_outbound_presence(StanzaHook hook) override;
-  void on_inbound_presence(StanzaHook hook) override;
+  void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) override;
+  void on_inbound(xmpp::StanzaKind kind, StanzaHook hook) override;
+  void on_undeliverable_message(StanzaHook hook) override;
+  void on_message_delivered(MessageDeliveredHook hook) override;
   void on_presence_broadcast(PresenceBroadcastHook hook) override;
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override;
   void set_interested(const xmpp::Jid& full) override;
+  void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) override;
   bool account_exists(std::string_view bare_jid) const override;
   const storage::Environment& store() const override;
   void write(StoreWrite write, StoreDone done) override;
@@ -103,8 +109,11 @@ class ModuleHost final : public ModuleContext {
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;
   std::vector<std::pair<std::string, std::string>> stream_features_;  // (namespace, name)
-  std::vector<StanzaHook> outbound_presence_;
-  std::vector<StanzaHook> inbound_presence_;
+  // By StanzaKind (message, presence, iq).
+  std::vector<StanzaHook> outbound_[3];
+  std::vector<StanzaHook> inbound_[3];
+  std::vector<StanzaHook> undeliverable_message_;
+  std::vector<MessageDeliveredHook> message_delivered_;
   std::vector<PresenceBroadcastHook> presence_broadcast_;
 };
 

@@ -61,11 +61,11 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
   if (!to) {
     return bounce(stanza->root(), xmpp::StanzaError::jid_malformed(), origin);
   }
-  if (stanza->kind() == xmpp::StanzaKind::Presence) {
-    // The sender's server first (subscriptions, directed presence), RFC 6121 §3 and §4.6.
+  {
+    // The sender's server first (subscriptions, directed presence, blocking, carbons).
     auto from = xmpp::Jid::parse(stanza->from());
     ModuleHost* modules = from ? env_.modules_for(from->domain()) : nullptr;
-    if (modules != nullptr && modules->run_outbound_presence(stanza) == Verdict::Handled) {
+    if (modules != nullptr && modules->run_outbound(stanza) == Verdict::Handled) {
       return;
     }
   }
@@ -123,12 +123,10 @@ void Router::to_server(xmpp::StanzaPtr stanza, std::string_view domain, Origin o
 
 void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin) {
   xmpp::StanzaKind kind = stanza->kind();
-  if (kind == xmpp::StanzaKind::Presence) {
-    // The recipient's server (subscriptions, probes), RFC 6121 §3 and §4.3.
-    ModuleHost* modules = env_.modules_for(to.domain());
-    if (modules != nullptr && modules->run_inbound_presence(stanza) == Verdict::Handled) {
-      return;
-    }
+  // The recipient's server (subscriptions, probes, blocking), RFC 6121 §3 and §4.3.
+  ModuleHost* modules = env_.modules_for(to.domain());
+  if (modules != nullptr && modules->run_inbound(stanza) == Verdict::Handled) {
+    return;
   }
   if (!env_.account_exists(to.bare_view())) {
     if (kind != xmpp::StanzaKind::Presence) {
@@ -138,6 +136,9 @@ void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin orig
   }
   if (to.has_resource()) {
     if (auto handle = env_.registry.find(to)) {
+      if (kind == xmpp::StanzaKind::Message && modules != nullptr) {
+        modules->run_message_delivered(MessageDelivered{*stanza, {to}});
+      }
       return env_.delivery.deliver(*handle, std::move(stanza));
     }
     if (kind == xmpp::StanzaKind::Message && stanza->type() != "groupchat") {
@@ -163,14 +164,25 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin)
           best = std::max(best, r.priority);
         }
       }
+      std::vector<xmpp::Jid> delivered_to;
       for (const BoundResource& r : resources) {
         if (r.available && r.priority >= 0 && r.priority == best) {
           targets.push_back(r.handle);
+          if (auto full = to.with_resource(r.resource)) {
+            delivered_to.push_back(std::move(*full));
+          }
         }
       }
+      ModuleHost* modules = env_.modules_for(to.domain());
       if (targets.empty()) {
-        // No offline storage yet: RFC 6121 §8.5.2.2.1 asks for service-unavailable then.
+        // RFC 6121 §8.5.2.2.1: offline storage if a module takes it, else service-unavailable.
+        if (modules != nullptr && modules->run_undeliverable_message(stanza) == Verdict::Handled) {
+          return;
+        }
         return bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
+      }
+      if (modules != nullptr) {
+        modules->run_message_delivered(MessageDelivered{*stanza, delivered_to});
       }
       break;
     }

@@ -8,8 +8,10 @@
 //     available resource also receives the presence of the others — and then to the modules'
 //     broadcast hooks (contacts: the presence module). A session that ends while available gets
 //     the same on its behalf (§4.5.3.2);
-//   - presence with 'to' passes the sender's host's outbound hooks, and presence for a local
-//     account its host's inbound hooks (subscriptions, probes), before the rules below;
+//   - a stanza with 'to' passes the sender's host's outbound hooks, and a stanza for a local
+//     account its host's inbound hooks (subscriptions, probes, blocking), before the rules below;
+//     a message no resource can take goes to the undeliverable-message hooks (offline storage)
+//     before it is bounced, and a delivered message to the message-delivered hooks (carbons);
 //   - to a full JID: the session if connected; otherwise messages fall back to the bare JID
 //     (§8.5.3.2.1), IQs get service-unavailable, presence is dropped;
 //   - to a bare JID: messages to the available resources of highest non-negative priority

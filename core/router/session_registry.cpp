@@ -80,6 +80,25 @@ void SessionRegistry::set_interested(const xmpp::Jid& full) {
   }
 }
 
+void SessionRegistry::set_flag(const xmpp::Jid& full, std::string_view flag, bool on) {
+  std::unique_lock lock(mutex_);
+  auto it = accounts_.find(std::string(full.bare_view()));
+  if (it == accounts_.end()) {
+    return;
+  }
+  for (BoundResource& r : it->second) {
+    if (r.resource != full.resource()) {
+      continue;
+    }
+    auto found = std::find(r.flags.begin(), r.flags.end(), flag);
+    if (on && found == r.flags.end()) {
+      r.flags.emplace_back(flag);
+    } else if (!on && found != r.flags.end()) {
+      r.flags.erase(found);
+    }
+  }
+}
+
 std::optional<SessionHandle> SessionRegistry::find(const xmpp::Jid& full) const {
   std::shared_lock lock(mutex_);
   auto it = accounts_.find(std::string(full.bare_view()));

@@ -28,9 +28,10 @@ struct SessionHandle {
 struct BoundResource {
   std::string resource;
   SessionHandle handle;
-  bool available = false;   // sent available presence (RFC 6121 §4.2)
-  int priority = 0;         // of that presence (RFC 6121 §4.7.2.3)
-  bool interested = false;  // requested the roster (RFC 6121 §2.1.6)
+  bool available = false;          // sent available presence (RFC 6121 §4.2)
+  int priority = 0;                // of that presence (RFC 6121 §4.7.2.3)
+  bool interested = false;         // requested the roster (RFC 6121 §2.1.6)
+  std::vector<std::string> flags;  // switches modules set per session (e.g. "carbons")
   // The last available presence it broadcast, for probes and newly available resources.
   std::shared_ptr<const xmpp::Stanza> presence;
 };
@@ -48,6 +49,7 @@ class SessionRegistry {
   bool set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,
                     std::shared_ptr<const xmpp::Stanza> presence);
   void set_interested(const xmpp::Jid& full);
+  void set_flag(const xmpp::Jid& full, std::string_view flag, bool on);
 
   std::optional<SessionHandle> find(const xmpp::Jid& full) const;
   std::vector<BoundResource> resources(std::string_view bare_jid) const;

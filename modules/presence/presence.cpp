@@ -49,8 +49,10 @@ class Presence final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     ctx.add_stream_feature({xmpp::ns::kPreApproval, "sub"});
-    ctx.on_outbound_presence([this](xmpp::StanzaPtr& stanza) { return outbound(stanza); });
-    ctx.on_inbound_presence([this](xmpp::StanzaPtr& stanza) { return inbound(stanza); });
+    ctx.on_outbound(xmpp::StanzaKind::Presence,
+                    [this](xmpp::StanzaPtr& stanza) { return outbound(stanza); });
+    ctx.on_inbound(xmpp::StanzaKind::Presence,
+                   [this](xmpp::StanzaPtr& stanza) { return inbound(stanza); });
     ctx.on_presence_broadcast([this](const PresenceBroadcast& b) { broadcast(b); });
   }
 

@@ -135,6 +135,16 @@ struct ResourceInfo {
   bool available = false;
   int priority = 0;
   bool interested = false;  // asked for the roster: it gets roster pushes (RFC 6121 §2.1.6)
+  // Per-session switches modules set (e.g. "carbons"), seen by every worker.
+  std::vector<std::string> flags;
+  bool has_flag(std::string_view flag) const {
+    for (const std::string& f : flags) {
+      if (f == flag) {
+        return true;
+      }
+    }
+    return false;
+  }
   // Its last broadcast presence while available ('from' is the full JID, no 'to').
   std::shared_ptr<const xmpp::Stanza> presence;
 };
@@ -159,6 +169,13 @@ struct PresenceBroadcast {
   PresenceChange change;
 };
 using PresenceBroadcastHook = std::function<void(const PresenceBroadcast&)>;
+
+// A message handed to sessions of one account (for carbons, XEP-0280).
+struct MessageDelivered {
+  const xmpp::Stanza& message;
+  const std::vector<xmpp::Jid>& resources;  // the full JIDs it went to
+};
+using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 
 using StoreWrite = std::function<Result<void, storage::StorageError>(storage::WriteTxn&)>;
 // Runs on the module's worker once the write committed durably (ok) or failed.
@@ -217,11 +234,18 @@ class ModuleContext {
   // An element the authenticated stream features list (e.g. roster versioning).
   virtual void add_stream_feature(QName feature) = 0;
 
-  // Hooks, run in registration order until one returns Handled.
-  // Presence with a 'to' that a client of this host sent ('from' stamped), before routing.
-  virtual void on_outbound_presence(StanzaHook hook) = 0;
-  // Presence for an account of this host (bare or full 'to'), before delivery.
-  virtual void on_inbound_presence(StanzaHook hook) = 0;
+  // Stanza hooks, run in registration order until one returns Handled.
+  // A stanza of `kind` with a 'to' that a client of this host sent ('from' stamped), before
+  // routing.
+  virtual void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) = 0;
+  // A stanza of `kind` for an account of this host (bare or full 'to'), before delivery; for
+  // presence also when the account does not exist (so that a module can refuse subscriptions).
+  virtual void on_inbound(xmpp::StanzaKind kind, StanzaHook hook) = 0;
+  // A message for an existing account of this host that no resource can take now (RFC 6121
+  // §8.5.2.2.1 and §8.5.3.2.1: offline storage). Unhandled, it is bounced service-unavailable.
+  virtual void on_undeliverable_message(StanzaHook hook) = 0;
+  // After a message for an account of this host was handed to some of its sessions.
+  virtual void on_message_delivered(MessageDeliveredHook hook) = 0;
   virtual void on_presence_broadcast(PresenceBroadcastHook hook) = 0;
 
   // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
@@ -233,6 +257,8 @@ class ModuleContext {
   // Sessions and accounts.
   virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
   virtual void set_interested(const xmpp::Jid& full) = 0;
+  // Sets or clears a per-session switch (see ResourceInfo::flags).
+  virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
   virtual bool account_exists(std::string_view bare_jid) const = 0;
 
   // Storage.
