@@ -153,11 +153,8 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     }
   }
   // ModuleServices
-  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override {
-    if (auto handle = server_.registry_.find(full)) {
-      server_.deliver(*handle, std::move(stanza));
-    }
-  }
+  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
+                       std::function<void(bool written)> written) override;  // after WorkerState
   void route(xmpp::StanzaPtr stanza) override { router_->route_from_server(std::move(stanza)); }
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
     std::vector<ResourceInfo> out;
@@ -271,6 +268,37 @@ void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
   });
 }
 
+void Server::WorkerHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
+                                         std::function<void(bool written)> written) {
+  auto handle = server_.registry_.find(full);
+  if (!handle) {
+    if (written) {
+      written(false);
+    }
+    return;
+  }
+  if (!written) {
+    return server_.deliver(*handle, std::move(stanza));
+  }
+  // The answer comes from the session's worker; the module wants it on its own.
+  Worker& home = server_.workers_[worker_id_]->worker;
+  std::shared_ptr<xmpp::Stanza> shared(stanza.release());
+  server_.with_connection(
+      *handle,
+      [shared, &home, written](net::Connection& connection) {
+        connection.session().deliver(shared->root());
+        connection.after_written([&home, written](bool ok) {
+          if (home.on_this_thread()) {
+            written(ok);
+          } else {
+            home.post([written, ok] { written(ok); });
+          }
+        });
+        connection.flush();
+      },
+      [&home, written] { home.post([written] { written(false); }); });
+}
+
 Result<std::unique_ptr<Server>, std::string> Server::create(
     Config config, std::vector<const ModuleInfo*> modules) {
   if (auto checked = check_modules(config, modules); !checked) {
@@ -367,14 +395,17 @@ void Server::stop() {
   writer_.reset();
 }
 
-void Server::with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn) {
+void Server::with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn,
+                             std::function<void()> gone) {
   if (handle.worker >= workers_.size()) {
     return;
   }
   WorkerState* ws = workers_[handle.worker].get();
-  auto run = [ws, handle, fn = std::move(fn)] {
+  auto run = [ws, handle, fn = std::move(fn), gone = std::move(gone)] {
     if (net::Connection* connection = ws->connections.find(handle.connection)) {
       fn(*connection);
+    } else if (gone) {
+      gone();
     }
   };
   if (ws->worker.on_this_thread()) {

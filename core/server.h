@@ -61,8 +61,9 @@ class Server final : public Delivery {
 
   Server(Config config, std::vector<const ModuleInfo*> modules,
          std::unique_ptr<storage::Environment> store, std::unique_ptr<net::TlsContext> tls);
-  // Runs fn with the connection behind `handle`, on its worker; nothing if it is gone.
-  void with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn);
+  // Runs fn with the connection behind `handle`, on its worker; `gone` there if it is gone.
+  void with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn,
+                       std::function<void()> gone = {});
   bool account_exists(std::string_view bare_jid) const;
 
   Config config_;

@@ -5,6 +5,7 @@
 namespace tern::modules {
 
 const ModuleInfo& module_info_disco();
+const ModuleInfo& module_info_offline();
 const ModuleInfo& module_info_ping();
 const ModuleInfo& module_info_presence();
 const ModuleInfo& module_info_roster();
@@ -12,8 +13,9 @@ const ModuleInfo& module_info_time();
 const ModuleInfo& module_info_version();
 
 std::vector<const ModuleInfo*> builtin_modules() {
-  return {&module_info_roster(), &module_info_presence(), &module_info_disco(),
-          &module_info_ping(),   &module_info_time(),     &module_info_version()};
+  return {&module_info_roster(), &module_info_presence(), &module_info_offline(),
+          &module_info_disco(),  &module_info_ping(),     &module_info_time(),
+          &module_info_version()};
 }
 
 }  // namespace tern::modules

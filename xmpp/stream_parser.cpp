@@ -438,4 +438,39 @@ void StreamParser::flush_text() {
   }
 }
 
+namespace {
+
+// Keeps the one stanza a standalone document holds.
+class SingleStanzaSink final : public StreamSink {
+ public:
+  void on_stream_open(const StreamHeader& /*header*/) override {}
+  void on_stanza(StanzaPtr stanza) override {
+    ++count;
+    stanza_ = std::move(stanza);
+  }
+  void on_stream_close() override {}
+  void on_stream_error(const StreamError& /*error*/) override { failed = true; }
+  StanzaPtr take() { return failed || count != 1 ? nullptr : std::move(stanza_); }
+
+  int count = 0;
+  bool failed = false;
+
+ private:
+  StanzaPtr stanza_;
+};
+
+}  // namespace
+
+StanzaPtr parse_stanza(std::string_view xml, const ParserLimits& limits) {
+  SingleStanzaSink sink;
+  ParserOptions options;
+  options.limits = limits;
+  StreamParser parser(sink, options);
+  std::string input =
+      "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  input += xml;
+  parser.feed(input);
+  return sink.take();
+}
+
 }  // namespace tern::xmpp

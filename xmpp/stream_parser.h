@@ -107,4 +107,8 @@ class StreamParser {
   Element* current_ = nullptr;  // innermost open element of stanza_
 };
 
+// Parses one standalone element, as to_xml() writes it (stored stanzas), as if it arrived in a
+// jabber:client stream. nullptr if it is not exactly one well-formed element.
+StanzaPtr parse_stanza(std::string_view xml, const ParserLimits& limits = {});
+
 }  // namespace tern::xmpp

@@ -126,6 +126,8 @@ void Connection::flush() {
   }
   in_flight_.swap(wire_out_);
   wire_out_.clear();
+  in_flight_callbacks_.swap(pending_callbacks_);
+  pending_callbacks_.clear();
   uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
   write_request_.data = this;
   if (uv_write(&write_request_, stream(), &buf, 1, &Connection::on_written) != 0) {
@@ -142,7 +144,24 @@ void Connection::on_written(uv_write_t* request, int status) {
   if (status < 0) {
     return self->abort();
   }
+  std::vector<std::function<void(bool)>> done;
+  done.swap(self->in_flight_callbacks_);
+  for (auto& callback : done) {
+    callback(true);
+  }
   self->flush();
+}
+
+void Connection::after_written(std::function<void(bool)> done) {
+  if (handle_closing_) {
+    return done(false);
+  }
+  if (wire_out_.empty() && !writing_) {
+    return done(true);  // nothing of ours is waiting
+  }
+  // Appended to what waits for the next write, or if nothing waits, to the write in progress
+  // (which carries everything written so far).
+  (wire_out_.empty() ? in_flight_callbacks_ : pending_callbacks_).push_back(std::move(done));
 }
 
 bool Connection::can_start_tls() const {
@@ -237,6 +256,14 @@ void Connection::close_handle() {
   handle_closing_ = true;
   if (id_ != 0) {
     env_.connections.remove(id_);
+  }
+  // What was never written never will be.
+  for (auto* callbacks : {&in_flight_callbacks_, &pending_callbacks_}) {
+    std::vector<std::function<void(bool)>> failed;
+    failed.swap(*callbacks);
+    for (auto& callback : failed) {
+      callback(false);
+    }
   }
   auto on_closed = [](uv_handle_t* handle) {
     auto* self = static_cast<Connection*>(handle->data);

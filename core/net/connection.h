@@ -12,9 +12,11 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/c2s/c2s_session.h"
 #include "core/loop/timeout_wheel.h"
@@ -67,6 +69,9 @@ class Connection final : public c2s::SessionIo {
   c2s::C2sSession& session() { return *session_; }
   // Sends what the session wrote since the last flush.
   void flush();
+  // Calls `done(true)` once everything written so far has been handed to the kernel, or
+  // `done(false)` if the connection ends first. (Offline messages are deleted only then.)
+  void after_written(std::function<void(bool)> done);
   // Ends the connection without a stream close (a dead peer, a broken transport).
   void abort();
   // Server shutdown: a system-shutdown stream error, written if the socket takes it at once,
@@ -107,6 +112,9 @@ class Connection final : public c2s::SessionIo {
   std::string wire_out_;   // encrypted output waiting for the next write
   std::string in_flight_;  // the buffer of the write in progress
   std::string plaintext_;  // reused decryption buffer
+  // after_written() callbacks: for what waits in wire_out_, and for the write in progress.
+  std::vector<std::function<void(bool)>> pending_callbacks_;
+  std::vector<std::function<void(bool)>> in_flight_callbacks_;
   bool writing_ = false;
   bool close_after_flush_ = false;
   std::uint64_t deadline_ = 0;

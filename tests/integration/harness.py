@@ -91,6 +91,20 @@ class TernServer:
         subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "adduser", jid,
                         password], check=True, capture_output=True, timeout=30)
 
+    def offline_count(self, jid):
+        """How many messages wait in jid's offline queue (ternctl reads the live store)."""
+        run = subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "offline",
+                              jid], check=True, capture_output=True, text=True, timeout=30)
+        return int(run.stdout)
+
+    def wait_offline_count(self, jid, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.offline_count(jid)
+            if seen == count or time.monotonic() > deadline:
+                return seen
+            time.sleep(0.1)
+
     def deluser(self, jid):
         subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "deluser", jid],
                        check=True, capture_output=True, timeout=30)

@@ -110,9 +110,9 @@ class ServerTest(ClientTestCase):
             await juliet["xep_0030"].get_info(jid=f"nobody@{DOMAIN}/x", timeout=TIMEOUT)
         self.assertEqual(caught.exception.condition, "service-unavailable")
 
-    async def test_message_to_offline_bare_jid_is_bounced_until_offline_storage(self):
+    async def test_message_to_unknown_user_is_service_unavailable(self):
         romeo = await self.login(f"romeo@{DOMAIN}/solo", "orchard")
-        romeo.send_message(mto=f"juliet@{DOMAIN}", mbody="are you there?", mtype="chat")
+        romeo.send_message(mto=f"nobody@{DOMAIN}", mbody="are you there?", mtype="chat")
         got = await asyncio.wait_for(romeo.messages.get(), TIMEOUT)
         self.assertEqual(got["type"], "error")
         self.assertEqual(got["error"]["condition"], "service-unavailable")

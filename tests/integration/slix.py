@@ -31,6 +31,7 @@ class Client(slixmpp.ClientXMPP):
         self.messages = asyncio.Queue()
         self.presences = asyncio.Queue()  # available and unavailable
         self.all_presence = asyncio.Queue()  # every presence stanza, subscriptions included
+        self.all_messages = asyncio.Queue()  # every message stanza ("message" needs a body)
         self.pushes = asyncio.Queue()  # roster pushes (<iq type='set'><query/></iq>)
         self.send_initial_presence = send_presence
         self.priority = priority
@@ -45,6 +46,8 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("presence_unavailable", self.presences.put_nowait)
         self.register_handler(Callback("all presence", MatchXPath("{jabber:client}presence"),
                                        self.all_presence.put_nowait))
+        self.register_handler(Callback("all messages", MatchXPath("{jabber:client}message"),
+                                       self.all_messages.put_nowait))
         self.add_event_handler("roster_update", self.pushes.put_nowait)
 
     async def _on_start(self, _):

@@ -6,6 +6,7 @@
 //   ternctl [--config FILE] [--set KEY=VALUE]… passwd JID [PASSWORD]
 //   ternctl [--config FILE] [--set KEY=VALUE]… deluser JID
 //   ternctl [--config FILE] [--set KEY=VALUE]… users [DOMAIN]
+//   ternctl [--config FILE] [--set KEY=VALUE]… offline JID      (messages waiting for JID)
 //
 // Without PASSWORD the password is read from standard input (one line; not echoed on a terminal).
 // Exit status: 0 done, 1 refused (no such user, user exists, bad password…), 2 usage or config.
@@ -35,7 +36,8 @@ constexpr const char* kUsage =
     "  adduser JID [PASSWORD]   create an account (password from stdin if absent)\n"
     "  passwd JID [PASSWORD]    change an account's password\n"
     "  deluser JID              delete an account\n"
-    "  users [DOMAIN]           list accounts\n";
+    "  users [DOMAIN]           list accounts\n"
+    "  offline JID              how many messages wait in JID's offline queue\n";
 
 int fail(const std::string& message, int status = 1) {
   std::cerr << "ternctl: " << message << "\n";
@@ -178,6 +180,22 @@ int list_users(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+int offline_count(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    return fail(kUsage, 2);
+  }
+  auto key = account_key(ctx, args[1]);
+  if (!key) {
+    return fail(key.error());
+  }
+  auto txn = ctx.env->read();
+  if (!txn) {
+    return fail(txn.error().message);
+  }
+  std::cout << storage::OfflineStore::count(*txn, *key) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -195,7 +213,8 @@ int main(int argc, char** argv) {
       args.push_back(arg);
     }
   }
-  static constexpr std::string_view kCommands[] = {"adduser", "passwd", "deluser", "users"};
+  static constexpr std::string_view kCommands[] = {"adduser", "passwd", "deluser", "users",
+                                                   "offline"};
   if (args.empty()) {
     return fail(kUsage, 2);
   }
@@ -220,6 +239,9 @@ int main(int argc, char** argv) {
   }
   if (command == "deluser") {
     return delete_user(ctx, args);
+  }
+  if (command == "offline") {
+    return offline_count(ctx, args);
   }
   return list_users(ctx, args);
 }

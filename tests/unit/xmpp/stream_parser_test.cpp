@@ -362,3 +362,29 @@ TEST(StreamParser, ParsedStanzaSerializesBackEquivalently) {
 
 }  // namespace
 }  // namespace tern::xmpp
+
+namespace tern::xmpp {
+namespace {
+
+TEST(ParseStanza, ReadsBackWhatToXmlWrote) {
+  auto original = testing::parse_one(
+      "<message to='a@b' type='chat'><body>hi &amp; bye</body>"
+      "<x xmlns='urn:example'><y/></x></message>");
+  ASSERT_NE(original, nullptr);
+  std::string stored = to_xml(original->root());
+  StanzaPtr back = parse_stanza(stored);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(to_xml(back->root()), stored);
+  EXPECT_EQ(back->kind(), StanzaKind::Message);
+  EXPECT_EQ(back->root().child_text("body"), "hi & bye");
+}
+
+TEST(ParseStanza, RefusesAnythingButOneWellFormedElement) {
+  EXPECT_EQ(parse_stanza("<message><body>open"), nullptr);
+  EXPECT_EQ(parse_stanza("<a/><b/>"), nullptr);
+  EXPECT_EQ(parse_stanza("not xml"), nullptr);
+  EXPECT_EQ(parse_stanza(""), nullptr);
+}
+
+}  // namespace
+}  // namespace tern::xmpp
