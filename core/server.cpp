@@ -134,8 +134,44 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     return full;
   }
 
-  void on_stanza(c2s::C2sSession& session, xmpp::StanzaPtr stanza) override {
-    router_->route(std::move(stanza), SessionHandle{worker_id_, session.owner_id()});
+  void on_stanza(c2s::C2sSession& session, xmpp::StanzaPtr stanza,
+                 c2s::StreamManagement::Ticket ticket) override {
+    SessionHandle handle{worker_id_, session.owner_id()};
+    // While the router and the modules run, hold_ack() refers to this stanza.
+    current_ticket_ = ticket;
+    current_handle_ = handle;
+    ack_held_ = false;
+    router_->route(std::move(stanza), handle);
+    current_ticket_ = 0;
+    if (!ack_held_) {
+      session.stanza_handled(ticket);
+    }
+  }
+  std::shared_ptr<void> hold_ack() override {
+    if (current_ticket_ == 0) {
+      return nullptr;
+    }
+    ack_held_ = true;
+    // Released wherever the last copy goes; the session is reached on its own worker.
+    class Release {
+     public:
+      Release(Server& server, SessionHandle handle, c2s::StreamManagement::Ticket ticket)
+          : server_(server), handle_(handle), ticket_(ticket) {}
+      Release(const Release&) = delete;
+      Release& operator=(const Release&) = delete;
+      ~Release() {
+        server_.with_connection(handle_, [ticket = ticket_](net::Connection& connection) {
+          connection.session().stanza_handled(ticket);
+          connection.flush();
+        });
+      }
+
+     private:
+      Server& server_;
+      SessionHandle handle_;
+      c2s::StreamManagement::Ticket ticket_;
+    };
+    return std::make_shared<Release>(server_, current_handle_, current_ticket_);
   }
   bool on_nonza(c2s::C2sSession& /*session*/, xmpp::StanzaPtr /*element*/) override {
     return false;  // stream management and CSI arrive with the delivery issue
@@ -190,6 +226,13 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       if (server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()})) {
         router_->session_ended(session.jid());
       }
+      // XEP-0198: messages the client never acknowledged go where RFC 6121 sends a message for
+      // a resource that is gone: another resource of the account, or its offline queue.
+      for (xmpp::StanzaPtr& stanza : session.take_unacked()) {
+        if (stanza->kind() == xmpp::StanzaKind::Message) {
+          router_->route_from_server(std::move(stanza));
+        }
+      }
     }
   }
 
@@ -208,6 +251,10 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   std::vector<std::pair<std::string, xmpp::sasl::SaslServerOptions>> sasl_;
   std::vector<std::unique_ptr<ModuleHost>> modules_;  // one per host, on this worker
   std::unique_ptr<Router> router_;
+  // The client stanza being routed, for hold_ack().
+  c2s::StreamManagement::Ticket current_ticket_ = 0;
+  SessionHandle current_handle_;
+  bool ack_held_ = false;
 };
 
 struct Server::WorkerState {

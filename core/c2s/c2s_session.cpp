@@ -93,6 +93,7 @@ void C2sSession::send_features() {
   xmpp::StanzaPtr features = xmpp::Stanza::create("features", ns::kStreams);
   if (state_ == SessionState::Authenticated) {
     add_bind_features(features->root());
+    add_sm_features(features->root());
     host_.add_features(*this, features->root());
   } else {
     if (!io_.encrypted() && io_.can_start_tls()) {
@@ -128,6 +129,9 @@ void C2sSession::on_stanza(xmpp::StanzaPtr stanza) {
       if (root.is("iq", ns::kClient) && handle_bind_iq(root)) {
         return;
       }
+      if (root.ns() == ns::kStreamManagement) {
+        return handle_sm(root);  // <enable/> too early, or <resume/>
+      }
       break;
     case SessionState::Established:
       return handle_client_stanza(std::move(stanza));
@@ -140,6 +144,9 @@ void C2sSession::on_stanza(xmpp::StanzaPtr stanza) {
 
 void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
   xmpp::Element& root = stanza->root();
+  if (root.ns() == ns::kStreamManagement) {
+    return handle_sm(root);
+  }
   if (root.ns() != ns::kClient) {
     if (!host_.on_nonza(*this, std::move(stanza))) {
       close(xmpp::StreamError::unsupported_stanza_type());
@@ -150,17 +157,23 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
     return close(xmpp::StreamError::unsupported_stanza_type("<" + std::string(root.name()) +
                                                             "/> is not a stanza"));
   }
+  // XEP-0198 §4: every stanza counts, the ones the session answers itself included.
+  StreamManagement::Ticket ticket = sm_.enabled() ? sm_.received() : 0;
+  auto answer_here = [&](const xmpp::Element& reply) {
+    write(reply);
+    stanza_handled(ticket);
+  };
   if (stanza->kind() == xmpp::StanzaKind::Iq && root.attr("type") == "set") {
     const xmpp::Element* payload = root.first_child();
     if (payload != nullptr && payload->is("session", ns::kSession)) {
       // The legacy session request is a no-op that succeeds (RFC 3921 §3, kept optional).
       xmpp::StanzaPtr result = xmpp::make_iq_result(root);
       result->root().remove_attr("from");
-      return write(result->root());
+      return answer_here(result->root());
     }
     if (payload != nullptr && payload->is("bind", ns::kBind)) {
       // One resource per stream (RFC 6120 §7.7.2.3 leaves more to a never-finished extension).
-      return write(xmpp::make_error_reply(root, xmpp::StanzaError::not_allowed())->root());
+      return answer_here(xmpp::make_error_reply(root, xmpp::StanzaError::not_allowed())->root());
     }
   }
   // RFC 6120 §8.1.2.1: the server stamps the full JID of the session on every stanza; whatever
@@ -172,15 +185,22 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
         reply->root().remove_attr("from");  // from the server itself
         write(reply->root());
       }
-      return;
+      return stanza_handled(ticket);
     }
   }
-  host_.on_stanza(*this, std::move(stanza));
+  host_.on_stanza(*this, std::move(stanza), ticket);
 }
 
 void C2sSession::deliver(const xmpp::Element& stanza) {
-  if (state_ == SessionState::Established) {
-    write(stanza);
+  if (state_ != SessionState::Established) {
+    return;
+  }
+  write(stanza);
+  if (sm_.enabled()) {
+    xmpp::StanzaPtr copy = std::make_unique<xmpp::Stanza>();
+    copy->set_root(stanza.clone_into(copy->arena()));
+    sm_.sent(std::move(copy));
+    request_ack();
   }
 }
 

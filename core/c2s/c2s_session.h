@@ -12,11 +12,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/c2s/stream_management.h"
 #include "xmpp/jid.h"
 #include "xmpp/result.h"
 #include "xmpp/sasl/mechanism.h"
@@ -57,8 +59,11 @@ class SessionHost {
   // §7.7.2.2: the old one gets a conflict stream error). Returns the bound JID.
   virtual Result<xmpp::Jid, xmpp::StanzaError> bind(C2sSession& session,
                                                     const xmpp::Jid& requested) = 0;
-  // A stanza from an established session, `from` already stamped.
-  virtual void on_stanza(C2sSession& session, xmpp::StanzaPtr stanza) = 0;
+  // A stanza from an established session, `from` already stamped. With stream management on,
+  // `ticket` is its XEP-0198 number (0 otherwise): the host calls session.stanza_handled(ticket)
+  // once the stanza is safe (delivered or committed) — at once, or later.
+  virtual void on_stanza(C2sSession& session, xmpp::StanzaPtr stanza,
+                         StreamManagement::Ticket ticket) = 0;
   // A top-level element outside jabber:client (stream management, CSI…); false: not supported.
   virtual bool on_nonza(C2sSession& session, xmpp::StanzaPtr element) = 0;
   // Extra stream features for an authenticated stream (stream management, roster versioning…).
@@ -99,6 +104,12 @@ class C2sSession final : private xmpp::StreamSink {
 
   // Delivers a stanza to the client (established sessions only).
   void deliver(const xmpp::Element& stanza);
+  // XEP-0198: the inbound stanza `ticket` is safe (see SessionHost::on_stanza).
+  void stanza_handled(StreamManagement::Ticket ticket);
+  // What the client never acknowledged (empty without stream management), for the host to route
+  // again when the session has ended.
+  std::deque<xmpp::StanzaPtr> take_unacked() { return sm_.take_unacked(); }
+  const StreamManagement& stream_management() const { return sm_; }
   // Ends the stream with an error (written first if the connection still works).
   void close(const xmpp::StreamError& error);
   // Ends the stream cleanly with </stream:stream>.
@@ -139,6 +150,11 @@ class C2sSession final : private xmpp::StreamSink {
   bool handle_bind_iq(const xmpp::Element& iq);
   // established traffic
   void handle_client_stanza(xmpp::StanzaPtr stanza);
+  // stream_management_nonzas.cpp (XEP-0198)
+  void add_sm_features(xmpp::Element& features);
+  void handle_sm(const xmpp::Element& element);
+  void sm_failed(std::string_view condition);
+  void request_ack();
 
   SessionIo& io_;
   SessionHost& host_;
@@ -157,6 +173,9 @@ class C2sSession final : private xmpp::StreamSink {
   int sasl_attempts_ = 0;  // failed exchanges of any kind
   static constexpr int kMaxSaslAttempts = 10;
   std::uint64_t owner_id_ = 0;
+  StreamManagement sm_;
+  bool ack_requested_ = false;  // our <r/> is waiting for the client's <a/>
+  bool ack_owed_ = false;       // the client's <r/> was answered before everything was handled
 };
 
 }  // namespace tern::core::c2s

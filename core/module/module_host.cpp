@@ -225,6 +225,10 @@ void ModuleHost::route(xmpp::StanzaPtr stanza) {
   services().route(std::move(stanza));
 }
 
+std::shared_ptr<void> ModuleHost::hold_ack() {
+  return services().hold_ack();
+}
+
 std::vector<ResourceInfo> ModuleHost::resources(std::string_view bare_jid) const {
   return services().resources(bare_jid);
 }

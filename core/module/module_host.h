@@ -23,6 +23,7 @@ class ModuleServices {
   virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
                                std::function<void(bool written)> written) = 0;
   virtual void route(xmpp::StanzaPtr stanza) = 0;
+  virtual std::shared_ptr<void> hold_ack() = 0;
   virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
   virtual void set_interested(const xmpp::Jid& full) = 0;
   virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
@@ -82,6 +83,7 @@ class ModuleHost final : public ModuleContext {
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
                        std::function<void(bool written)> written = {}) override;
   void route(xmpp::StanzaPtr stanza) override;
+  std::shared_ptr<void> hold_ack() override;
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override;
   void set_interested(const xmpp::Jid& full) override;
   void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) override;

@@ -112,6 +112,10 @@ class Offline final : public Module {
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
     ctx.on_undeliverable_message([this](xmpp::StanzaPtr& stanza) { return store(stanza); });
+    ctx.on_outbound(xmpp::StanzaKind::Message, [this](xmpp::StanzaPtr& stanza) {
+      strip_forgeries(stanza->root());
+      return Verdict::Continue;
+    });
     ctx.on_presence_broadcast([this](const PresenceBroadcast& b) {
       if (b.change == PresenceChange::Initial) {
         deliver_if_eligible(std::string(b.from.bare_view()), b.from);
@@ -133,9 +137,15 @@ class Offline final : public Module {
       return Verdict::Continue;
     }
     std::string owner(to->bare_view());
-    stamp_stanza_id(stanza->root(), owner);
+    // A message this server delivered before (from the queue, then never acknowledged) keeps its
+    // stanza-id and delay, so that the client recognises it; anything else gets a fresh id.
+    if (!delayed_by_us(stanza->root())) {
+      stamp_stanza_id(stanza->root(), owner);
+    }
     std::string xml = xmpp::to_xml(stanza->root());
     std::shared_ptr<xmpp::Stanza> original(stanza.release());
+    // XEP-0198: the sender hears the message is safe only once it is committed.
+    std::shared_ptr<void> ack = ctx_->hold_ack();
     auto stored = std::make_shared<std::optional<std::uint64_t>>();
     std::int64_t stamp = now_ms();
     std::size_t quota = quota_;
@@ -149,7 +159,7 @@ class Offline final : public Module {
           *stored = *pushed;
           return {};
         },
-        [this, owner, original, stored](bool ok) {
+        [this, owner, original, stored, ack](bool ok) {
           if (!ok || !stored->has_value()) {
             // Over quota (or the store failed): the sender hears of it, per XEP-0160 §3.
             if (auto error = xmpp::make_error_reply(
@@ -212,23 +222,25 @@ class Offline final : public Module {
         progress->broken = true;
         continue;
       }
-      stanza->root()
-          .add_child("delay", xmpp::ns::kDelay)
-          .set_attr("from", ctx_->host())
-          .set_attr("stamp", xep82_stamp(m.stamp_ms))
-          .set_text("Offline Storage");
+      if (!delayed_by_us(stanza->root())) {
+        stanza->root()
+            .add_child("delay", xmpp::ns::kDelay)
+            .set_attr("from", ctx_->host())
+            .set_attr("stamp", xep82_stamp(m.stamp_ms))
+            .set_text("Offline Storage");
+      }
       std::uint64_t sequence = m.sequence;
-      ctx_->send_to_session(
-          resource, std::move(stanza), [this, owner, progress, sequence](bool written) {
-            if (written && !progress->broken) {
-              progress->written_through = sequence;
-            } else {
-              progress->broken = true;
-            }
-            if (--progress->outstanding == 0 && progress->written_through != 0) {
-              remove_through(owner, progress->written_through);
-            }
-          });
+      ctx_->send_to_session(resource, std::move(stanza),
+                            [this, owner, progress, sequence](bool written) {
+                              if (written && !progress->broken) {
+                                progress->written_through = sequence;
+                              } else {
+                                progress->broken = true;
+                              }
+                              if (--progress->outstanding == 0 && progress->written_through != 0) {
+                                remove_through(owner, progress->written_through);
+                              }
+                            });
     }
   }
 
@@ -239,6 +251,29 @@ class Offline final : public Module {
           return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
         },
         [](bool) {});
+  }
+
+  // XEP-0359 §3.1: what a client sends must not carry ids that look like this server's, nor this
+  // host's offline delay (which marks a message the queue already holds an id for).
+  void strip_forgeries(xmpp::Element& message) const {
+    std::vector<xmpp::Element*> forged;
+    for (xmpp::Element& child : message.children()) {
+      if (child.is("stanza-id", xmpp::ns::kStanzaId) ||
+          (child.is("delay", xmpp::ns::kDelay) && child.attr("from") == ctx_->host())) {
+        forged.push_back(&child);
+      }
+    }
+    for (xmpp::Element* e : forged) {
+      message.remove_child(e);
+    }
+  }
+
+  // Whether the message carries this host's XEP-0203 delay and a stanza-id: it came from this
+  // queue before (clients cannot send those: strip_forgeries).
+  bool delayed_by_us(const xmpp::Element& message) const {
+    const xmpp::Element* delay = message.child("delay", xmpp::ns::kDelay);
+    return delay != nullptr && delay->attr("from") == ctx_->host() &&
+           message.child("stanza-id", xmpp::ns::kStanzaId) != nullptr;
   }
 
   ModuleContext* ctx_ = nullptr;

@@ -18,7 +18,7 @@ class Client(slixmpp.ClientXMPP):
     """A slixmpp client that records what happens to it. It answers nothing on its own: no
     automatic subscription approval, so the tests decide every step."""
 
-    def __init__(self, jid, password, port, send_presence=True, priority=None):
+    def __init__(self, jid, password, port, send_presence=True, priority=None, plugins=()):
         super().__init__(jid, password)
         self.port = port
         self.ssl_context.check_hostname = False
@@ -35,7 +35,7 @@ class Client(slixmpp.ClientXMPP):
         self.pushes = asyncio.Queue()  # roster pushes (<iq type='set'><query/></iq>)
         self.send_initial_presence = send_presence
         self.priority = priority
-        for plugin in ("xep_0030", "xep_0199", "xep_0092", "xep_0202"):
+        for plugin in ("xep_0030", "xep_0199", "xep_0092", "xep_0202", *plugins):
             self.register_plugin(plugin)
         self.add_event_handler("session_start", self._on_start)
         self.add_event_handler("failed_auth", lambda _: self.auth_failed.set())

@@ -89,7 +89,14 @@ class FakeHost : public SessionHost {
     }
     return requested;
   }
-  void on_stanza(C2sSession&, xmpp::StanzaPtr s) override { routed.push_back(std::move(s)); }
+  void on_stanza(C2sSession& session, xmpp::StanzaPtr s, StreamManagement::Ticket ticket) override {
+    routed.push_back(std::move(s));
+    if (hold_tickets) {
+      held.push_back(ticket);  // the test releases them, like a store write completing
+    } else {
+      session.stanza_handled(ticket);
+    }
+  }
   bool on_nonza(C2sSession&, xmpp::StanzaPtr s) override {
     bool known = s->root().ns() == ns::kCsi;
     if (known) {
@@ -104,6 +111,8 @@ class FakeHost : public SessionHost {
   xmpp::sasl::SaslServerOptions options;
   int ids = 0;
   std::vector<xmpp::StanzaPtr> routed;
+  bool hold_tickets = false;
+  std::vector<StreamManagement::Ticket> held;
   std::vector<xmpp::StanzaPtr> nonzas;
   int closed = 0;
 };
@@ -393,6 +402,136 @@ TEST_F(C2sSessionTest, DeliverWritesOnlyToEstablishedSessions) {
   establish();
   session().deliver(m->root());
   EXPECT_EQ(last().attr("id"), "d1");
+}
+
+// --- XEP-0198 ---
+
+class StreamManagementTest : public C2sSessionTest {
+ protected:
+  void enable() {
+    establish();
+    send("<enable xmlns='urn:xmpp:sm:3'/>");
+    ASSERT_TRUE(last().is("enabled", ns::kStreamManagement));
+  }
+  std::string ack_h() {
+    send("<r xmlns='urn:xmpp:sm:3'/>");
+    EXPECT_TRUE(last().is("a", ns::kStreamManagement));
+    return std::string(last().attr("h"));
+  }
+  void chat(int n = 1) {
+    for (int i = 0; i < n; ++i) {
+      send("<message to='romeo@example.net' type='chat'><body>x</body></message>");
+    }
+  }
+};
+
+TEST_F(StreamManagementTest, OfferedAfterAuthenticationAndOnlyEnabledOnceAfterBind) {
+  negotiate_tls();
+  ASSERT_TRUE(scram(ScramHash::Sha256, "juliet", "pencil", false).is("success", ns::kSasl));
+  io->client.restart();
+  send(kHeader);
+  ASSERT_TRUE(last().is("features", ns::kStreams));
+  EXPECT_NE(last().child("sm", ns::kStreamManagement), nullptr);
+  send("<enable xmlns='urn:xmpp:sm:3'/>");  // before bind
+  ASSERT_TRUE(last().is("failed", ns::kStreamManagement));
+  EXPECT_NE(last().child("unexpected-request", ns::kStanzaErrors), nullptr);
+  send("<resume xmlns='urn:xmpp:sm:3' previd='x' h='0'/>");
+  EXPECT_NE(last().child("item-not-found", ns::kStanzaErrors), nullptr);
+  send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+  send("<enable xmlns='urn:xmpp:sm:3'/>");
+  EXPECT_TRUE(last().is("enabled", ns::kStreamManagement));
+  send("<enable xmlns='urn:xmpp:sm:3'/>");
+  EXPECT_TRUE(last().is("failed", ns::kStreamManagement));
+}
+
+TEST_F(StreamManagementTest, RequestsBeforeEnablingAreAnError) {
+  establish();
+  send("<r xmlns='urn:xmpp:sm:3'/>");
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::UnsupportedStanzaType);
+}
+
+TEST_F(StreamManagementTest, CountsEveryInboundStanzaIncludingOnesAnsweredLocally) {
+  enable();
+  EXPECT_EQ(ack_h(), "0");
+  chat(3);
+  send("<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+  send("<message to='not a jid@@'/>");
+  EXPECT_EQ(ack_h(), "5");
+}
+
+TEST_F(StreamManagementTest, AcksOnlyTheContiguousHandledPrefixThenOwesAnA) {
+  enable();
+  host.hold_tickets = true;
+  chat(3);
+  EXPECT_EQ(ack_h(), "0");                 // nothing is safe yet
+  session().stanza_handled(host.held[1]);  // the second finishes first: still not counted
+  session().stanza_handled(host.held[2]);
+  std::size_t before = io->client.received.size();
+  session().stanza_handled(host.held[0]);
+  // Now all three are safe: the <a/> the client was owed goes out unasked.
+  ASSERT_EQ(io->client.received.size(), before + 1);
+  EXPECT_TRUE(last().is("a", ns::kStreamManagement));
+  EXPECT_EQ(last().attr("h"), "3");
+}
+
+TEST_F(StreamManagementTest, OutboundStanzasAreKeptUntilAcknowledgedAndRequested) {
+  enable();
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  for (const char* id : {"m1", "m2", "m3"}) {
+    m->root().set_attr("id", id);
+    session().deliver(m->root());
+  }
+  // One <r/> after the first delivery, not one per stanza.
+  int requests = 0;
+  for (const auto& s : io->client.received) {
+    requests += s->root().is("r", ns::kStreamManagement) ? 1 : 0;
+  }
+  EXPECT_EQ(requests, 1);
+  EXPECT_EQ(session().stream_management().unacked_count(), 3U);
+  send("<a xmlns='urn:xmpp:sm:3' h='2'/>");
+  EXPECT_EQ(session().stream_management().unacked_count(), 1U);
+  EXPECT_TRUE(last().is("r", ns::kStreamManagement));  // one is left: ask again
+  auto unacked = session().take_unacked();
+  ASSERT_EQ(unacked.size(), 1U);
+  EXPECT_EQ(unacked.front()->id(), "m3");
+}
+
+TEST_F(StreamManagementTest, AcknowledgingMoreThanWasSentIsAStreamError) {
+  enable();
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  session().deliver(m->root());
+  send("<a xmlns='urn:xmpp:sm:3' h='5'/>");
+  auto error = stream_error();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->condition, xmpp::StreamCondition::UndefinedCondition);
+  bool detailed = false;
+  for (const auto& s : io->client.received) {
+    if (const xmpp::Element* e = s->root().child("handled-count-too-high", ns::kStreamManagement)) {
+      detailed = e->attr("h") == "5" && e->attr("send-count") == "1";
+    }
+  }
+  EXPECT_TRUE(detailed);
+}
+
+TEST(StreamManagementCounters, WrapAroundAtTwoToThe32) {
+  StreamManagement sm;
+  sm.enable();
+  sm.set_counters_for_test((std::uint64_t{1} << 32) - 2);  // h is 4294967294
+  for (int i = 0; i < 4; ++i) {
+    sm.handled(sm.received());
+    sm.sent(xmpp::Stanza::create("message", ns::kClient));
+  }
+  EXPECT_EQ(sm.inbound_h(), 2U);  // 4294967294 + 4, modulo 2^32
+  EXPECT_TRUE(sm.all_handled());
+  // The client acknowledges across the wrap: h=1 means three of the four (…95, …96=0, 1).
+  EXPECT_TRUE(sm.acknowledge(1));
+  EXPECT_EQ(sm.unacked_count(), 1U);
+  EXPECT_EQ(sm.outbound_h(), 1U);
+  EXPECT_TRUE(sm.acknowledge(1));  // the same h again: nothing more
+  EXPECT_EQ(sm.unacked_count(), 1U);
+  EXPECT_FALSE(sm.acknowledge(3));  // one more than was sent
+  EXPECT_TRUE(sm.acknowledge(2));
+  EXPECT_EQ(sm.unacked_count(), 0U);
 }
 
 }  // namespace

@@ -256,6 +256,12 @@ class ModuleContext {
   // Through the router as if from the server side: inbound hooks, then RFC 6121 delivery.
   virtual void route(xmpp::StanzaPtr stanza) = 0;
 
+  // XEP-0198 durability. A module that takes over a client's stanza asynchronously (a store
+  // write) holds its acknowledgement: the sender is told the stanza is safe only once every copy
+  // of the hold is gone (keep it in the write's completion). Null when nothing waits for an ack
+  // (no stream management, or a stanza the server itself sent).
+  virtual std::shared_ptr<void> hold_ack() = 0;
+
   // Sessions and accounts.
   virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
   virtual void set_interested(const xmpp::Jid& full) = 0;

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// XEP-0198 counters (see stream_management.h).
+#include "core/c2s/stream_management.h"
+
+namespace tern::core::c2s {
+
+StreamManagement::Ticket StreamManagement::received() {
+  return ++next_ticket_;
+}
+
+void StreamManagement::handled(Ticket ticket) {
+  if (ticket != handled_ + 1) {
+    done_early_.insert(ticket);
+    return;
+  }
+  handled_ = ticket;
+  // Earlier completions that were waiting for this one now count too.
+  while (!done_early_.empty() && *done_early_.begin() == handled_ + 1) {
+    handled_ = *done_early_.begin();
+    done_early_.erase(done_early_.begin());
+  }
+}
+
+void StreamManagement::sent(xmpp::StanzaPtr copy) {
+  unacked_.push_back(std::move(copy));
+}
+
+bool StreamManagement::acknowledge(std::uint32_t h) {
+  // How far h is ahead of what was acknowledged before, modulo 2^32.
+  std::uint32_t delta = h - static_cast<std::uint32_t>(acked_);
+  if (delta > unacked_.size()) {
+    return false;
+  }
+  for (std::uint32_t i = 0; i < delta; ++i) {
+    unacked_.pop_front();
+  }
+  acked_ += delta;
+  return true;
+}
+
+std::deque<xmpp::StanzaPtr> StreamManagement::take_unacked() {
+  std::deque<xmpp::StanzaPtr> out;
+  out.swap(unacked_);
+  acked_ += out.size();
+  return out;
+}
+
+void StreamManagement::set_counters_for_test(std::uint64_t value) {
+  next_ticket_ = value;
+  handled_ = value;
+  acked_ = value;
+}
+
+}  // namespace tern::core::c2s

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// XEP-0198 stream management on the wire: the <sm/> feature, <enable/>, <r/> and <a/>, and the
+// server's own ack requests. The counting is StreamManagement's (stream_management.h).
+//
+// Acks are requested eagerly: after a stanza is delivered, one <r/> goes out unless one is
+// already waiting, so what the client has received is known soon (offline messages are deleted
+// and unacknowledged ones re-routed on that basis). And since a stanza may be handled only after
+// a store write commits, an <r/> answered with an h that lagged behind is followed by an
+// unsolicited <a/> (XEP-0198 §4 allows one at any time) once everything received is handled.
+#include <charconv>
+
+#include "core/c2s/c2s_session.h"
+#include "xmpp/namespaces.h"
+
+namespace tern::core::c2s {
+
+namespace ns = xmpp::ns;
+
+void C2sSession::add_sm_features(xmpp::Element& features) {
+  features.add_child("sm", ns::kStreamManagement);
+}
+
+void C2sSession::sm_failed(std::string_view condition) {
+  xmpp::StanzaPtr failed = xmpp::Stanza::create("failed", ns::kStreamManagement);
+  failed->root().add_child(condition, ns::kStanzaErrors);
+  write(failed->root());
+}
+
+void C2sSession::request_ack() {
+  if (!ack_requested_) {
+    ack_requested_ = true;
+    write(xmpp::Stanza::create("r", ns::kStreamManagement)->root());
+  }
+}
+
+void C2sSession::stanza_handled(StreamManagement::Ticket ticket) {
+  if (ticket == 0) {
+    return;
+  }
+  sm_.handled(ticket);
+  if (ack_owed_ && sm_.all_handled() && state_ == SessionState::Established) {
+    ack_owed_ = false;
+    xmpp::StanzaPtr a = xmpp::Stanza::create("a", ns::kStreamManagement);
+    a->root().set_attr("h", std::to_string(sm_.inbound_h()));
+    write(a->root());
+  }
+}
+
+void C2sSession::handle_sm(const xmpp::Element& element) {
+  std::string_view name = element.name();
+  if (name == "enable") {
+    // §3: only once, and only after a resource is bound.
+    if (state_ != SessionState::Established || sm_.enabled()) {
+      return sm_failed("unexpected-request");
+    }
+    sm_.enable();
+    // Resumption is not offered yet: no id, no resume='true' (§5 makes both optional).
+    write(xmpp::Stanza::create("enabled", ns::kStreamManagement)->root());
+    return;
+  }
+  if (name == "resume") {
+    return sm_failed("item-not-found");  // nothing can be resumed (yet)
+  }
+  if (!sm_.enabled() || (name != "r" && name != "a")) {
+    return close(xmpp::StreamError::unsupported_stanza_type(
+        "stream management is not enabled, or <" + std::string(name) + "/> is unknown"));
+  }
+  if (name == "r") {
+    xmpp::StanzaPtr a = xmpp::Stanza::create("a", ns::kStreamManagement);
+    a->root().set_attr("h", std::to_string(sm_.inbound_h()));
+    write(a->root());
+    ack_owed_ = !sm_.all_handled();
+    return;
+  }
+  std::string_view text = element.attr("h");
+  std::uint32_t h = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), h);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    xmpp::StreamError error;
+    error.text = "<a/> needs a 32-bit h";
+    return close(error);
+  }
+  std::size_t unacked = sm_.unacked_count();
+  if (!sm_.acknowledge(h)) {
+    // §4: the client claims more than was sent.
+    xmpp::StreamError too_high;  // undefined-condition
+    too_high.text = "h acknowledges more stanzas than were sent";
+    xmpp::StanzaPtr error = too_high.to_stanza();
+    error->root()
+        .add_child("handled-count-too-high", ns::kStreamManagement)
+        .set_attr("h", std::to_string(h))
+        .set_attr("send-count", std::to_string(sm_.outbound_h() + unacked));
+    write(error->root());
+    return close();
+  }
+  ack_requested_ = false;
+  if (sm_.unacked_count() > 0) {
+    request_ack();
+  }
+}
+
+}  // namespace tern::core::c2s

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+# A deliberately small XMPP client on raw sockets, for tests that need what a polished client
+# will not do: read stanzas and never acknowledge them (XEP-0198), then vanish without closing
+# the stream. STARTTLS, SASL PLAIN, bind; stanzas are parsed with ElementTree's pull parser.
+import base64
+import socket
+import ssl
+import time
+import xml.etree.ElementTree as ET
+
+STREAMS = "http://etherx.jabber.org/streams"
+CLIENT = "jabber:client"
+SM = "urn:xmpp:sm:3"
+
+
+class RawClient:
+    def __init__(self, port, jid, password, host="127.0.0.1", timeout=10):
+        self.timeout = timeout
+        self.local, self.domain = jid.split("@")[0], jid.split("@")[1].split("/")[0]
+        self.resource = jid.split("/")[1] if "/" in jid else None
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self._open()
+        self._expect_features()
+        self._send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        self._next()  # <proceed/>
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.domain)
+        self._open()
+        self._expect_features()
+        token = base64.b64encode(f"\0{self.local}\0{password}".encode()).decode()
+        self._send(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}"
+                   "</auth>")
+        if not self._next().tag.endswith("success"):
+            raise RuntimeError("authentication failed")
+        self._open()
+        self._expect_features()
+        resource = f"<resource>{self.resource}</resource>" if self.resource else ""
+        self._send(f"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                   f"{resource}</bind></iq>")
+        self.jid = self._next().find(".//{urn:ietf:params:xml:ns:xmpp-bind}jid").text
+
+    def _open(self):
+        self.parser = ET.XMLPullParser(events=("start", "end"))
+        self.depth = 0
+        self.ready = []
+        self._send(f"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                   f"xmlns:stream='{STREAMS}' to='{self.domain}' version='1.0'>")
+
+    def _send(self, text):
+        self.sock.sendall(text.encode())
+
+    def send(self, text):
+        self._send(text)
+
+    def _next(self, timeout=None):
+        """The next top-level element, or None when the time is up."""
+        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        while not self.ready:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(65536)
+            except (socket.timeout, TimeoutError):
+                return None
+            if not data:
+                return None
+            self.parser.feed(data)
+            for event, element in self.parser.read_events():
+                if event == "start":
+                    self.depth += 1
+                else:
+                    self.depth -= 1
+                    if self.depth == 1:
+                        self.ready.append(element)
+        return self.ready.pop(0)
+
+    def _expect_features(self):
+        features = self._next()
+        if features is None or features.tag != f"{{{STREAMS}}}features":
+            raise RuntimeError(f"expected stream features, got {features}")
+        return features
+
+    def next(self, timeout=None):
+        return self._next(timeout)
+
+    def enable_sm(self):
+        self._send(f"<enable xmlns='{SM}'/>")
+        while True:
+            element = self._next()
+            if element is None or element.tag == f"{{{SM}}}enabled":
+                return element
+
+    def vanish(self):
+        """Drops the TCP connection without closing the stream (a phone losing coverage)."""
+        self.sock.close()
