@@ -126,9 +126,11 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     SessionHandle handle{worker_id_, session.owner_id()};
     if (auto replaced = server_.registry_.bind(full, handle)) {
       // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict error.
-      server_.with_connection(*replaced, [](net::Connection& old) {
-        old.session().close(xmpp::StreamError::conflict("replaced by a new connection"));
-        old.flush();
+      server_.with_session(*replaced, [](c2s::C2sSession& old, net::Connection* connection) {
+        old.close(xmpp::StreamError::conflict("replaced by a new connection"));
+        if (connection != nullptr) {
+          connection->flush();
+        }
       });
     }
     return full;
@@ -160,10 +162,13 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       Release(const Release&) = delete;
       Release& operator=(const Release&) = delete;
       ~Release() {
-        server_.with_connection(handle_, [ticket = ticket_](net::Connection& connection) {
-          connection.session().stanza_handled(ticket);
-          connection.flush();
-        });
+        server_.with_session(
+            handle_, [ticket = ticket_](c2s::C2sSession& session, net::Connection* connection) {
+              session.stanza_handled(ticket);
+              if (connection != nullptr) {
+                connection->flush();
+              }
+            });
       }
 
      private:
@@ -221,17 +226,34 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   const storage::Environment& store() const override { return *server_.store_; }
   void write(StoreWrite write, StoreDone done) override;  // after WorkerState
 
+  // XEP-0198 resumption (after WorkerState, which they use).
+  std::string register_resumable(c2s::C2sSession& session) override;
+  void on_detached(c2s::C2sSession& session) override;
+  void resume(c2s::C2sSession& session, std::string_view previd) override;
+
   void on_closed(c2s::C2sSession& session) override {
+    if (!session.resume_id().empty()) {
+      std::lock_guard lock(server_.resumable_mutex_);
+      auto it = server_.resumable_.find(session.resume_id());
+      if (it != server_.resumable_.end() &&
+          it->second.handle == SessionHandle{worker_id_, session.owner_id()}) {
+        server_.resumable_.erase(it);
+      }
+    }
     if (session.jid().has_resource()) {  // it was bound
       if (server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()})) {
         router_->session_ended(session.jid());
       }
-      // XEP-0198: messages the client never acknowledged go where RFC 6121 sends a message for
-      // a resource that is gone: another resource of the account, or its offline queue.
-      for (xmpp::StanzaPtr& stanza : session.take_unacked()) {
-        if (stanza->kind() == xmpp::StanzaKind::Message) {
-          router_->route_from_server(std::move(stanza));
-        }
+      reroute_unacked(session.take_unacked());
+    }
+  }
+
+  // XEP-0198: messages a client never acknowledged go where RFC 6121 sends a message for a
+  // resource that is gone: another resource of the account, or its offline queue.
+  void reroute_unacked(std::deque<xmpp::StanzaPtr> unacked) {
+    for (xmpp::StanzaPtr& stanza : unacked) {
+      if (stanza->kind() == xmpp::StanzaKind::Message) {
+        router_->route_from_server(std::move(stanza));
       }
     }
   }
@@ -272,6 +294,8 @@ struct Server::WorkerState {
             static_cast<std::uint64_t>(server.config_.idle_timeout.count())} {
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
+    env.options.resume_timeout_s =
+        static_cast<std::uint32_t>(server.config_.resume_timeout.count());
     uv_timer_init(worker.loop(), &tick);
     tick.data = this;
   }
@@ -290,6 +314,31 @@ struct Server::WorkerState {
             c->on_timeout();
           }
         });
+    self->expire_detached(uv_now(timer->loop) / 1000, false);
+  }
+
+  // XEP-0198: detached sessions whose window has passed (all of them at shutdown) end now; and
+  // forwarding notes of resumed sessions are forgotten after a while. Both maps stay small (only
+  // sessions that lost their connection), so a scan per tick is cheap.
+  void expire_detached(std::uint64_t now, bool all) {
+    std::vector<std::uint64_t> due;
+    for (const auto& [id, entry] : detached) {
+      if (all || entry.deadline <= now) {
+        due.push_back(id);
+      }
+    }
+    for (std::uint64_t id : due) {
+      auto it = detached.find(id);
+      if (it == detached.end()) {
+        continue;
+      }
+      std::unique_ptr<c2s::C2sSession> session = std::move(it->second.session);
+      detached.erase(it);
+      session->expire();  // unbinds, tells contacts, re-routes what was never acknowledged
+    }
+    for (auto it = moved.begin(); it != moved.end();) {
+      it = (all || it->second.until <= now) ? moved.erase(it) : std::next(it);
+    }
   }
 
   Worker worker;
@@ -299,6 +348,18 @@ struct Server::WorkerState {
   net::ConnectionEnv env;
   uv_timer_t tick{};
   std::vector<net::Listener*> listeners;
+  // XEP-0198: sessions whose connection is gone, by their former connection id, until resumed
+  // or expired; and where sessions resumed elsewhere went (briefly, for stanzas in flight).
+  struct DetachedSession {
+    std::unique_ptr<c2s::C2sSession> session;
+    std::uint64_t deadline = 0;  // seconds of the loop clock
+  };
+  struct Moved {
+    SessionHandle to;
+    std::uint64_t until = 0;
+  };
+  std::unordered_map<std::uint64_t, DetachedSession> detached;
+  std::unordered_map<std::uint64_t, Moved> moved;
 };
 
 void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
@@ -330,20 +391,106 @@ void Server::WorkerHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr 
   // The answer comes from the session's worker; the module wants it on its own.
   Worker& home = server_.workers_[worker_id_]->worker;
   std::shared_ptr<xmpp::Stanza> shared(stanza.release());
-  server_.with_connection(
+  server_.with_session(
       *handle,
-      [shared, &home, written](net::Connection& connection) {
-        connection.session().deliver(shared->root());
-        connection.after_written([&home, written](bool ok) {
+      [shared, &home, written](c2s::C2sSession& session, net::Connection* connection) {
+        session.deliver(shared->root());
+        if (connection == nullptr) {  // detached: kept for a resumption, not written
+          return home.post([written] { written(false); });
+        }
+        connection->after_written([&home, written](bool ok) {
           if (home.on_this_thread()) {
             written(ok);
           } else {
             home.post([written, ok] { written(ok); });
           }
         });
-        connection.flush();
+        connection->flush();
       },
       [&home, written] { home.post([written] { written(false); }); });
+}
+
+std::string Server::WorkerHost::register_resumable(c2s::C2sSession& session) {
+  std::string id = random_hex(16);
+  std::lock_guard lock(server_.resumable_mutex_);
+  server_.resumable_[id] = Resumable{SessionHandle{worker_id_, session.owner_id()},
+                                     std::string(session.jid().bare_view())};
+  return id;
+}
+
+void Server::WorkerHost::on_detached(c2s::C2sSession& session) {
+  WorkerState& ws = *server_.workers_[worker_id_];
+  net::Connection* connection = ws.connections.find(session.owner_id());
+  if (connection == nullptr || !connection->has_session()) {
+    return;
+  }
+  std::uint64_t now = uv_now(ws.worker.loop()) / 1000;
+  ws.detached[session.owner_id()] = WorkerState::DetachedSession{
+      connection->release_session(), now + server_.config_.resume_timeout.count()};
+}
+
+void Server::WorkerHost::resume(c2s::C2sSession& session, std::string_view previd) {
+  SessionHandle to{worker_id_, session.owner_id()};
+  std::optional<SessionHandle> from;
+  {
+    std::lock_guard lock(server_.resumable_mutex_);
+    auto it = server_.resumable_.find(std::string(previd));
+    // Only the account that owns the session may resume it.
+    if (it != server_.resumable_.end() && it->second.bare_jid == session.jid().bare_view()) {
+      from = it->second.handle;
+    }
+  }
+  if (!from) {
+    return session.resume_failed();
+  }
+  // The old session lives on its own worker: take its state there, then come back here.
+  std::string id(previd);
+  Server& server = server_;
+  auto fail_here = [&server, to] {
+    server.with_session(to, [](c2s::C2sSession& s, net::Connection* c) {
+      s.resume_failed();
+      if (c != nullptr) {
+        c->flush();
+      }
+    });
+  };
+  server_.with_session(
+      *from,
+      [&server, from = *from, to, id, fail_here](c2s::C2sSession& old, net::Connection* live) {
+        WorkerState& home = *server.workers_[from.worker];
+        if (live != nullptr) {
+          live->abort();  // the old connection is not dead yet as far as we knew: it is now
+        }
+        auto it = home.detached.find(from.connection);
+        if (it == home.detached.end() || it->second.session.get() != &old) {
+          return fail_here();
+        }
+        xmpp::Jid jid = old.jid();
+        if (!server.registry_.rehome(jid, from, to)) {
+          return fail_here();
+        }
+        auto sm = std::make_shared<c2s::StreamManagement>(old.take_stream_management());
+        home.detached.erase(it);  // dropped without ending: the session lives on elsewhere
+        std::uint64_t now = uv_now(home.worker.loop()) / 1000;
+        home.moved[from.connection] = WorkerState::Moved{to, now + 60};
+        {
+          std::lock_guard lock(server.resumable_mutex_);
+          server.resumable_[id].handle = to;
+        }
+        server.with_session(
+            to,
+            [jid, sm, id](c2s::C2sSession& fresh, net::Connection* c) {
+              fresh.resume_succeeded(jid, std::move(*sm), id);
+              if (c != nullptr) {
+                c->flush();
+              }
+            },
+            [&server, to, sm] {
+              // The new connection is gone too: its messages are re-routed like any session's.
+              server.workers_[to.worker]->host.reroute_unacked(sm->take_unacked());
+            });
+      },
+      fail_here);
 }
 
 Result<std::unique_ptr<Server>, std::string> Server::create(
@@ -436,22 +583,31 @@ void Server::stop() {
       for (net::Connection* connection : open) {
         connection->shutdown();
       }
+      ws->expire_detached(0, true);  // their unacknowledged messages go to the offline queues
     });
   }
   // Writes still queued commit now; their completions find the workers stopped and are dropped.
   writer_.reset();
 }
 
-void Server::with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn,
-                             std::function<void()> gone) {
+void Server::with_session(SessionHandle handle, SessionTask fn, std::function<void()> gone) {
   if (handle.worker >= workers_.size()) {
     return;
   }
   WorkerState* ws = workers_[handle.worker].get();
-  auto run = [ws, handle, fn = std::move(fn), gone = std::move(gone)] {
-    if (net::Connection* connection = ws->connections.find(handle.connection)) {
-      fn(*connection);
-    } else if (gone) {
+  auto run = [this, ws, handle, fn = std::move(fn), gone = std::move(gone)]() mutable {
+    net::Connection* connection = ws->connections.find(handle.connection);
+    if (connection != nullptr && connection->has_session()) {
+      return fn(connection->session(), connection);
+    }
+    if (auto detached = ws->detached.find(handle.connection); detached != ws->detached.end()) {
+      return fn(*detached->second.session, nullptr);
+    }
+    if (auto moved = ws->moved.find(handle.connection); moved != ws->moved.end()) {
+      // Resumed elsewhere a moment ago: what was on its way follows it.
+      return with_session(moved->second.to, std::move(fn), std::move(gone));
+    }
+    if (gone) {
       gone();
     }
   };
@@ -466,9 +622,11 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
   // std::function needs a copyable callable: the stanza rides in a shared_ptr, still owned by
   // exactly one task.
   std::shared_ptr<xmpp::Stanza> shared(stanza.release());
-  with_connection(handle, [shared](net::Connection& connection) {
-    connection.session().deliver(shared->root());
-    connection.flush();
+  with_session(handle, [shared](c2s::C2sSession& session, net::Connection* connection) {
+    session.deliver(shared->root());
+    if (connection != nullptr) {
+      connection->flush();
+    }
   });
 }
 

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/config/config.h"
@@ -61,9 +63,11 @@ class Server final : public Delivery {
 
   Server(Config config, std::vector<const ModuleInfo*> modules,
          std::unique_ptr<storage::Environment> store, std::unique_ptr<net::TlsContext> tls);
-  // Runs fn with the connection behind `handle`, on its worker; `gone` there if it is gone.
-  void with_connection(SessionHandle handle, std::function<void(net::Connection&)> fn,
-                       std::function<void()> gone = {});
+  // Runs fn with the session behind `handle` on its worker: with its connection, or with null
+  // for a detached session (XEP-0198); follows a session that was resumed on another worker;
+  // runs `gone` there if the session is gone.
+  using SessionTask = std::function<void(c2s::C2sSession&, net::Connection*)>;
+  void with_session(SessionHandle handle, SessionTask fn, std::function<void()> gone = {});
   bool account_exists(std::string_view bare_jid) const;
 
   Config config_;
@@ -71,6 +75,13 @@ class Server final : public Delivery {
   std::unique_ptr<storage::Environment> store_;
   std::unique_ptr<net::TlsContext> tls_;
   SessionRegistry registry_;
+  // XEP-0198 resumption ids → where the session is, and whose it is.
+  struct Resumable {
+    SessionHandle handle;
+    std::string bare_jid;
+  };
+  std::mutex resumable_mutex_;
+  std::unordered_map<std::string, Resumable> resumable_;
   std::vector<std::unique_ptr<WorkerState>> workers_;
   // The one writer thread (group commit). Declared last so that it goes first: its completions
   // post to the workers.

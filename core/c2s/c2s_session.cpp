@@ -22,7 +22,7 @@ xmpp::ParserOptions parser_options(const SessionOptions& options) {
 }  // namespace
 
 C2sSession::C2sSession(SessionIo& io, SessionHost& host, SessionOptions options)
-    : io_(io), host_(host), options_(options), parser_(*this, parser_options(options)) {}
+    : io_(&io), host_(host), options_(options), parser_(*this, parser_options(options)) {}
 
 C2sSession::~C2sSession() = default;
 
@@ -43,14 +43,48 @@ void C2sSession::on_tls_established() {
   }
 }
 
+namespace {
+
+// Where a detached session's output goes: nowhere (deliveries wait as unacknowledged).
+class DetachedIo final : public SessionIo {
+ public:
+  void write(std::string_view /*xml*/) override {}
+  bool can_start_tls() const override { return false; }
+  void start_tls() override {}
+  bool encrypted() const override { return true; }
+  std::vector<xmpp::sasl::ChannelBindingData> channel_bindings() const override { return {}; }
+  void close() override {}
+};
+DetachedIo g_detached_io;
+
+}  // namespace
+
+void SessionHost::resume(C2sSession& session, std::string_view /*previd*/) {
+  session.resume_failed();
+}
+
 void C2sSession::on_disconnected() {
+  if (state_ == SessionState::Established && sm_.enabled() && !resume_id_.empty()) {
+    // XEP-0198 §5: kept for resumption instead of ended.
+    state_ = SessionState::Detached;
+    io_ = &g_detached_io;
+    parser_.stop();
+    ack_requested_ = false;
+    host_.on_detached(*this);
+    return;
+  }
+  io_ = &g_detached_io;  // the connection is going away
+  finish(false);
+}
+
+void C2sSession::expire() {
   finish(false);
 }
 
 void C2sSession::write(const xmpp::Element& element) {
   out_.clear();
   serializer_.write(out_, element);
-  io_.write(out_);
+  io_->write(out_);
 }
 
 void C2sSession::send_header(std::string_view to) {
@@ -62,7 +96,7 @@ void C2sSession::send_header(std::string_view to) {
   header.lang = "en";
   out_.clear();
   serializer_.write_stream_open(out_, header);
-  io_.write(out_);
+  io_->write(out_);
   header_sent_ = true;
 }
 
@@ -96,13 +130,13 @@ void C2sSession::send_features() {
     add_sm_features(features->root());
     host_.add_features(*this, features->root());
   } else {
-    if (!io_.encrypted() && io_.can_start_tls()) {
+    if (!io_->encrypted() && io_->can_start_tls()) {
       xmpp::Element& tls = features->root().add_child("starttls", ns::kTls);
       if (options_.require_encryption) {
         tls.add_child("required");
       }
     }
-    if (io_.encrypted() || !options_.require_encryption) {
+    if (io_->encrypted() || !options_.require_encryption) {
       add_sasl_features(features->root());
     }
   }
@@ -192,6 +226,13 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
 }
 
 void C2sSession::deliver(const xmpp::Element& stanza) {
+  if (state_ == SessionState::Detached || state_ == SessionState::Resuming) {
+    // Kept for the client that resumes (or re-routed if nobody does).
+    xmpp::StanzaPtr copy = std::make_unique<xmpp::Stanza>();
+    copy->set_root(stanza.clone_into(copy->arena()));
+    sm_.sent(std::move(copy));
+    return;
+  }
   if (state_ != SessionState::Established) {
     return;
   }
@@ -230,7 +271,7 @@ void C2sSession::close() {
   parser_.stop();
   out_.clear();
   xmpp::Serializer::write_stream_close(out_);
-  io_.write(out_);
+  io_->write(out_);
   finish(true);
 }
 
@@ -239,7 +280,7 @@ void C2sSession::finish(bool notify_io) {
     state_ = SessionState::Closed;
     parser_.stop();
     if (notify_io) {
-      io_.close();
+      io_->close();
     }
   }
   if (!closed_notified_) {

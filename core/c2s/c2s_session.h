@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/c2s/stream_management.h"
@@ -70,11 +71,22 @@ class SessionHost {
   virtual void add_features(C2sSession& session, xmpp::Element& features) = 0;
   // The session ended (cleanly or not); called once, after it was bound or not.
   virtual void on_closed(C2sSession& session) = 0;
+
+  // XEP-0198 resumption (§5). The defaults offer none.
+  // A resumption id for `session` (which asked for one), or "" to refuse.
+  virtual std::string register_resumable(C2sSession& /*session*/) { return {}; }
+  // The connection of a resumable session is gone: the host takes the session over (it writes
+  // nowhere now, collects deliveries as unacknowledged) until it is resumed or expires.
+  virtual void on_detached(C2sSession& /*session*/) {}
+  // `session` (authenticated, not bound) asks to resume `previd`; the host answers later with
+  // resume_succeeded() or resume_failed().
+  virtual void resume(C2sSession& session, std::string_view previd);
 };
 
 struct SessionOptions {
-  bool require_encryption = true;  // no SASL before STARTTLS
-  int max_auth_failures = 3;       // wrong credentials; RFC 6120 §6.4.5 asks for 2 to 5 retries
+  bool require_encryption = true;      // no SASL before STARTTLS
+  std::uint32_t resume_timeout_s = 0;  // XEP-0198 resumption window; 0: not offered
+  int max_auth_failures = 3;  // wrong credentials; RFC 6120 §6.4.5 asks for 2 to 5 retries
   xmpp::ParserLimits limits;
 };
 
@@ -85,6 +97,8 @@ enum class SessionState : std::uint8_t {
   Authenticating,  // a SASL exchange is in progress
   Authenticated,   // SASL done, waiting for the restart and bind
   Established,     // resource bound: stanzas are routed
+  Detached,        // XEP-0198: the connection is gone; waiting to be resumed or to expire
+  Resuming,        // XEP-0198: <resume/> received; waiting for the host to hand the old state
   Closed,
 };
 
@@ -110,6 +124,17 @@ class C2sSession final : private xmpp::StreamSink {
   // again when the session has ended.
   std::deque<xmpp::StanzaPtr> take_unacked() { return sm_.take_unacked(); }
   const StreamManagement& stream_management() const { return sm_; }
+
+  // XEP-0198 resumption, driven by the host.
+  const std::string& resume_id() const { return resume_id_; }
+  // A detached session's window has passed: it ends like a lost connection.
+  void expire();
+  // Hands the old session's stream management over (the host took it from the detached
+  // session): the client gets <resumed/> and everything it never acknowledged again.
+  void resume_succeeded(const xmpp::Jid& jid, StreamManagement previous, std::string id);
+  void resume_failed();
+  // Moves the stream management state out (the detached session is then dropped unnotified).
+  StreamManagement take_stream_management() { return std::exchange(sm_, StreamManagement{}); }
   // Ends the stream with an error (written first if the connection still works).
   void close(const xmpp::StreamError& error);
   // Ends the stream cleanly with </stream:stream>.
@@ -156,7 +181,7 @@ class C2sSession final : private xmpp::StreamSink {
   void sm_failed(std::string_view condition);
   void request_ack();
 
-  SessionIo& io_;
+  SessionIo* io_;  // a sink that drops everything once detached
   SessionHost& host_;
   SessionOptions options_;
   xmpp::StreamParser parser_;
@@ -174,8 +199,10 @@ class C2sSession final : private xmpp::StreamSink {
   static constexpr int kMaxSaslAttempts = 10;
   std::uint64_t owner_id_ = 0;
   StreamManagement sm_;
-  bool ack_requested_ = false;  // our <r/> is waiting for the client's <a/>
-  bool ack_owed_ = false;       // the client's <r/> was answered before everything was handled
+  std::string resume_id_;              // XEP-0198 §5, when resumption was enabled
+  std::uint32_t resume_client_h_ = 0;  // the h of the client's <resume/>
+  bool ack_requested_ = false;         // our <r/> is waiting for the client's <a/>
+  bool ack_owed_ = false;  // the client's <r/> was answered before everything was handled
 };
 
 }  // namespace tern::core::c2s

@@ -28,7 +28,7 @@ std::optional<std::string> decode_payload(const xmpp::Element& element) {
 }  // namespace
 
 void C2sSession::add_sasl_features(xmpp::Element& features) {
-  xmpp::sasl::SaslChannel channel = channel_of(io_);
+  xmpp::sasl::SaslChannel channel = channel_of(*io_);
   xmpp::Element& mechanisms = features.add_child("mechanisms", ns::kSasl);
   for (std::string_view name :
        xmpp::sasl::offered_mechanisms(host_.sasl_options(domain_), channel)) {
@@ -46,11 +46,11 @@ void C2sSession::add_sasl_features(xmpp::Element& features) {
 void C2sSession::handle_sasl(const xmpp::Element& element) {
   std::string_view name = element.name();
   if (name == "auth" && state_ == SessionState::Negotiating) {
-    if (options_.require_encryption && !io_.encrypted()) {
+    if (options_.require_encryption && !io_->encrypted()) {
       return sasl_failure(SaslFailure::EncryptionRequired);
     }
     auto mechanism = xmpp::sasl::make_server_mechanism(
-        element.attr("mechanism"), host_.sasl_options(domain_), channel_of(io_));
+        element.attr("mechanism"), host_.sasl_options(domain_), channel_of(*io_));
     if (!mechanism) {
       return sasl_failure(mechanism.error());
     }

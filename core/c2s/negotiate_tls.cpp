@@ -6,7 +6,7 @@
 namespace tern::core::c2s {
 
 void C2sSession::handle_starttls(const xmpp::Element& /*element*/) {
-  if (io_.encrypted() || !io_.can_start_tls()) {
+  if (io_->encrypted() || !io_->can_start_tls()) {
     // RFC 6120 §5.4.2.2: <failure/>, then close the stream.
     write(xmpp::Stanza::create("failure", xmpp::ns::kTls)->root());
     return close();
@@ -16,7 +16,7 @@ void C2sSession::handle_starttls(const xmpp::Element& /*element*/) {
   // Stop parsing here: whatever followed <starttls/> in this read was sent in plaintext and must
   // not be taken as part of the encrypted stream (on_bytes drops it).
   parser_.request_restart();
-  io_.start_tls();
+  io_->start_tls();
 }
 
 }  // namespace tern::core::c2s

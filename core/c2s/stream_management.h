@@ -43,6 +43,7 @@ class StreamManagement {
   bool acknowledge(std::uint32_t h);
   std::size_t unacked_count() const { return unacked_.size(); }
   std::uint32_t outbound_h() const { return static_cast<std::uint32_t>(acked_); }
+  const std::deque<xmpp::StanzaPtr>& unacked() const { return unacked_; }
   // Takes every unacknowledged stanza, oldest first.
   std::deque<xmpp::StanzaPtr> take_unacked();
 

@@ -54,12 +54,33 @@ void C2sSession::handle_sm(const xmpp::Element& element) {
       return sm_failed("unexpected-request");
     }
     sm_.enable();
-    // Resumption is not offered yet: no id, no resume='true' (§5 makes both optional).
-    write(xmpp::Stanza::create("enabled", ns::kStreamManagement)->root());
+    xmpp::StanzaPtr enabled = xmpp::Stanza::create("enabled", ns::kStreamManagement);
+    std::string_view wants = element.attr("resume");
+    if ((wants == "true" || wants == "1") && options_.resume_timeout_s > 0) {
+      resume_id_ = host_.register_resumable(*this);
+    }
+    if (!resume_id_.empty()) {  // §5: resumable, for at most `max` seconds after a drop
+      enabled->root()
+          .set_attr("id", resume_id_)
+          .set_attr("resume", "true")
+          .set_attr("max", std::to_string(options_.resume_timeout_s));
+    }
+    write(enabled->root());
     return;
   }
   if (name == "resume") {
-    return sm_failed("item-not-found");  // nothing can be resumed (yet)
+    // §5: after authentication, instead of binding.
+    std::string_view previd = element.attr("previd");
+    std::string_view text = element.attr("h");
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), resume_client_h_);
+    if (state_ != SessionState::Authenticated || previd.empty() || text.empty() ||
+        ec != std::errc() || end != text.data() + text.size()) {
+      return sm_failed(state_ == SessionState::Authenticated ? "bad-request"
+                                                             : "unexpected-request");
+    }
+    state_ = SessionState::Resuming;
+    host_.resume(*this, previd);
+    return;
   }
   if (!sm_.enabled() || (name != "r" && name != "a")) {
     return close(xmpp::StreamError::unsupported_stanza_type(
@@ -97,6 +118,44 @@ void C2sSession::handle_sm(const xmpp::Element& element) {
   if (sm_.unacked_count() > 0) {
     request_ack();
   }
+}
+
+void C2sSession::resume_succeeded(const xmpp::Jid& jid, StreamManagement previous, std::string id) {
+  if (state_ != SessionState::Resuming) {
+    return;
+  }
+  // What reached this session while the host moved the old one over comes after the old queue.
+  std::deque<xmpp::StanzaPtr> arrived_meanwhile = sm_.take_unacked();
+  sm_ = std::move(previous);
+  for (xmpp::StanzaPtr& stanza : arrived_meanwhile) {
+    sm_.sent(std::move(stanza));
+  }
+  if (!sm_.acknowledge(resume_client_h_)) {
+    resume_client_h_ = 0;  // an impossible h: acknowledge nothing, retransmit everything
+  }
+  jid_ = jid;
+  resume_id_ = std::move(id);
+  state_ = SessionState::Established;
+  xmpp::StanzaPtr resumed = xmpp::Stanza::create("resumed", ns::kStreamManagement);
+  resumed->root().set_attr("previd", resume_id_).set_attr("h", std::to_string(sm_.inbound_h()));
+  write(resumed->root());
+  // §5: everything the client has not acknowledged, again and in order.
+  for (const xmpp::StanzaPtr& stanza : sm_.unacked()) {
+    write(stanza->root());
+  }
+  ack_requested_ = false;
+  if (sm_.unacked_count() > 0) {
+    request_ack();
+  }
+}
+
+void C2sSession::resume_failed() {
+  if (state_ != SessionState::Resuming) {
+    return;
+  }
+  state_ = SessionState::Authenticated;  // the client may bind a new session instead
+  sm_.take_unacked();
+  sm_failed("item-not-found");
 }
 
 }  // namespace tern::core::c2s

@@ -309,8 +309,11 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     std::int64_t idle = config.idle_timeout.count();
     s.integer("negotiation_timeout", negotiation, 1, 3600);
     s.integer("idle_timeout", idle, 1, 86400);
+    std::int64_t resume = config.resume_timeout.count();
+    s.integer("resume_timeout", resume, 0, 86400);
     config.negotiation_timeout = std::chrono::seconds(negotiation);
     config.idle_timeout = std::chrono::seconds(idle);
+    config.resume_timeout = std::chrono::seconds(resume);
     keep_first(s.finish());
   }
 

@@ -56,6 +56,8 @@ struct Config {
   bool require_encryption = true;
   std::chrono::seconds negotiation_timeout{60};
   std::chrono::seconds idle_timeout{600};
+  // XEP-0198: how long a session whose connection dropped can be resumed; 0 offers no resumption.
+  std::chrono::seconds resume_timeout{300};
 
   // [limits]
   xmpp::ParserLimits limits;

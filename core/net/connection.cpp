@@ -83,6 +83,9 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 }
 
 void Connection::on_wire(std::string_view bytes) {
+  if (!session_) {
+    return;
+  }
   if (session_->established()) {
     deadline_ = uv_now(tcp_.loop) / 1000 + env_.idle_timeout_s;  // whitespace keepalives count
   }
@@ -198,7 +201,9 @@ void Connection::close() {
 }
 
 void Connection::abort() {
-  session_->on_disconnected();  // no-op when the session already ended
+  if (session_) {
+    session_->on_disconnected();  // no-op when the session already ended; may release it
+  }
   uv_read_stop(stream());
   close_after_flush_ = true;
   if (!writing_) {
@@ -207,6 +212,12 @@ void Connection::abort() {
 }
 
 void Connection::on_timeout() {
+  if (!session_) {
+    return;
+  }
+  if (session_->established() && !session_->resume_id().empty()) {
+    return abort();  // silent too long: treated as lost, so the session can still be resumed
+  }
   if (!session_->established() && session_->state() != c2s::SessionState::Closed) {
     session_->close(xmpp::StreamError::connection_timeout("negotiation took too long"));
   } else {
@@ -216,7 +227,9 @@ void Connection::on_timeout() {
 }
 
 void Connection::shutdown() {
-  session_->close(xmpp::StreamError::system_shutdown());
+  if (session_) {
+    session_->close(xmpp::StreamError::system_shutdown());
+  }
   if (!writing_ && !wire_out_.empty()) {
     uv_buf_t buf = uv_buf_init(wire_out_.data(), static_cast<unsigned>(wire_out_.size()));
     (void)uv_try_write(stream(), &buf, 1);  // best effort: the loop is about to end

@@ -67,6 +67,10 @@ class Connection final : public c2s::SessionIo {
   std::uint64_t id() const { return id_; }
   unsigned worker_id() const { return env_.worker_id; }
   c2s::C2sSession& session() { return *session_; }
+  // False once the session was handed over (XEP-0198: detached for resumption).
+  bool has_session() const { return session_ != nullptr; }
+  // Hands the session to the caller; the connection then only finishes closing.
+  std::unique_ptr<c2s::C2sSession> release_session() { return std::move(session_); }
   // Sends what the session wrote since the last flush.
   void flush();
   // Calls `done(true)` once everything written so far has been handed to the kernel, or

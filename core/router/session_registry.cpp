@@ -80,6 +80,21 @@ void SessionRegistry::set_interested(const xmpp::Jid& full) {
   }
 }
 
+bool SessionRegistry::rehome(const xmpp::Jid& full, SessionHandle from, SessionHandle to) {
+  std::unique_lock lock(mutex_);
+  auto it = accounts_.find(std::string(full.bare_view()));
+  if (it == accounts_.end()) {
+    return false;
+  }
+  for (BoundResource& r : it->second) {
+    if (r.resource == full.resource() && r.handle == from) {
+      r.handle = to;
+      return true;
+    }
+  }
+  return false;
+}
+
 void SessionRegistry::set_flag(const xmpp::Jid& full, std::string_view flag, bool on) {
   std::unique_lock lock(mutex_);
   auto it = accounts_.find(std::string(full.bare_view()));

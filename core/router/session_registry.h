@@ -49,6 +49,9 @@ class SessionRegistry {
   bool set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,
                     std::shared_ptr<const xmpp::Stanza> presence);
   void set_interested(const xmpp::Jid& full);
+  // XEP-0198 resumption: `full` moves from one session to another with everything it had
+  // (availability, presence, flags). False if `full` is no longer bound to `from`.
+  bool rehome(const xmpp::Jid& full, SessionHandle from, SessionHandle to);
   void set_flag(const xmpp::Jid& full, std::string_view flag, bool on);
 
   std::optional<SessionHandle> find(const xmpp::Jid& full) const;

@@ -14,7 +14,7 @@ SM = "urn:xmpp:sm:3"
 
 
 class RawClient:
-    def __init__(self, port, jid, password, host="127.0.0.1", timeout=10):
+    def __init__(self, port, jid, password, host="127.0.0.1", timeout=10, bind=True):
         self.timeout = timeout
         self.local, self.domain = jid.split("@")[0], jid.split("@")[1].split("/")[0]
         self.resource = jid.split("/")[1] if "/" in jid else None
@@ -36,6 +36,11 @@ class RawClient:
             raise RuntimeError("authentication failed")
         self._open()
         self._expect_features()
+        self.jid = None
+        if bind:
+            self._bind()
+
+    def _bind(self):
         resource = f"<resource>{self.resource}</resource>" if self.resource else ""
         self._send(f"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                    f"{resource}</bind></iq>")
@@ -87,8 +92,13 @@ class RawClient:
     def next(self, timeout=None):
         return self._next(timeout)
 
-    def enable_sm(self):
-        self._send(f"<enable xmlns='{SM}'/>")
+    def resume(self, previd, h):
+        """XEP-0198 §5 instead of binding: returns <resumed/> or <failed/>."""
+        self._send(f"<resume xmlns='{SM}' previd='{previd}' h='{h}'/>")
+        return self._next()
+
+    def enable_sm(self, resume=False):
+        self._send(f"<enable xmlns='{SM}'" + (" resume='true'" if resume else "") + "/>")
         while True:
             element = self._next()
             if element is None or element.tag == f"{{{SM}}}enabled":

@@ -105,6 +105,16 @@ class FakeHost : public SessionHost {
     return known;
   }
   void add_features(C2sSession&, xmpp::Element& f) override { f.add_child("csi", ns::kCsi); }
+  std::string register_resumable(C2sSession&) override { return resumable ? "rid" : ""; }
+  void on_detached(C2sSession& session) override { detached = &session; }
+  void resume(C2sSession& session, std::string_view previd) override {
+    resuming = &session;
+    resume_asked = std::string(previd);
+  }
+  bool resumable = true;
+  C2sSession* detached = nullptr;
+  C2sSession* resuming = nullptr;
+  std::string resume_asked;
   void on_closed(C2sSession&) override { ++closed; }
 
   std::map<ScramHash, xmpp::sasl::ScramCredentials> credentials;
@@ -436,6 +446,7 @@ TEST_F(StreamManagementTest, OfferedAfterAuthenticationAndOnlyEnabledOnceAfterBi
   ASSERT_TRUE(last().is("failed", ns::kStreamManagement));
   EXPECT_NE(last().child("unexpected-request", ns::kStanzaErrors), nullptr);
   send("<resume xmlns='urn:xmpp:sm:3' previd='x' h='0'/>");
+  session().resume_failed();  // the host found nothing to resume
   EXPECT_NE(last().child("item-not-found", ns::kStanzaErrors), nullptr);
   send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
   send("<enable xmlns='urn:xmpp:sm:3'/>");
@@ -511,6 +522,92 @@ TEST_F(StreamManagementTest, AcknowledgingMoreThanWasSentIsAStreamError) {
     }
   }
   EXPECT_TRUE(detailed);
+}
+
+TEST_F(StreamManagementTest, ResumableSessionsDetachInsteadOfEnding) {
+  options.resume_timeout_s = 120;
+  establish();
+  send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+  ASSERT_TRUE(last().is("enabled", ns::kStreamManagement));
+  EXPECT_EQ(last().attr("id"), "rid");
+  EXPECT_EQ(last().attr("resume"), "true");
+  EXPECT_EQ(last().attr("max"), "120");
+  session().on_disconnected();
+  EXPECT_EQ(host.detached, &session());
+  EXPECT_EQ(session().state(), SessionState::Detached);
+  EXPECT_EQ(host.closed, 0);  // not ended: waiting to be resumed
+  std::size_t written = io->client.received.size();
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  session().deliver(m->root());  // kept, not written
+  EXPECT_EQ(io->client.received.size(), written);
+  EXPECT_EQ(session().stream_management().unacked_count(), 1U);
+  session().expire();
+  EXPECT_EQ(host.closed, 1);
+}
+
+TEST_F(StreamManagementTest, WithoutAResumeWindowEnableOffersNoId) {
+  establish();  // options.resume_timeout_s is 0
+  send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+  ASSERT_TRUE(last().is("enabled", ns::kStreamManagement));
+  EXPECT_FALSE(last().has_attr("id"));
+  session().on_disconnected();
+  EXPECT_EQ(host.detached, nullptr);
+  EXPECT_EQ(host.closed, 1);
+}
+
+TEST_F(StreamManagementTest, ResumeRetransmitsWhatTheClientDidNotAcknowledge) {
+  options.resume_timeout_s = 60;
+  negotiate_tls();
+  ASSERT_TRUE(scram(ScramHash::Sha256, "juliet", "pencil", false).is("success", ns::kSasl));
+  io->client.restart();
+  send(kHeader);
+  send("<resume xmlns='urn:xmpp:sm:3' previd='old' h='1'/>");
+  ASSERT_EQ(host.resuming, &session());
+  EXPECT_EQ(host.resume_asked, "old");
+  EXPECT_EQ(session().state(), SessionState::Resuming);
+  // The old session had sent m1 and m2 and handled 4 stanzas from the client.
+  StreamManagement previous;
+  previous.enable();
+  for (int i = 0; i < 4; ++i) {
+    previous.handled(previous.received());
+  }
+  for (const char* id : {"m1", "m2"}) {
+    xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+    m->root().set_attr("id", id);
+    previous.sent(std::move(m));
+  }
+  xmpp::StanzaPtr meanwhile = xmpp::Stanza::create("message", ns::kClient);
+  meanwhile->root().set_attr("id", "m3");
+  session().deliver(meanwhile->root());  // arrived during the hand-over
+  session().resume_succeeded(xmpp::Jid::parse("juliet@example.com/balcony").value(),
+                             std::move(previous), "old");
+  EXPECT_TRUE(session().established());
+  EXPECT_EQ(session().jid().full(), "juliet@example.com/balcony");
+  std::vector<std::string> after;
+  bool resumed = false;
+  for (const auto& st : io->client.received) {
+    if (st->root().is("resumed", ns::kStreamManagement)) {
+      resumed = true;
+      EXPECT_EQ(st->root().attr("h"), "4");
+      EXPECT_EQ(st->root().attr("previd"), "old");
+    } else if (resumed && st->root().is("message", ns::kClient)) {
+      after.push_back(std::string(st->root().attr("id")));
+    }
+  }
+  EXPECT_TRUE(resumed);
+  EXPECT_EQ(after, (std::vector<std::string>{"m2", "m3"}));  // h='1' acknowledged m1
+}
+
+TEST_F(StreamManagementTest, AFailedResumeLetsTheClientBind) {
+  negotiate_tls();
+  ASSERT_TRUE(scram(ScramHash::Sha256, "juliet", "pencil", false).is("success", ns::kSasl));
+  io->client.restart();
+  send(kHeader);
+  send("<resume xmlns='urn:xmpp:sm:3' previd='gone' h='0'/>");
+  session().resume_failed();
+  EXPECT_TRUE(last().is("failed", ns::kStreamManagement));
+  send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+  EXPECT_TRUE(session().established());
 }
 
 TEST(StreamManagementCounters, WrapAroundAtTwoToThe32) {

@@ -52,6 +52,7 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   EXPECT_EQ(a.require_encryption, b.require_encryption);
   EXPECT_EQ(a.negotiation_timeout, b.negotiation_timeout);
   EXPECT_EQ(a.idle_timeout, b.idle_timeout);
+  EXPECT_EQ(a.resume_timeout, b.resume_timeout);
   EXPECT_EQ(a.limits.max_stanza_bytes, b.limits.max_stanza_bytes);
   EXPECT_EQ(a.limits.max_depth, b.limits.max_depth);
   EXPECT_EQ(a.limits.max_attributes, b.limits.max_attributes);
