@@ -143,6 +143,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     current_ticket_ = ticket;
     current_handle_ = handle;
     ack_held_ = false;
+    current_hold_.reset();
     router_->route(std::move(stanza), handle);
     current_ticket_ = 0;
     if (!ack_held_) {
@@ -152,6 +153,9 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   std::shared_ptr<void> hold_ack() override {
     if (current_ticket_ == 0) {
       return nullptr;
+    }
+    if (auto held = current_hold_.lock()) {
+      return held;  // one hold per stanza, however many modules ask
     }
     ack_held_ = true;
     // Released wherever the last copy goes; the session is reached on its own worker.
@@ -176,7 +180,9 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       SessionHandle handle_;
       c2s::StreamManagement::Ticket ticket_;
     };
-    return std::make_shared<Release>(server_, current_handle_, current_ticket_);
+    auto hold = std::make_shared<Release>(server_, current_handle_, current_ticket_);
+    current_hold_ = hold;
+    return hold;
   }
   bool on_nonza(c2s::C2sSession& /*session*/, xmpp::StanzaPtr /*element*/) override {
     return false;  // stream management and CSI arrive with the delivery issue
@@ -277,6 +283,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   c2s::StreamManagement::Ticket current_ticket_ = 0;
   SessionHandle current_handle_;
   bool ack_held_ = false;
+  std::weak_ptr<void> current_hold_;
 };
 
 struct Server::WorkerState {
@@ -394,7 +401,7 @@ void Server::WorkerHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr 
   server_.with_session(
       *handle,
       [shared, &home, written](c2s::C2sSession& session, net::Connection* connection) {
-        session.deliver(shared->root());
+        session.deliver(*shared);
         if (connection == nullptr) {  // detached: kept for a resumption, not written
           return home.post([written] { written(false); });
         }
@@ -623,10 +630,19 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
   // exactly one task.
   std::shared_ptr<xmpp::Stanza> shared(stanza.release());
   with_session(handle, [shared](c2s::C2sSession& session, net::Connection* connection) {
-    session.deliver(shared->root());
-    if (connection != nullptr) {
-      connection->flush();
+    bool kept = session.deliver(*shared);
+    if (connection == nullptr) {
+      return;
     }
+    if (!kept && shared->receipt()) {
+      // No stream management: handed to the socket is as delivered as it gets.
+      connection->after_written([receipt = shared->receipt()](bool ok) {
+        if (ok) {
+          receipt->delivered();
+        }
+      });
+    }
+    connection->flush();
   });
 }
 

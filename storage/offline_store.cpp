@@ -129,6 +129,20 @@ std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) {
   return static_cast<std::size_t>(read_meta(txn, owner).count);
 }
 
+Result<bool, StorageError> OfflineStore::remove(WriteTxn& txn, std::string_view owner,
+                                                std::uint64_t sequence) {
+  auto removed = txn.remove(Db::Offline, message_key(owner, sequence));
+  if (!removed || !*removed) {
+    return removed;
+  }
+  QueueMeta meta = read_meta(txn, owner);
+  meta.count = meta.count > 0 ? meta.count - 1 : 0;
+  if (auto r = write_meta(txn, owner, meta); !r) {
+    return Err(r.error());
+  }
+  return true;
+}
+
 Result<std::size_t, StorageError> OfflineStore::remove_through(WriteTxn& txn,
                                                                std::string_view owner,
                                                                std::uint64_t last) {

@@ -44,6 +44,9 @@ class OfflineStore {
   static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
                                           std::size_t limit = SIZE_MAX);
   static std::size_t count(const ReadTxn& txn, std::string_view owner);
+  // Removes one message (delivered and acknowledged); false if it was not there.
+  static Result<bool, StorageError> remove(WriteTxn& txn, std::string_view owner,
+                                           std::uint64_t sequence);
   // Removes every message with a sequence number up to `last` (delivered and acknowledged);
   // returns how many went.
   static Result<std::size_t, StorageError> remove_through(WriteTxn& txn, std::string_view owner,

@@ -34,6 +34,7 @@ StanzaPtr Stanza::clone() const {
   if (root_ != nullptr) {
     copy->set_root(root_->clone_into(copy->arena()));
   }
+  copy->receipt_ = receipt_;
   return copy;
 }
 

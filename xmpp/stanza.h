@@ -4,7 +4,9 @@
 // serializer writes. Ownership is unique (StanzaPtr); a fan-out clones.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -17,6 +19,28 @@ enum class StanzaKind : std::uint8_t { Message, Presence, Iq, Other };
 
 class Stanza;
 using StanzaPtr = std::unique_ptr<Stanza>;
+
+// Who wants to know that a stanza reached its recipient: the server's delivery layer reports
+// success once (the recipient acknowledged it, or it was written to a socket without stream
+// management); if every copy of the stanza is gone without that, the receipt reports failure.
+// Copies made for fan-out share one receipt. Thread-safe: it can fire on any worker.
+class DeliveryReceipt {
+ public:
+  explicit DeliveryReceipt(std::function<void(bool delivered)> done) : done_(std::move(done)) {}
+  DeliveryReceipt(const DeliveryReceipt&) = delete;
+  DeliveryReceipt& operator=(const DeliveryReceipt&) = delete;
+  ~DeliveryReceipt() { fire(false); }
+  void delivered() { fire(true); }
+
+ private:
+  void fire(bool delivered) {
+    if (!fired_.exchange(true) && done_) {
+      done_(delivered);
+    }
+  }
+  std::function<void(bool)> done_;
+  std::atomic<bool> fired_{false};
+};
 
 class Stanza {
  public:
@@ -41,12 +65,18 @@ class Stanza {
   std::string_view to() const { return root_->attr("to"); }
   std::string_view from() const { return root_->attr("from"); }
 
-  // A deep copy in a fresh arena (for fan-out and for handing a stanza to another thread).
+  // A deep copy in a fresh arena (for fan-out and for handing a stanza to another thread); it
+  // shares the delivery receipt.
   StanzaPtr clone() const;
+
+  // See DeliveryReceipt; none for most stanzas.
+  const std::shared_ptr<DeliveryReceipt>& receipt() const { return receipt_; }
+  void set_receipt(std::shared_ptr<DeliveryReceipt> receipt) { receipt_ = std::move(receipt); }
 
  private:
   Arena arena_;
   Element* root_ = nullptr;
+  std::shared_ptr<DeliveryReceipt> receipt_;
 };
 
 // The reply skeleton for a request: same element name and namespace, `to` and `from` swapped,

@@ -225,24 +225,21 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
   host_.on_stanza(*this, std::move(stanza), ticket);
 }
 
-void C2sSession::deliver(const xmpp::Element& stanza) {
+bool C2sSession::deliver(const xmpp::Stanza& stanza) {
   if (state_ == SessionState::Detached || state_ == SessionState::Resuming) {
-    // Kept for the client that resumes (or re-routed if nobody does).
-    xmpp::StanzaPtr copy = std::make_unique<xmpp::Stanza>();
-    copy->set_root(stanza.clone_into(copy->arena()));
-    sm_.sent(std::move(copy));
-    return;
+    sm_.sent(stanza.clone());  // kept for the client that resumes (or re-routed)
+    return true;
   }
   if (state_ != SessionState::Established) {
-    return;
+    return false;
   }
-  write(stanza);
-  if (sm_.enabled()) {
-    xmpp::StanzaPtr copy = std::make_unique<xmpp::Stanza>();
-    copy->set_root(stanza.clone_into(copy->arena()));
-    sm_.sent(std::move(copy));
-    request_ack();
+  write(stanza.root());
+  if (!sm_.enabled()) {
+    return false;
   }
+  sm_.sent(stanza.clone());
+  request_ack();
+  return true;
 }
 
 void C2sSession::on_stream_close() {

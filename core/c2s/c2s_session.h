@@ -116,8 +116,11 @@ class C2sSession final : private xmpp::StreamSink {
   // The connection is gone (EOF, error, timeout): no more output is possible.
   void on_disconnected();
 
-  // Delivers a stanza to the client (established sessions only).
-  void deliver(const xmpp::Element& stanza);
+  // Delivers a stanza to the client (established sessions; detached ones keep it). Returns
+  // whether the session keeps a copy until the client acknowledges it (stream management): then
+  // the copy reports the stanza's delivery receipt; otherwise that is the caller's to report
+  // once the bytes are written.
+  bool deliver(const xmpp::Stanza& stanza);
   // XEP-0198: the inbound stanza `ticket` is safe (see SessionHost::on_stanza).
   void stanza_handled(StreamManagement::Ticket ticket);
   // What the client never acknowledged (empty without stream management), for the host to route

@@ -9,6 +9,9 @@ StreamManagement::Ticket StreamManagement::received() {
 }
 
 void StreamManagement::handled(Ticket ticket) {
+  if (ticket <= handled_ || ticket > next_ticket_) {
+    return;  // already counted (or never given out): reporting twice must not corrupt h
+  }
   if (ticket != handled_ + 1) {
     done_early_.insert(ticket);
     return;
@@ -32,6 +35,9 @@ bool StreamManagement::acknowledge(std::uint32_t h) {
     return false;
   }
   for (std::uint32_t i = 0; i < delta; ++i) {
+    if (const auto& receipt = unacked_.front()->receipt()) {
+      receipt->delivered();  // the client has it: e.g. its offline copy can go
+    }
     unacked_.pop_front();
   }
   acked_ += delta;

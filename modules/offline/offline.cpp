@@ -4,8 +4,11 @@
 // offline_store), marked with a XEP-0359 <stanza-id/> so that clients can recognise a
 // retransmission; it is delivered, oldest first and with a XEP-0203 <delay/> stamp, when the
 // account next sends available presence with a non-negative priority, and deleted from the queue
-// only once it has been handed to that session's socket. A session that ends before that leaves
-// the message queued for the next one (at-least-once; the stanza-id makes a repeat harmless).
+// only once that session has it: acknowledged (XEP-0198), or written to its socket without stream
+// management. A session that ends before that leaves the message queued for the next one
+// (at-least-once; the stanza-id makes a repeat harmless). Messages for online recipients from
+// senders that wait for a XEP-0198 ack are queued too, while they are delivered (write_ahead):
+// the server's ack then always means "committed".
 //
 // What is stored: chat and normal messages that carry a body, a XEP-0184 receipt, a XEP-0333
 // marker, or the XEP-0334 <store/> hint, unless they carry <no-store/> or <no-permanent-store/>.
@@ -18,7 +21,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "storage/offline_store.h"
 #include "tern/module_api.h"
@@ -103,6 +109,56 @@ void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
       .set_attr("by", by);
 }
 
+// One message in an account's queue, seen from the deliveries of its copies: it is removed
+// once a copy was delivered, which may happen before or after its own commit (a live delivery
+// goes out at once, the write commits a moment later). Shared across workers: locked.
+class QueuedMessage {
+ public:
+  QueuedMessage(ModuleContext& ctx, std::string owner) : ctx_(ctx), owner_(std::move(owner)) {}
+
+  void committed(std::uint64_t sequence) {
+    std::lock_guard lock(mutex_);
+    sequence_ = sequence;
+    remove_if_done();
+  }
+  void delivered() {
+    std::lock_guard lock(mutex_);
+    delivered_ = true;
+    remove_if_done();
+  }
+  // A receipt for the stanza's copies (see xmpp::DeliveryReceipt).
+  static std::shared_ptr<xmpp::DeliveryReceipt> receipt_for(std::shared_ptr<QueuedMessage> m) {
+    return std::make_shared<xmpp::DeliveryReceipt>([m](bool delivered) {
+      if (delivered) {
+        m->delivered();
+      }  // not delivered: it stays queued for the account's next session
+    });
+  }
+
+ private:
+  void remove_if_done() {
+    if (!delivered_ || !sequence_ || removed_) {
+      return;
+    }
+    removed_ = true;
+    // The writer is thread-safe: this may run on the recipient's worker.
+    ctx_.write(
+        [owner = owner_,
+         sequence = *sequence_](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+          auto removed = OfflineStore::remove(txn, owner, sequence);
+          return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
+        },
+        [](bool) {});
+  }
+
+  ModuleContext& ctx_;
+  std::string owner_;
+  std::mutex mutex_;
+  std::optional<std::uint64_t> sequence_;
+  bool delivered_ = false;
+  bool removed_ = false;
+};
+
 class Offline final : public Module {
  public:
   void start(ModuleContext& ctx) override {
@@ -111,11 +167,13 @@ class Offline final : public Module {
     quota_ = static_cast<std::size_t>(ctx.options().integer("max_messages", 10000, 1, 1000000));
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
-    ctx.on_undeliverable_message([this](xmpp::StanzaPtr& stanza) { return store(stanza); });
     ctx.on_outbound(xmpp::StanzaKind::Message, [this](xmpp::StanzaPtr& stanza) {
       strip_forgeries(stanza->root());
       return Verdict::Continue;
     });
+    ctx.on_inbound(xmpp::StanzaKind::Message,
+                   [this](xmpp::StanzaPtr& stanza) { return write_ahead(stanza); });
+    ctx.on_undeliverable_message([this](xmpp::StanzaPtr& stanza) { return store(stanza); });
     ctx.on_presence_broadcast([this](const PresenceBroadcast& b) {
       if (b.change == PresenceChange::Initial) {
         deliver_if_eligible(std::string(b.from.bare_view()), b.from);
@@ -124,12 +182,61 @@ class Offline final : public Module {
   }
 
  private:
+  // Chat and normal messages worth keeping (see the file comment).
+  static bool storable(const xmpp::Stanza& stanza) {
+    std::string_view type = stanza.type();
+    return (type.empty() || type == "chat" || type == "normal") && worth_storing(stanza.root());
+  }
+
+  // Durability for online recipients. A message whose sender waits for a XEP-0198 ack is
+  // committed to the recipient's queue before that ack, while it is delivered at once; the
+  // first copy the recipient acknowledges (or that is written to a socket without stream
+  // management) removes it again. After a crash, what was acknowledged but never reached the
+  // recipient is still queued.
+  Verdict write_ahead(xmpp::StanzaPtr& stanza) {
+    if (stanza->receipt() || !storable(*stanza)) {
+      return Verdict::Continue;  // already queued, or not worth keeping
+    }
+    auto to = xmpp::Jid::parse(stanza->to());
+    if (!to || !ctx_->account_exists(to->bare_view()) || !deliverable_now(*to)) {
+      return Verdict::Continue;  // the undeliverable-message hook stores it instead
+    }
+    std::shared_ptr<void> ack = ctx_->hold_ack();
+    if (!ack) {
+      return Verdict::Continue;  // nobody waits for an ack: no write needed
+    }
+    std::string owner(to->bare_view());
+    stamp_stanza_id(stanza->root(), owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
+    stanza->set_receipt(QueuedMessage::receipt_for(queued));
+    push(owner, *stanza, std::move(ack), [queued](std::optional<std::uint64_t> sequence) {
+      if (sequence) {
+        queued->committed(*sequence);
+      }  // over quota: delivered live only, like any message without stream management
+    });
+    return Verdict::Continue;  // delivered now, by the router
+  }
+
+  // Whether the router will hand a message for `to` to a session now (RFC 6121 §8.5).
+  bool deliverable_now(const xmpp::Jid& to) const {
+    for (const ResourceInfo& r : ctx_->resources(to.bare_view())) {
+      if (to.has_resource() ? r.jid.full() == to.full() : (r.available && r.priority >= 0)) {
+        return true;
+      }
+    }
+    // A full JID that is gone falls back to the bare JID (§8.5.3.2.1).
+    return to.has_resource() && deliverable_now(to.bare());
+  }
+
   Verdict store(xmpp::StanzaPtr& stanza) {
     std::string_view type = stanza->type();
     if (type == "groupchat" || type == "error") {
       return Verdict::Continue;
     }
-    if (type == "headline" || !worth_storing(stanza->root())) {
+    if (stanza->receipt()) {
+      return Verdict::Handled;  // a copy of a message the queue holds already (write-ahead)
+    }
+    if (!storable(*stanza)) {
       return Verdict::Handled;  // RFC 6121 §8.5.2.2.1: may be silently ignored
     }
     auto to = xmpp::Jid::parse(stanza->to());
@@ -142,39 +249,44 @@ class Offline final : public Module {
     if (!delayed_by_us(stanza->root())) {
       stamp_stanza_id(stanza->root(), owner);
     }
-    std::string xml = xmpp::to_xml(stanza->root());
     std::shared_ptr<xmpp::Stanza> original(stanza.release());
     // XEP-0198: the sender hears the message is safe only once it is committed.
-    std::shared_ptr<void> ack = ctx_->hold_ack();
-    auto stored = std::make_shared<std::optional<std::uint64_t>>();
-    std::int64_t stamp = now_ms();
-    std::size_t quota = quota_;
+    push(owner, *original, ctx_->hold_ack(),
+         [this, owner, original](std::optional<std::uint64_t> sequence) {
+           if (!sequence) {
+             // Over quota (or the store failed): the sender hears of it, per XEP-0160 §3.
+             if (auto error = xmpp::make_error_reply(
+                     original->root(), xmpp::StanzaError::resource_constraint("offline quota"))) {
+               ctx_->route(std::move(error));
+             }
+             return;
+           }
+           // The account may have come online while the write was committing.
+           if (auto resource = best_resource(owner)) {
+             deliver_queue(owner, *resource);
+           }
+         });
+    return Verdict::Handled;
+  }
+
+  // Commits `message` to `owner`'s queue; `done` gets its sequence number (nullopt: over quota
+  // or not written) on this worker. `ack` is released after that.
+  void push(const std::string& owner, const xmpp::Stanza& message, std::shared_ptr<void> ack,
+            std::function<void(std::optional<std::uint64_t>)> done) {
+    auto sequence = std::make_shared<std::optional<std::uint64_t>>();
     ctx_->write(
-        [owner, xml = std::move(xml), stamp, quota,
-         stored](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+        [owner, xml = xmpp::to_xml(message.root()), stamp = now_ms(), quota = quota_,
+         sequence](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
           auto pushed = OfflineStore::push(txn, owner, stamp, xml, quota);
           if (!pushed) {
             return Err(pushed.error());
           }
-          *stored = *pushed;
+          *sequence = *pushed;
           return {};
         },
-        [this, owner, original, stored, ack](bool ok) {
-          if (!ok || !stored->has_value()) {
-            // Over quota (or the store failed): the sender hears of it, per XEP-0160 §3.
-            if (auto error = xmpp::make_error_reply(
-                    original->root(), ok ? xmpp::StanzaError::resource_constraint("offline quota")
-                                         : xmpp::StanzaError::internal_server_error())) {
-              ctx_->route(std::move(error));
-            }
-            return;
-          }
-          // The account may have come online while the write was committing.
-          if (auto resource = best_resource(owner)) {
-            deliver_queue(owner, *resource);
-          }
+        [sequence, ack = std::move(ack), done = std::move(done)](bool ok) {
+          done(ok ? *sequence : std::nullopt);
         });
-    return Verdict::Handled;
   }
 
   // An available resource with non-negative priority (RFC 6121 §8.5.2.1.1), the highest.
@@ -198,29 +310,17 @@ class Offline final : public Module {
     }
   }
 
-  // Sends the whole queue to `resource`; what reached its socket is then deleted, up to the
-  // first message that did not.
+  // Sends the whole queue to `resource`, oldest first; each message leaves the queue once that
+  // session has it (acknowledged, or written to its socket without stream management).
   void deliver_queue(const std::string& owner, const xmpp::Jid& resource) {
     std::vector<OfflineMessage> queue;
     if (auto txn = ctx_->store().read()) {
       queue = OfflineStore::read(*txn, owner);
     }
-    if (queue.empty()) {
-      return;
-    }
-    struct Progress {
-      std::size_t outstanding = 0;
-      std::uint64_t written_through = 0;  // every message up to this one reached the socket
-      bool broken = false;
-    };
-    auto progress = std::make_shared<Progress>();
-    progress->outstanding = queue.size();
     for (const OfflineMessage& m : queue) {
       xmpp::StanzaPtr stanza = xmpp::parse_stanza(m.xml);
       if (!stanza) {
-        --progress->outstanding;  // unreadable record: leave it for an operator to inspect
-        progress->broken = true;
-        continue;
+        continue;  // unreadable record: left for an operator to inspect
       }
       if (!delayed_by_us(stanza->root())) {
         stanza->root()
@@ -229,28 +329,11 @@ class Offline final : public Module {
             .set_attr("stamp", xep82_stamp(m.stamp_ms))
             .set_text("Offline Storage");
       }
-      std::uint64_t sequence = m.sequence;
-      ctx_->send_to_session(resource, std::move(stanza),
-                            [this, owner, progress, sequence](bool written) {
-                              if (written && !progress->broken) {
-                                progress->written_through = sequence;
-                              } else {
-                                progress->broken = true;
-                              }
-                              if (--progress->outstanding == 0 && progress->written_through != 0) {
-                                remove_through(owner, progress->written_through);
-                              }
-                            });
+      auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
+      queued->committed(m.sequence);
+      stanza->set_receipt(QueuedMessage::receipt_for(queued));
+      ctx_->send_to_session(resource, std::move(stanza));
     }
-  }
-
-  void remove_through(const std::string& owner, std::uint64_t sequence) {
-    ctx_->write(
-        [owner, sequence](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          auto removed = OfflineStore::remove_through(txn, owner, sequence);
-          return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
-        },
-        [](bool) {});
   }
 
   // XEP-0359 §3.1: what a client sends must not carry ids that look like this server's, nor this

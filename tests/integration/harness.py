@@ -71,6 +71,14 @@ class TernServer:
             problem = f"ternd exited with status {self.process.returncode}"
         return problem
 
+    def kill_and_restart(self):
+        """SIGKILL (no chance to flush or say goodbye), then start again on the same store."""
+        self.process.kill()
+        self.process.wait()
+        self.output.append(self.process.stdout.read())
+        self.ports = {}
+        return self.start()
+
     def restart(self):
         """Stops the server cleanly and starts it again on the same store (new ports)."""
         problem = self._terminate()

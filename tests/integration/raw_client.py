@@ -14,11 +14,16 @@ SM = "urn:xmpp:sm:3"
 
 
 class RawClient:
-    def __init__(self, port, jid, password, host="127.0.0.1", timeout=10, bind=True):
+    def __init__(self, port, jid, password, host="127.0.0.1", timeout=10, bind=True,
+                 receive_buffer=None):
         self.timeout = timeout
         self.local, self.domain = jid.split("@")[0], jid.split("@")[1].split("/")[0]
         self.resource = jid.split("/")[1] if "/" in jid else None
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer:  # a small window makes a slow reader's backlog stay in the server
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(timeout)
+        self.sock.connect((host, port))
         self._open()
         self._expect_features()
         self._send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")

@@ -405,12 +405,12 @@ TEST_F(C2sSessionTest, DeliverWritesOnlyToEstablishedSessions) {
   m->root().set_attr("id", "d1");
   send(kHeader);
   std::size_t before = io->client.received.size();
-  session().deliver(m->root());
+  session().deliver(*m);
   EXPECT_EQ(io->client.received.size(), before);
   session_.reset();
   io = std::make_unique<FakeIo>();
   establish();
-  session().deliver(m->root());
+  session().deliver(*m);
   EXPECT_EQ(last().attr("id"), "d1");
 }
 
@@ -490,7 +490,7 @@ TEST_F(StreamManagementTest, OutboundStanzasAreKeptUntilAcknowledgedAndRequested
   xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
   for (const char* id : {"m1", "m2", "m3"}) {
     m->root().set_attr("id", id);
-    session().deliver(m->root());
+    session().deliver(*m);
   }
   // One <r/> after the first delivery, not one per stanza.
   int requests = 0;
@@ -510,7 +510,7 @@ TEST_F(StreamManagementTest, OutboundStanzasAreKeptUntilAcknowledgedAndRequested
 TEST_F(StreamManagementTest, AcknowledgingMoreThanWasSentIsAStreamError) {
   enable();
   xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
-  session().deliver(m->root());
+  session().deliver(*m);
   send("<a xmlns='urn:xmpp:sm:3' h='5'/>");
   auto error = stream_error();
   ASSERT_TRUE(error.has_value());
@@ -538,7 +538,7 @@ TEST_F(StreamManagementTest, ResumableSessionsDetachInsteadOfEnding) {
   EXPECT_EQ(host.closed, 0);  // not ended: waiting to be resumed
   std::size_t written = io->client.received.size();
   xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
-  session().deliver(m->root());  // kept, not written
+  session().deliver(*m);  // kept, not written
   EXPECT_EQ(io->client.received.size(), written);
   EXPECT_EQ(session().stream_management().unacked_count(), 1U);
   session().expire();
@@ -578,7 +578,7 @@ TEST_F(StreamManagementTest, ResumeRetransmitsWhatTheClientDidNotAcknowledge) {
   }
   xmpp::StanzaPtr meanwhile = xmpp::Stanza::create("message", ns::kClient);
   meanwhile->root().set_attr("id", "m3");
-  session().deliver(meanwhile->root());  // arrived during the hand-over
+  session().deliver(*meanwhile);  // arrived during the hand-over
   session().resume_succeeded(xmpp::Jid::parse("juliet@example.com/balcony").value(),
                              std::move(previous), "old");
   EXPECT_TRUE(session().established());
@@ -608,6 +608,23 @@ TEST_F(StreamManagementTest, AFailedResumeLetsTheClientBind) {
   EXPECT_TRUE(last().is("failed", ns::kStreamManagement));
   send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
   EXPECT_TRUE(session().established());
+}
+
+TEST(StreamManagementCounters, ReportingATicketTwiceIsHarmless) {
+  StreamManagement sm;
+  sm.enable();
+  auto first = sm.received();
+  auto second = sm.received();
+  sm.handled(second);
+  sm.handled(second);
+  EXPECT_EQ(sm.inbound_h(), 0U);
+  sm.handled(first);
+  EXPECT_EQ(sm.inbound_h(), 2U);
+  auto third = sm.received();
+  sm.handled(first);  // long done: ignored
+  sm.handled(third);
+  EXPECT_EQ(sm.inbound_h(), 3U);
+  EXPECT_TRUE(sm.all_handled());
 }
 
 TEST(StreamManagementCounters, WrapAroundAtTwoToThe32) {

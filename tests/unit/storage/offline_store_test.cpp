@@ -104,6 +104,29 @@ TEST_F(OfflineStoreTest, RemoveThroughDeletesTheAcknowledgedPrefixAndNumbersAreN
   EXPECT_EQ(read("juliet@example.com").size(), 1U);
 }
 
+TEST_F(OfflineStoreTest, RemoveTakesExactlyOneMessageOutOfOrder) {
+  auto sequences = push("juliet@example.com", {"<a/>", "<b/>", "<c/>"});
+  bool removed = false;
+  auto remove = [&](std::uint64_t sequence) {
+    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
+      auto r = OfflineStore::remove(txn, "juliet@example.com", sequence);
+      if (!r) {
+        return Err(r.error());
+      }
+      removed = *r;
+      return {};
+    }));
+    return removed;
+  };
+  EXPECT_TRUE(remove(sequences[1]));   // the middle one: acknowledged before the first
+  EXPECT_FALSE(remove(sequences[1]));  // twice: nothing, and the count stays right
+  auto left = read("juliet@example.com");
+  ASSERT_EQ(left.size(), 2U);
+  EXPECT_EQ(left[0].xml, "<a/>");
+  EXPECT_EQ(left[1].xml, "<c/>");
+  EXPECT_EQ(count("juliet@example.com"), 2U);
+}
+
 TEST_F(OfflineStoreTest, SurvivesReopenAndRemoveAllClearsOneQueue) {
   push("juliet@example.com", {"<a/>", "<b/>"});
   push("romeo@example.com", {"<c/>"});
