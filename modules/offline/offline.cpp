@@ -127,7 +127,8 @@ class QueuedMessage {
     remove_if_done();
   }
   // A receipt for the stanza's copies (see xmpp::DeliveryReceipt).
-  static std::shared_ptr<xmpp::DeliveryReceipt> receipt_for(std::shared_ptr<QueuedMessage> m) {
+  static std::shared_ptr<xmpp::DeliveryReceipt> receipt_for(
+      const std::shared_ptr<QueuedMessage>& m) {
     return std::make_shared<xmpp::DeliveryReceipt>([m](bool delivered) {
       if (delivered) {
         m->delivered();
