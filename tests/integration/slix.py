@@ -108,8 +108,8 @@ async def nothing_matching(queue, predicate, seconds=1.0):
 class ClientTestCase(unittest.IsolatedAsyncioTestCase):
     """Subclasses set cls.server (a started TernServer) in setUpClass."""
 
-    async def login(self, jid, password, **kw):
-        client = Client(jid, password, self.server.port, **kw)
+    async def login(self, jid, password, client_class=Client, **kw):
+        client = client_class(jid, password, self.server.port, **kw)
         client.start()
         self.addAsyncCleanup(self.logout, client)
         await wait(client.started, f"{jid} to log in")

@@ -170,9 +170,10 @@ struct PresenceBroadcast {
 };
 using PresenceBroadcastHook = std::function<void(const PresenceBroadcast&)>;
 
-// A message handed to sessions of one account (for carbons, XEP-0280).
+// A message about to be handed to sessions of one account (for carbons, XEP-0280). The hook
+// may still edit it (XEP-0280 §9 removes <private/>): the sessions get it as the hooks left it.
 struct MessageDelivered {
-  const xmpp::Stanza& message;
+  xmpp::Stanza& message;
   const std::vector<xmpp::Jid>& resources;  // the full JIDs it went to
 };
 using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
@@ -244,7 +245,7 @@ class ModuleContext {
   // A message for an existing account of this host that no resource can take now (RFC 6121
   // §8.5.2.2.1 and §8.5.3.2.1: offline storage). Unhandled, it is bounced service-unavailable.
   virtual void on_undeliverable_message(StanzaHook hook) = 0;
-  // After a message for an account of this host was handed to some of its sessions.
+  // When a message for an account of this host goes to some of its sessions, just before.
   virtual void on_message_delivered(MessageDeliveredHook hook) = 0;
   virtual void on_presence_broadcast(PresenceBroadcastHook hook) = 0;
 
