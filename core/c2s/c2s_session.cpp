@@ -128,6 +128,7 @@ void C2sSession::send_features() {
   if (state_ == SessionState::Authenticated) {
     add_bind_features(features->root());
     add_sm_features(features->root());
+    features->root().add_child("csi", ns::kCsi);  // XEP-0352
     host_.add_features(*this, features->root());
   } else {
     if (!io_->encrypted() && io_->can_start_tls()) {
@@ -181,6 +182,9 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
   if (root.ns() == ns::kStreamManagement) {
     return handle_sm(root);
   }
+  if (root.ns() == ns::kCsi) {
+    return handle_csi(root);  // XEP-0352: a nonza, not counted by stream management
+  }
   if (root.ns() != ns::kClient) {
     if (!host_.on_nonza(*this, std::move(stanza))) {
       close(xmpp::StreamError::unsupported_stanza_type());
@@ -233,13 +237,34 @@ bool C2sSession::deliver(const xmpp::Stanza& stanza) {
   if (state_ != SessionState::Established) {
     return false;
   }
-  write(stanza.root());
-  if (!sm_.enabled()) {
-    return false;
+  if (csi_.inactive()) {
+    for (const xmpp::StanzaPtr& now : csi_.offer(stanza.clone())) {
+      transmit(*now);
+    }
+  } else {
+    transmit(stanza);
   }
-  sm_.sent(stanza.clone());
-  request_ack();
-  return true;
+  return sm_.enabled();
+}
+
+void C2sSession::transmit(const xmpp::Stanza& stanza) {
+  write(stanza.root());
+  if (sm_.enabled()) {
+    sm_.sent(stanza.clone());
+    request_ack();
+  }
+}
+
+void C2sSession::handle_csi(const xmpp::Element& element) {
+  if (element.name() == "active") {
+    for (const xmpp::StanzaPtr& held : csi_.set_active()) {
+      transmit(*held);
+    }
+  } else if (element.name() == "inactive") {
+    csi_.set_inactive();
+  } else {
+    close(xmpp::StreamError::unsupported_stanza_type());
+  }
 }
 
 void C2sSession::on_stream_close() {

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/c2s/client_state.h"
 #include "core/c2s/stream_management.h"
 #include "xmpp/jid.h"
 #include "xmpp/result.h"
@@ -178,6 +179,9 @@ class C2sSession final : private xmpp::StreamSink {
   bool handle_bind_iq(const xmpp::Element& iq);
   // established traffic
   void handle_client_stanza(xmpp::StanzaPtr stanza);
+  // Writes a stanza to the client, keeping a copy for XEP-0198 when enabled.
+  void transmit(const xmpp::Stanza& stanza);
+  void handle_csi(const xmpp::Element& element);
   // stream_management_nonzas.cpp (XEP-0198)
   void add_sm_features(xmpp::Element& features);
   void handle_sm(const xmpp::Element& element);
@@ -202,6 +206,7 @@ class C2sSession final : private xmpp::StreamSink {
   static constexpr int kMaxSaslAttempts = 10;
   std::uint64_t owner_id_ = 0;
   StreamManagement sm_;
+  ClientState csi_;                    // XEP-0352
   std::string resume_id_;              // XEP-0198 §5, when resumption was enabled
   std::uint32_t resume_client_h_ = 0;  // the h of the client's <resume/>
   bool ack_requested_ = false;         // our <r/> is waiting for the client's <a/>

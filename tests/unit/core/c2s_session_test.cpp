@@ -98,13 +98,15 @@ class FakeHost : public SessionHost {
     }
   }
   bool on_nonza(C2sSession&, xmpp::StanzaPtr s) override {
-    bool known = s->root().ns() == ns::kCsi;
+    bool known = s->root().ns() == "urn:example:nonza";
     if (known) {
       nonzas.push_back(std::move(s));
     }
     return known;
   }
-  void add_features(C2sSession&, xmpp::Element& f) override { f.add_child("csi", ns::kCsi); }
+  void add_features(C2sSession&, xmpp::Element& f) override {
+    f.add_child("extra", "urn:example:feature");
+  }
   std::string register_resumable(C2sSession&) override { return resumable ? "rid" : ""; }
   void on_detached(C2sSession& session) override { detached = &session; }
   void resume(C2sSession& session, std::string_view previd) override {
@@ -303,7 +305,8 @@ TEST_F(C2sSessionTest, BindsRequestedOrGeneratedResource) {
   for (const auto& s : io->client.received) {
     if (s->root().is("features", ns::kStreams) && s->root().child("bind", ns::kBind)) {
       saw_bind = s->root().child("session", ns::kSession) != nullptr &&
-                 s->root().child("csi", ns::kCsi) != nullptr;
+                 s->root().child("csi", ns::kCsi) != nullptr &&
+                 s->root().child("extra", "urn:example:feature") != nullptr;
     }
   }
   EXPECT_TRUE(saw_bind);
@@ -334,7 +337,7 @@ TEST_F(C2sSessionTest, EstablishedStanzasAreStampedAndRouted) {
   send("<message to='not a jid@@'/>");
   EXPECT_EQ(xmpp::StanzaError::from_stanza(last())->condition, xmpp::StanzaCondition::JidMalformed);
   EXPECT_EQ(host.routed.size(), 1U);
-  send("<active xmlns='urn:xmpp:csi:0'/>");
+  send("<hello xmlns='urn:example:nonza'/>");
   EXPECT_EQ(host.nonzas.size(), 1U);
   EXPECT_FALSE(stream_error().has_value());
 }
@@ -608,6 +611,58 @@ TEST_F(StreamManagementTest, AFailedResumeLetsTheClientBind) {
   EXPECT_TRUE(last().is("failed", ns::kStreamManagement));
   send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
   EXPECT_TRUE(session().established());
+}
+
+// --- XEP-0352 ---
+
+TEST_F(C2sSessionTest, InactiveClientsGetPresenceAndChatStatesLaterAndInOrder) {
+  establish();
+  auto stanza = [](std::string_view xml) { return xmpp::parse_stanza(xml); };
+  auto received_ids = [&] {
+    std::vector<std::string> ids;
+    for (const auto& s : io->client.received) {
+      if (s->root().has_attr("id") && s->root().attr("id") != "b1") {
+        ids.emplace_back(s->root().attr("id"));
+      }
+    }
+    return ids;
+  };
+  send("<inactive xmlns='urn:xmpp:csi:0'/>");
+  session().deliver(*stanza("<presence id='p1' from='romeo@example.net/a'/>"));
+  session().deliver(
+      *stanza("<presence id='p2' from='romeo@example.net/a'><show>away</show>"
+              "</presence>"));  // replaces p1
+  session().deliver(
+      *stanza("<message id='c1' from='romeo@example.net/a' type='chat'>"
+              "<composing xmlns='http://jabber.org/protocol/chatstates'/>"
+              "</message>"));
+  EXPECT_TRUE(received_ids().empty());
+  // A message with a body goes out at once, after what waited.
+  session().deliver(
+      *stanza("<message id='m1' from='romeo@example.net/a' type='chat'>"
+              "<body>hi</body><active xmlns='http://jabber.org/protocol/chatstates'/>"
+              "</message>"));
+  EXPECT_EQ(received_ids(), (std::vector<std::string>{"p2", "c1", "m1"}));
+  session().deliver(*stanza("<presence id='p3' from='nurse@example.net/b'/>"));
+  session().deliver(*stanza("<presence id='s1' from='nurse@example.net' type='subscribe'/>"));
+  EXPECT_EQ(received_ids().back(), "s1");  // subscription requests are not held
+  session().deliver(*stanza("<presence id='p4' from='nurse@example.net/c'/>"));
+  send("<active xmlns='urn:xmpp:csi:0'/>");
+  EXPECT_EQ(received_ids(), (std::vector<std::string>{"p2", "c1", "m1", "p3", "s1", "p4"}));
+  session().deliver(*stanza("<presence id='p5' from='romeo@example.net/a'/>"));
+  EXPECT_EQ(received_ids().back(), "p5");  // active again: nothing waits
+}
+
+TEST(ClientStateBuffer, IsBounded) {
+  ClientState csi;
+  csi.set_inactive();
+  std::size_t released = 0;
+  for (std::size_t i = 0; i <= ClientState::kMaxHeld; ++i) {
+    auto p = xmpp::parse_stanza("<presence from='a@b/" + std::to_string(i) + "'/>");
+    released += csi.offer(std::move(p)).size();
+  }
+  EXPECT_EQ(released, ClientState::kMaxHeld + 1);  // the one past the bound sent them all
+  EXPECT_EQ(csi.held(), 0U);
 }
 
 TEST(StreamManagementCounters, ReportingATicketTwiceIsHarmless) {
