@@ -87,6 +87,30 @@ class OfflineTest(ClientTestCase):
         self.assertEqual(second["body"], "to a full JID")
         await nothing_matching(j.all_messages, lambda m: True, 0.5)
 
+    async def test_receipts_and_markers_pass_through_unchanged(self):
+        (romeo, juliet) = self.accounts("romeo", "juliet")
+        r = await self.login(f"{romeo}/r", PASSWORD)
+        j = await self.login(f"{juliet}/j", PASSWORD)
+        request = r.make_message(mto=f"{juliet}/j", mbody="did you get this?", mtype="chat")
+        request["id"] = "q1"
+        request.xml.append(request.xml.makeelement("{urn:xmpp:receipts}request", {}))
+        request.xml.append(request.xml.makeelement("{urn:xmpp:chat-markers:0}markable", {}))
+        request.send()
+        got = await asyncio.wait_for(j.all_messages.get(), TIMEOUT)
+        self.assertIsNotNone(got.xml.find("{urn:xmpp:receipts}request"))
+        self.assertIsNotNone(got.xml.find("{urn:xmpp:chat-markers:0}markable"))
+        receipt = j.make_message(mto=f"{romeo}/r", mtype="chat")
+        receipt.xml.append(receipt.xml.makeelement("{urn:xmpp:receipts}received", {"id": "q1"}))
+        receipt.xml.append(receipt.xml.makeelement("{urn:xmpp:chat-markers:0}displayed",
+                                                   {"id": "q1"}))
+        receipt.send()
+        back = await next_matching(r.all_messages,
+                                   lambda m: m.xml.find("{urn:xmpp:receipts}received") is not None,
+                                   "receipt")
+        self.assertEqual(back.xml.find("{urn:xmpp:receipts}received").get("id"), "q1")
+        self.assertEqual(back.xml.find("{urn:xmpp:chat-markers:0}displayed").get("id"), "q1")
+        self.assertEqual(back["from"].full, f"{juliet}/j")
+
     async def test_negative_priority_waits_for_a_better_resource(self):
         (romeo, juliet) = self.accounts("romeo", "juliet")
         r = await self.login(f"{romeo}/r", PASSWORD)
