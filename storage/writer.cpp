@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The writer thread: batches of nested transactions under one durable commit.
+// The writer thread: batches of writes under one durable commit.
 #include "storage/writer.h"
 
 #include <utility>
@@ -56,9 +56,43 @@ void Writer::run() {
 }
 
 void Writer::commit_batch(std::deque<Pending>& batch) {
+  // Fast path: every write of the batch straight in one transaction. A nested transaction per
+  // write would isolate failures, but LMDB allocates and clears a 2 MB dirty-page list for each
+  // one; writes almost never fail, so that cost is paid only when one does (slow path below).
   std::vector<Result<void, StorageError>> results;
   results.reserve(batch.size());
-  Result<void, StorageError> committed = env_.write([&](WriteTxn& parent) {
+  Result<void, StorageError> committed = env_.write([&](WriteTxn& txn) {
+    for (Pending& p : batch) {
+      if (Result<void, StorageError> r = p.operation(txn); !r) {
+        return r;  // aborts the whole batch: retried one by one
+      }
+      results.emplace_back();
+    }
+    return Result<void, StorageError>();
+  });
+  if (!committed && results.size() < batch.size()) {
+    results = commit_isolated(batch, committed);
+  } else if (!committed) {
+    results.assign(batch.size(), committed);  // the commit itself failed
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++commits_;
+    writes_ += batch.size();
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].completion) {
+      batch[i].completion(results[i]);
+    }
+  }
+}
+
+std::vector<Result<void, StorageError>> Writer::commit_isolated(
+    std::deque<Pending>& batch, Result<void, StorageError>& committed) {
+  // Each write in a nested transaction of one parent: a failing write is undone alone.
+  std::vector<Result<void, StorageError>> results;
+  results.reserve(batch.size());
+  committed = env_.write([&](WriteTxn& parent) {
     for (Pending& p : batch) {
       MDB_txn* child_raw = nullptr;
       int rc = mdb_txn_begin(env_.raw(), parent.txn_, 0, &child_raw);
@@ -77,16 +111,10 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
     }
     return Result<void, StorageError>();
   });
-  {
-    std::lock_guard lock(mutex_);
-    ++commits_;
-    writes_ += batch.size();
+  if (!committed) {
+    results.assign(batch.size(), committed);
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].completion) {
-      batch[i].completion(committed ? results[i] : committed);
-    }
-  }
+  return results;
 }
 
 }  // namespace tern::storage

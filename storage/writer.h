@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Writer: the one thread that writes to the store, with group commit. Event loops never wait on
 // a disk sync: they submit a write and get a completion later. The writer takes every write
-// queued since its last commit, runs each in a nested transaction of one parent transaction (so
-// one failing write does not undo the others) and commits the parent with a single sync; then it
-// runs each write's completion. Throughput stays high under load because the cost of a sync is
-// shared by the whole batch.
+// queued since its last commit, runs them in one transaction and commits it with a single sync;
+// then it runs each write's completion. If a write fails, the batch is rolled back and run again
+// with each write in a nested transaction, so one failing write does not undo the others.
+// Throughput stays high under load because the cost of a sync is shared by the whole batch.
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "storage/env.h"
 
@@ -46,6 +47,9 @@ class Writer {
 
   void run();
   void commit_batch(std::deque<Pending>& batch);
+  // The slow path after a write failed: each write in its own nested transaction.
+  std::vector<Result<void, StorageError>> commit_isolated(std::deque<Pending>& batch,
+                                                          Result<void, StorageError>& committed);
 
   Environment& env_;
   std::size_t max_batch_;

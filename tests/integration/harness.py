@@ -62,6 +62,7 @@ class TernServer:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                self.output.append(self._stacks())  # for the report: where is it stuck?
                 self.process.kill()
                 self.process.wait()
                 problem = "ternd did not stop within 20 s of SIGTERM"
@@ -79,6 +80,16 @@ class TernServer:
         self.ports = {}
         return self.start()
 
+    def _stacks(self):
+        """Every thread's stack of the running server (gdb, when installed), or a note."""
+        try:
+            run = subprocess.run(["gdb", "-batch", "-p", str(self.process.pid), "-ex",
+                                  "thread apply all bt 30"], capture_output=True, text=True,
+                                 timeout=60)
+            return "\n--- ternd threads ---\n" + run.stdout[-12000:]
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"\n(no stacks: {e})\n"
+
     def restart(self):
         """Stops the server cleanly and starts it again on the same store (new ports)."""
         problem = self._terminate()
@@ -93,7 +104,7 @@ class TernServer:
         problem = self._terminate()
         self.dir.cleanup()
         if problem:
-            raise AssertionError(problem + ":\n" + "".join(self.output)[-4000:])
+            raise AssertionError(problem + ":\n" + "".join(self.output)[-16000:])
 
     def adduser(self, jid, password):
         subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "adduser", jid,
