@@ -37,6 +37,7 @@ inline constexpr std::string_view kCaps = "http://jabber.org/protocol/caps";    
 inline constexpr std::string_view kChatStates = "http://jabber.org/protocol/chatstates";   // 0085
 inline constexpr std::string_view kReceipts = "urn:xmpp:receipts";                         // 0184
 inline constexpr std::string_view kBlocking = "urn:xmpp:blocking";                         // 0191
+inline constexpr std::string_view kBlockingErrors = "urn:xmpp:blocking:errors";            // 0191
 inline constexpr std::string_view kStreamManagement = "urn:xmpp:sm:3";                     // 0198
 inline constexpr std::string_view kPing = "urn:xmpp:ping";                                 // 0199
 inline constexpr std::string_view kTime = "urn:xmpp:time";                                 // 0202

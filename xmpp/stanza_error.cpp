@@ -77,7 +77,7 @@ ErrorType default_error_type(StanzaCondition condition) {
 }
 
 StanzaError StanzaError::of(StanzaCondition condition, std::string text) {
-  return StanzaError{default_error_type(condition), condition, std::move(text), {}, {}};
+  return StanzaError{default_error_type(condition), condition, std::move(text), {}, {}, {}};
 }
 StanzaError StanzaError::bad_request(std::string text) {
   return of(StanzaCondition::BadRequest, std::move(text));
@@ -128,6 +128,13 @@ StanzaError StanzaError::unexpected_request(std::string text) {
   return of(StanzaCondition::UnexpectedRequest, std::move(text));
 }
 
+StanzaError StanzaError::with_application_condition(std::string_view ns,
+                                                    std::string_view name) const {
+  StanzaError refined = *this;
+  refined.application = {std::string(ns), std::string(name)};
+  return refined;
+}
+
 Element& StanzaError::append_to(Element& parent) const {
   Element& error = parent.add_child("error");
   error.set_attr("type", error_type_name(type));
@@ -141,6 +148,10 @@ Element& StanzaError::append_to(Element& parent) const {
   }
   if (!text.empty()) {
     error.add_child("text", ns::kStanzaErrors).set_attr("lang", ns::kXml, "en").set_text(text);
+  }
+  // RFC 6120 §8.3.2: the application-specific condition comes after the defined one and the text.
+  if (!application.name.empty()) {
+    error.add_child(application.name, application.ns);
   }
   return error;
 }
@@ -156,6 +167,9 @@ std::optional<StanzaError> StanzaError::from_stanza(const Element& stanza) {
   bool found = false;
   for (const Element& child : error->children()) {
     if (child.ns() != ns::kStanzaErrors) {
+      if (result.application.name.empty()) {
+        result.application = {std::string(child.ns()), std::string(child.name())};
+      }
       continue;
     }
     if (child.name() == "text") {

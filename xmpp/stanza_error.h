@@ -50,12 +50,22 @@ std::optional<ErrorType> parse_error_type(std::string_view name);
 // The type RFC 6120 §8.3.3 recommends for each condition.
 ErrorType default_error_type(StanzaCondition condition);
 
+// RFC 6120 §8.3.2: an application-specific condition, an empty element in the application's
+// namespace that refines the defined condition (e.g. XEP-0191's <blocked/>). Absent when `name`
+// is empty.
+struct ApplicationCondition {
+  std::string ns;
+  std::string name;
+  friend bool operator==(const ApplicationCondition&, const ApplicationCondition&) = default;
+};
+
 struct StanzaError {
   ErrorType type = ErrorType::Cancel;
   StanzaCondition condition = StanzaCondition::UndefinedCondition;
   std::string text;      // optional explanation (English)
   std::string by;        // the entity that generated the error, when not the recipient
   std::string redirect;  // URI for Gone and Redirect (RFC 6120 §8.3.3.5, §8.3.3.14)
+  ApplicationCondition application;
 
   // A condition with its default type and an optional text.
   static StanzaError of(StanzaCondition condition, std::string text = {});
@@ -75,6 +85,9 @@ struct StanzaError {
   static StanzaError resource_constraint(std::string text = {});
   static StanzaError service_unavailable(std::string text = {});
   static StanzaError unexpected_request(std::string text = {});
+
+  // This error with an application-specific condition <name xmlns=ns/> added.
+  StanzaError with_application_condition(std::string_view ns, std::string_view name) const;
 
   // Appends <error type=…>…</error> to `parent`.
   Element& append_to(Element& parent) const;

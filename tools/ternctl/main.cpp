@@ -21,6 +21,7 @@
 
 #include "core/config/config.h"
 #include "storage/account_store.h"
+#include "storage/blocklist_store.h"
 #include "storage/offline_store.h"
 #include "storage/roster_store.h"
 #include "xmpp/jid.h"
@@ -148,12 +149,16 @@ int delete_user(Context& ctx, const std::vector<std::string>& args) {
     if (!existed) {
       return {};
     }
-    // The account's roster and offline queue go with it (contacts' rosters keep their items:
-    // like a contact that deleted its account elsewhere, it simply no longer answers).
+    // The account's roster, offline queue and blocklist go with it (contacts' rosters and
+    // blocklists keep their items: like a contact that deleted its account elsewhere, it simply
+    // no longer answers; a new account of the same name starts with none of them).
     if (auto r = storage::RosterStore::remove_all(txn, *key); !r) {
       return r;
     }
-    return storage::OfflineStore::remove_all(txn, *key);
+    if (auto r = storage::OfflineStore::remove_all(txn, *key); !r) {
+      return r;
+    }
+    return storage::BlocklistStore::remove_all(txn, *key);
   });
   if (!written) {
     return fail(written.error().message);

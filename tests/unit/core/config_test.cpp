@@ -62,6 +62,8 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   // The file documents the modules' options with their default values.
   ASSERT_TRUE(a.module_options.count("roster"));
   EXPECT_EQ(std::get<std::int64_t>(a.module_options.at("roster").at("max_items").value), 1000);
+  ASSERT_TRUE(a.module_options.count("blocking"));
+  EXPECT_EQ(std::get<std::int64_t>(a.module_options.at("blocking").at("max_items").value), 1000);
 }
 
 TEST(Config, ModuleTablesKeepTypedValuesAndWhereTheyWereWritten) {

@@ -126,6 +126,43 @@ TEST(StanzaError, ErrorReplySwapsAddressesKeepsIdAndSerializes) {
             "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 }
 
+TEST(StanzaError, ApplicationConditionFollowsTheTextAndRoundTrips) {
+  StanzaPtr req = testing::parse_one(
+      "<message id='m1' from='juliet@example.com/balcony' to='romeo@example.net'>"
+      "<body>Can you hear me now?</body></message>");
+  ASSERT_NE(req, nullptr);
+  StanzaError error = StanzaError::not_acceptable("blocked").with_application_condition(
+      ns::kBlockingErrors, "blocked");
+  error.type = ErrorType::Cancel;
+  StanzaPtr reply = make_error_reply(req->root(), error);
+  ASSERT_NE(reply, nullptr);
+  std::string out;
+  Serializer().write(out, *reply->root().child("error"));
+  // RFC 6120 §8.3.2: defined condition, then text, then the application-specific condition.
+  EXPECT_EQ(out,
+            "<error type='cancel'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+            "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>blocked</text>"
+            "<blocked xmlns='urn:xmpp:blocking:errors'/></error>");
+
+  // Parsed back from the wire, with the application condition before the text this time.
+  StanzaPtr received = testing::parse_one(
+      "<message type='error' id='m1'><error type='cancel'>"
+      "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+      "<blocked xmlns='urn:xmpp:blocking:errors'/>"
+      "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>blocked</text></error></message>");
+  ASSERT_NE(received, nullptr);
+  auto back = StanzaError::from_stanza(received->root());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, error);
+  EXPECT_EQ(back->application, (ApplicationCondition{std::string(ns::kBlockingErrors), "blocked"}));
+
+  // Without one, nothing is added and nothing is read.
+  auto plain =
+      StanzaError::from_stanza(make_error_reply(req->root(), StanzaError::bad_request())->root());
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_TRUE(plain->application.name.empty());
+}
+
 TEST(StanzaError, NeverRepliesToErrorsOrResults) {
   StanzaPtr error = testing::parse_one("<message type='error' id='x'/>");
   StanzaPtr result = testing::parse_one("<iq type='result' id='x'/>");

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// XEP-0191 Blocking Command: the blocklist get (§3.2), block (§3.3), unblock (§3.4) and unblock
+// all (§3.5) of the sender's own account, stored in storage/blocklist_store. A change is answered
+// after it committed; then every resource that retrieved the blocklist gets a push and contacts
+// see the owner go offline or come back (notifications.h). The hooks that keep blocked addresses
+// out are in enforcement.h.
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "modules/blocking/enforcement.h"
+#include "modules/blocking/notifications.h"
+#include "storage/blocklist_store.h"
+#include "tern/module_api.h"
+
+namespace tern::modules {
+namespace {
+
+using storage::BlocklistStore;
+
+// The blocklist belongs to the sender's own account: 'to' absent or the sender's bare JID.
+bool addressed_to_own_account(const IqRequest& req) {
+  std::string_view to = req.iq().attr("to");
+  return to.empty() || to == req.from().bare_view();
+}
+
+// The <item jid/> children of a <block/> or <unblock/>, prepared, without duplicates, in order.
+Result<std::vector<std::string>, xmpp::StanzaError> parse_items(const xmpp::Element& command) {
+  std::vector<std::string> items;
+  std::set<std::string, std::less<>> seen;
+  for (const xmpp::Element& child : command.children()) {
+    if (!child.is("item", xmpp::ns::kBlocking) || !child.has_attr("jid")) {
+      return Err(xmpp::StanzaError::bad_request("only <item jid='…'/> may be listed"));
+    }
+    auto jid = xmpp::Jid::parse(child.attr("jid"));
+    if (!jid) {
+      return Err(xmpp::StanzaError::jid_malformed());
+    }
+    if (seen.emplace(jid->full()).second) {
+      items.emplace_back(jid->full());
+    }
+  }
+  return items;
+}
+
+// What a block write did, filled on the writer thread and read on the worker after the commit.
+struct BlockOutcome {
+  bool over_limit = false;
+  std::vector<std::string> added;  // items that were not blocked before
+};
+
+class Blocking final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx_ = &ctx;
+    // [modules.blocking] max_items: the most JIDs one blocklist may hold.
+    max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
+    ctx.add_disco_feature(xmpp::ns::kBlocking);
+    ctx.on_iq(IqType::Get, {xmpp::ns::kBlocking, "blocklist"}, Addressed::ToAccount,
+              [this](IqRequest& req) { get(req); });
+    ctx.on_iq(IqType::Set, {xmpp::ns::kBlocking, "block"}, Addressed::ToAccount,
+              [this](IqRequest& req) { block(req); });
+    ctx.on_iq(IqType::Set, {xmpp::ns::kBlocking, "unblock"}, Addressed::ToAccount,
+              [this](IqRequest& req) { unblock(req); });
+    for (xmpp::StanzaKind kind :
+         {xmpp::StanzaKind::Message, xmpp::StanzaKind::Presence, xmpp::StanzaKind::Iq}) {
+      ctx.on_inbound(kind, [this](xmpp::StanzaPtr& stanza) {
+        return blocking::enforce_inbound(*ctx_, stanza);
+      });
+      ctx.on_outbound(kind, [this](xmpp::StanzaPtr& stanza) {
+        return blocking::enforce_outbound(*ctx_, stanza);
+      });
+    }
+  }
+
+ private:
+  void get(IqRequest& req) {
+    if (!addressed_to_own_account(req)) {
+      return req.reply_error(xmpp::StanzaError::forbidden());
+    }
+    auto txn = ctx_->store().read();
+    if (!txn) {
+      return req.reply_error(xmpp::StanzaError::internal_server_error());
+    }
+    // §3.3: from now on this resource gets the pushes.
+    ctx_->set_flag(req.from(), blocking::kInterestedFlag, true);
+    xmpp::Element& blocklist = req.reply_result({xmpp::ns::kBlocking, "blocklist"});
+    for (const std::string& item : BlocklistStore::list(*txn, req.from().bare_view())) {
+      blocklist.add_child("item", xmpp::ns::kBlocking).set_attr("jid", item);
+    }
+  }
+
+  void block(IqRequest& req) {
+    if (!addressed_to_own_account(req)) {
+      return req.reply_error(xmpp::StanzaError::forbidden());
+    }
+    auto items = parse_items(req.payload());
+    if (!items) {
+      return req.reply_error(items.error());
+    }
+    if (items->empty()) {
+      return req.reply_error(xmpp::StanzaError::bad_request("<block/> needs an <item/>"));
+    }
+    std::string owner(req.from().bare_view());
+    auto outcome = std::make_shared<BlockOutcome>();
+    ctx_->write(
+        [owner, items = *items, outcome,
+         limit = max_items_](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+          std::vector<std::string> fresh;
+          for (const std::string& item : items) {
+            if (!BlocklistStore::contains(txn, owner, item)) {
+              fresh.push_back(item);
+            }
+          }
+          // Counted here, in the write, so that two resources blocking at once cannot both pass.
+          if (BlocklistStore::count(txn, owner) + fresh.size() > limit) {
+            outcome->over_limit = true;
+            return {};
+          }
+          for (const std::string& item : fresh) {
+            if (auto r = BlocklistStore::add(txn, owner, item); !r) {
+              return r;
+            }
+          }
+          outcome->added = std::move(fresh);
+          return {};
+        },
+        [this, reply = req.defer(), owner, items = *items, outcome](bool ok) {
+          if (!ok) {
+            return reply->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          if (outcome->over_limit) {
+            return reply->reply_error(xmpp::StanzaError::not_allowed("the blocklist is full"));
+          }
+          reply->reply_result();
+          blocking::push_to_interested(*ctx_, owner, "block", items);
+          blocking::send_unavailable_to_blocked(*ctx_, owner, outcome->added);
+        });
+  }
+
+  void unblock(IqRequest& req) {
+    if (!addressed_to_own_account(req)) {
+      return req.reply_error(xmpp::StanzaError::forbidden());
+    }
+    auto items = parse_items(req.payload());
+    if (!items) {
+      return req.reply_error(items.error());
+    }
+    std::string owner(req.from().bare_view());
+    // §3.5: no item means every item. Filled on the writer thread: what was actually removed.
+    auto removed = std::make_shared<std::vector<std::string>>();
+    ctx_->write(
+        [owner, items = *items,
+         removed](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+          if (items.empty()) {
+            *removed = BlocklistStore::list(txn, owner);
+            return BlocklistStore::remove_all(txn, owner);
+          }
+          for (const std::string& item : items) {
+            auto existed = BlocklistStore::remove(txn, owner, item);
+            if (!existed) {
+              return Err(existed.error());
+            }
+            if (*existed) {
+              removed->push_back(item);
+            }
+          }
+          return {};
+        },
+        [this, reply = req.defer(), owner, items = *items, removed](bool ok) {
+          if (!ok) {
+            return reply->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          reply->reply_result();
+          blocking::push_to_interested(*ctx_, owner, "unblock", items);
+          blocking::send_presence_to_unblocked(*ctx_, owner, *removed);
+        });
+  }
+
+  ModuleContext* ctx_ = nullptr;
+  std::size_t max_items_ = 1000;
+};
+
+}  // namespace
+}  // namespace tern::modules
+
+TERN_MODULE(Blocking, blocking, "XEP-0191 blocking command: blocklist, pushes and enforcement")

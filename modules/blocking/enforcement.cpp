@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// Blocklist checks on inbound and outbound stanzas (rules in enforcement.h).
+#include "modules/blocking/enforcement.h"
+
+#include "storage/blocklist_store.h"
+
+namespace tern::modules::blocking {
+namespace {
+
+using storage::BlocklistStore;
+
+// Presence that shows the owner online or asks for the contact's presence.
+bool reveals_presence(const xmpp::Stanza& presence) {
+  std::string_view type = presence.type();
+  return type.empty() || type == "probe";
+}
+
+}  // namespace
+
+Verdict enforce_inbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
+  auto from = xmpp::Jid::parse(stanza->from());
+  auto to = xmpp::Jid::parse(stanza->to());
+  if (!from || !to) {
+    return Verdict::Continue;
+  }
+  auto txn = ctx.store().read();
+  if (!txn) {
+    return Verdict::Continue;  // fail open: a store that cannot be read blocks nobody
+  }
+  if (BlocklistStore::is_blocked(*txn, to->bare_view(), *from)) {
+    if (stanza->kind() != xmpp::StanzaKind::Presence) {
+      // Messages (SHOULD) and IQ gets and sets (MUST); make_error_reply gives nothing for IQ
+      // results and errors, which are dropped.
+      if (xmpp::StanzaPtr error =
+              xmpp::make_error_reply(stanza->root(), xmpp::StanzaError::service_unavailable())) {
+        ctx.route(std::move(error));
+      }
+    }
+    return Verdict::Handled;
+  }
+  if (stanza->kind() == xmpp::StanzaKind::Presence && from->has_local() &&
+      reveals_presence(*stanza) && BlocklistStore::is_blocked(*txn, from->bare_view(), *to)) {
+    return Verdict::Handled;
+  }
+  return Verdict::Continue;
+}
+
+Verdict enforce_outbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
+  auto from = xmpp::Jid::parse(stanza->from());
+  auto to = xmpp::Jid::parse(stanza->to());
+  if (!from || !to) {
+    return Verdict::Continue;
+  }
+  auto txn = ctx.store().read();
+  if (!txn || !BlocklistStore::is_blocked(*txn, from->bare_view(), *to)) {
+    return Verdict::Continue;
+  }
+  // XEP-0191 §3.3 shows type='cancel': retrying will not help while the block stands.
+  xmpp::StanzaError error = xmpp::StanzaError::not_acceptable().with_application_condition(
+      xmpp::ns::kBlockingErrors, "blocked");
+  error.type = xmpp::ErrorType::Cancel;
+  if (xmpp::StanzaPtr reply = xmpp::make_error_reply(stanza->root(), error)) {
+    ctx.send_to_session(*from, std::move(reply));
+  }
+  return Verdict::Handled;
+}
+
+}  // namespace tern::modules::blocking

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// The blocklist in force (XEP-0191 §3.3), as stanza hooks:
+//   - inbound, on the recipient's server: nothing from a blocked address reaches the owner.
+//     Presence is dropped without a word, messages and IQ gets and sets are answered with
+//     service-unavailable, IQ results and errors dropped: the owner looks offline.
+//     The owner's own available presence and probes to an address it blocked (the broadcasts
+//     and probes the presence module routes on its behalf) are dropped too, so the blocked
+//     contact keeps seeing it offline; unavailable presence and subscription changes still go.
+//   - outbound, on the sender's server: a client's stanza to an address its account blocked is
+//     not routed; the client gets not-acceptable with <blocked xmlns='urn:xmpp:blocking:errors'/>.
+#pragma once
+
+#include "tern/module_api.h"
+
+namespace tern::modules::blocking {
+
+Verdict enforce_inbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza);
+Verdict enforce_outbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza);
+
+}  // namespace tern::modules::blocking
