@@ -4,6 +4,7 @@
 // after it committed; then every resource that retrieved the blocklist gets a push and contacts
 // see the owner go offline or come back (notifications.h). The hooks that keep blocked addresses
 // out are in enforcement.h.
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -11,7 +12,9 @@
 
 #include "modules/blocking/enforcement.h"
 #include "modules/blocking/notifications.h"
+#include "modules/roster/roster_items.h"
 #include "storage/blocklist_store.h"
+#include "storage/roster_store.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -49,6 +52,35 @@ struct BlockOutcome {
   bool over_limit = false;
   std::vector<std::string> added;  // items that were not blocked before
 };
+
+// A subscription request from a contact the owner now blocks will never be answered: it is
+// withdrawn, so that it is not delivered again on each initial presence (RFC 6121 §3.1.3 keeps
+// it only until the owner decides, and blocking is a decision).
+Result<void, storage::StorageError> withdraw_pending_requests(
+    storage::WriteTxn& txn, const std::string& owner, const std::vector<std::string>& items) {
+  std::vector<xmpp::Jid> blocked;
+  for (const std::string& item : items) {
+    if (auto jid = xmpp::Jid::parse(item)) {
+      blocked.push_back(std::move(*jid));
+    }
+  }
+  for (storage::RosterItem entry : storage::RosterStore::items(txn, owner)) {
+    auto contact = xmpp::Jid::parse(entry.jid);
+    if (!entry.pending_in || !contact ||
+        std::none_of(blocked.begin(), blocked.end(), [&](const xmpp::Jid& item) {
+          return storage::blocklist_item_blocks(item, *contact);
+        })) {
+      continue;
+    }
+    entry.pending_in = false;
+    auto written = roster::is_empty(entry) ? storage::RosterStore::remove(txn, owner, entry.jid)
+                                           : storage::RosterStore::put(txn, owner, entry);
+    if (!written) {
+      return Err(written.error());
+    }
+  }
+  return {};
+}
 
 class Blocking final : public Module {
  public:
@@ -122,6 +154,9 @@ class Blocking final : public Module {
             if (auto r = BlocklistStore::add(txn, owner, item); !r) {
               return r;
             }
+          }
+          if (auto r = withdraw_pending_requests(txn, owner, fresh); !r) {
+            return r;
           }
           outcome->added = std::move(fresh);
           return {};

@@ -232,6 +232,27 @@ class BlockingTest(BlockingTestCase):
         got = await next_matching(j.presences, presence_of("available", romeo), "romeo's update")
         self.assertEqual(got["status"], "seen")
 
+    async def test_blocking_withdraws_a_pending_subscription_request(self):
+        (juliet, tybalt, benvolio) = self.accounts("juliet", "tybalt", "benvolio")
+        t = await self.online(tybalt, blocklist=False)
+        t.send_presence(pto=juliet, ptype="subscribe")  # Juliet is offline: it waits for her
+        b = await self.online(benvolio, blocklist=False)
+        b.send_presence(pto=juliet, ptype="subscribe")  # sent later: stored later
+        # Logged in without initial presence, the requests are still waiting; she blocks Tybalt.
+        j = await self.online(juliet, blocklist=False, send_presence=False)
+        await j["xep_0191"].block(tybalt, timeout=TIMEOUT)
+        j.send_presence()  # initial presence: waiting requests are delivered now
+        got = []
+        while len(got) < 3:  # her own presence, then the waiting requests, or a timeout
+            try:
+                got.append(await asyncio.wait_for(j.all_presence.get(), 1.5))
+            except asyncio.TimeoutError:
+                break
+        senders = {p["from"].bare for p in got if p["type"] == "subscribe"}
+        # Benvolio's arrives (so Tybalt's, stored before it, was waiting too); Tybalt's was
+        # withdrawn by the block.
+        self.assertEqual(senders, {benvolio})
+
     async def test_errors(self):
         (juliet, romeo) = self.accounts("juliet", "romeo")
         j = await self.online(juliet)
