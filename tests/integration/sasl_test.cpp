@@ -20,6 +20,7 @@
 
 #include "core/net/tls_context.h"
 #include "core/net/tls_transport.h"
+#include "tests/integration/ternd_process.h"
 #include "xmpp/base64.h"
 #include "xmpp/namespaces.h"
 #include "xmpp/sasl/plain.h"
@@ -32,81 +33,7 @@ namespace {
 namespace ns = xmpp::ns;
 using xmpp::sasl::ScramHash;
 
-std::string build_dir() {
-  const char* dir = std::getenv("TERN_BUILD_DIR");
-  return dir != nullptr ? dir : "build";
-}
-
-// The real server on free loopback ports, with one account.
-class Ternd {
- public:
-  Ternd() {
-    char pattern[] = "/tmp/tern-sasl-XXXXXX";
-    dir_ = mkdtemp(pattern);
-    set_ = {"server.storage_path=" + dir_, "server.workers=2", "c2s.starttls=[\"127.0.0.1:0\"]",
-            "c2s.direct_tls=[\"127.0.0.1:0\"]"};
-    std::string ctl = build_dir() + "/tools/ternctl";
-    std::string cmd = ctl;
-    for (const auto& s : set_) {
-      cmd += " --set '" + s + "'";
-    }
-    EXPECT_EQ(std::system((cmd + " adduser juliet@localhost balcony >/dev/null").c_str()), 0);
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      std::vector<std::string> args = {build_dir() + "/core/ternd"};
-      for (const auto& s : set_) {
-        args.push_back("--set");
-        args.push_back(s);
-      }
-      std::vector<char*> argv;
-      for (auto& a : args) {
-        argv.push_back(a.data());
-      }
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* lines = fdopen(out[0], "r");
-    char line[512];
-    while (std::fgets(line, sizeof line, lines) != nullptr) {
-      // "ternd: listening KIND 127.0.0.1:PORT"
-      std::istringstream words(line);
-      std::string ternd, listening, kind, address;
-      words >> ternd >> listening >> kind >> address;
-      if (listening == "listening") {
-        auto port = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
-        (kind == "starttls" ? starttls_port : direct_tls_port) = port;
-      }
-      if (std::string_view(line).starts_with("ternd: ready")) {
-        break;
-      }
-    }
-    stdout_ = lines;
-  }
-  ~Ternd() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "ternd did not stop cleanly";
-    std::fclose(stdout_);
-    std::filesystem::remove_all(dir_);
-  }
-  Ternd(const Ternd&) = delete;
-  Ternd& operator=(const Ternd&) = delete;
-
-  std::uint16_t starttls_port = 0;
-  std::uint16_t direct_tls_port = 0;
-
- private:
-  std::string dir_;
-  std::vector<std::string> set_;
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-};
+using testing::Ternd;
 
 // A blocking client: socket, optional TLS, our stream parser.
 class Client : public xmpp::StreamSink {

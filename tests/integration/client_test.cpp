@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// The client library (client/) against the real ternd: every way in (STARTTLS, direct TLS, every
+// mechanism), refusals reported with their reason, early stops, and two sessions chatting. The
+// conformance runner and tern-bench stand on this library, so it is tested here on its own.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+
+#include "client/blocking_client.h"
+#include "tests/integration/ternd_process.h"
+#include "xmpp/namespaces.h"
+
+namespace tern {
+namespace {
+
+using namespace std::chrono_literals;
+using client::BlockingClient;
+using client::ClientOptions;
+using client::Mechanism;
+using client::StopAfter;
+using client::TlsMode;
+
+class ClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new testing::Ternd();
+    tls_ = new core::net::TlsContext(core::net::TlsContext::client({}).value());
+    core::net::TlsClientOptions direct;
+    direct.alpn = core::net::kAlpnXmppClient;
+    direct_tls_ = new core::net::TlsContext(core::net::TlsContext::client(direct).value());
+    ASSERT_TRUE(server_->add_user("romeo@localhost", "montague"));
+  }
+  static void TearDownTestSuite() {
+    delete direct_tls_;
+    delete tls_;
+    delete server_;
+  }
+
+  static ClientOptions juliet() {
+    ClientOptions options;
+    options.username = "juliet";
+    options.password = "balcony";
+    return options;
+  }
+  static std::unique_ptr<BlockingClient> connect(ClientOptions options) {
+    const bool direct = options.tls == TlsMode::Direct;
+    auto c = std::make_unique<BlockingClient>(std::move(options), direct ? direct_tls_ : tls_);
+    c->connect({"127.0.0.1", direct ? server_->direct_tls_port : server_->starttls_port}, 10s);
+    return c;
+  }
+
+  static testing::Ternd* server_;
+  static core::net::TlsContext* tls_;
+  static core::net::TlsContext* direct_tls_;
+};
+testing::Ternd* ClientTest::server_ = nullptr;
+core::net::TlsContext* ClientTest::tls_ = nullptr;
+core::net::TlsContext* ClientTest::direct_tls_ = nullptr;
+
+TEST_F(ClientTest, StartTlsEveryMechanismBindsAFullJid) {
+  for (Mechanism m :
+       {Mechanism::ScramSha256, Mechanism::ScramSha1, Mechanism::ScramSha512, Mechanism::Plain}) {
+    ClientOptions options = juliet();
+    options.mechanism = m;
+    options.resource = "desk";
+    auto c = connect(options);
+    ASSERT_TRUE(c->stream().ready()) << client::mechanism_name(m) << ": " << c->failure();
+    EXPECT_EQ(c->stream().jid().full(), "juliet@localhost/desk");
+    EXPECT_TRUE(c->stream().transport()->is_encrypted());
+  }
+}
+
+TEST_F(ClientTest, DirectTlsWithAServerGeneratedResource) {
+  ClientOptions options = juliet();
+  options.tls = TlsMode::Direct;
+  auto c = connect(options);
+  ASSERT_TRUE(c->stream().ready()) << c->failure();
+  EXPECT_EQ(c->stream().jid().bare_view(), "juliet@localhost");
+  EXPECT_FALSE(c->stream().jid().resource().empty());
+  EXPECT_EQ(c->stream().transport()->negotiated_alpn(), core::net::kAlpnXmppClient);
+}
+
+TEST_F(ClientTest, AWrongPasswordIsReportedAsNotAuthorized) {
+  ClientOptions options = juliet();
+  options.password = "wrong";
+  auto c = connect(options);
+  EXPECT_FALSE(c->stream().ready());
+  EXPECT_EQ(c->failure(), "SASL failure: not-authorized");
+}
+
+TEST_F(ClientTest, PlainTcpWithoutTlsIsRefusedByTheDefaultConfiguration) {
+  ClientOptions options = juliet();
+  options.tls = TlsMode::None;
+  options.mechanism = Mechanism::Plain;
+  auto c = connect(options);
+  EXPECT_FALSE(c->stream().ready());
+  EXPECT_EQ(c->failure(), "the server does not offer PLAIN");
+}
+
+TEST_F(ClientTest, StopsAfterFeaturesOrAfterSasl) {
+  ClientOptions options = juliet();
+  options.stop_after = StopAfter::Features;
+  auto features_only = connect(options);
+  ASSERT_TRUE(features_only->stream().ready()) << features_only->failure();
+  ASSERT_NE(features_only->stream().features(), nullptr);
+  EXPECT_NE(features_only->stream().features()->root().child("mechanisms", xmpp::ns::kSasl),
+            nullptr);
+
+  options.stop_after = StopAfter::Sasl;
+  auto authenticated = connect(options);
+  ASSERT_TRUE(authenticated->stream().ready()) << authenticated->failure();
+  EXPECT_NE(authenticated->stream().features()->root().child("bind", xmpp::ns::kBind), nullptr);
+  EXPECT_TRUE(authenticated->stream().jid().empty());
+}
+
+TEST_F(ClientTest, TwoSessionsChatAndTheStreamCloses) {
+  ClientOptions options = juliet();
+  options.resource = "chat";
+  auto juliet_client = connect(options);
+  options.username = "romeo";
+  options.password = "montague";
+  auto romeo = connect(options);
+  ASSERT_TRUE(juliet_client->stream().ready() && romeo->stream().ready());
+
+  ASSERT_TRUE(romeo->send_xml(
+      "<message to='juliet@localhost/chat' type='chat' id='m1'><body>hi</body></message>"));
+  auto message = juliet_client->next(5s);
+  ASSERT_NE(message, nullptr);
+  EXPECT_EQ(message->root().attr("from"), "romeo@localhost/chat");
+  EXPECT_EQ(message->root().child("body", xmpp::ns::kClient)->text(), "hi");
+
+  // Nothing else arrives for juliet.
+  EXPECT_EQ(juliet_client->next(200ms), nullptr);
+
+  romeo->close();
+  EXPECT_TRUE(romeo->closed());
+  EXPECT_EQ(romeo->failure(), "closed by the client");
+}
+
+TEST_F(ClientTest, AStreamErrorEndsTheSessionAndIsDelivered) {
+  ClientOptions options = juliet();
+  options.resource = "twice";
+  auto first = connect(options);
+  ASSERT_TRUE(first->stream().ready());
+  auto second = connect(options);  // the same resource: the first one gets <conflict/>
+  ASSERT_TRUE(second->stream().ready());
+  auto error = first->next(5s);
+  ASSERT_NE(error, nullptr);
+  EXPECT_TRUE(error->root().is("error", xmpp::ns::kStreams));
+  EXPECT_TRUE(first->wait_closed(5s));
+  EXPECT_EQ(first->failure(), "stream error: conflict");
+}
+
+}  // namespace
+}  // namespace tern
