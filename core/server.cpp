@@ -200,8 +200,11 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     }
   }
   // ModuleServices
-  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
-                       std::function<void(bool written)> written) override;  // after WorkerState
+  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override {
+    if (auto handle = server_.registry_.find(full)) {
+      server_.deliver(*handle, std::move(stanza));
+    }
+  }
   void route(xmpp::StanzaPtr stanza) override { router_->route_from_server(std::move(stanza)); }
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
     std::vector<ResourceInfo> out;
@@ -381,40 +384,6 @@ void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
     }
     worker.post([done, ok = r.ok()] { done(ok); });
   });
-}
-
-void Server::WorkerHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
-                                         std::function<void(bool written)> written) {
-  auto handle = server_.registry_.find(full);
-  if (!handle) {
-    if (written) {
-      written(false);
-    }
-    return;
-  }
-  if (!written) {
-    return server_.deliver(*handle, std::move(stanza));
-  }
-  // The answer comes from the session's worker; the module wants it on its own.
-  Worker& home = server_.workers_[worker_id_]->worker;
-  std::shared_ptr<xmpp::Stanza> shared(stanza.release());
-  server_.with_session(
-      *handle,
-      [shared, &home, written](c2s::C2sSession& session, net::Connection* connection) {
-        session.deliver(*shared);
-        if (connection == nullptr) {  // detached: kept for a resumption, not written
-          return home.post([written] { written(false); });
-        }
-        connection->after_written([&home, written](bool ok) {
-          if (home.on_this_thread()) {
-            written(ok);
-          } else {
-            home.post([written, ok] { written(ok); });
-          }
-        });
-        connection->flush();
-      },
-      [&home, written] { home.post([written] { written(false); }); });
 }
 
 std::string Server::WorkerHost::register_resumable(c2s::C2sSession& session) {

@@ -143,37 +143,6 @@ Result<bool, StorageError> OfflineStore::remove(WriteTxn& txn, std::string_view 
   return true;
 }
 
-Result<std::size_t, StorageError> OfflineStore::remove_through(WriteTxn& txn,
-                                                               std::string_view owner,
-                                                               std::uint64_t last) {
-  std::vector<std::string> keys;
-  std::string prefix = queue_prefix(owner);
-  txn.scan(Db::Offline, prefix, [&](std::string_view key, std::string_view) {
-    auto sequence = sequence_of(key.substr(prefix.size()));
-    if (!sequence) {
-      return true;
-    }
-    if (*sequence > last) {
-      return false;  // in order: nothing further qualifies
-    }
-    keys.emplace_back(key);
-    return true;
-  });
-  for (const std::string& key : keys) {
-    if (auto r = txn.remove(Db::Offline, key); !r) {
-      return Err(r.error());
-    }
-  }
-  if (!keys.empty()) {
-    QueueMeta meta = read_meta(txn, owner);
-    meta.count = meta.count >= keys.size() ? meta.count - keys.size() : 0;
-    if (auto r = write_meta(txn, owner, meta); !r) {
-      return Err(r.error());
-    }
-  }
-  return keys.size();
-}
-
 Result<void, StorageError> OfflineStore::remove_all(WriteTxn& txn, std::string_view owner) {
   std::vector<std::string> keys;
   txn.scan(Db::Offline, queue_prefix(owner), [&](std::string_view key, std::string_view) {

@@ -47,10 +47,6 @@ class OfflineStore {
   // Removes one message (delivered and acknowledged); false if it was not there.
   static Result<bool, StorageError> remove(WriteTxn& txn, std::string_view owner,
                                            std::uint64_t sequence);
-  // Removes every message with a sequence number up to `last` (delivered and acknowledged);
-  // returns how many went.
-  static Result<std::size_t, StorageError> remove_through(WriteTxn& txn, std::string_view owner,
-                                                          std::uint64_t last);
   // Removes the whole queue (the account is being deleted).
   static Result<void, StorageError> remove_all(WriteTxn& txn, std::string_view owner);
 };

@@ -216,9 +216,8 @@ ModuleServices& ModuleHost::services() const {
   return *services_;
 }
 
-void ModuleHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
-                                 std::function<void(bool written)> written) {
-  services().send_to_session(full, std::move(stanza), std::move(written));
+void ModuleHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) {
+  services().send_to_session(full, std::move(stanza));
 }
 
 void ModuleHost::route(xmpp::StanzaPtr stanza) {

@@ -20,8 +20,7 @@ namespace tern::core {
 class ModuleServices {
  public:
   virtual ~ModuleServices() = default;
-  virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
-                               std::function<void(bool written)> written) = 0;
+  virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) = 0;
   virtual void route(xmpp::StanzaPtr stanza) = 0;
   virtual std::shared_ptr<void> hold_ack() = 0;
   virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
@@ -80,8 +79,7 @@ class ModuleHost final : public ModuleContext {
   void on_undeliverable_message(StanzaHook hook) override;
   void on_message_delivered(MessageDeliveredHook hook) override;
   void on_presence_broadcast(PresenceBroadcastHook hook) override;
-  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
-                       std::function<void(bool written)> written = {}) override;
+  void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
   std::shared_ptr<void> hold_ack() override;
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override;

@@ -7,20 +7,19 @@
 # items, unblock all, presence to subscribed contacts on block and unblock, errors, the max_items
 # limit, deluser, and a restart. Each test uses fresh accounts; every wait is bounded.
 import asyncio
-import itertools
 import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
-from slix import DOMAIN, TIMEOUT, ClientTestCase, next_matching, nothing_matching  # noqa: E402
+from slix import (  # noqa: E402
+    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
+)
 
 import slixmpp  # noqa: E402
 
-PASSWORD = "secret"
 BLOCKING = "urn:xmpp:blocking"
 BLOCKING_ERRORS = "urn:xmpp:blocking:errors"
-_ids = itertools.count()
 
 
 def items_of(iq, command):
@@ -45,14 +44,6 @@ def message_error(sender_bare, condition):
 
 
 class BlockingTestCase(ClientTestCase):
-    def accounts(self, *names):
-        """Fresh accounts for one test: returns their bare JIDs."""
-        n = next(_ids)
-        jids = [f"{name}{n}@{DOMAIN}" for name in names]
-        for jid in jids:
-            self.server.adduser(jid, PASSWORD)
-        return jids
-
     async def online(self, bare, resource="r", blocklist=True, **kw):
         """A logged-in client with XEP-0191 and queues of the pushes it gets. With `blocklist` it
         retrieves the blocklist first, which makes it a resource that gets pushes."""

@@ -7,22 +7,20 @@
 # when a bare-JID message already reached both resources, not-allowed for another account, and
 # the disco feature. Each test uses fresh accounts; every wait is bounded.
 import asyncio
-import itertools
 import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
-from slix import (DOMAIN, TIMEOUT, Client, ClientTestCase, next_matching,  # noqa: E402
-                  nothing_matching)
+from slix import (  # noqa: E402
+    DOMAIN, PASSWORD, TIMEOUT, Client, ClientTestCase, next_matching, nothing_matching,
+)
 
 import slixmpp  # noqa: E402
 from slixmpp.xmlstream import ET  # noqa: E402
 
-PASSWORD = "secret"
 CARBONS = "urn:xmpp:carbons:2"
 QUIET = 1.0  # seconds to wait for something that must not arrive
-_ids = itertools.count()
 
 
 class CarbonsClient(Client):
@@ -72,11 +70,7 @@ class CarbonsTest(ClientTestCase):
         cls.server.stop()
 
     async def asyncSetUp(self):
-        n = next(_ids)
-        self.juliet = f"juliet{n}@{DOMAIN}"
-        self.romeo = f"romeo{n}@{DOMAIN}"
-        for bare in (self.juliet, self.romeo):
-            self.server.adduser(bare, PASSWORD)
+        (self.juliet, self.romeo) = self.accounts("juliet", "romeo")
         self.phone = await self.resource("phone", enable=True)
         self.laptop = await self.resource("laptop", enable=True)
         self.tablet = await self.resource("tablet", enable=False)

@@ -6,18 +6,17 @@
 # receipts, hints); full-JID fallback; negative priority gets nothing; the queue survives a
 # restart; over quota the sender gets resource-constraint. Every wait is bounded.
 import asyncio
-import itertools
 import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
-from slix import DOMAIN, TIMEOUT, ClientTestCase, next_matching, nothing_matching  # noqa: E402
+from slix import (  # noqa: E402
+    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
+)
 
-PASSWORD = "secret"
 DELAY = "{urn:xmpp:delay}delay"
 STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
-_ids = itertools.count()
 
 
 class OfflineTest(ClientTestCase):
@@ -28,13 +27,6 @@ class OfflineTest(ClientTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-
-    def accounts(self, *names):
-        n = next(_ids)
-        jids = [f"{name}{n}@{DOMAIN}" for name in names]
-        for jid in jids:
-            self.server.adduser(jid, PASSWORD)
-        return jids
 
     async def test_a_thousand_messages_in_order_exactly_once_then_nothing_left(self):
         (romeo, juliet) = self.accounts("romeo", "juliet")

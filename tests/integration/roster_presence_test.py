@@ -7,7 +7,6 @@
 # presence, bare-JID message routing by priority, and rosters surviving a restart. Each test uses
 # fresh accounts; every wait is bounded.
 import asyncio
-import itertools
 import os
 import subprocess
 import sys
@@ -15,12 +14,12 @@ import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
-from slix import DOMAIN, TIMEOUT, ClientTestCase, next_matching, nothing_matching  # noqa: E402
+from slix import (  # noqa: E402
+    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
+)
 
 import slixmpp  # noqa: E402
 
-PASSWORD = "secret"
-_ids = itertools.count()
 
 
 def roster_items(iq):
@@ -43,14 +42,6 @@ class RosterPresenceTest(ClientTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-
-    def accounts(self, *names):
-        """Fresh accounts for one test: returns their bare JIDs."""
-        n = next(_ids)
-        jids = [f"{name}{n}@{DOMAIN}" for name in names]
-        for jid in jids:
-            self.server.adduser(jid, PASSWORD)
-        return jids
 
     async def online(self, bare, resource="r", **kw):
         client = await self.login(f"{bare}/{resource}", PASSWORD, **kw)

@@ -3,6 +3,7 @@
 # (messages, every presence including subscription requests, roster pushes) and a test case base
 # class that logs clients in and out with bounded waits.
 import asyncio
+import itertools
 import ssl
 import unittest
 
@@ -11,6 +12,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 DOMAIN = "localhost"
+PASSWORD = "secret"
 TIMEOUT = 15
 
 
@@ -105,8 +107,19 @@ async def nothing_matching(queue, predicate, seconds=1.0):
         others.append(item)
 
 
+_account_ids = itertools.count()
+
+
 class ClientTestCase(unittest.IsolatedAsyncioTestCase):
     """Subclasses set cls.server (a started TernServer) in setUpClass."""
+
+    def accounts(self, *names):
+        """Fresh accounts for one test (password PASSWORD): returns their bare JIDs."""
+        n = next(_account_ids)
+        jids = [f"{name}{n}@{DOMAIN}" for name in names]
+        for jid in jids:
+            self.server.adduser(jid, PASSWORD)
+        return jids
 
     async def login(self, jid, password, client_class=Client, **kw):
         client = client_class(jid, password, self.server.port, **kw)

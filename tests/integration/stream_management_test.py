@@ -5,17 +5,14 @@
 # but never acknowledged before its connection dropped go to the offline queue and reach the
 # account's next session (with the stanza-id they had); the counters survive many stanzas.
 import asyncio
-import itertools
 import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
 from raw_client import SM, RawClient  # noqa: E402
-from slix import DOMAIN, TIMEOUT, ClientTestCase, nothing_matching  # noqa: E402
+from slix import DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, nothing_matching  # noqa: E402
 
-PASSWORD = "secret"
-_ids = itertools.count()
 
 
 class StreamManagementTest(ClientTestCase):
@@ -26,13 +23,6 @@ class StreamManagementTest(ClientTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-
-    def accounts(self, *names):
-        n = next(_ids)
-        jids = [f"{name}{n}@{DOMAIN}" for name in names]
-        for jid in jids:
-            self.server.adduser(jid, PASSWORD)
-        return jids
 
     async def sm_login(self, jid):
         client = await self.login(jid, PASSWORD, plugins=("xep_0198",))
@@ -104,13 +94,6 @@ class ResumptionTest(ClientTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-
-    def accounts(self, *names):
-        n = next(_ids)
-        jids = [f"{name}r{n}@{DOMAIN}" for name in names]
-        for jid in jids:
-            self.server.adduser(jid, PASSWORD)
-        return jids
 
     async def read_messages(self, client, count, seen):
         """Reads until `count` messages arrived; returns how many stanzas (all kinds) that was."""

@@ -35,8 +35,7 @@ class FakeServices final : public core::ModuleServices {
   }
   std::vector<std::pair<std::string, StanzaPtr>> take_sent() { return std::exchange(sent_, {}); }
 
-  void send_to_session(const Jid& full, StanzaPtr stanza,
-                       std::function<void(bool)> /*written*/) override {
+  void send_to_session(const Jid& full, StanzaPtr stanza) override {
     sent_.emplace_back(full.full(), std::move(stanza));
   }
   void route(StanzaPtr /*stanza*/) override { ADD_FAILURE() << "carbons never route"; }

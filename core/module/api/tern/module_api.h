@@ -250,10 +250,9 @@ class ModuleContext {
   virtual void on_presence_broadcast(PresenceBroadcastHook hook) = 0;
 
   // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
-  // To one connected resource; dropped if it is gone. With `written`, that runs on this worker
-  // once the stanza was handed to the socket (true) or could not be (false: the session is gone).
-  virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza,
-                               std::function<void(bool written)> written = {}) = 0;
+  // To one connected resource; dropped if it is gone. (A module that must know the stanza
+  // arrived puts an xmpp::DeliveryReceipt on it.)
+  virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) = 0;
   // Through the router as if from the server side: inbound hooks, then RFC 6121 delivery.
   virtual void route(xmpp::StanzaPtr stanza) = 0;
 
