@@ -184,6 +184,54 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     current_hold_ = hold;
     return hold;
   }
+  ModuleHost* modules_for(std::string_view domain) const {
+    for (const auto& m : modules_) {
+      if (m->host() == domain) {
+        return m.get();
+      }
+    }
+    return nullptr;
+  }
+  void add_features_before_authentication(c2s::C2sSession& session,
+                                          xmpp::Element& features) override {
+    if (ModuleHost* m = modules_for(session.domain())) {
+      m->add_stream_features(features, StreamStage::BeforeAuthentication);
+    }
+  }
+  bool on_iq_before_authentication(c2s::C2sSession& session, xmpp::StanzaPtr iq) override {
+    ModuleHost* m = modules_for(session.domain());
+    if (m == nullptr || !m->has_unauthenticated_iqs()) {
+      return false;
+    }
+    // A deferred answer finds the session by its handle: it may be gone by then.
+    SessionHandle handle{worker_id_, session.owner_id()};
+    ReplySink reply = [&server = server_, handle](xmpp::StanzaPtr answer) {
+      std::shared_ptr<xmpp::Stanza> shared(answer.release());
+      server.with_session(handle, [shared](c2s::C2sSession& s, net::Connection* connection) {
+        s.answer_before_authentication(*shared);
+        if (connection != nullptr) {
+          connection->flush();
+        }
+      });
+    };
+    if (!m->dispatch_iq(iq->root(), Addressed::Unauthenticated, xmpp::Jid(), reply)) {
+      if (xmpp::StanzaPtr error =
+              xmpp::make_error_reply(iq->root(), xmpp::StanzaError::service_unavailable())) {
+        session.answer_before_authentication(*error);
+      }
+    }
+    return true;
+  }
+  void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) override {
+    for (const BoundResource& r : server_.registry_.resources(bare_jid)) {
+      server_.with_session(r.handle, [error](c2s::C2sSession& s, net::Connection* connection) {
+        s.close(error);
+        if (connection != nullptr) {
+          connection->flush();
+        }
+      });
+    }
+  }
   bool on_nonza(c2s::C2sSession& /*session*/, xmpp::StanzaPtr /*element*/) override {
     return false;  // stream management and CSI arrive with the delivery issue
   }
@@ -195,7 +243,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
             .set_attr("hash", "sha-1")
             .set_attr("node", "urn:x-tern:server")
             .set_attr("ver", m->caps_ver());
-        m->add_stream_features(features);
+        m->add_stream_features(features, StreamStage::Authenticated);
       }
     }
   }

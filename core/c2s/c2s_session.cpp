@@ -123,6 +123,10 @@ void C2sSession::on_stream_open(const xmpp::StreamHeader& header) {
   send_features();
 }
 
+bool C2sSession::may_authenticate() const {
+  return io_->encrypted() || !options_.require_encryption;
+}
+
 void C2sSession::send_features() {
   xmpp::StanzaPtr features = xmpp::Stanza::create("features", ns::kStreams);
   if (state_ == SessionState::Authenticated) {
@@ -137,8 +141,9 @@ void C2sSession::send_features() {
         tls.add_child("required");
       }
     }
-    if (io_->encrypted() || !options_.require_encryption) {
+    if (may_authenticate()) {
       add_sasl_features(features->root());
+      host_.add_features_before_authentication(*this, features->root());
     }
   }
   write(features->root());
@@ -153,6 +158,10 @@ void C2sSession::on_stanza(xmpp::StanzaPtr stanza) {
       }
       if (root.ns() == ns::kSasl) {
         return handle_sasl(root);
+      }
+      if (root.is("iq", ns::kClient) && may_authenticate() &&
+          host_.on_iq_before_authentication(*this, std::move(stanza))) {
+        return;
       }
       break;
     case SessionState::Authenticating:
@@ -227,6 +236,12 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
     }
   }
   host_.on_stanza(*this, std::move(stanza), ticket);
+}
+
+void C2sSession::answer_before_authentication(const xmpp::Stanza& reply) {
+  if (state_ == SessionState::Negotiating) {
+    write(reply.root());
+  }
 }
 
 bool C2sSession::deliver(const xmpp::Stanza& stanza) {

@@ -70,6 +70,16 @@ class SessionHost {
   virtual bool on_nonza(C2sSession& session, xmpp::StanzaPtr element) = 0;
   // Extra stream features for an authenticated stream (stream management, roster versioning…).
   virtual void add_features(C2sSession& session, xmpp::Element& features) = 0;
+  // Extra features offered with SASL (XEP-0077 <register/>), once the stream is encrypted (or
+  // may authenticate without). The defaults offer none and take no IQ before authentication.
+  virtual void add_features_before_authentication(C2sSession& /*session*/,
+                                                  xmpp::Element& /*features*/) {}
+  // An IQ before authentication (XEP-0077 in-band registration), under the same condition; the
+  // answer comes back through session.answer_before_authentication(). False: the host takes no
+  // IQ before authentication, and the session ends the stream with <not-authorized/>.
+  virtual bool on_iq_before_authentication(C2sSession& /*session*/, xmpp::StanzaPtr /*iq*/) {
+    return false;
+  }
   // The session ended (cleanly or not); called once, after it was bound or not.
   virtual void on_closed(C2sSession& session) = 0;
 
@@ -122,6 +132,9 @@ class C2sSession final : private xmpp::StreamSink {
   // the copy reports the stanza's delivery receipt; otherwise that is the caller's to report
   // once the bytes are written.
   bool deliver(const xmpp::Stanza& stanza);
+  // The answer to an IQ taken by SessionHost::on_iq_before_authentication (dropped if the
+  // session has moved on since).
+  void answer_before_authentication(const xmpp::Stanza& reply);
   // XEP-0198: the inbound stanza `ticket` is safe (see SessionHost::on_stanza).
   void stanza_handled(StreamManagement::Ticket ticket);
   // What the client never acknowledged (empty without stream management), for the host to route
@@ -164,6 +177,8 @@ class C2sSession final : private xmpp::StreamSink {
 
   void send_header(std::string_view to);
   void send_features();
+  // Whether SASL (and what comes with it) may start: over TLS, or where plaintext is allowed.
+  bool may_authenticate() const;
   void write(const xmpp::Element& element);
   void finish(bool notify_io);
 

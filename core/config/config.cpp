@@ -231,7 +231,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   config.direct_tls_listeners = {ListenAddress{"0.0.0.0", 5223}};
   // blocking before presence and offline: its hooks must see a stanza before they act on it.
   config.modules = {"roster", "blocking", "presence", "carbons", "offline",
-                    "disco",  "ping",     "version",  "time"};
+                    "disco",  "ping",     "version",  "time",    "register"};
 
   Section top(root, "", file);
   std::optional<ConfigError> error;

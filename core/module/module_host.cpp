@@ -55,7 +55,17 @@ std::string ModuleHost::key(IqType type, Addressed addressed, std::string_view n
   std::string k;
   k.reserve(ns.size() + name.size() + 3);
   k += type == IqType::Get ? 'g' : 's';
-  k += addressed == Addressed::ToServer ? 'h' : 'a';
+  switch (addressed) {
+    case Addressed::ToServer:
+      k += 'h';
+      break;
+    case Addressed::ToAccount:
+      k += 'a';
+      break;
+    case Addressed::Unauthenticated:
+      k += 'u';
+      break;
+  }
   k += ns;
   k += '\x01';  // cannot occur in XML names
   k += name;
@@ -100,6 +110,7 @@ void ModuleHost::add_disco_identity(DiscoIdentity identity) {
 void ModuleHost::on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) {
   iq_handlers_[key(type, addressed, payload.ns, payload.name)] =
       Registration{std::move(handler), starting_};
+  unauthenticated_iqs_ = unauthenticated_iqs_ || addressed == Addressed::Unauthenticated;
 }
 
 bool ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
@@ -175,14 +186,17 @@ void ModuleHost::run_presence_broadcast(const PresenceBroadcast& broadcast) {
   }
 }
 
-void ModuleHost::add_stream_features(xmpp::Element& features) const {
-  for (const auto& [ns, name] : stream_features_) {
-    features.add_child(name, ns);
+void ModuleHost::add_stream_features(xmpp::Element& features, StreamStage stage) const {
+  for (const StreamFeature& feature : stream_features_) {
+    if (feature.stage == stage) {
+      features.add_child(feature.name, feature.ns);
+    }
   }
 }
 
-void ModuleHost::add_stream_feature(QName feature) {
-  stream_features_.emplace_back(feature.ns, feature.name);
+void ModuleHost::add_stream_feature(QName feature, StreamStage stage) {
+  stream_features_.push_back(
+      StreamFeature{std::string(feature.ns), std::string(feature.name), stage});
 }
 
 void ModuleHost::on_outbound(xmpp::StanzaKind kind, StanzaHook hook) {
@@ -242,6 +256,10 @@ void ModuleHost::set_flag(const xmpp::Jid& full, std::string_view flag, bool on)
 
 bool ModuleHost::account_exists(std::string_view bare_jid) const {
   return services().account_exists(bare_jid);
+}
+
+void ModuleHost::close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) {
+  services().close_sessions(bare_jid, error);
 }
 
 const storage::Environment& ModuleHost::store() const {

@@ -27,6 +27,7 @@ class ModuleServices {
   virtual void set_interested(const xmpp::Jid& full) = 0;
   virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
   virtual bool account_exists(std::string_view bare_jid) const = 0;
+  virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
   virtual const storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
 };
@@ -59,7 +60,9 @@ class ModuleHost final : public ModuleContext {
   Verdict run_undeliverable_message(xmpp::StanzaPtr& stanza);
   void run_message_delivered(const MessageDelivered& delivered);
   void run_presence_broadcast(const PresenceBroadcast& broadcast);
-  void add_stream_features(xmpp::Element& features) const;
+  void add_stream_features(xmpp::Element& features, StreamStage stage) const;
+  // Whether a module handles IQs from streams that have not authenticated.
+  bool has_unauthenticated_iqs() const { return unauthenticated_iqs_; }
 
   // XEP-0115 §5.1: the verification string of this host's identities and features (SHA-1,
   // base64), for the <c/> stream feature.
@@ -73,7 +76,7 @@ class ModuleHost final : public ModuleContext {
   const std::vector<std::string>& disco_features() const override { return features_; }
   const std::vector<DiscoIdentity>& disco_identities() const override { return identities_; }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
-  void add_stream_feature(QName feature) override;
+  void add_stream_feature(QName feature, StreamStage stage) override;
   void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) override;
   void on_inbound(xmpp::StanzaKind kind, StanzaHook hook) override;
   void on_undeliverable_message(StanzaHook hook) override;
@@ -86,6 +89,7 @@ class ModuleHost final : public ModuleContext {
   void set_interested(const xmpp::Jid& full) override;
   void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) override;
   bool account_exists(std::string_view bare_jid) const override;
+  void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) override;
   const storage::Environment& store() const override;
   void write(StoreWrite write, StoreDone done) override;
 
@@ -110,7 +114,13 @@ class ModuleHost final : public ModuleContext {
   std::unordered_map<std::string, Registration> iq_handlers_;
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;
-  std::vector<std::pair<std::string, std::string>> stream_features_;  // (namespace, name)
+  struct StreamFeature {
+    std::string ns;
+    std::string name;
+    StreamStage stage;
+  };
+  std::vector<StreamFeature> stream_features_;
+  bool unauthenticated_iqs_ = false;
   // By StanzaKind (message, presence, iq).
   std::vector<StanzaHook> outbound_[3];
   std::vector<StanzaHook> inbound_[3];

@@ -22,12 +22,6 @@ namespace {
 
 using storage::BlocklistStore;
 
-// The blocklist belongs to the sender's own account: 'to' absent or the sender's bare JID.
-bool addressed_to_own_account(const IqRequest& req) {
-  std::string_view to = req.iq().attr("to");
-  return to.empty() || to == req.from().bare_view();
-}
-
 // The <item jid/> children of a <block/> or <unblock/>, prepared, without duplicates, in order.
 Result<std::vector<std::string>, xmpp::StanzaError> parse_items(const xmpp::Element& command) {
   std::vector<std::string> items;
@@ -108,7 +102,7 @@ class Blocking final : public Module {
 
  private:
   void get(IqRequest& req) {
-    if (!addressed_to_own_account(req)) {
+    if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
     auto txn = ctx_->store().read();
@@ -124,7 +118,7 @@ class Blocking final : public Module {
   }
 
   void block(IqRequest& req) {
-    if (!addressed_to_own_account(req)) {
+    if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
     auto items = parse_items(req.payload());
@@ -175,7 +169,7 @@ class Blocking final : public Module {
   }
 
   void unblock(IqRequest& req) {
-    if (!addressed_to_own_account(req)) {
+    if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
     auto items = parse_items(req.payload());

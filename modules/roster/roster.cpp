@@ -17,12 +17,6 @@ namespace {
 using storage::RosterItem;
 using storage::RosterStore;
 
-// The roster belongs to the sender's own account: 'to' absent or the sender's bare JID.
-bool addressed_to_own_account(const IqRequest& req) {
-  std::string_view to = req.iq().attr("to");
-  return to.empty() || to == req.from().bare_view();
-}
-
 // <presence from to type/>: a subscription presence from the owner's bare JID (§3.1.2), or
 // unavailable presence from one of its resources.
 xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to, std::string_view type) {
@@ -96,7 +90,7 @@ class Roster final : public Module {
 
  private:
   void get(IqRequest& req) {
-    if (!addressed_to_own_account(req)) {
+    if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
     std::string owner(req.from().bare_view());
@@ -121,7 +115,7 @@ class Roster final : public Module {
   }
 
   void set(IqRequest& req) {
-    if (!addressed_to_own_account(req)) {
+    if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
     auto request = parse_set(req.payload());

@@ -10,6 +10,7 @@
 #include "client/blocking_client.h"
 #include "tests/integration/ternd_process.h"
 #include "xmpp/namespaces.h"
+#include "xmpp/stanza_error.h"
 
 namespace tern {
 namespace {
@@ -112,6 +113,26 @@ TEST_F(ClientTest, StopsAfterFeaturesOrAfterSasl) {
   ASSERT_TRUE(authenticated->stream().ready()) << authenticated->failure();
   EXPECT_NE(authenticated->stream().features()->root().child("bind", xmpp::ns::kBind), nullptr);
   EXPECT_TRUE(authenticated->stream().jid().empty());
+}
+
+// XEP-0077 before authentication, on a server that leaves in-band registration off (the
+// default): the feature is not offered and a request for the form is refused.
+TEST_F(ClientTest, RegistrationBeforeAuthenticationIsRefusedWhenNotEnabled) {
+  ClientOptions options = juliet();
+  options.stop_after = StopAfter::Features;
+  auto c = connect(options);
+  ASSERT_TRUE(c->stream().ready()) << c->failure();
+  EXPECT_EQ(c->stream().features()->root().child("register", xmpp::ns::kRegisterFeature), nullptr);
+  ASSERT_TRUE(c->send_xml("<iq type='get' id='reg1'><query xmlns='jabber:iq:register'/></iq>"));
+  xmpp::StanzaPtr reply = c->next(10s);
+  ASSERT_NE(reply, nullptr) << c->failure();
+  EXPECT_EQ(reply->type(), "error");
+  EXPECT_EQ(reply->id(), "reg1");
+  auto error = xmpp::StanzaError::from_stanza(reply->root());
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->condition, xmpp::StanzaCondition::ServiceUnavailable);
+  // The stream is still open for SASL: nothing was lost by asking.
+  EXPECT_FALSE(c->closed());
 }
 
 TEST_F(ClientTest, TwoSessionsChatAndTheStreamCloses) {

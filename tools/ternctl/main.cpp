@@ -20,12 +20,10 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "storage/account_lifecycle.h"
 #include "storage/account_store.h"
-#include "storage/blocklist_store.h"
 #include "storage/offline_store.h"
-#include "storage/roster_store.h"
 #include "xmpp/jid.h"
-#include "xmpp/sasl/scram.h"
 
 namespace {
 
@@ -64,20 +62,6 @@ std::string read_password() {
   return password;
 }
 
-// Credentials for every hash the server offers, each with its own random salt.
-tern::Result<storage::Account, std::string> make_account(const std::string& password) {
-  storage::Account account;
-  for (auto hash : {xmpp::sasl::ScramHash::Sha1, xmpp::sasl::ScramHash::Sha256,
-                    xmpp::sasl::ScramHash::Sha512}) {
-    auto credentials = xmpp::sasl::make_scram_credentials(hash, password);
-    if (!credentials) {
-      return Err(std::string(xmpp::sasl::describe(credentials.error())));
-    }
-    account.credentials.push_back(std::move(credentials).value());
-  }
-  return account;
-}
-
 struct Context {
   core::Config config;
   std::unique_ptr<storage::Environment> env;
@@ -109,7 +93,7 @@ int set_password(Context& ctx, const std::vector<std::string>& args, bool create
     return fail(key.error());
   }
   std::string password = args.size() == 3 ? args[2] : read_password();
-  auto account = make_account(password);
+  auto account = storage::make_account(password);
   if (!account) {
     return fail("password refused: " + account.error());
   }
@@ -141,24 +125,12 @@ int delete_user(Context& ctx, const std::vector<std::string>& args) {
   }
   bool existed = false;
   auto written = ctx.env->write([&](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-    auto removed = storage::AccountStore::remove(txn, *key);
+    auto removed = storage::delete_account(txn, *key);
     if (!removed) {
       return Err(removed.error());
     }
     existed = *removed;
-    if (!existed) {
-      return {};
-    }
-    // The account's roster, offline queue and blocklist go with it (contacts' rosters and
-    // blocklists keep their items: like a contact that deleted its account elsewhere, it simply
-    // no longer answers; a new account of the same name starts with none of them).
-    if (auto r = storage::RosterStore::remove_all(txn, *key); !r) {
-      return r;
-    }
-    if (auto r = storage::OfflineStore::remove_all(txn, *key); !r) {
-      return r;
-    }
-    return storage::BlocklistStore::remove_all(txn, *key);
+    return {};
   });
   if (!written) {
     return fail(written.error().message);

@@ -28,6 +28,9 @@ class TestModule final : public Module {
     });
     ctx.on_iq(IqType::Set, {"urn:test", "refuse"}, Addressed::ToAccount,
               [](IqRequest& req) { req.reply_error(xmpp::StanzaError::not_allowed()); });
+    ctx.on_iq(IqType::Get, {"urn:test", "echo"}, Addressed::Unauthenticated, [](IqRequest& req) {
+      req.reply_result({"urn:test", "anonymous"});
+    });
     ctx.on_iq(IqType::Get, {"urn:test", "forget"}, Addressed::ToServer, [](IqRequest&) {});
     ctx.on_iq(IqType::Get, {"urn:test", "throw"}, Addressed::ToServer,
               [](IqRequest&) -> void { throw std::runtime_error("boom"); });
@@ -168,6 +171,12 @@ TEST_F(ModuleHostTest, DispatchesByTypeAddressAndPayload) {
   EXPECT_EQ(dispatch("<iq type='get' id='3'><echo xmlns='urn:test'/></iq>", Addressed::ToAccount),
             nullptr);
   EXPECT_EQ(dispatch("<iq type='get' id='4'><echo xmlns='urn:other'/></iq>"), nullptr);
+  // The same payload from a stream that has not authenticated has a handler of its own.
+  auto anonymous =
+      dispatch("<iq type='get' id='6'><echo xmlns='urn:test'/></iq>", Addressed::Unauthenticated);
+  ASSERT_NE(anonymous, nullptr);
+  EXPECT_NE(anonymous->root().child("anonymous", "urn:test"), nullptr);
+  EXPECT_TRUE(host->has_unauthenticated_iqs());
   auto refused =
       dispatch("<iq type='set' id='5'><refuse xmlns='urn:test'/></iq>", Addressed::ToAccount);
   EXPECT_EQ(condition(refused), xmpp::StanzaCondition::NotAllowed);

@@ -46,6 +46,7 @@
 #include "xmpp/namespaces.h"
 #include "xmpp/stanza.h"
 #include "xmpp/stanza_error.h"
+#include "xmpp/stream_error.h"
 
 namespace tern {
 
@@ -55,6 +56,16 @@ enum class IqType : std::uint8_t { Get, Set };
 enum class Addressed : std::uint8_t {
   ToServer,   // the host itself (no 'to', or the domain)
   ToAccount,  // the bare JID of a local account (handled by the server on its behalf)
+  // From a stream that has not authenticated yet (XEP-0077 in-band registration): from() is
+  // empty, 'to' is ignored, and the reply goes back over that stream. Only over TLS (or where
+  // the configuration allows authentication without it).
+  Unauthenticated,
+};
+
+// Which stream features list an element.
+enum class StreamStage : std::uint8_t {
+  Authenticated,         // the features after SASL (with bind)
+  BeforeAuthentication,  // the features offering SASL (XEP-0077's <register/>)
 };
 
 // A payload element's qualified name.
@@ -99,6 +110,12 @@ class IqRequest {
   const xmpp::Element& payload() const { return payload_; }
   // The sender's full JID (stamped by the server: it is authentic).
   const xmpp::Jid& from() const { return from_; }
+  // Whether the IQ is for the sender's own account ('to' absent or the sender's bare JID), as a
+  // roster, blocklist or registration request must be: other users' accounts are not theirs.
+  bool to_own_account() const {
+    std::string_view to = iq_.attr("to");
+    return to.empty() || to == from_.bare_view();
+  }
 
   // Answers with type='result'. With a name, the result carries that payload element, which is
   // returned for the handler to fill; without one, the result is empty and its root is returned.
@@ -232,8 +249,9 @@ class ModuleContext {
   virtual const std::vector<DiscoIdentity>& disco_identities() const = 0;
   // Handles IQs of `type` whose single payload is `payload`, addressed as given.
   virtual void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) = 0;
-  // An element the authenticated stream features list (e.g. roster versioning).
-  virtual void add_stream_feature(QName feature) = 0;
+  // An element the stream features list (e.g. roster versioning, after authentication).
+  virtual void add_stream_feature(QName feature,
+                                  StreamStage stage = StreamStage::Authenticated) = 0;
 
   // Stanza hooks, run in registration order until one returns Handled.
   // A stanza of `kind` with a 'to' that a client of this host sent ('from' stamped), before
@@ -268,6 +286,8 @@ class ModuleContext {
   // Sets or clears a per-session switch (see ResourceInfo::flags).
   virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
   virtual bool account_exists(std::string_view bare_jid) const = 0;
+  // Ends every session of the account with `error` (the account was deleted, say).
+  virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
 
   // Storage.
   virtual const storage::Environment& store() const = 0;

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+// XEP-0077 in-band registration: creating an account before authentication (only when
+// [modules.register] allow_registration = true, and only over TLS), changing one's password and
+// deleting one's account once authenticated.
+//
+// Credentials are derived on the writer thread, inside the write that stores them: PBKDF2 takes
+// milliseconds, which an event loop serving thousands of sessions must not spend. The password
+// itself is never stored or logged.
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "storage/account_lifecycle.h"
+#include "storage/roster_store.h"
+#include "tern/module_api.h"
+
+namespace tern::modules {
+namespace {
+
+namespace ns = xmpp::ns;
+using Clock = std::chrono::steady_clock;
+
+// Registrations allowed per minute on one worker: a flood of sign-ups is refused with
+// resource-constraint instead of filling the store.
+class SignupThrottle {
+ public:
+  explicit SignupThrottle(std::int64_t per_minute) : per_minute_(per_minute) {}
+  bool allow() {
+    if (per_minute_ == 0) {
+      return true;
+    }
+    const Clock::time_point now = Clock::now();
+    while (!recent_.empty() && now - recent_.front() > std::chrono::minutes(1)) {
+      recent_.pop_front();
+    }
+    if (static_cast<std::int64_t>(recent_.size()) >= per_minute_) {
+      return false;
+    }
+    recent_.push_back(now);
+    return true;
+  }
+
+ private:
+  std::int64_t per_minute_;
+  std::deque<Clock::time_point> recent_;
+};
+
+std::optional<std::string> child_text(const xmpp::Element& query, std::string_view name) {
+  const xmpp::Element* child = query.child(name, ns::kRegister);
+  if (child == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(child->text());
+}
+
+class Register final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx_ = &ctx;
+    allow_registration_ = ctx.options().boolean("allow_registration", false);
+    throttle_.emplace(ctx.options().integer("registrations_per_minute", 10, 0, 1'000'000));
+    ctx.add_disco_feature(ns::kRegister);
+    if (allow_registration_) {
+      ctx.add_stream_feature({ns::kRegisterFeature, "register"}, StreamStage::BeforeAuthentication);
+    }
+    const QName query{ns::kRegister, "query"};
+    ctx.on_iq(IqType::Get, query, Addressed::Unauthenticated,
+              [this](IqRequest& req) { form(req); });
+    ctx.on_iq(IqType::Set, query, Addressed::Unauthenticated,
+              [this](IqRequest& req) { sign_up(req); });
+    // Once authenticated, the account is the sender's own: addressed to the server (XEP-0077's
+    // examples) or, without 'to', to the account itself (RFC 6120 §10.3.3).
+    for (Addressed addressed : {Addressed::ToServer, Addressed::ToAccount}) {
+      ctx.on_iq(IqType::Get, query, addressed, [](IqRequest& req) { registered_form(req); });
+      ctx.on_iq(IqType::Set, query, addressed, [this](IqRequest& req) { change(req); });
+    }
+  }
+
+  // A registration request to another user's account is refused: it is not the sender's.
+  static bool for_someone_else(IqRequest& req) {
+    std::string_view to = req.iq().attr("to");
+    if (to.empty() || to == req.from().domain() || req.to_own_account()) {
+      return false;
+    }
+    req.reply_error(xmpp::StanzaError::forbidden("only your own account"));
+    return true;
+  }
+
+ private:
+  // §3.1: the fields a new account needs.
+  void form(IqRequest& req) const {
+    if (!allow_registration_) {
+      return req.reply_error(
+          xmpp::StanzaError::service_unavailable("in-band registration is disabled here"));
+    }
+    xmpp::Element& query = req.reply_result({ns::kRegister, "query"});
+    query.add_child("instructions", ns::kRegister)
+        .add_text("Choose a username and password for use with this service.");
+    query.add_child("username", ns::kRegister);
+    query.add_child("password", ns::kRegister);
+  }
+
+  // §3.1: an authenticated entity is registered already.
+  static void registered_form(IqRequest& req) {
+    if (for_someone_else(req)) {
+      return;
+    }
+    xmpp::Element& query = req.reply_result({ns::kRegister, "query"});
+    query.add_child("registered", ns::kRegister);
+    query.add_child("username", ns::kRegister).add_text(req.from().local());
+    query.add_child("password", ns::kRegister);
+  }
+
+  void sign_up(IqRequest& req) {
+    if (!allow_registration_) {
+      return req.reply_error(
+          xmpp::StanzaError::service_unavailable("in-band registration is disabled here"));
+    }
+    const xmpp::Element& query = req.payload();
+    if (query.child("remove", ns::kRegister) != nullptr) {
+      return req.reply_error(xmpp::StanzaError::not_authorized("authenticate first"));
+    }
+    auto username = child_text(query, "username");
+    auto password = child_text(query, "password");
+    if (!username || !password || username->empty() || password->empty()) {
+      return req.reply_error(
+          xmpp::StanzaError::not_acceptable("a username and a password are required"));
+    }
+    auto jid = xmpp::Jid::from_parts(*username, ctx_->host(), "");
+    if (!jid) {
+      return req.reply_error(xmpp::StanzaError::not_acceptable(
+          "invalid username: " + std::string(xmpp::describe(jid.error()))));
+    }
+    if (!throttle_->allow()) {
+      return req.reply_error(
+          xmpp::StanzaError::resource_constraint("too many registrations; try again later"));
+    }
+    std::shared_ptr<DeferredIq> answer = req.defer();
+    enum class Outcome { Created, Exists, BadPassword };
+    auto outcome = std::make_shared<Outcome>(Outcome::Created);
+    ctx_->write(
+        [bare = std::string(jid->bare_view()), password = *password,
+         outcome](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+          if (storage::AccountStore::exists(txn, bare)) {
+            *outcome = Outcome::Exists;
+            return {};
+          }
+          auto account = storage::make_account(password);
+          if (!account) {
+            *outcome = Outcome::BadPassword;
+            return {};
+          }
+          return storage::AccountStore::put(txn, bare, *account);
+        },
+        [answer, outcome](bool ok) {
+          if (!ok) {
+            return answer->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          switch (*outcome) {
+            case Outcome::Created:
+              return answer->reply_result();
+            case Outcome::Exists:
+              return answer->reply_error(
+                  xmpp::StanzaError::conflict("the username is already taken"));
+            case Outcome::BadPassword:
+              return answer->reply_error(
+                  xmpp::StanzaError::not_acceptable("the password cannot be used"));
+          }
+        });
+  }
+
+  // §3.2 cancellation and §3.3 password change, for the authenticated account.
+  void change(IqRequest& req) {
+    if (for_someone_else(req)) {
+      return;
+    }
+    const xmpp::Element& query = req.payload();
+    if (query.child("remove", ns::kRegister) != nullptr) {
+      return remove_account(req);
+    }
+    auto username = child_text(query, "username");
+    auto password = child_text(query, "password");
+    if (!password || password->empty()) {
+      return req.reply_error(xmpp::StanzaError::bad_request("already registered"));
+    }
+    if (username && *username != req.from().local()) {
+      return req.reply_error(
+          xmpp::StanzaError::not_authorized("the username is not the one authenticated"));
+    }
+    std::shared_ptr<DeferredIq> answer = req.defer();
+    auto refused = std::make_shared<bool>(false);
+    ctx_->write(
+        [bare = std::string(req.from().bare_view()), password = *password,
+         refused](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+          auto account = storage::make_account(password);
+          if (!account) {
+            *refused = true;
+            return {};
+          }
+          return storage::AccountStore::put(txn, bare, *account);
+        },
+        [answer, refused](bool ok) {
+          if (!ok) {
+            return answer->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          if (*refused) {
+            return answer->reply_error(
+                xmpp::StanzaError::not_acceptable("the password cannot be used"));
+          }
+          answer->reply_result();
+        });
+  }
+
+  // §3.2: the account goes with its data; contacts are told the subscriptions ended (RFC 6121
+  // §3.2–3.3 presence), then every session of the account gets <not-authorized/>.
+  void remove_account(IqRequest& req) {
+    std::shared_ptr<DeferredIq> answer = req.defer();
+    auto contacts = std::make_shared<std::vector<storage::RosterItem>>();
+    std::string bare(req.from().bare_view());
+    ctx_->write(
+        [bare, contacts](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+          *contacts = storage::RosterStore::items(txn, bare);
+          auto removed = storage::delete_account(txn, bare);
+          if (!removed) {
+            return Err(removed.error());
+          }
+          return {};
+        },
+        [this, answer, contacts, bare](bool ok) {
+          if (!ok) {
+            return answer->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          answer->reply_result();
+          for (const storage::RosterItem& item : *contacts) {
+            if (storage::has_from(item.subscription) || item.pending_in) {
+              ctx_->route(presence(bare, item.jid, "unsubscribed"));
+            }
+            if (storage::has_to(item.subscription) || item.ask) {
+              ctx_->route(presence(bare, item.jid, "unsubscribe"));
+            }
+          }
+          ctx_->close_sessions(bare, xmpp::StreamError::not_authorized("the account was deleted"));
+        });
+  }
+
+  static xmpp::StanzaPtr presence(std::string_view from, std::string_view to,
+                                  std::string_view type) {
+    xmpp::StanzaPtr p = xmpp::Stanza::create("presence", ns::kClient);
+    p->root().set_attr("from", from).set_attr("to", to).set_attr("type", type);
+    return p;
+  }
+
+  ModuleContext* ctx_ = nullptr;
+  bool allow_registration_ = false;
+  std::optional<SignupThrottle> throttle_;
+};
+
+}  // namespace
+}  // namespace tern::modules
+
+TERN_MODULE(Register, register, "XEP-0077 in-band registration, password change, account deletion")
