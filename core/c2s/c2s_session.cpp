@@ -201,8 +201,10 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
     return;
   }
   if (stanza->kind() == xmpp::StanzaKind::Other) {
-    return close(xmpp::StreamError::unsupported_stanza_type("<" + std::string(root.name()) +
-                                                            "/> is not a stanza"));
+    // Built with append: GCC 12 -O3 warns falsely on "<" + std::string (-Wrestrict, PR 105329).
+    std::string text = "<";
+    text.append(root.name()).append("/> is not a stanza");
+    return close(xmpp::StreamError::unsupported_stanza_type(text));
   }
   // XEP-0198 §4: every stanza counts, the ones the session answers itself included.
   StreamManagement::Ticket ticket = sm_.enabled() ? sm_.received() : 0;
