@@ -61,6 +61,16 @@ class TernctlTest(unittest.TestCase):
             self.assertEqual(r.returncode, status, (args, r.stderr))
             self.assertIn(message, r.stderr, args)
 
+    def test_adduser_range_creates_a_numbered_range_and_keeps_existing_ones(self):
+        self.run_ctl("adduser", "load3@localhost", "kept")
+        r = self.run_ctl("adduser-range", "load@localhost", "2", "4", "pw")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("created 3 of 4 accounts (1 existed)", r.stdout)
+        self.assertEqual(self.run_ctl("users").stdout,
+                         "load2@localhost\nload3@localhost\nload4@localhost\nload5@localhost\n")
+        self.assertEqual(self.run_ctl("adduser-range", "load@example.com", "0", "1", "pw").returncode, 1)
+        self.assertEqual(self.run_ctl("adduser-range", "load@localhost", "x", "1", "pw").returncode, 2)
+
     def test_bad_config_is_refused_with_its_location(self):
         config = os.path.join(self.dir.name, "bad.toml")
         with open(config, "w") as f:
