@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# tern-bench against the real ternd, briefly and with small numbers: provisioning through
+# ternctl adduser-range, connect (STARTTLS and direct TLS), chat flat out and at a rate, presence
+# fan-out, over two generator processes too. It asserts correctness only (every session up,
+# nothing lost, the summary line complete), never speed: CI machines vary.
+# Usage: bench_smoke_test.py PATH_TO_TERN_BENCH
+import os
+import subprocess
+import sys
+import unittest
+
+from harness import BUILD, TernServer
+
+TERN_BENCH = sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(
+    BUILD, "tools", "tern-bench", "tern-bench")
+PASSWORD = "smoke-pw"
+
+
+def summary(output):
+    """The key=value pairs of the "tern-bench:" line."""
+    lines = [l for l in output.splitlines() if l.startswith("tern-bench: mode=")]
+    assert len(lines) == 1, output
+    return dict(word.split("=", 1) for word in lines[0].split()[1:])
+
+
+class BenchSmokeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = TernServer().start()
+        ternctl = os.path.join(BUILD, "tools", "ternctl")
+        cls.provision = " ".join([ternctl, *(f"--set '{o}'" for o in cls.server.overrides),
+                                  "adduser-range {prefix}@{domain} {first} {count} {password}"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def bench(self, mode, *args, port_kind="starttls"):
+        command = [TERN_BENCH, mode, "--port", str(self.server.ports[port_kind]),
+                   "--password", PASSWORD, "--server-pid", str(self.server.process.pid),
+                   "--setup-timeout", "60", "--verbose", *args]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertTrue(self.server.alive())
+        return summary(run.stdout)
+
+    def test_1_provision_and_connect(self):
+        # Provisioning runs once, through the --provision command (20 accounts).
+        s = self.bench("connect", "--sessions", "20", "--hold", "0.5",
+                       "--provision", self.provision)
+        self.assertEqual((s["sessions"], s["up"], s["failed"]), ("20", "20", "0"))
+        for key in ("setup_s", "logins_per_s", "login_p99_ms", "gen_cpu_setup_s",
+                    "server_rss_kb_per_session", "server_cpu_us_per_login"):
+            self.assertIn(key, s)
+
+    def test_2_connect_direct_tls_two_processes(self):
+        s = self.bench("connect", "--sessions", "20", "--hold", "0.5", "--tls", "direct",
+                       "--processes", "2", port_kind="direct_tls")
+        self.assertEqual((s["up"], s["failed"]), ("20", "0"))
+
+    def test_3_chat_flat_out(self):
+        s = self.bench("chat", "--pairs", "10", "--duration", "1", "--window", "2")
+        self.assertEqual((s["up"], s["failed"], s["lost"]), ("20", "0", "0"))
+        self.assertGreater(int(s["sent"]), 0)
+        self.assertEqual(s["sent"], s["received"])
+        self.assertIn("lat_p99_ms", s)
+
+    def test_4_chat_at_a_rate_two_processes(self):
+        s = self.bench("chat", "--pairs", "10", "--duration", "1", "--rate", "200",
+                       "--processes", "2", "--mechanism", "SCRAM-SHA-1")
+        self.assertEqual((s["up"], s["lost"]), ("20", "0"))
+        self.assertGreater(int(s["sent"]), 100)
+
+    def test_5_presence_fan_out(self):
+        s = self.bench("presence", "--sessions", "12", "--roster", "4", "--duration", "1",
+                       "--rate", "20")
+        self.assertEqual((s["up"], s["lost"]), ("12", "0"))
+        self.assertEqual(int(s["expected"]), 4 * int(s["sent"]))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
