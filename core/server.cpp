@@ -356,6 +356,19 @@ struct Server::WorkerState {
         static_cast<std::uint32_t>(server.config_.resume_timeout.count());
     uv_timer_init(worker.loop(), &tick);
     tick.data = this;
+    // After each turn's reads (check) and before the loop blocks (prepare: deliveries made by
+    // timers): what was delivered to a connection meanwhile goes out in one write.
+    uv_check_init(worker.loop(), &flusher);
+    flusher.data = this;
+    uv_prepare_init(worker.loop(), &pre_poll_flusher);
+    pre_poll_flusher.data = this;
+  }
+
+  static void on_check(uv_check_t* check) {
+    static_cast<WorkerState*>(check->data)->connections.flush_queued();
+  }
+  static void on_prepare(uv_prepare_t* prepare) {
+    static_cast<WorkerState*>(prepare->data)->connections.flush_queued();
   }
 
   // Once a second: the connections whose deadline has come.
@@ -405,6 +418,8 @@ struct Server::WorkerState {
   WorkerHost host;
   net::ConnectionEnv env;
   uv_timer_t tick{};
+  uv_check_t flusher{};
+  uv_prepare_t pre_poll_flusher{};
   std::vector<net::Listener*> listeners;
   // XEP-0198: sessions whose connection is gone, by their former connection id, until resumed
   // or expired; and where sessions resumed elsewhere went (briefly, for stanzas in flight).
@@ -581,6 +596,8 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
   }
   for (auto& state : workers_) {
     uv_timer_start(&state->tick, &WorkerState::on_tick, 1000, 1000);
+    uv_check_start(&state->flusher, &WorkerState::on_check);
+    uv_prepare_start(&state->pre_poll_flusher, &WorkerState::on_prepare);
     state->worker.start();
   }
   running_ = true;
@@ -596,6 +613,8 @@ void Server::stop() {
     WorkerState* ws = state.get();
     ws->worker.stop([ws] {
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->flusher), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->pre_poll_flusher), nullptr);
       for (net::Listener* listener : ws->listeners) {
         listener->close();
       }
@@ -659,7 +678,7 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
         }
       });
     }
-    connection->flush();
+    connection->flush_soon();
   });
 }
 

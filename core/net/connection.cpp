@@ -112,12 +112,39 @@ void Connection::write(std::string_view xml) {
   if (handle_closing_ || close_after_flush_) {
     return;
   }
-  if (!transport_->send(xml, wire_out_)) {
+  plain_out_.append(xml);
+}
+
+void Connection::encode_pending() {
+  if (plain_out_.empty()) {
+    return;
+  }
+  if (!handle_closing_ && !close_after_flush_ && !transport_->send(plain_out_, wire_out_)) {
     close_after_flush_ = true;
+  }
+  plain_out_.clear();
+}
+
+void Connection::flush_soon() {
+  if (!flush_queued_ && !handle_closing_) {
+    flush_queued_ = true;
+    env_.connections.queue_flush(id_);
   }
 }
 
+void ConnectionSet::flush_queued() {
+  flushing_.swap(flush_queue_);
+  for (std::uint64_t id : flushing_) {
+    if (Connection* connection = find(id)) {
+      connection->flush_queued_ = false;
+      connection->flush();
+    }
+  }
+  flushing_.clear();
+}
+
 void Connection::flush() {
+  encode_pending();
   if (writing_ || handle_closing_) {
     return;
   }
@@ -159,6 +186,7 @@ void Connection::after_written(std::function<void(bool)> done) {
   if (handle_closing_) {
     return done(false);
   }
+  encode_pending();
   if (wire_out_.empty() && !writing_) {
     return done(true);  // nothing of ours is waiting
   }
@@ -172,8 +200,8 @@ bool Connection::can_start_tls() const {
 }
 
 void Connection::start_tls() {
-  // <proceed/> is already encoded in wire_out_ by the plain transport; from the next read on,
-  // bytes go to TLS.
+  // <proceed/> goes through the plain transport; from the next read on, bytes go to TLS.
+  encode_pending();
   auto tls = TlsTransport::server(*env_.tls);
   if (!tls) {
     close_after_flush_ = true;
@@ -194,6 +222,7 @@ std::vector<xmpp::sasl::ChannelBindingData> Connection::channel_bindings() const
 
 void Connection::close() {
   if (!close_after_flush_) {
+    encode_pending();
     transport_->close(wire_out_);
     close_after_flush_ = true;
   }
@@ -230,6 +259,7 @@ void Connection::shutdown() {
   if (session_) {
     session_->close(xmpp::StreamError::system_shutdown());
   }
+  encode_pending();
   if (!writing_ && !wire_out_.empty()) {
     uv_buf_t buf = uv_buf_init(wire_out_.data(), static_cast<unsigned>(wire_out_.size()));
     (void)uv_try_write(stream(), &buf, 1);  // best effort: the loop is about to end

@@ -41,9 +41,16 @@ class ConnectionSet {
   }
   // Every connection, for shutdown.
   const std::unordered_map<std::uint64_t, Connection*>& all() const { return map_; }
+  // Connections with output to send at the end of this turn of the loop (Connection::
+  // flush_soon), by id, so one that closes meanwhile is simply not found.
+  void queue_flush(std::uint64_t id) { flush_queue_.push_back(id); }
+  // Flushes every queued connection; the worker calls it once per loop turn (uv_check).
+  void flush_queued();
 
  private:
   std::unordered_map<std::uint64_t, Connection*> map_;
+  std::vector<std::uint64_t> flush_queue_;
+  std::vector<std::uint64_t> flushing_;
   std::uint64_t last_id_ = 0;
 };
 
@@ -73,6 +80,9 @@ class Connection final : public c2s::SessionIo {
   std::unique_ptr<c2s::C2sSession> release_session() { return std::move(session_); }
   // Sends what the session wrote since the last flush.
   void flush();
+  // Sends it at the end of this turn of the worker's loop: stanzas delivered to one connection
+  // while the worker handles a batch of reads go out as one TLS record and one write.
+  void flush_soon();
   // Calls `done(true)` once everything written so far has been handed to the kernel, or
   // `done(false)` if the connection ends first. (Offline messages are deleted only then.)
   void after_written(std::function<void(bool)> done);
@@ -94,6 +104,7 @@ class Connection final : public c2s::SessionIo {
   void close() override;
 
  private:
+  friend class ConnectionSet;  // clears flush_queued_ when it flushes
   Connection(ConnectionEnv& env, std::unique_ptr<Transport> transport);
   ~Connection() override;
 
@@ -103,6 +114,8 @@ class Connection final : public c2s::SessionIo {
   void on_wire(std::string_view bytes);
   void linger();
   void close_handle();
+  // Encrypts what write() collected into wire_out_ (one record for many stanzas).
+  void encode_pending();
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
 
   ConnectionEnv& env_;
@@ -113,6 +126,7 @@ class Connection final : public c2s::SessionIo {
   uv_timer_t linger_timer_{};
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<c2s::C2sSession> session_;
+  std::string plain_out_;  // XML written since the last flush, not yet through the transport
   std::string wire_out_;   // encrypted output waiting for the next write
   std::string in_flight_;  // the buffer of the write in progress
   std::string plaintext_;  // reused decryption buffer
@@ -120,6 +134,7 @@ class Connection final : public c2s::SessionIo {
   std::vector<std::function<void(bool)>> pending_callbacks_;
   std::vector<std::function<void(bool)>> in_flight_callbacks_;
   bool writing_ = false;
+  bool flush_queued_ = false;
   bool close_after_flush_ = false;
   std::uint64_t deadline_ = 0;
   bool handle_closing_ = false;
