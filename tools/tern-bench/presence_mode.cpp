@@ -16,7 +16,8 @@ namespace {
 
 constexpr std::string_view kStampPrefix = "p";
 constexpr std::uint64_t kTickMs = 5;
-constexpr std::uint64_t kQuietUs = 1500 * 1000;  // subscriptions are settled after this silence
+constexpr std::uint64_t kQuietUs =
+    std::uint64_t{1500} * 1000;  // subscriptions are settled after this silence
 
 class PresenceScenario final : public Scenario {
  public:

@@ -37,6 +37,7 @@ std::string expand_provision_command(const Options& options) {
 
 bool provision(const Options& options) {
   const std::string command = expand_provision_command(options);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): runs before any generator process or thread exists
   const int status = std::system(command.c_str());
   if (status != 0) {
     std::fprintf(stderr, "tern-bench: provisioning failed (status %d): %s\n",

@@ -9,7 +9,7 @@
 namespace tern::bench {
 
 SessionLoop::SessionLoop(const core::net::TlsContext* tls, SessionListener& listener)
-    : tls_(tls), listener_(listener), read_buffer_(64 * 1024) {
+    : tls_(tls), listener_(listener), read_buffer_(std::size_t{64} * 1024) {
   uv_loop_init(&loop_);
   uv_check_init(&loop_, &flusher_);
   flusher_.data = this;

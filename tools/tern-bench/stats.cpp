@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -29,8 +30,8 @@ std::size_t Histogram::index_of(std::uint64_t value) {
   if (value < 16) {
     return static_cast<std::size_t>(value);
   }
-  const int msb = std::bit_width(value) - 1;            // >= 4
-  const std::uint64_t sub = (value >> (msb - 4)) & 15;  // the 4 bits after the leading one
+  const int msb = static_cast<int>(std::bit_width(value)) - 1;  // >= 4
+  const std::uint64_t sub = (value >> (msb - 4)) & 15;          // the 4 bits after the leading one
   const std::size_t index = 16 + static_cast<std::size_t>(msb - 4) * 16 + sub;
   return std::min(index, kBuckets - 1);
 }
@@ -63,7 +64,8 @@ std::uint64_t Histogram::percentile(double fraction) const {
   if (count_ == 0) {
     return 0;
   }
-  const auto wanted = static_cast<std::uint64_t>(fraction * static_cast<double>(count_) + 0.5);
+  const auto wanted =
+      static_cast<std::uint64_t>(std::llround(fraction * static_cast<double>(count_)));
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];

@@ -208,7 +208,9 @@ int add_user_range(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> keys;
   keys.reserve(count);
   for (std::uint64_t i = 0; i < count; ++i) {
-    auto key = account_key(ctx, prefix + std::to_string(first + i) + domain);
+    std::string jid = prefix;
+    jid.append(std::to_string(first + i)).append(domain);
+    auto key = account_key(ctx, jid);
     if (!key) {
       return fail(key.error());
     }
