@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# The conformance suite against the real ternd (meson test suite 'conformance'): starts ternd on
+# free loopback ports with a temporary store (tests/integration/harness.py), gives the runner a
+# ternctl provisioning command, plays every scenario, and fails on any failed scenario.
+# usage: run_ternd.py TERN_CONFORMANCE SCENARIOS_DIR [runner options...]
+import os
+import shlex
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "integration"))
+from harness import BUILD, TernServer  # noqa: E402
+
+
+def main():
+    runner, scenarios, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+    server = TernServer().start()
+    try:
+        ternctl = [os.path.join(BUILD, "tools", "ternctl"), *server._args()]
+        provision = " ".join(shlex.quote(a) for a in ternctl) + " adduser {jid} {password}"
+        junit = os.path.join(BUILD, "conformance", "ternd-junit.xml")
+        run = subprocess.run([runner, "--port", str(server.port), "--domain", "localhost",
+                              "--provision", provision, "--jobs", "8", "--server", "tern",
+                              "--junit", junit, *extra, scenarios], timeout=200)
+    finally:
+        server.stop()
+    return run.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

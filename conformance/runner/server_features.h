@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+// What the server advertises, for scenarios that declare "# requires: FEATURE": the namespaces
+// of its stream features after authentication and the features of its disco#info (XEP-0030).
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "conformance/runner/accounts.h"
+#include "conformance/runner/player.h"
+#include "xmpp/result.h"
+
+namespace tern::conformance {
+
+using FeatureSet = std::set<std::string, std::less<>>;
+
+Result<FeatureSet, std::string> probe_features(const Target& target, const Account& account);
+
+}  // namespace tern::conformance

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+#include "conformance/runner/scenario.h"
+
+#include <gtest/gtest.h>
+
+namespace tern::conformance {
+namespace {
+
+constexpr std::string_view kScript = R"(# Roster get returns the items
+# spec: RFC 6121 §2.1.3
+# requires: urn:xmpp:sm:3
+# known-gap: prosody: sends something else
+
+[Client] Romeo
+	jid: romeo@localhost
+	password: password
+
+[Client] Juliet
+	jid: juliet@localhost/balcony
+	password: password
+
+-----
+
+Romeo connects
+
+# a comment between steps
+Romeo sends:
+	<iq type='get' id='r1'>
+		<query xmlns='jabber:iq:roster'/>
+	</iq>
+
+Romeo receives:
+	<iq type='result' id='r1'/>
+Romeo receives nothing
+Juliet fails to connect to nowhere.invalid
+Romeo loses connection
+)";
+
+TEST(ScenarioParser, ReadsMetadataActorsAndSteps) {
+  auto parsed = parse_scenario(kScript, "x.scs");
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  const Scenario& s = parsed.value();
+  EXPECT_EQ(s.title, "Roster get returns the items");
+  EXPECT_EQ(s.spec_family(), "RFC 6121");
+  ASSERT_EQ(s.required_features.size(), 1U);
+  ASSERT_EQ(s.known_gaps.size(), 1U);
+  EXPECT_EQ(s.known_gaps[0].first, "prosody");
+  ASSERT_EQ(s.actors.size(), 2U);
+  EXPECT_EQ(s.actors[1].jid, "juliet@localhost/balcony");
+  ASSERT_EQ(s.steps.size(), 6U);
+  EXPECT_EQ(s.steps[1].kind, StepKind::Send);
+  EXPECT_EQ(s.steps[1].text, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
+  EXPECT_EQ(s.steps[3].kind, StepKind::ReceiveNothing);
+  EXPECT_EQ(s.steps[4].kind, StepKind::FailToConnectTo);
+  EXPECT_EQ(s.steps[4].text, "nowhere.invalid");
+  EXPECT_EQ(s.steps[5].kind, StepKind::LoseConnection);
+  EXPECT_EQ(s.steps[5].line, 28);
+}
+
+TEST(ScenarioParser, NamesTheLineOfAMistake) {
+  auto unknown = parse_scenario("[Client] Romeo\n\tjid: r@l\n---\nRomeo dances\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error(), "4: not a step: 'Romeo dances'");
+  auto no_block = parse_scenario("[Client] Romeo\n\tjid: r@l\n---\nRomeo sends:\nRomeo connects\n");
+  ASSERT_FALSE(no_block.ok());
+  EXPECT_EQ(no_block.error(), "4: 'sends:' needs an indented block");
+  EXPECT_FALSE(parse_scenario("[Client] Romeo\n\tjid: r@l\nRomeo connects\n").ok());
+}
+
+TEST(ScenarioParser, SpecFamilies) {
+  Scenario s;
+  s.specs = {"XEP-0198 §4"};
+  EXPECT_EQ(s.spec_family(), "XEP-0198");
+  s.specs = {"RFC 6120 §4.9.3.1"};
+  EXPECT_EQ(s.spec_family(), "RFC 6120");
+}
+
+}  // namespace
+}  // namespace tern::conformance
