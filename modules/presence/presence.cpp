@@ -240,7 +240,8 @@ class Presence final : public Module {
 
   void push_if_visible(const std::string& owner, const roster::ItemChange& change) {
     bool was_visible = change.before && change.before->visible;
-    if (change.version == 0 || (!change.after.visible && !was_visible)) {
+    if (change.version == 0 || (!change.after.visible && !was_visible) ||
+        (was_visible && roster::shows_the_same(*change.before, change.after))) {
       return;  // nothing the owner's roster shows has changed
     }
     roster::push_item(*ctx_, owner, change.after, change.version,

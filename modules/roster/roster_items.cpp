@@ -52,6 +52,13 @@ void push_item(ModuleContext& ctx, const std::string& owner, const RosterItem& i
   }
 }
 
+bool shows_the_same(const RosterItem& a, const RosterItem& b) {
+  RosterItem shown_a = a;
+  RosterItem shown_b = b;
+  shown_a.pending_in = shown_b.pending_in = false;
+  return shown_a == shown_b;
+}
+
 bool is_empty(const RosterItem& item) {
   return !item.visible && item.subscription == storage::Subscription::None && !item.ask &&
          !item.pending_in && !item.approved;

@@ -22,6 +22,10 @@ void append_item(xmpp::Element& query, const storage::RosterItem& item);
 void push_item(ModuleContext& ctx, const std::string& owner, const storage::RosterItem& item,
                std::uint64_t version, bool removed = false);
 
+// Whether the owner would see the same item in both (pending_in is not shown, RFC 6121 §3.1.3):
+// a change to hidden state needs no roster push.
+bool shows_the_same(const storage::RosterItem& a, const storage::RosterItem& b);
+
 // An item none of whose fields matters any more: it is deleted rather than stored.
 bool is_empty(const storage::RosterItem& item);
 

@@ -2,6 +2,7 @@
 // The subscription state machine against RFC 6121 Appendix A: for each state and each
 // subscription stanza, the state after and what the server sends.
 #include "modules/roster/subscription.h"
+#include "modules/roster/roster_items.h"
 
 #include <gtest/gtest.h>
 
@@ -251,6 +252,19 @@ TEST(SubscriptionType, ParsesTheFourTypesOnly) {
   EXPECT_EQ(parse_subscription_type("unsubscribed"), T::Unsubscribed);
   EXPECT_FALSE(parse_subscription_type("probe").has_value());
   EXPECT_FALSE(parse_subscription_type("").has_value());
+}
+
+// An inbound request to a user in state To only sets pending-in, which the roster does not show:
+// no roster push for it (a push would repeat the unchanged item).
+TEST(Subscription, PendingInAloneChangesNothingTheOwnerSees) {
+  RosterItem to = item_in(State::To);
+  RosterItem to_pending_in = to;
+  ASSERT_TRUE(apply_inbound(to_pending_in, T::Subscribe).changed);
+  EXPECT_TRUE(to_pending_in.pending_in);
+  EXPECT_TRUE(shows_the_same(to, to_pending_in));
+  RosterItem none_pending_out = item_in(State::NonePendingOut);
+  EXPECT_FALSE(shows_the_same(item_in(State::None), none_pending_out));
+  EXPECT_FALSE(shows_the_same(to, item_in(State::Both)));
 }
 
 }  // namespace
