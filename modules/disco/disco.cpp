@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // XEP-0030: the server's disco#info (identity server/im and every feature the enabled modules
-// declared) and disco#items (no items yet). A node the server does not know is item-not-found.
+// declared) and disco#items (no items yet); for the user's own bare JID, the account's identity
+// (account/registered). A node the server does not know is item-not-found.
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -21,9 +22,40 @@ class Disco final : public Module {
                 }
                 req.reply_result({xmpp::ns::kDiscoItems, "query"});
               });
+    // The server answers for an account (RFC 6121 §8.5.2.1.3), to its owner only: others learn
+    // nothing about it (service-unavailable, as for any account that does not exist).
+    ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToAccount, account_info);
+    ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToAccount,
+              [](IqRequest& req) {
+                if (!asked_by_owner(req)) {
+                  return req.reply_error(xmpp::StanzaError::service_unavailable());
+                }
+                if (!req.payload().attr("node").empty()) {
+                  return req.reply_error(xmpp::StanzaError::item_not_found());
+                }
+                req.reply_result({xmpp::ns::kDiscoItems, "query"});
+              });
   }
 
  private:
+  static bool asked_by_owner(const IqRequest& req) {
+    const std::string_view to = req.iq().attr("to");
+    return to.empty() || to == req.from().bare_view();
+  }
+
+  static void account_info(IqRequest& req) {
+    if (!asked_by_owner(req)) {
+      return req.reply_error(xmpp::StanzaError::service_unavailable());
+    }
+    if (!req.payload().attr("node").empty()) {
+      return req.reply_error(xmpp::StanzaError::item_not_found());
+    }
+    xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoInfo, "query"});
+    query.add_child("identity").set_attr("category", "account").set_attr("type", "registered");
+    query.add_child("feature").set_attr("var", xmpp::ns::kDiscoInfo);
+    query.add_child("feature").set_attr("var", xmpp::ns::kDiscoItems);
+  }
+
   static void info(const ModuleContext& ctx, IqRequest& req) {
     if (!req.payload().attr("node").empty()) {
       return req.reply_error(xmpp::StanzaError::item_not_found());
