@@ -16,6 +16,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::string_view kSmNs = "urn:xmpp:sm:3";
+
 struct ActorState {
   const Actor* decl = nullptr;
   Account account;
@@ -209,7 +211,22 @@ class Play {
     return std::nullopt;
   }
 
-  xmpp::StanzaPtr next(ActorState& a, std::chrono::milliseconds timeout) {
+  // The next element for `a`. A server may ask for an ack at any moment (XEP-0198 §4), so
+  // an <r/> is skipped unless the step expects one (`keep_ack_requests`).
+  xmpp::StanzaPtr next(ActorState& a, std::chrono::milliseconds timeout,
+                       bool keep_ack_requests = false) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      xmpp::StanzaPtr stanza = next_element(a, std::max(left, std::chrono::milliseconds(0)));
+      if (!stanza || keep_ack_requests || !stanza->root().is("r", kSmNs)) {
+        return stanza;
+      }
+    }
+  }
+
+  xmpp::StanzaPtr next_element(ActorState& a, std::chrono::milliseconds timeout) {
     if (!a.pending.empty()) {
       xmpp::StanzaPtr first = std::move(a.pending.front());
       a.pending.pop_front();
@@ -239,11 +256,16 @@ class Play {
     for (const auto& e : expected.value()) {
       expected_pretty += pretty(e->root());
     }
+    bool wants_ack_request = false;
+    for (const auto& e : expected.value()) {
+      wants_ack_request = wants_ack_request || e->root().is("r", kSmNs);
+    }
     const auto deadline = Clock::now() + target_.timeout;
     while (got.size() < expected.value().size()) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      xmpp::StanzaPtr stanza = next(a, std::max(left, std::chrono::milliseconds(0)));
+      xmpp::StanzaPtr stanza =
+          next(a, std::max(left, std::chrono::milliseconds(0)), wants_ack_request);
       if (!stanza) {
         std::string received;
         for (const auto& g : got) {
