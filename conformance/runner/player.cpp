@@ -25,6 +25,8 @@ struct ActorState {
   std::unique_ptr<client::BlockingClient> client;
   std::deque<xmpp::StanzaPtr> pending;  // synthesized elements (features, failures) read first
   std::string full_jid;
+  // "ignores:" patterns: stanzas a server may add that the scenario does not care about.
+  std::vector<xmpp::StanzaPtr> ignored;
 };
 
 struct StepFailure {
@@ -120,6 +122,20 @@ class Play {
         }
         a.pending.clear();
         return std::nullopt;
+      case StepKind::Ignore: {
+        auto text = substitute(step.text);
+        if (!text) {
+          return StepFailure{text.error()};
+        }
+        auto patterns = parse_fragment(text.value());
+        if (!patterns) {
+          return StepFailure{"the XML to ignore is " + patterns.error()};
+        }
+        for (auto& p : patterns.value()) {
+          a.ignored.push_back(std::move(p));
+        }
+        return std::nullopt;
+      }
       case StepKind::IsDisconnected:
         if (a.client && !a.client->wait_closed(target_.timeout)) {
           return StepFailure{"the server did not end the stream within " +
@@ -213,17 +229,46 @@ class Play {
 
   // The next element for `a`. A server may ask for an ack at any moment (XEP-0198 §4), so
   // an <r/> is skipped unless the step expects one (`keep_ack_requests`).
+  // Stanzas matching an "ignores:" pattern are skipped too, unless they match an `expected`
+  // element.
   xmpp::StanzaPtr next(ActorState& a, std::chrono::milliseconds timeout,
-                       bool keep_ack_requests = false) {
+                       bool keep_ack_requests = false,
+                       const std::vector<xmpp::StanzaPtr>* expected = nullptr) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       xmpp::StanzaPtr stanza = next_element(a, std::max(left, std::chrono::milliseconds(0)));
-      if (!stanza || keep_ack_requests || !stanza->root().is("r", kSmNs)) {
+      if (!stanza) {
         return stanza;
       }
+      const bool ack_request = stanza->root().is("r", kSmNs);
+      if ((ack_request && !keep_ack_requests) ||
+          (!ack_request && skippable(a, *stanza, expected))) {
+        continue;
+      }
+      return stanza;
     }
+  }
+
+  bool skippable(const ActorState& a, const xmpp::Stanza& stanza,
+                 const std::vector<xmpp::StanzaPtr>* expected) {
+    Captures scratch;
+    if (expected != nullptr) {
+      for (const auto& e : *expected) {
+        scratch = captures_;
+        if (!match(e->root(), stanza.root(), scratch)) {
+          return false;
+        }
+      }
+    }
+    for (const auto& pattern : a.ignored) {
+      scratch = captures_;
+      if (!match(pattern->root(), stanza.root(), scratch)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   xmpp::StanzaPtr next_element(ActorState& a, std::chrono::milliseconds timeout) {
@@ -264,8 +309,8 @@ class Play {
     while (got.size() < expected.value().size()) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      xmpp::StanzaPtr stanza =
-          next(a, std::max(left, std::chrono::milliseconds(0)), wants_ack_request);
+      xmpp::StanzaPtr stanza = next(a, std::max(left, std::chrono::milliseconds(0)),
+                                    wants_ack_request, &expected.value());
       if (!stanza) {
         std::string received;
         for (const auto& g : got) {

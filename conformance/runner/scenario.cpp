@@ -52,6 +52,7 @@ constexpr std::array kVerbs = {
     Verb{"disconnects", StepKind::Disconnect},
     Verb{"loses connection", StepKind::LoseConnection},
     Verb{"is disconnected", StepKind::IsDisconnected},
+    Verb{"ignores:", StepKind::Ignore},
 };
 
 constexpr std::string_view kConnectTo = "fails to connect to ";

@@ -35,6 +35,8 @@ enum class StepKind {
   Disconnect,          // "Romeo disconnects": closes the stream politely
   LoseConnection,      // "Romeo loses connection": drops TCP without closing the stream
   IsDisconnected,      // "Romeo is disconnected": the server ends the stream and the connection
+  Ignore,  // "Romeo ignores:" + XML: from now on such stanzas are skipped unless a step expects
+           // them
 };
 
 struct Step {

@@ -2,9 +2,10 @@
 // The subscription state machine against RFC 6121 Appendix A: for each state and each
 // subscription stanza, the state after and what the server sends.
 #include "modules/roster/subscription.h"
-#include "modules/roster/roster_items.h"
 
 #include <gtest/gtest.h>
+
+#include "modules/roster/roster_items.h"
 
 namespace tern::modules::roster {
 namespace {
