@@ -82,7 +82,12 @@ class Provisioner final : public AccountSource {
         output += buffer.data();
       }
       if (pclose(pipe) != 0) {
-        return Err("provisioning " + account.bare() + " failed: " + command + "\n" + output);
+        std::string why = "provisioning " + account.bare();
+        why += " failed: ";
+        why += command;
+        why += '\n';
+        why += output;
+        return Err(std::move(why));
       }
       accounts.push_back(std::move(account));
     }

@@ -5,6 +5,7 @@
 // --server), 1 when something failed, 2 on a usage or setup error.
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -260,6 +261,7 @@ int run(int argc, char** argv) {
           e.result.reason = leased.error();
         } else {
           std::vector<Account> per_actor;
+          per_actor.reserve(account_of.size());
           for (std::size_t index : account_of) {
             per_actor.push_back(leased.value()[index]);
           }
@@ -301,5 +303,12 @@ int run(int argc, char** argv) {
 }  // namespace tern::conformance
 
 int main(int argc, char** argv) {
-  return tern::conformance::run(argc, argv);
+  try {
+    return tern::conformance::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tern-conformance: %s\n", e.what());
+    return 2;
+  } catch (...) {
+    return 2;
+  }
 }
