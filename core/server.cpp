@@ -541,7 +541,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   if (!store) {
     return Err("store " + config.storage_path + ": " + store.error().message);
   }
-  auto tls = net::TlsContext::server(config.hosts, config.storage_path);
+  auto tls = net::TlsContext::server(config.hosts, config.storage_path, config.binary);
   if (!tls) {
     return Err("TLS: " + tls.error().message);
   }

@@ -58,6 +58,9 @@ struct Config {
   std::chrono::seconds idle_timeout{600};
   // XEP-0198: how long a session whose connection dropped can be resumed; 0 offers no resumption.
   std::chrono::seconds resume_timeout{300};
+  // Tern binary XMPP (docs/binary-xmpp.md §2.1): direct TLS agrees on ALPN tern-xmpp-binary/1
+  // with clients that offer it.
+  bool binary = true;
 
   // [limits]
   xmpp::ParserLimits limits;

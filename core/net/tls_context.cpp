@@ -11,6 +11,7 @@ namespace tern::core::net {
 struct TlsContext::Hosts {
   std::vector<TlsHostInfo> info;
   std::vector<CertifiedKey> keys;  // parallel to info
+  bool binary = false;             // direct TLS may agree on kAlpnXmppBinary
 };
 
 namespace {
@@ -66,25 +67,27 @@ int select_certificate(SSL* ssl, int* alert, void* arg) {
   return SSL_TLSEXT_ERR_NOACK;  // unknown name: the first host's certificate
 }
 
-// ALPN: "xmpp-client" or a fatal no_application_protocol alert (RFC 7301 §3.2). A client that
-// sends no ALPN is accepted without this callback being called.
-int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_size,
-                const unsigned char* in, unsigned int in_size, void* /*arg*/) {
-  unsigned int i = 0;
-  while (i < in_size) {
-    const unsigned int size = in[i];
-    if (size > in_size - i - 1) {
-      break;
-    }
-    const std::string_view protocol(reinterpret_cast<const char*>(in + i + 1), size);
-    if (protocol == kAlpnXmppClient) {
-      *out = in + i + 1;
-      *out_size = static_cast<unsigned char>(size);
-      return SSL_TLSEXT_ERR_OK;
-    }
-    i += 1 + size;
+// The SSL ex_data slot holding a connection's ServerAlpn (absent: XmppClient). One index for the
+// process, taken on first use.
+int server_alpn_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// ALPN: select_alpn_protocol() or a fatal no_application_protocol alert (RFC 7301 §3.2). A
+// client that sends no ALPN is accepted without this callback being called, and speaks XML.
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_size,
+                const unsigned char* in, unsigned int in_size, void* arg) {
+  const auto* hosts = static_cast<const TlsContext::Hosts*>(arg);
+  const bool binary = hosts->binary && SSL_get_ex_data(ssl, server_alpn_index()) != nullptr;
+  const std::string_view chosen =
+      select_alpn_protocol(std::string_view(reinterpret_cast<const char*>(in), in_size), binary);
+  if (chosen.empty()) {
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
-  return SSL_TLSEXT_ERR_ALERT_FATAL;
+  *out = reinterpret_cast<const unsigned char*>(chosen.data());
+  *out_size = static_cast<unsigned char>(chosen.size());
+  return SSL_TLSEXT_ERR_OK;
 }
 
 // Settings both sides share.
@@ -113,6 +116,33 @@ Result<CertifiedKey, TlsError> host_certificate(const VirtualHost& host,
 
 }  // namespace
 
+std::string_view select_alpn_protocol(std::string_view offered, bool binary) {
+  std::string_view xmpp_client;
+  std::size_t i = 0;
+  while (i < offered.size()) {
+    const std::size_t size = static_cast<unsigned char>(offered[i]);
+    if (size == 0 || size > offered.size() - i - 1) {
+      return {};  // RFC 7301 §3.1: names are non-empty, the list exactly fills the extension
+    }
+    const std::string_view protocol = offered.substr(i + 1, size);
+    if (binary && protocol == kAlpnXmppBinary) {
+      return protocol;  // the client's list order does not matter: it offered both on purpose
+    }
+    if (protocol == kAlpnXmppClient) {
+      xmpp_client = protocol;
+    }
+    i += 1 + size;
+  }
+  return xmpp_client;
+}
+
+void TlsContext::set_server_alpn(SSL* ssl, ServerAlpn alpn) {
+  // Any non-null pointer means "binary allowed"; nothing is owned.
+  static char binary_marker = 0;
+  SSL_set_ex_data(ssl, server_alpn_index(),
+                  alpn == ServerAlpn::XmppClientOrBinary ? &binary_marker : nullptr);
+}
+
 TlsContext::TlsContext(SslCtxPtr ctx, std::unique_ptr<Hosts> hosts, bool server, bool verify)
     : ctx_(std::move(ctx)), hosts_(std::move(hosts)), server_(server), verify_(verify) {}
 TlsContext::TlsContext(TlsContext&&) noexcept = default;
@@ -125,11 +155,12 @@ const std::vector<TlsHostInfo>& TlsContext::hosts() const {
 }
 
 Result<TlsContext, TlsError> TlsContext::server(const std::vector<VirtualHost>& hosts,
-                                                const std::string& storage_path) {
+                                                const std::string& storage_path, bool binary) {
   if (hosts.empty()) {
     return Err(TlsError{"no virtual host configured"});
   }
   auto table = std::make_unique<Hosts>();
+  table->binary = binary;
   for (const VirtualHost& host : hosts) {
     TlsHostInfo info;
     auto material = host_certificate(host, storage_path, info);
@@ -154,7 +185,7 @@ Result<TlsContext, TlsError> TlsContext::server(const std::vector<VirtualHost>& 
   // Resumption through stateless tickets only: no session cache shared (and locked) by workers.
   SSL_CTX_clear_options(ctx.get(), SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
+  SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, table.get());
   SSL_CTX_set_tlsext_servername_callback(ctx.get(), select_certificate);
   SSL_CTX_set_tlsext_servername_arg(ctx.get(), table.get());
 
@@ -183,12 +214,19 @@ Result<TlsContext, TlsError> TlsContext::client(const TlsClientOptions& options)
   if (!ctx || !set_common_options(ctx.get())) {
     return Err(TlsError{"cannot set up the TLS client context: " + take_openssl_errors()});
   }
+  std::vector<std::string> offered = options.preferred_alpn;
   if (!options.alpn.empty()) {
-    if (options.alpn.size() > 255) {
-      return Err(TlsError{"ALPN protocol name longer than 255 bytes"});
+    offered.push_back(options.alpn);
+  }
+  if (!offered.empty()) {
+    std::string wire;  // RFC 7301 §3.1: each name prefixed by its length
+    for (const std::string& protocol : offered) {
+      if (protocol.empty() || protocol.size() > 255) {
+        return Err(TlsError{"ALPN protocol names must have 1 to 255 bytes"});
+      }
+      wire += static_cast<char>(protocol.size());
+      wire += protocol;
     }
-    std::string wire(1, static_cast<char>(options.alpn.size()));
-    wire += options.alpn;
     // Returns 0 on success, unlike most of OpenSSL.
     if (SSL_CTX_set_alpn_protos(ctx.get(), reinterpret_cast<const unsigned char*>(wire.data()),
                                 static_cast<unsigned int>(wire.size())) != 0) {

@@ -143,7 +143,7 @@ TlsTransport::TlsTransport(SslPtr ssl) : ssl_(std::move(ssl)) {
 }
 
 Result<std::unique_ptr<TlsTransport>, TransportError> TlsTransport::server(
-    const TlsContext& context) {
+    const TlsContext& context, ServerAlpn alpn) {
   if (!context.is_server()) {
     return Err(setup_error("TlsTransport::server needs a server context"));
   }
@@ -152,6 +152,7 @@ Result<std::unique_ptr<TlsTransport>, TransportError> TlsTransport::server(
     return Err(ssl.error());
   }
   SSL_set_accept_state(ssl->get());
+  TlsContext::set_server_alpn(ssl->get(), alpn);
   return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(ssl).value()));
 }
 

@@ -34,8 +34,10 @@ struct WireBuffers {
 
 class TlsTransport final : public Transport {
  public:
-  // The server side of a connection, on a server context.
-  static Result<std::unique_ptr<TlsTransport>, TransportError> server(const TlsContext& context);
+  // The server side of a connection, on a server context; `alpn` says whether it may agree on
+  // binary XMPP (direct TLS) or only on xmpp-client (STARTTLS).
+  static Result<std::unique_ptr<TlsTransport>, TransportError> server(
+      const TlsContext& context, ServerAlpn alpn = ServerAlpn::XmppClient);
   // The client side, on a client context. `server_name` is sent as SNI (unless it is an IP
   // literal or empty) and, when the context verifies, checked against the certificate.
   static Result<std::unique_ptr<TlsTransport>, TransportError> client(const TlsContext& context,

@@ -31,6 +31,7 @@ TEST(Config, EmbeddedDefaultServesLocalhost) {
   EXPECT_EQ(c.starttls_listeners, (std::vector<ListenAddress>{{"0.0.0.0", 5222}}));
   EXPECT_EQ(c.direct_tls_listeners, (std::vector<ListenAddress>{{"0.0.0.0", 5223}}));
   EXPECT_TRUE(c.require_encryption);
+  EXPECT_TRUE(c.binary);
   EXPECT_EQ(c.limits.max_stanza_bytes, 262144U);
   EXPECT_GE(c.effective_workers(), 1U);
 }
@@ -53,6 +54,7 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   EXPECT_EQ(a.negotiation_timeout, b.negotiation_timeout);
   EXPECT_EQ(a.idle_timeout, b.idle_timeout);
   EXPECT_EQ(a.resume_timeout, b.resume_timeout);
+  EXPECT_EQ(a.binary, b.binary);
   EXPECT_EQ(a.limits.max_stanza_bytes, b.limits.max_stanza_bytes);
   EXPECT_EQ(a.limits.max_depth, b.limits.max_depth);
   EXPECT_EQ(a.limits.max_attributes, b.limits.max_attributes);
@@ -110,6 +112,7 @@ domain = "chat.example.net"
 starttls = ["127.0.0.1:15222", "[::1]:15222"]
 direct_tls = []
 require_encryption = false
+binary = false
 idle_timeout = 30
 
 [limits]
@@ -131,6 +134,7 @@ anything = 1
             (std::vector<ListenAddress>{{"127.0.0.1", 15222}, {"::1", 15222}}));
   EXPECT_TRUE(c.direct_tls_listeners.empty());
   EXPECT_FALSE(c.require_encryption);
+  EXPECT_FALSE(c.binary);
   EXPECT_EQ(c.idle_timeout.count(), 30);
   EXPECT_EQ(c.limits.max_stanza_bytes, 65536U);
   EXPECT_EQ(c.modules, std::vector<std::string>{"ping"});
