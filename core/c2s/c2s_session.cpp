@@ -10,36 +10,32 @@ namespace tern::core::c2s {
 
 namespace ns = xmpp::ns;
 
-namespace {
-
-xmpp::ParserOptions parser_options(const SessionOptions& options) {
-  xmpp::ParserOptions p;
-  p.limits = options.limits;
-  p.content_ns = std::string(ns::kClient);
-  return p;
-}
-
-}  // namespace
-
 C2sSession::C2sSession(SessionIo& io, SessionHost& host, SessionOptions options)
-    : io_(&io), host_(host), options_(options), parser_(*this, parser_options(options)) {}
+    : io_(&io),
+      host_(host),
+      options_(options),
+      codec_(make_xml_codec(*this, options_.limits, ns::kClient)) {}
 
 C2sSession::~C2sSession() = default;
 
 void C2sSession::on_bytes(std::string_view bytes) {
   while (!bytes.empty() && state_ != SessionState::Closed && state_ != SessionState::TlsHandshake) {
-    std::size_t used = parser_.feed(bytes);
+    std::size_t used = codec_->feed(bytes);
     bytes.remove_prefix(used);
   }
   // Bytes after <starttls/> in the same read are plaintext injected before the handshake
   // (CVE-2011-0411 class): they are dropped, never parsed as if they came over TLS.
 }
 
-void C2sSession::on_tls_established() {
+void C2sSession::on_tls_established(WireFormat format) {
   if (state_ == SessionState::TlsHandshake) {
-    parser_.reset();
+    codec_->reset();
     header_sent_ = false;
     state_ = SessionState::ExpectHeader;
+  } else if (format == WireFormat::Binary && state_ == SessionState::ExpectHeader &&
+             !header_sent_ && codec_->format() != WireFormat::Binary) {
+    // Direct TLS with ALPN tern-xmpp-binary/1: binary from the first byte, both ways.
+    codec_ = make_binary_codec(*this, options_.limits);
   }
 }
 
@@ -68,7 +64,7 @@ void C2sSession::on_disconnected() {
     // XEP-0198 §5: kept for resumption instead of ended.
     state_ = SessionState::Detached;
     io_ = &g_detached_io;
-    parser_.stop();
+    codec_->stop();
     ack_requested_ = false;
     host_.on_detached(*this);
     return;
@@ -81,10 +77,13 @@ void C2sSession::expire() {
   finish(false);
 }
 
-void C2sSession::write(const xmpp::Element& element) {
+bool C2sSession::write(const xmpp::Element& element) {
   out_.clear();
-  serializer_.write(out_, element);
+  if (!codec_->write(out_, element)) {
+    return false;
+  }
   io_->write(out_);
+  return true;
 }
 
 void C2sSession::send_header(std::string_view to) {
@@ -95,7 +94,7 @@ void C2sSession::send_header(std::string_view to) {
   header.version = "1.0";
   header.lang = "en";
   out_.clear();
-  serializer_.write_stream_open(out_, header);
+  codec_->write_stream_open(out_, header);
   io_->write(out_);
   header_sent_ = true;
 }
@@ -258,18 +257,23 @@ bool C2sSession::deliver(const xmpp::Stanza& stanza) {
     for (const xmpp::StanzaPtr& now : csi_.offer(stanza.clone())) {
       transmit(*now);
     }
-  } else {
-    transmit(stanza);
+  } else if (!transmit(stanza)) {
+    return true;  // not written, and not kept: its receipt must not say delivered
   }
   return sm_.enabled();
 }
 
-void C2sSession::transmit(const xmpp::Stanza& stanza) {
-  write(stanza.root());
+bool C2sSession::transmit(const xmpp::Stanza& stanza) {
+  if (!write(stanza.root())) {
+    // Only binary refuses a tree (docs/binary-xmpp.md §9); not counted by XEP-0198 either, as the
+    // client never sees it.
+    return false;
+  }
   if (sm_.enabled()) {
     sm_.sent(stanza.clone());
     request_ack();
   }
+  return true;
 }
 
 void C2sSession::handle_csi(const xmpp::Element& element) {
@@ -292,6 +296,10 @@ void C2sSession::on_stream_error(const xmpp::StreamError& error) {
   close(error);
 }
 
+void C2sSession::on_foreign_input() {
+  finish(true);  // docs/binary-xmpp.md §2.1: close without answering
+}
+
 void C2sSession::close(const xmpp::StreamError& error) {
   if (state_ == SessionState::Closed) {
     return;
@@ -307,9 +315,9 @@ void C2sSession::close() {
   if (state_ == SessionState::Closed) {
     return;
   }
-  parser_.stop();
+  codec_->stop();
   out_.clear();
-  xmpp::Serializer::write_stream_close(out_);
+  codec_->write_stream_close(out_);
   io_->write(out_);
   finish(true);
 }
@@ -317,7 +325,7 @@ void C2sSession::close() {
 void C2sSession::finish(bool notify_io) {
   if (state_ != SessionState::Closed) {
     state_ = SessionState::Closed;
-    parser_.stop();
+    codec_->stop();
     if (notify_io) {
       io_->close();
     }

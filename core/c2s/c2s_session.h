@@ -8,7 +8,9 @@
 //                ─► ExpectHeader ─► bind (+ legacy session) ─► Established ─► Closed
 //
 // Each negotiation step lives in its own file (negotiate_tls.cpp, negotiate_sasl.cpp,
-// negotiate_bind.cpp); this file's .cpp holds the stream-level logic.
+// negotiate_bind.cpp); this file's .cpp holds the stream-level logic. The stream's bytes are read
+// and written by a StreamCodec: XML, or binary frames when the connection's TLS handshake agreed on
+// them (stream_codec.h); nothing else here depends on the format.
 #pragma once
 
 #include <cstdint>
@@ -20,13 +22,12 @@
 #include <vector>
 
 #include "core/c2s/client_state.h"
+#include "core/c2s/stream_codec.h"
 #include "core/c2s/stream_management.h"
 #include "xmpp/jid.h"
 #include "xmpp/result.h"
 #include "xmpp/sasl/mechanism.h"
-#include "xmpp/serializer.h"
 #include "xmpp/stanza_error.h"
-#include "xmpp/stream_parser.h"
 
 namespace tern::core::c2s {
 
@@ -36,8 +37,8 @@ class C2sSession;
 class SessionIo {
  public:
   virtual ~SessionIo() = default;
-  // Plaintext to send; the connection encrypts and batches it.
-  virtual void write(std::string_view xml) = 0;
+  // Stream bytes to send (XML text or binary frames); the connection encrypts and batches them.
+  virtual void write(std::string_view bytes) = 0;
   // Whether STARTTLS can be offered (a certificate exists and the stream is not encrypted yet).
   virtual bool can_start_tls() const = 0;
   // Called right after <proceed/> was written: the connection flushes it, then runs the TLS
@@ -113,7 +114,7 @@ enum class SessionState : std::uint8_t {
   Closed,
 };
 
-class C2sSession final : private xmpp::StreamSink {
+class C2sSession final : private CodecSink {
  public:
   C2sSession(SessionIo& io, SessionHost& host, SessionOptions options);
   ~C2sSession() override;
@@ -122,15 +123,18 @@ class C2sSession final : private xmpp::StreamSink {
 
   // Decrypted bytes from the client.
   void on_bytes(std::string_view bytes);
-  // The TLS handshake finished: the client will open a new stream.
-  void on_tls_established();
+  // The TLS handshake finished: the client will open a new stream. On a fresh connection (direct
+  // TLS) `format` is what ALPN agreed on; Binary switches the stream to binary frames before its
+  // first byte (docs/binary-xmpp.md §2.1).
+  void on_tls_established(WireFormat format = WireFormat::Xml);
   // The connection is gone (EOF, error, timeout): no more output is possible.
   void on_disconnected();
 
   // Delivers a stanza to the client (established sessions; detached ones keep it). Returns
   // whether the session keeps a copy until the client acknowledges it (stream management): then
   // the copy reports the stanza's delivery receipt; otherwise that is the caller's to report
-  // once the bytes are written.
+  // once the bytes are written. A stanza a binary stream cannot carry (a name outside ASCII) is
+  // dropped for this session and true is returned, so that nobody reports it delivered.
   bool deliver(const xmpp::Stanza& stanza);
   // The answer to an IQ taken by SessionHost::on_iq_before_authentication (dropped if the
   // session has moved on since).
@@ -158,6 +162,7 @@ class C2sSession final : private xmpp::StreamSink {
   void close();
 
   SessionState state() const { return state_; }
+  WireFormat wire_format() const { return codec_->format(); }
   bool established() const { return state_ == SessionState::Established; }
   // The domain the client asked for in its stream header.
   const std::string& domain() const { return domain_; }
@@ -174,12 +179,15 @@ class C2sSession final : private xmpp::StreamSink {
   void on_stanza(xmpp::StanzaPtr stanza) override;
   void on_stream_close() override;
   void on_stream_error(const xmpp::StreamError& error) override;
+  // CodecSink
+  void on_foreign_input() override;
 
   void send_header(std::string_view to);
   void send_features();
   // Whether SASL (and what comes with it) may start: over TLS, or where plaintext is allowed.
   bool may_authenticate() const;
-  void write(const xmpp::Element& element);
+  // False when the stream's format cannot carry `element` (then nothing was written).
+  bool write(const xmpp::Element& element);
   void finish(bool notify_io);
 
   // negotiate_tls.cpp
@@ -194,8 +202,9 @@ class C2sSession final : private xmpp::StreamSink {
   bool handle_bind_iq(const xmpp::Element& iq);
   // established traffic
   void handle_client_stanza(xmpp::StanzaPtr stanza);
-  // Writes a stanza to the client, keeping a copy for XEP-0198 when enabled.
-  void transmit(const xmpp::Stanza& stanza);
+  // Writes a stanza to the client, keeping a copy for XEP-0198 when enabled; false when it could
+  // not be written (see write()).
+  bool transmit(const xmpp::Stanza& stanza);
   void handle_csi(const xmpp::Element& element);
   // stream_management_nonzas.cpp (XEP-0198)
   void add_sm_features(xmpp::Element& features);
@@ -206,8 +215,7 @@ class C2sSession final : private xmpp::StreamSink {
   SessionIo* io_;  // a sink that drops everything once detached
   SessionHost& host_;
   SessionOptions options_;
-  xmpp::StreamParser parser_;
-  xmpp::Serializer serializer_;
+  StreamCodecPtr codec_;
   std::string out_;  // reused output buffer
   SessionState state_ = SessionState::ExpectHeader;
   bool header_sent_ = false;

@@ -50,6 +50,8 @@ bool C2sSession::handle_bind_iq(const xmpp::Element& iq) {
   result->root().remove_attr("from");
   result->root().add_child("bind", ns::kBind).add_child("jid").set_text(jid_.full());
   write(result->root());
+  // docs/binary-xmpp.md §8.3: the server binds its own JID right after sending the result.
+  codec_->bind_own_jid(jid_.full());
   return true;
 }
 

@@ -83,7 +83,8 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
   if (step.is_challenge()) {
     xmpp::StanzaPtr challenge = xmpp::Stanza::create("challenge", ns::kSasl);
     challenge->root().set_text(xmpp::base64_encode(step.data));
-    return write(challenge->root());
+    write(challenge->root());
+    return;
   }
   if (step.is_failure()) {
     return sasl_failure(step.failure, step.text);
@@ -109,7 +110,7 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
   mechanism_.reset();
   state_ = SessionState::ExpectHeader;
   // RFC 6120 §6.4.6: both sides restart the stream; bytes after this element are the new header.
-  parser_.request_restart();
+  codec_->request_restart();
 }
 
 void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {

@@ -15,7 +15,7 @@ void C2sSession::handle_starttls(const xmpp::Element& /*element*/) {
   state_ = SessionState::TlsHandshake;
   // Stop parsing here: whatever followed <starttls/> in this read was sent in plaintext and must
   // not be taken as part of the encrypted stream (on_bytes drops it).
-  parser_.request_restart();
+  codec_->request_restart();
   io_->start_tls();
 }
 

@@ -139,6 +139,9 @@ void C2sSession::resume_succeeded(const xmpp::Jid& jid, StreamManagement previou
   xmpp::StanzaPtr resumed = xmpp::Stanza::create("resumed", ns::kStreamManagement);
   resumed->root().set_attr("previd", resume_id_).set_attr("h", std::to_string(sm_.inbound_h()));
   write(resumed->root());
+  // docs/binary-xmpp.md §2.3, §8.3: this connection's state started empty; the own JID is bound
+  // again once <resumed/> is out.
+  codec_->bind_own_jid(jid_.full());
   // §5: everything the client has not acknowledged, again and in order.
   for (const xmpp::StanzaPtr& stanza : sm_.unacked()) {
     write(stanza->root());

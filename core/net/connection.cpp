@@ -25,7 +25,8 @@ void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_t
     if (env.tls == nullptr) {
       return;
     }
-    auto tls = TlsTransport::server(*env.tls);
+    // Only direct TLS may agree on binary (docs/binary-xmpp.md §2.1); STARTTLS stays XML.
+    auto tls = TlsTransport::server(*env.tls, ServerAlpn::XmppClientOrBinary);
     if (!tls) {
       return;
     }
@@ -97,7 +98,10 @@ void Connection::on_wire(std::string_view bytes) {
     return abort();
   }
   if (!was_done && transport_->handshake_done() && transport_->is_encrypted()) {
-    session_->on_tls_established();
+    // ALPN is agreed in the handshake, so the format is known before the first stream byte.
+    session_->on_tls_established(transport_->negotiated_alpn() == kAlpnXmppBinary
+                                     ? c2s::WireFormat::Binary
+                                     : c2s::WireFormat::Xml);
   }
   if (!plaintext_.empty()) {
     session_->on_bytes(plaintext_);
@@ -108,11 +112,11 @@ void Connection::on_wire(std::string_view bytes) {
   flush();
 }
 
-void Connection::write(std::string_view xml) {
+void Connection::write(std::string_view bytes) {
   if (handle_closing_ || close_after_flush_) {
     return;
   }
-  plain_out_.append(xml);
+  plain_out_.append(bytes);
 }
 
 void Connection::encode_pending() {

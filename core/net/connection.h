@@ -96,7 +96,7 @@ class Connection final : public c2s::SessionIo {
   void on_timeout();
 
   // c2s::SessionIo
-  void write(std::string_view xml) override;
+  void write(std::string_view bytes) override;
   bool can_start_tls() const override;
   void start_tls() override;
   bool encrypted() const override;
@@ -126,7 +126,7 @@ class Connection final : public c2s::SessionIo {
   uv_timer_t linger_timer_{};
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<c2s::C2sSession> session_;
-  std::string plain_out_;  // XML written since the last flush, not yet through the transport
+  std::string plain_out_;  // stream bytes (XML or binary frames) written since the last flush, not yet through the transport
   std::string wire_out_;   // encrypted output waiting for the next write
   std::string in_flight_;  // the buffer of the write in progress
   std::string plaintext_;  // reused decryption buffer
