@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Ternd: the real server binary on free loopback ports (STARTTLS and direct TLS), in a fresh
-// store with one account, juliet@localhost / balcony, for the C++ integration tests. More
-// accounts: add_user(). The build directory comes from TERN_BUILD_DIR (meson sets it).
+// The real ternd for C++ integration tests: a fresh store in a temporary directory, accounts
+// added with ternctl, a STARTTLS and a direct TLS listener on free loopback ports (read back
+// from ternd's "listening" lines), stopped with SIGTERM and checked to exit cleanly. The build
+// directory comes from TERN_BUILD_DIR (meson sets it).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,11 +10,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tern::testing {
@@ -23,20 +27,28 @@ inline std::string build_dir() {
   return dir != nullptr ? dir : "build";
 }
 
-// The real server on free loopback ports, with one account.
+struct TerndOptions {
+  // (bare JID, password)
+  std::vector<std::pair<std::string, std::string>> accounts = {{"juliet@localhost", "balcony"}};
+  // More --set KEY=VALUE overrides.
+  std::vector<std::string> settings;
+};
+
 class Ternd {
  public:
-  Ternd() {
-    char pattern[] = "/tmp/tern-it-XXXXXX";
+  explicit Ternd(const TerndOptions& options = {}) {
+    char pattern[] = "/tmp/tern-itest-XXXXXX";
     dir_ = mkdtemp(pattern);
     set_ = {"server.storage_path=" + dir_, "server.workers=2", "c2s.starttls=[\"127.0.0.1:0\"]",
             "c2s.direct_tls=[\"127.0.0.1:0\"]"};
+    set_.insert(set_.end(), options.settings.begin(), options.settings.end());
     std::string ctl = build_dir() + "/tools/ternctl";
-    std::string cmd = ctl;
     for (const auto& s : set_) {
-      cmd += " --set '" + s + "'";
+      ctl += " --set '" + s + "'";
     }
-    EXPECT_EQ(std::system((cmd + " adduser juliet@localhost balcony >/dev/null").c_str()), 0);
+    for (const auto& [jid, password] : options.accounts) {
+      EXPECT_EQ(std::system((ctl + " adduser " + jid + " " + password + " >/dev/null").c_str()), 0);
+    }
     int out[2];
     EXPECT_EQ(pipe(out), 0);
     pid_ = fork();
