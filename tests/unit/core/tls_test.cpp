@@ -32,7 +32,7 @@ class Tls : public ::testing::Test {
   // A client and a server transport, the client's handshake started.
   void open(const TlsContext& client_context, std::string_view server_name = "a.example") {
     auto client = TlsTransport::client(client_context, server_name);
-    auto server = TlsTransport::server(*server_context_);
+    auto server = TlsTransport::server(*server_context_, server_alpn_);
     ASSERT_TRUE(client.ok()) << client.error().message;
     ASSERT_TRUE(server.ok()) << server.error().message;
     client_.tls = std::move(client).value();
@@ -64,6 +64,7 @@ class Tls : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<TlsContext> server_context_;
+  ServerAlpn server_alpn_ = ServerAlpn::XmppClient;  // what open()'s server transport may agree
   std::vector<CertifiedKey> loaded_;
   Peer client_;
   Peer server_;
@@ -239,6 +240,70 @@ TEST_F(Tls, AlpnIsOptionalButMustBeXmppClientWhenOffered) {
   ASSERT_TRUE(client_.error);  // got the alert
   EXPECT_NE(client_.error->message.find("no application protocol"), std::string::npos)
       << client_.error->message;
+}
+
+// RFC 7301 §3.1 wire form of a protocol list.
+std::string alpn_list(std::initializer_list<std::string_view> protocols) {
+  std::string wire;
+  for (std::string_view p : protocols) {
+    wire += static_cast<char>(p.size());
+    wire += p;
+  }
+  return wire;
+}
+
+TEST(AlpnSelection, BinaryWhenAllowedAndOfferedInAnyOrderElseXmppClient) {
+  const std::string both = alpn_list({kAlpnXmppBinary, kAlpnXmppClient});
+  const std::string reversed = alpn_list({kAlpnXmppClient, kAlpnXmppBinary});
+  EXPECT_EQ(select_alpn_protocol(both, true), kAlpnXmppBinary);
+  EXPECT_EQ(select_alpn_protocol(reversed, true), kAlpnXmppBinary);
+  EXPECT_EQ(select_alpn_protocol(both, false), kAlpnXmppClient);
+  EXPECT_EQ(select_alpn_protocol(alpn_list({kAlpnXmppClient}), true), kAlpnXmppClient);
+  EXPECT_EQ(select_alpn_protocol(alpn_list({"h2", kAlpnXmppBinary}), true), kAlpnXmppBinary);
+  EXPECT_EQ(select_alpn_protocol(alpn_list({kAlpnXmppBinary}), false), "");
+  EXPECT_EQ(select_alpn_protocol(alpn_list({"h2", "http/1.1"}), true), "");
+  EXPECT_EQ(select_alpn_protocol("", true), "");
+  // Malformed lists choose nothing: a length past the end, an empty name.
+  EXPECT_EQ(select_alpn_protocol(std::string("\x20xmpp-client"), true), "");
+  EXPECT_EQ(select_alpn_protocol(std::string("\0", 1) + alpn_list({kAlpnXmppClient}), true), "");
+  // Version 2 of the format is another protocol.
+  EXPECT_EQ(select_alpn_protocol(alpn_list({"tern-xmpp-binary/2", kAlpnXmppClient}), true),
+            kAlpnXmppClient);
+}
+
+TEST_F(Tls, DirectTlsAgreesOnBinaryWithAClientOfferingIt) {
+  server_alpn_ = ServerAlpn::XmppClientOrBinary;
+  TlsClientOptions options;
+  options.alpn = kAlpnXmppClient;
+  options.preferred_alpn = {std::string(kAlpnXmppBinary)};
+  auto binary_client = client_context(options);
+  connect(*binary_client);
+  EXPECT_EQ(server_.tls->negotiated_alpn(), kAlpnXmppBinary);
+  EXPECT_EQ(client_.tls->negotiated_alpn(), kAlpnXmppBinary);
+
+  client_ = Peer{};
+  server_ = Peer{};
+  auto standard = client_context({"xmpp-client", ""});
+  connect(*standard);
+  EXPECT_EQ(server_.tls->negotiated_alpn(), kAlpnXmppClient);
+}
+
+TEST_F(Tls, StarttlsAndADisabledContextNeverAgreeOnBinary) {
+  TlsClientOptions options;
+  options.alpn = kAlpnXmppClient;
+  options.preferred_alpn = {std::string(kAlpnXmppBinary)};
+  auto binary_client = client_context(options);
+  connect(*binary_client);  // server_alpn_ is XmppClient, as for STARTTLS
+  EXPECT_EQ(server_.tls->negotiated_alpn(), kAlpnXmppClient);
+
+  auto disabled = TlsContext::server({{"a.example", "", ""}}, dir_.path(), false);
+  ASSERT_TRUE(disabled.ok()) << disabled.error().message;
+  server_context_ = std::make_unique<TlsContext>(std::move(disabled).value());
+  server_alpn_ = ServerAlpn::XmppClientOrBinary;
+  client_ = Peer{};
+  server_ = Peer{};
+  connect(*binary_client);
+  EXPECT_EQ(server_.tls->negotiated_alpn(), kAlpnXmppClient);
 }
 
 TEST_F(Tls, SniSelectsTheHostCertificate) {
