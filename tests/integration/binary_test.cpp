@@ -139,7 +139,15 @@ TEST_F(BinaryTest, ResumesOnANewBinaryConnectionAndGetsTheUnacknowledgedMessage)
   EXPECT_EQ(again->root().child_text("body"), "still there?");
   EXPECT_EQ(again->root().attr("to"), "juliet@localhost/resumer");
   back.send("<a xmlns='urn:xmpp:sm:3' h='1'/>");
-  // The resumed stream carries traffic both ways, own JID forms included.
+  // The resumed stream carries traffic both ways, own JID forms included: both ends bound it
+  // again after <resumed/> (§2.3), so the account's own bare JID is one byte.
+  back.send("<iq type='get' id='p2' to='juliet@localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+  auto pong = back.next();
+  while (pong && !pong->root().is("iq", ns::kClient)) {
+    pong = back.next();
+  }
+  ASSERT_NE(pong, nullptr) << back.decode_error();
+  EXPECT_EQ(pong->type(), "result");
   back.send("<message to='romeo@localhost/sender' type='chat'><body>yes</body></message>");
   auto at_romeo = next_message(romeo);
   ASSERT_NE(at_romeo, nullptr);

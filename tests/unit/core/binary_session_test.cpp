@@ -207,6 +207,11 @@ TEST_F(BinarySessionTest, NegotiatesInFramesAndRoutesTheSameTrees) {
       "<message xmlns='jabber:client' to='romeo@example.net/desk' type='chat' id='m1' "
       "from='juliet@example.com/phone'><body>hi</body></message>");
   EXPECT_TRUE(xmpp::equal_trees(host.routed[0]->root(), expected->root()));
+  // The client refers to its own bare JID in one byte (0x55): the server bound it after bind.
+  send("<iq type='get' id='v' to='juliet@example.com'><query xmlns='jabber:iq:version'/></iq>");
+  ASSERT_EQ(host.routed.size(), 2U);
+  EXPECT_EQ(host.routed[1]->root().attr("to"), "juliet@example.com");
+  host.routed.pop_back();
   // Delivered to the client in a frame that refers to the own JID (§8.3: bound on both sides).
   auto incoming = xmpp::parse_stanza(
       "<message xmlns='jabber:client' to='juliet@example.com/phone' from='romeo@example.net/desk' "
