@@ -233,7 +233,7 @@ int add_user_range(Context& ctx, const std::vector<std::string>& args) {
         if (wanted[i] == 0) {
           continue;
         }
-        auto account = make_account(args[4]);
+        auto account = storage::make_account(args[4]);
         if (account) {
           accounts[i] = std::move(account).value();
         } else {
