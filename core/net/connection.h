@@ -126,7 +126,9 @@ class Connection final : public c2s::SessionIo {
   uv_timer_t linger_timer_{};
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<c2s::C2sSession> session_;
-  std::string plain_out_;  // stream bytes (XML or binary frames) written since the last flush, not yet through the transport
+  // Stream bytes (XML or binary frames) written since the last flush, not yet through the
+  // transport.
+  std::string plain_out_;
   std::string wire_out_;   // encrypted output waiting for the next write
   std::string in_flight_;  // the buffer of the write in progress
   std::string plaintext_;  // reused decryption buffer

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "storage/offline_store.h"
 #include "tern/module_api.h"
@@ -160,6 +161,35 @@ class QueuedMessage {
   bool removed_ = false;
 };
 
+// How far each available session has been sent its account's queue (the highest sequence), so
+// that the delivery its initial presence starts and those started by commits finishing around the
+// same moment send every message once. The queue's sequences grow in commit order (one writer),
+// so "above the mark" is exactly "not sent to this session yet". Shared by the module's instances
+// on every worker; an entry lives while its session is available.
+class SentMarks {
+ public:
+  static SentMarks& instance() {
+    static SentMarks marks;
+    return marks;
+  }
+  // Runs `send(mark)` under the lock with the session's mark, storing what it returns.
+  template <class Send>
+  void advance(std::string_view full_jid, Send send) {
+    std::lock_guard lock(mutex_);
+    auto [entry, added] = marks_.try_emplace(std::string(full_jid), 0);
+    entry->second = send(entry->second);
+  }
+  // The session ended or re-announced itself: whatever was not acknowledged is sent again.
+  void forget(std::string_view full_jid) {
+    std::lock_guard lock(mutex_);
+    marks_.erase(std::string(full_jid));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::uint64_t> marks_;
+};
+
 class Offline final : public Module {
  public:
   void start(ModuleContext& ctx) override {
@@ -177,7 +207,10 @@ class Offline final : public Module {
     ctx.on_undeliverable_message([this](xmpp::StanzaPtr& stanza) { return store(stanza); });
     ctx.on_presence_broadcast([this](const PresenceBroadcast& b) {
       if (b.change == PresenceChange::Initial) {
+        SentMarks::instance().forget(b.from.full());
         deliver_if_eligible(std::string(b.from.bare_view()), b.from);
+      } else if (b.change == PresenceChange::Unavailable) {
+        SentMarks::instance().forget(b.from.full());
       }
     });
   }
@@ -311,30 +344,41 @@ class Offline final : public Module {
     }
   }
 
-  // Sends the whole queue to `resource`, oldest first; each message leaves the queue once that
-  // session has it (acknowledged, or written to its socket without stream management).
+  // Sends the queue to `resource`, oldest first, but for what that session was sent already;
+  // each message leaves the queue once that session has it (acknowledged, or written to its
+  // socket without stream management).
   void deliver_queue(const std::string& owner, const xmpp::Jid& resource) {
-    std::vector<OfflineMessage> queue;
-    if (auto txn = ctx_->store().read()) {
-      queue = OfflineStore::read(*txn, owner);
-    }
-    for (const OfflineMessage& m : queue) {
-      xmpp::StanzaPtr stanza = xmpp::parse_stanza(m.xml);
-      if (!stanza) {
-        continue;  // unreadable record: left for an operator to inspect
+    SentMarks::instance().advance(resource.full(), [&](std::uint64_t sent) {
+      std::vector<OfflineMessage> queue;
+      if (auto txn = ctx_->store().read()) {
+        queue = OfflineStore::read(*txn, owner);
       }
-      if (!delayed_by_us(stanza->root())) {
-        stanza->root()
-            .add_child("delay", xmpp::ns::kDelay)
-            .set_attr("from", ctx_->host())
-            .set_attr("stamp", xep82_stamp(m.stamp_ms))
-            .set_text("Offline Storage");
+      for (const OfflineMessage& m : queue) {
+        if (m.sequence > sent) {
+          send_queued(owner, resource, m);
+          sent = m.sequence;
+        }
       }
-      auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
-      queued->committed(m.sequence);
-      stanza->set_receipt(QueuedMessage::receipt_for(queued));
-      ctx_->send_to_session(resource, std::move(stanza));
+      return sent;
+    });
+  }
+
+  void send_queued(const std::string& owner, const xmpp::Jid& resource, const OfflineMessage& m) {
+    xmpp::StanzaPtr stanza = xmpp::parse_stanza(m.xml);
+    if (!stanza) {
+      return;  // unreadable record: left for an operator to inspect
     }
+    if (!delayed_by_us(stanza->root())) {
+      stanza->root()
+          .add_child("delay", xmpp::ns::kDelay)
+          .set_attr("from", ctx_->host())
+          .set_attr("stamp", xep82_stamp(m.stamp_ms))
+          .set_text("Offline Storage");
+    }
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
+    queued->committed(m.sequence);
+    stanza->set_receipt(QueuedMessage::receipt_for(queued));
+    ctx_->send_to_session(resource, std::move(stanza));
   }
 
   // XEP-0359 §3.1: what a client sends must not carry ids that look like this server's, nor this

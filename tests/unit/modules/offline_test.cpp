@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+// The offline module (XEP-0160) on a ModuleHost with fake services and a real LMDB store, where
+// the test decides when each store write commits and when its completion runs. That makes the
+// races deterministic: here, a message whose commit completes just after its recipient's initial
+// presence must reach that session once, not once from each delivery.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/module/module_host.h"
+#include "modules/builtin_modules.h"
+#include "storage/env.h"
+#include "storage/offline_store.h"
+#include "xmpp/stream_parser.h"
+
+namespace tern {
+namespace {
+
+using xmpp::Jid;
+using xmpp::StanzaPtr;
+
+Jid jid(std::string_view text) {
+  return Jid::parse(text).value();
+}
+
+class FakeServices final : public core::ModuleServices {
+ public:
+  explicit FakeServices(const storage::Environment& env) : env_(env) {}
+
+  void set_available(std::string_view full, bool available) {
+    std::erase_if(resources_, [&](const ResourceInfo& r) { return r.jid.full() == full; });
+    if (available) {
+      ResourceInfo r;
+      r.jid = jid(full);
+      r.available = true;
+      resources_.push_back(std::move(r));
+    }
+  }
+  // Commits the oldest pending write; its completion is kept for run_completion().
+  void commit_next() {
+    ASSERT_FALSE(writes_.empty());
+    auto [write, done] = std::move(writes_.front());
+    writes_.pop_front();
+    auto* env = const_cast<storage::Environment*>(&env_);
+    const bool ok = env->write(write).ok();
+    completions_.emplace_back([done = std::move(done), ok]() { done(ok); });
+  }
+  void run_completion() {
+    ASSERT_FALSE(completions_.empty());
+    auto done = std::move(completions_.front());
+    completions_.pop_front();
+    done();
+  }
+  // Commits and completes everything pending (removals after deliveries, say).
+  void settle() {
+    while (!writes_.empty() || !completions_.empty()) {
+      if (!writes_.empty()) {
+        commit_next();
+      }
+      while (!completions_.empty()) {
+        run_completion();
+      }
+    }
+  }
+  std::vector<std::pair<std::string, StanzaPtr>> take_sent() { return std::exchange(sent_, {}); }
+
+  void send_to_session(const Jid& full, StanzaPtr stanza) override {
+    sent_.emplace_back(full.full(), std::move(stanza));
+  }
+  void route(StanzaPtr /*stanza*/) override {}
+  std::shared_ptr<void> hold_ack() override { return nullptr; }
+  std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
+    std::vector<ResourceInfo> out;
+    for (const ResourceInfo& r : resources_) {
+      if (r.jid.bare_view() == bare_jid) {
+        out.push_back(r);
+      }
+    }
+    return out;
+  }
+  void set_interested(const Jid& /*full*/) override {}
+  void set_flag(const Jid& /*full*/, std::string_view /*flag*/, bool /*on*/) override {}
+  bool account_exists(std::string_view /*bare_jid*/) const override { return true; }
+  void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
+  const storage::Environment& store() const override { return env_; }
+  void write(StoreWrite write, StoreDone done) override {
+    writes_.emplace_back(std::move(write), std::move(done));
+  }
+
+ private:
+  const storage::Environment& env_;
+  std::vector<ResourceInfo> resources_;
+  std::vector<std::pair<std::string, StanzaPtr>> sent_;
+  std::deque<std::pair<StoreWrite, StoreDone>> writes_;
+  std::deque<std::function<void()>> completions_;
+};
+
+class OfflineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tern-offline-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    auto env = storage::Environment::open(dir_.string());
+    ASSERT_TRUE(env.ok());
+    env_ = std::move(env).value();
+    services_ = std::make_unique<FakeServices>(*env_);
+    auto started = core::ModuleHost::start("example.com", {"offline"}, modules::builtin_modules(),
+                                           services_.get());
+    ASSERT_TRUE(started.ok()) << started.error();
+    host_ = std::move(started).value();
+  }
+  void TearDown() override {
+    host_.reset();
+    services_.reset();
+    env_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Romeo's chat message to Juliet's bare JID when no resource of hers can take it.
+  void undeliverable(std::string_view body) {
+    StanzaPtr message = xmpp::parse_stanza(
+        "<message xmlns='jabber:client' from='romeo@example.com/home' to='juliet@example.com' "
+        "type='chat'><body>" +
+        std::string(body) + "</body></message>");
+    ASSERT_NE(message, nullptr);
+    EXPECT_EQ(host_->run_undeliverable_message(message), Verdict::Handled);
+  }
+  void presence(std::string_view full, PresenceChange change) {
+    services_->set_available(full, change != PresenceChange::Unavailable);
+    StanzaPtr p =
+        xmpp::parse_stanza("<presence xmlns='jabber:client' from='" + std::string(full) + "'/>");
+    const Jid from = jid(full);
+    host_->run_presence_broadcast(PresenceBroadcast{*p, from, change});
+  }
+  // The bodies sent to `full`, in order.
+  std::vector<std::string> bodies_sent_to(std::string_view full) {
+    std::vector<std::string> bodies;
+    for (auto& [to, stanza] : services_->take_sent()) {
+      if (to == full) {
+        bodies.emplace_back(stanza->root().child_text("body", xmpp::ns::kClient));
+      }
+    }
+    return bodies;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::Environment> env_;
+  std::unique_ptr<FakeServices> services_;
+  std::unique_ptr<core::ModuleHost> host_;
+};
+
+TEST_F(OfflineTest, StoredMessagesGoToTheFirstAvailableSessionOldestFirst) {
+  undeliverable("first");
+  undeliverable("second");
+  services_->settle();
+  EXPECT_TRUE(bodies_sent_to("juliet@example.com/phone").empty());
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"),
+            (std::vector<std::string>{"first", "second"}));
+}
+
+// The commit of "second" completes after Juliet's initial presence read the queue, which held it
+// already: the completion must not send the queue again.
+TEST_F(OfflineTest, ACommitCompletingAfterInitialPresenceDoesNotDeliverTwice) {
+  undeliverable("first");
+  undeliverable("second");
+  services_->commit_next();
+  services_->run_completion();  // "first" is in, Juliet is offline: nothing sent
+  services_->commit_next();     // "second" is in, its completion still pending
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"),
+            (std::vector<std::string>{"first", "second"}));
+  services_->run_completion();
+  EXPECT_TRUE(bodies_sent_to("juliet@example.com/phone").empty());
+}
+
+// ... but a message committed after that read is still delivered by its completion, once.
+TEST_F(OfflineTest, ACommitAfterInitialPresenceDeliversOnlyTheNewMessage) {
+  undeliverable("first");
+  services_->commit_next();
+  services_->run_completion();
+  undeliverable("second");  // stored, not committed yet
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"first"}));
+  services_->commit_next();
+  services_->run_completion();
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"second"}));
+}
+
+// Nothing was acknowledged (no receipt reported delivery): the next session of the same
+// resource gets everything again.
+TEST_F(OfflineTest, UnacknowledgedMessagesGoAgainToTheNextSession) {
+  undeliverable("first");
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"first"}));
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"first"}));
+}
+
+}  // namespace
+}  // namespace tern
