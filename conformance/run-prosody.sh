@@ -40,11 +40,13 @@ log = { { levels = { min = "info" }, to = "file", filename = "$dir/prosody.log" 
 authentication = "internal_hashed"
 storage = "internal"
 c2s_require_encryption = true
-allow_registration = false
+-- In-band registration (XEP-0077) for its scenarios; loopback is on Prosody's registration
+-- whitelist, so its sign-up throttle does not apply.
+allow_registration = true
 -- The modules of the specifications the suite covers (XEP-0198 is mod_smacks since 0.12).
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "time"; "offline";
-  "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix";
+  "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix"; "register";
 }
 modules_disabled = { "s2s" }
 VirtualHost "localhost"

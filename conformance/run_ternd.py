@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The conformance suite against the real ternd (meson test suite 'conformance'): starts ternd on
 # free loopback ports with a temporary store (tests/integration/harness.py), gives the runner a
-# ternctl provisioning command, plays every scenario, and fails on any failed scenario.
+# ternctl provisioning command (or, with --register among the runner options, lets it register
+# its accounts in-band), plays every scenario, and fails on any failed scenario.
 # usage: run_ternd.py TERN_CONFORMANCE SCENARIOS_DIR [runner options...]
 import os
 import shlex
@@ -16,13 +17,17 @@ from harness import BUILD, TernServer  # noqa: E402
 
 def main():
     runner, scenarios, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
-    server = TernServer().start()
+    # In-band registration on (XEP-0077 scenarios), without the sign-up throttle.
+    server = TernServer("modules.register.allow_registration=true",
+                        "modules.register.registrations_per_minute=0").start()
     try:
         ternctl = [os.path.join(BUILD, "tools", "ternctl"), *server._args()]
         provision = " ".join(shlex.quote(a) for a in ternctl) + " adduser {jid} {password}"
-        junit = os.path.join(BUILD, "conformance", "ternd-junit.xml")
+        accounts = [] if "--register" in extra else ["--provision", provision]
+        junit = os.path.join(BUILD, "conformance",
+                             "ternd-register-junit.xml" if accounts == [] else "ternd-junit.xml")
         run = subprocess.run([runner, "--port", str(server.port), "--domain", "localhost",
-                              "--provision", provision, "--jobs", "8", "--server", "tern",
+                              *accounts, "--jobs", "8", "--server", "tern",
                               "--junit", junit, *extra, scenarios], timeout=200)
     finally:
         server.stop()

@@ -9,8 +9,6 @@
 
 namespace tern::conformance {
 
-namespace {
-
 std::string random_password() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   constexpr std::string_view kDigits = "0123456789abcdef";
@@ -20,6 +18,8 @@ std::string random_password() {
   }
   return password;
 }
+
+namespace {
 
 // Values are substituted between single quotes for the shell.
 std::string shell_quoted(std::string_view value) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Where the accounts a scenario plays with come from: created fresh for each scenario by a
-// command the operator gives (ternctl, prosodyctl, ejabberdctl…), or leased from a file of
-// pre-made credentials. (In-band registration, XEP-0077, would be a third source: not yet.)
+// command the operator gives (ternctl, prosodyctl, ejabberdctl…), registered in-band (XEP-0077,
+// inband_registration.h), or leased from a file of pre-made credentials.
 #pragma once
 
 #include <condition_variable>
@@ -40,6 +40,9 @@ std::unique_ptr<AccountSource> make_provisioner(std::string command, std::string
 // scenario waits until enough are free. Accounts keep their state between scenarios (rosters!),
 // so fresh accounts are the better choice.
 Result<std::unique_ptr<AccountSource>, std::string> load_account_pool(const std::string& path);
+
+// A fresh account's password: 20 random hex digits.
+std::string random_password();
 
 // The localpart a scenario's account gets: the script's, made safe, then the tag.
 std::string unique_localpart(std::string_view script_localpart, std::string_view tag);

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "conformance/runner/accounts.h"
+#include "conformance/runner/inband_registration.h"
 #include "conformance/runner/player.h"
 #include "conformance/runner/report.h"
 #include "conformance/runner/scenario.h"
@@ -34,6 +35,7 @@ constexpr std::string_view kUsage = R"(usage: tern-conformance [options] SCENARI
   --mechanism NAME        SCRAM-SHA-256 (default), SCRAM-SHA-1, SCRAM-SHA-512 or PLAIN
   --provision COMMAND     creates each fresh account: {jid} {user} {domain} {password}
                           are replaced, e.g. 'ternctl adduser {jid} {password}'
+  --register              fresh accounts registered in-band (XEP-0077) instead
   --accounts FILE         pre-made accounts instead, one 'jid password' per line
   --jobs N                scenarios played at once (8)
   --timeout MS            wait for a connection or an expected stanza (5000)
@@ -48,6 +50,7 @@ struct Options {
   Target target;
   std::string provision;
   std::string accounts;
+  bool register_inband = false;
   int jobs = 8;
   std::string server;
   std::string filter;
@@ -74,6 +77,10 @@ std::optional<Options> parse_args(int argc, char** argv) {
     }
     if (arg == "--verbose") {
       o.verbose = true;
+      continue;
+    }
+    if (arg == "--register") {
+      o.register_inband = true;
       continue;
     }
     if (!arg.starts_with("--")) {
@@ -123,8 +130,11 @@ std::optional<Options> parse_args(int argc, char** argv) {
       return std::nullopt;
     }
   }
-  if (o.inputs.empty() || o.provision.empty() == o.accounts.empty()) {
-    std::cerr << kUsage << "(give scenarios, and exactly one of --provision and --accounts)\n";
+  const int account_sources =
+      int{!o.provision.empty()} + int{!o.accounts.empty()} + int{o.register_inband};
+  if (o.inputs.empty() || account_sources != 1) {
+    std::cerr << kUsage
+              << "(give scenarios, and exactly one of --provision, --register and --accounts)\n";
     return std::nullopt;
   }
   o.target.tls = o.direct_tls ? client::TlsMode::Direct : client::TlsMode::StartTls;
@@ -202,6 +212,8 @@ int run(int argc, char** argv) {
   std::unique_ptr<AccountSource> accounts;
   if (!o.provision.empty()) {
     accounts = make_provisioner(o.provision, o.target.domain);
+  } else if (o.register_inband) {
+    accounts = make_inband_registrar(o.target);
   } else {
     auto pool = load_account_pool(o.accounts);
     if (!pool) {

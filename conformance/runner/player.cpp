@@ -92,15 +92,17 @@ class Play {
     ActorState& a = actor(step.actor);
     switch (step.kind) {
       case StepKind::Connect:
-        return connect(a, client::StopAfter::Bind, false, {});
+        return connect(a, client::StopAfter::Bind, Refusal::None, {});
       case StepKind::OpenStream:
-        return connect(a, client::StopAfter::Features, false, {});
+        return connect(a, client::StopAfter::Features, Refusal::None, {});
       case StepKind::Authenticate:
-        return connect(a, client::StopAfter::Sasl, false, {});
+        return connect(a, client::StopAfter::Sasl, Refusal::None, {});
       case StepKind::FailToAuthenticate:
-        return connect(a, client::StopAfter::Bind, true, {});
+        return connect(a, client::StopAfter::Bind, Refusal::WrongPassword, {});
+      case StepKind::FailToLogIn:
+        return connect(a, client::StopAfter::Bind, Refusal::RightPassword, {});
       case StepKind::FailToConnectTo:
-        return connect(a, client::StopAfter::Bind, true, step.text);
+        return connect(a, client::StopAfter::Bind, Refusal::RightPassword, step.text);
       case StepKind::Send:
       case StepKind::SendRaw:
         return send(a, step);
@@ -141,15 +143,31 @@ class Play {
           return StepFailure{"the server did not end the stream within " +
                              std::to_string(target_.timeout.count()) + " ms"};
         }
+        if (a.client) {
+          // What came before the end stays expected-able; the actor may connect again.
+          while (xmpp::StanzaPtr s = a.client->next(std::chrono::milliseconds(0))) {
+            log(a, "<-", xmpp::to_xml(s->root()));
+            a.pending.push_back(std::move(s));
+          }
+          a.client.reset();
+        }
         return std::nullopt;
     }
     return std::nullopt;
   }
 
-  // Connects `a` as far as `stop`; `must_fail` expects the negotiation to fail (wrong password,
-  // or `domain` the server does not serve) and queues what the server said as an element.
-  std::optional<StepFailure> connect(ActorState& a, client::StopAfter stop, bool must_fail,
+  // Whether a connection must be refused, and with which password it tries.
+  enum class Refusal : std::uint8_t {
+    None,           // it must succeed
+    WrongPassword,  // the account's password with a suffix
+    RightPassword,  // the account's own password (a deleted account, a domain not served)
+  };
+
+  // Connects `a` as far as `stop`; with a refusal, expects the negotiation to fail and queues
+  // what the server said as an element.
+  std::optional<StepFailure> connect(ActorState& a, client::StopAfter stop, Refusal refusal,
                                      const std::string& domain) {
+    const bool must_fail = refusal != Refusal::None;
     if (a.client) {
       return StepFailure{"connects while still connected (disconnect first)"};
     }
@@ -157,7 +175,7 @@ class Play {
     options.domain = domain.empty() ? target_.domain : domain;
     options.username = a.account.localpart;
     options.password =
-        must_fail && domain.empty() ? a.account.password + "-wrong" : a.account.password;
+        refusal == Refusal::WrongPassword ? a.account.password + "-wrong" : a.account.password;
     options.resource = a.resource;
     options.tls = target_.tls;
     options.mechanism = target_.mechanism;
@@ -372,7 +390,8 @@ class Play {
     return std::nullopt;
   }
 
-  // ${Romeo's full JID}, ${Romeo's JID}, ${Romeo's resource}, ${Romeo's username}, ${domain}
+  // ${Romeo's full JID}, ${Romeo's JID}, ${Romeo's resource}, ${Romeo's username},
+  // ${Romeo's password}, ${domain}
   // and ${NAME} of a capture, XML-escaped.
   Result<std::string, std::string> substitute(std::string_view text) {
     std::string out;
@@ -423,6 +442,9 @@ class Play {
       }
       if (what == "username") {
         return a.account.localpart;
+      }
+      if (what == "password") {
+        return a.account.password;
       }
     }
     return std::nullopt;

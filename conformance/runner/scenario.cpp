@@ -45,6 +45,7 @@ constexpr std::array kVerbs = {
     Verb{"opens a stream", StepKind::OpenStream},
     Verb{"authenticates", StepKind::Authenticate},
     Verb{"fails to authenticate", StepKind::FailToAuthenticate},
+    Verb{"fails to log in", StepKind::FailToLogIn},
     Verb{"sends:", StepKind::Send},
     Verb{"sends raw:", StepKind::SendRaw},
     Verb{"receives:", StepKind::Receive},

@@ -27,6 +27,8 @@ enum class StepKind {
   Authenticate,        // "Romeo authenticates": stops after SASL (no resource bound)
   FailToAuthenticate,  // "Romeo fails to authenticate": a wrong password; the SASL failure is
                        // received
+  FailToLogIn,         // "Romeo fails to log in": the right password is refused (a deleted
+                       // account); the SASL failure is received
   FailToConnectTo,     // "Romeo fails to connect to DOMAIN": the stream error is received
   Send,                // "Romeo sends:" + XML, checked to be well-formed
   SendRaw,             // "Romeo sends raw:" + text, sent as is (malformed XML on purpose)

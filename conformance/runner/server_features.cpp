@@ -12,11 +12,26 @@ Result<FeatureSet, std::string> probe_features(const Target& target, const Accou
   options.password = account.password;
   options.tls = target.tls;
   options.mechanism = target.mechanism;
+  FeatureSet features;
+  {
+    // Before authentication: what the server offers there (XEP-0077's <register/>).
+    client::ClientOptions first = options;
+    first.stop_after = client::StopAfter::Features;
+    client::BlockingClient c(first, target.tls_context);
+    if (!c.connect(target.endpoint, target.timeout)) {
+      return Err("cannot connect to probe the server's features: " + c.failure());
+    }
+    if (const xmpp::Stanza* f = c.stream().features()) {
+      for (const xmpp::Element& child : f->root().children()) {
+        features.emplace(child.ns());
+      }
+    }
+    c.close();
+  }
   client::BlockingClient c(options, target.tls_context);
   if (!c.connect(target.endpoint, target.timeout)) {
     return Err("cannot connect to probe the server's features: " + c.failure());
   }
-  FeatureSet features;
   if (const xmpp::Stanza* f = c.stream().features()) {
     for (const xmpp::Element& child : f->root().children()) {
       features.emplace(child.ns());

@@ -34,6 +34,8 @@ Romeo receives:
 Romeo receives nothing
 Juliet fails to connect to nowhere.invalid
 Romeo loses connection
+Romeo fails to log in
+Juliet fails to authenticate
 )";
 
 TEST(ScenarioParser, ReadsMetadataActorsAndSteps) {
@@ -47,7 +49,7 @@ TEST(ScenarioParser, ReadsMetadataActorsAndSteps) {
   EXPECT_EQ(s.known_gaps[0].first, "prosody");
   ASSERT_EQ(s.actors.size(), 2U);
   EXPECT_EQ(s.actors[1].jid, "juliet@localhost/balcony");
-  ASSERT_EQ(s.steps.size(), 6U);
+  ASSERT_EQ(s.steps.size(), 8U);
   EXPECT_EQ(s.steps[1].kind, StepKind::Send);
   EXPECT_EQ(s.steps[1].text, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
   EXPECT_EQ(s.steps[3].kind, StepKind::ReceiveNothing);
@@ -55,6 +57,9 @@ TEST(ScenarioParser, ReadsMetadataActorsAndSteps) {
   EXPECT_EQ(s.steps[4].text, "nowhere.invalid");
   EXPECT_EQ(s.steps[5].kind, StepKind::LoseConnection);
   EXPECT_EQ(s.steps[5].line, 28);
+  EXPECT_EQ(s.steps[6].kind, StepKind::FailToLogIn);
+  EXPECT_EQ(s.steps[7].kind, StepKind::FailToAuthenticate);
+  EXPECT_EQ(s.steps[7].actor, "Juliet");
 }
 
 TEST(ScenarioParser, NamesTheLineOfAMistake) {
