@@ -22,6 +22,7 @@ fi
 
 dir="$(mktemp -d /tmp/tern-prosody-XXXXXX)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+http_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
   -keyout "$dir/localhost.key" -out "$dir/localhost.crt" 2>/dev/null
 mkdir -p "$dir/data"
@@ -33,7 +34,8 @@ interfaces = { "127.0.0.1" }
 c2s_ports = { $port }
 c2s_direct_tls_ports = { }
 s2s_ports = { }
-http_ports = { }
+http_ports = { $http_port }
+http_interfaces = { "127.0.0.1" }
 https_ports = { }
 admin_socket = "$dir/admin.sock"
 log = { { levels = { min = "info" }, to = "file", filename = "$dir/prosody.log" } }
@@ -43,10 +45,11 @@ c2s_require_encryption = true
 -- In-band registration (XEP-0077) for its scenarios; loopback is on Prosody's registration
 -- whitelist, so its sign-up throttle does not apply.
 allow_registration = true
--- The modules of the specifications the suite covers (XEP-0198 is mod_smacks since 0.12).
+-- The modules of the specifications the suite covers (XEP-0198 is mod_smacks since 0.12;
+-- XEP-0363 is mod_http_file_share, loaded on the host so that slots are asked of the domain).
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "time"; "offline";
-  "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix"; "register";
+  "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix"; "register"; "http_file_share";
 }
 modules_disabled = { "s2s" }
 VirtualHost "localhost"

@@ -12,14 +12,16 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "integration"))
-from harness import BUILD, TernServer  # noqa: E402
+from harness import BUILD, TernServer, http_upload_settings  # noqa: E402
 
 
 def main():
     runner, scenarios, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
-    # In-band registration on (XEP-0077 scenarios), without the sign-up throttle.
+    # In-band registration on (XEP-0077 scenarios), without the sign-up throttle; upload slots
+    # on (XEP-0363 scenarios: only slots are asked for, nothing is uploaded).
     server = TernServer("modules.register.allow_registration=true",
-                        "modules.register.registrations_per_minute=0").start()
+                        "modules.register.registrations_per_minute=0",
+                        *http_upload_settings("https://upload.localhost")).start()
     try:
         ternctl = [os.path.join(BUILD, "tools", "ternctl"), *server._args()]
         provision = " ".join(shlex.quote(a) for a in ternctl) + " adduser {jid} {password}"

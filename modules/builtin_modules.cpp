@@ -7,6 +7,7 @@ namespace tern::modules {
 const ModuleInfo& module_info_blocking();
 const ModuleInfo& module_info_carbons();
 const ModuleInfo& module_info_disco();
+const ModuleInfo& module_info_http_upload();
 const ModuleInfo& module_info_offline();
 const ModuleInfo& module_info_ping();
 const ModuleInfo& module_info_presence();
@@ -16,10 +17,10 @@ const ModuleInfo& module_info_time();
 const ModuleInfo& module_info_version();
 
 std::vector<const ModuleInfo*> builtin_modules() {
-  return {&module_info_roster(),  &module_info_blocking(), &module_info_presence(),
-          &module_info_carbons(), &module_info_offline(),  &module_info_disco(),
-          &module_info_ping(),    &module_info_time(),     &module_info_version(),
-          &module_info_register()};
+  return {&module_info_roster(),   &module_info_blocking(),   &module_info_presence(),
+          &module_info_carbons(),  &module_info_offline(),    &module_info_disco(),
+          &module_info_ping(),     &module_info_time(),       &module_info_version(),
+          &module_info_register(), &module_info_http_upload()};
 }
 
 }  // namespace tern::modules

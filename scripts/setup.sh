@@ -15,6 +15,8 @@ PACKAGES=(
   # tests and benchmarks (integration tests drive the server with Debian's slixmpp, which lives
   # in /usr/bin/python3's packages, and with a C client on libstrophe)
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev
+  # slixmpp's XEP-0363 upload (the HTTP upload test) does its HTTP with aiohttp
+  python3-aiohttp
   # the zlib figures of the binary XMPP size table (bench/binary_bench)
   zlib1g-dev
 )

@@ -128,10 +128,11 @@ StanzaError StanzaError::unexpected_request(std::string text) {
   return of(StanzaCondition::UnexpectedRequest, std::move(text));
 }
 
-StanzaError StanzaError::with_application_condition(std::string_view ns,
-                                                    std::string_view name) const {
+StanzaError StanzaError::with_application_condition(
+    std::string_view ns, std::string_view name,
+    std::vector<std::pair<std::string, std::string>> children) const {
   StanzaError refined = *this;
-  refined.application = {std::string(ns), std::string(name)};
+  refined.application = {std::string(ns), std::string(name), std::move(children)};
   return refined;
 }
 
@@ -151,7 +152,10 @@ Element& StanzaError::append_to(Element& parent) const {
   }
   // RFC 6120 §8.3.2: the application-specific condition comes after the defined one and the text.
   if (!application.name.empty()) {
-    error.add_child(application.name, application.ns);
+    Element& app = error.add_child(application.name, application.ns);
+    for (const auto& [name, text] : application.children) {
+      app.add_child(name, application.ns).set_text(text);
+    }
   }
   return error;
 }
@@ -168,7 +172,10 @@ std::optional<StanzaError> StanzaError::from_stanza(const Element& stanza) {
   for (const Element& child : error->children()) {
     if (child.ns() != ns::kStanzaErrors) {
       if (result.application.name.empty()) {
-        result.application = {std::string(child.ns()), std::string(child.name())};
+        result.application = {std::string(child.ns()), std::string(child.name()), {}};
+        for (const Element& grandchild : child.children()) {
+          result.application.children.emplace_back(grandchild.name(), grandchild.text());
+        }
       }
       continue;
     }

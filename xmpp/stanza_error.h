@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "xmpp/stanza.h"
 
@@ -56,6 +58,8 @@ ErrorType default_error_type(StanzaCondition condition);
 struct ApplicationCondition {
   std::string ns;
   std::string name;
+  // Its child elements with their text, in the same namespace (XEP-0363's <max-file-size/>).
+  std::vector<std::pair<std::string, std::string>> children;
   friend bool operator==(const ApplicationCondition&, const ApplicationCondition&) = default;
 };
 
@@ -87,7 +91,9 @@ struct StanzaError {
   static StanzaError unexpected_request(std::string text = {});
 
   // This error with an application-specific condition <name xmlns=ns/> added.
-  StanzaError with_application_condition(std::string_view ns, std::string_view name) const;
+  StanzaError with_application_condition(
+      std::string_view ns, std::string_view name,
+      std::vector<std::pair<std::string, std::string>> children = {}) const;
 
   // Appends <error type=…>…</error> to `parent`.
   Element& append_to(Element& parent) const;

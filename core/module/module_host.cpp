@@ -91,6 +91,22 @@ std::string ModuleHost::caps_ver() const {
   for (const std::string& feature : features) {
     s += feature + "<";
   }
+  // Extended forms (XEP-0115 §5.1 step 3): by FORM_TYPE, then each field by var with its value.
+  std::vector<const DiscoExtension*> forms;
+  for (const DiscoExtension& form : extensions_) {
+    forms.push_back(&form);
+  }
+  std::sort(forms.begin(), forms.end(), [](const DiscoExtension* a, const DiscoExtension* b) {
+    return a->form_type < b->form_type;
+  });
+  for (const DiscoExtension* form : forms) {
+    s.append(form->form_type).append("<");
+    auto fields = form->fields;
+    std::sort(fields.begin(), fields.end());
+    for (const auto& [var, value] : fields) {
+      s.append(var).append("<").append(value).append("<");
+    }
+  }
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
   return xmpp::base64_encode(
@@ -101,6 +117,10 @@ void ModuleHost::add_disco_feature(std::string_view var) {
   if (std::find(features_.begin(), features_.end(), var) == features_.end()) {
     features_.emplace_back(var);
   }
+}
+
+void ModuleHost::add_disco_extension(DiscoExtension extension) {
+  extensions_.push_back(std::move(extension));
 }
 
 void ModuleHost::add_disco_identity(DiscoIdentity identity) {

@@ -75,6 +75,8 @@ class ModuleHost final : public ModuleContext {
   void add_disco_identity(DiscoIdentity identity) override;
   const std::vector<std::string>& disco_features() const override { return features_; }
   const std::vector<DiscoIdentity>& disco_identities() const override { return identities_; }
+  void add_disco_extension(DiscoExtension extension) override;
+  const std::vector<DiscoExtension>& disco_extensions() const override { return extensions_; }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
   void add_stream_feature(QName feature, StreamStage stage) override;
   void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) override;
@@ -114,6 +116,7 @@ class ModuleHost final : public ModuleContext {
   std::unordered_map<std::string, Registration> iq_handlers_;
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;
+  std::vector<DiscoExtension> extensions_;
   struct StreamFeature {
     std::string ns;
     std::string name;

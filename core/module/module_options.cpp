@@ -56,6 +56,19 @@ std::string ModuleOptions::string(std::string_view key, std::string_view fallbac
   return *str;
 }
 
+std::string ModuleOptions::required_string(std::string_view key) {
+  const Value* v = find(key);
+  if (v == nullptr) {
+    throw ModuleOptionError("[modules." + module_ + "] " + std::string(key) +
+                            " is required (a non-empty string)");
+  }
+  std::string value = string(key, "");
+  if (value.empty()) {
+    fail(*v, key, "a non-empty string");
+  }
+  return value;
+}
+
 std::vector<std::string> ModuleOptions::unread() const {
   std::vector<std::string> out;
   for (const auto& [key, value] : values_) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // XEP-0030: the server's disco#info (identity server/im and every feature the enabled modules
-// declared) and disco#items (no items yet); for the user's own bare JID, the account's identity
-// (account/registered). A node the server does not know is item-not-found.
+// declared, with their XEP-0128 extension forms) and disco#items (no items yet); for the user's own
+// bare JID, the account's identity (account/registered). A node the server does not know is
+// item-not-found.
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -27,7 +28,7 @@ class Disco final : public Module {
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToAccount, account_info);
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToAccount,
               [](IqRequest& req) {
-                if (!asked_by_owner(req)) {
+                if (!req.to_own_account()) {
                   return req.reply_error(xmpp::StanzaError::service_unavailable());
                 }
                 if (!req.payload().attr("node").empty()) {
@@ -38,13 +39,8 @@ class Disco final : public Module {
   }
 
  private:
-  static bool asked_by_owner(const IqRequest& req) {
-    const std::string_view to = req.iq().attr("to");
-    return to.empty() || to == req.from().bare_view();
-  }
-
   static void account_info(IqRequest& req) {
-    if (!asked_by_owner(req)) {
+    if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::service_unavailable());
     }
     if (!req.payload().attr("node").empty()) {
@@ -69,6 +65,18 @@ class Disco final : public Module {
     }
     for (const std::string& feature : ctx.disco_features()) {
       query.add_child("feature").set_attr("var", feature);
+    }
+    // XEP-0128 §2 (forms of XEP-0004 type 'result', FORM_TYPE hidden).
+    for (const DiscoExtension& extension : ctx.disco_extensions()) {
+      xmpp::Element& form = query.add_child("x", xmpp::ns::kDataForms).set_attr("type", "result");
+      form.add_child("field")
+          .set_attr("var", "FORM_TYPE")
+          .set_attr("type", "hidden")
+          .add_child("value")
+          .add_text(extension.form_type);
+      for (const auto& [var, value] : extension.fields) {
+        form.add_child("field").set_attr("var", var).add_child("value").add_text(value);
+      }
     }
   }
 };

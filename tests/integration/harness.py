@@ -9,8 +9,28 @@ import socket
 import subprocess
 import tempfile
 import time
+import tomllib
 
 BUILD = os.environ.get("TERN_BUILD_DIR", "build")
+_DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "etc",
+                               "tern.toml")
+
+
+def modules_enabled(*extra):
+    """A --set value enabling the documented default modules (etc/tern.toml) and `extra`."""
+    with open(_DEFAULT_CONFIG, "rb") as f:
+        default = tomllib.load(f)["modules"]["enabled"]
+    names = ", ".join(f'"{name}"' for name in [*default, *extra])
+    return f"modules.enabled=[{names}]"
+
+
+def http_upload_settings(put_url, secret="conformance-secret", max_file_size=None):
+    """--set values that turn the http_upload module on (XEP-0363)."""
+    settings = [modules_enabled("http_upload"), f'modules.http_upload.put_url="{put_url}"',
+                f'modules.http_upload.secret="{secret}"']
+    if max_file_size is not None:
+        settings.append(f"modules.http_upload.max_file_size={max_file_size}")
+    return settings
 
 
 class TernServer:

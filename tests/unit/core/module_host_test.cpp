@@ -217,6 +217,27 @@ TEST(ModuleHost, CapsVerMatchesXep0115Example) {
   EXPECT_EQ((*host)->caps_ver(), "QgayPKawpkPSDYmwT/WM94uAlu0=");
 }
 
+// XEP-0115 §5.1 step 3: extended forms (XEP-0128) count too, fields sorted by var. Expected
+// value computed independently (Python: base64(sha1(S))) for S = the example's string followed
+// by "urn:xmpp:http:upload:0<max-file-size<4096<zeta<z<".
+class ExodusWithFormModule final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ExodusModule().start(ctx);
+    ctx.add_disco_extension({"urn:xmpp:http:upload:0", {{"zeta", "z"}, {"max-file-size", "4096"}}});
+  }
+};
+
+TEST(ModuleHost, CapsVerCoversExtendedForms) {
+  const ModuleInfo info{"exodus", "", []() -> std::unique_ptr<Module> {
+                          return std::make_unique<ExodusWithFormModule>();
+                        }};
+  auto host = ModuleHost::start("example.com", {"exodus"}, {&info});
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ((*host)->caps_ver(), "56djVjjqO7VUx2JfaFd6wFvntUc=");
+  ASSERT_EQ((*host)->disco_extensions().size(), 1U);
+}
+
 TEST(ModuleHost, UnknownModuleIsRefused) {
   auto started = ModuleHost::start("example.com", {"test", "nope"}, {&kTestInfo});
   ASSERT_FALSE(started.ok());

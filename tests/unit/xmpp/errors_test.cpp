@@ -154,7 +154,22 @@ TEST(StanzaError, ApplicationConditionFollowsTheTextAndRoundTrips) {
   auto back = StanzaError::from_stanza(received->root());
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, error);
-  EXPECT_EQ(back->application, (ApplicationCondition{std::string(ns::kBlockingErrors), "blocked"}));
+  EXPECT_EQ(back->application,
+            (ApplicationCondition{std::string(ns::kBlockingErrors), "blocked", {}}));
+
+  // One with children (XEP-0363's <file-too-large/>) keeps them, in its namespace, both ways.
+  const StanzaError too_large = StanzaError::not_acceptable().with_application_condition(
+      ns::kHttpUpload, "file-too-large", {{"max-file-size", "1024"}});
+  StanzaPtr iq = Stanza::create("iq", ns::kClient);
+  too_large.append_to(iq->root());
+  EXPECT_EQ(to_xml(iq->root()),
+            "<iq xmlns='jabber:client'><error type='modify'>"
+            "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+            "<file-too-large xmlns='urn:xmpp:http:upload:0'><max-file-size>1024</max-file-size>"
+            "</file-too-large></error></iq>");
+  auto parsed = StanzaError::from_stanza(iq->root());
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(*parsed, too_large);
 
   // Without one, nothing is added and nothing is read.
   auto plain =

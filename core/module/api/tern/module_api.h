@@ -146,6 +146,13 @@ struct DiscoIdentity {
   std::string name;
 };
 
+// XEP-0128: a data form extending disco#info (e.g. XEP-0363's max-file-size). Each field has one
+// value here.
+struct DiscoExtension {
+  std::string form_type;                                    // the FORM_TYPE
+  std::vector<std::pair<std::string, std::string>> fields;  // (var, value)
+};
+
 // A connected resource of an account, as the session registry knows it.
 struct ResourceInfo {
   xmpp::Jid jid;  // full JID
@@ -223,6 +230,8 @@ class ModuleOptions {
                        std::int64_t max);
   bool boolean(std::string_view key, bool fallback);
   std::string string(std::string_view key, std::string_view fallback);
+  // A string the module cannot work without: missing or empty stops the server with the key.
+  std::string required_string(std::string_view key);
   // Keys present but never read, with where they were written.
   std::vector<std::string> unread() const;
 
@@ -247,6 +256,8 @@ class ModuleContext {
   virtual void add_disco_identity(DiscoIdentity identity) = 0;
   virtual const std::vector<std::string>& disco_features() const = 0;
   virtual const std::vector<DiscoIdentity>& disco_identities() const = 0;
+  virtual void add_disco_extension(DiscoExtension extension) = 0;
+  virtual const std::vector<DiscoExtension>& disco_extensions() const = 0;
   // Handles IQs of `type` whose single payload is `payload`, addressed as given.
   virtual void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) = 0;
   // An element the stream features list (e.g. roster versioning, after authentication).
