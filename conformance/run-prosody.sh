@@ -15,8 +15,9 @@ shift || true
 runner="$build/conformance/tern-conformance"
 [ -x "$runner" ] || { echo "run-prosody.sh: build $runner first (ninja -C $build conformance/tern-conformance)" >&2; exit 2; }
 
-if ! command -v prosody >/dev/null; then
-  apt-get update && apt-get install -y prosody
+# prosody-modules: mod_cloud_notify, Prosody's XEP-0357 (a community module Debian packages).
+if ! command -v prosody >/dev/null || [ ! -d /usr/lib/prosody/modules/mod_cloud_notify ]; then
+  apt-get update && apt-get install -y prosody prosody-modules
 fi
 # The package starts a system instance on 5222; ours uses its own port and never touches it.
 
@@ -46,10 +47,11 @@ c2s_require_encryption = true
 -- whitelist, so its sign-up throttle does not apply.
 allow_registration = true
 -- The modules of the specifications the suite covers (XEP-0198 is mod_smacks since 0.12;
--- XEP-0363 is mod_http_file_share, loaded on the host so that slots are asked of the domain).
+-- XEP-0363 is mod_http_file_share, loaded on the host so that slots are asked of the domain;
+-- XEP-0357 is mod_cloud_notify from prosody-modules).
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "time"; "offline";
-  "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix"; "register"; "http_file_share";
+  "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix"; "register"; "http_file_share"; "cloud_notify";
 }
 modules_disabled = { "s2s" }
 VirtualHost "localhost"

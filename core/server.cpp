@@ -464,6 +464,8 @@ void Server::WorkerHost::on_detached(c2s::C2sSession& session) {
     return;
   }
   std::uint64_t now = uv_now(ws.worker.loop()) / 1000;
+  // Modules see it (XEP-0357 pushes for a device whose connection is gone).
+  server_.registry_.set_flag(session.jid(), kDetachedFlag, true);
   ws.detached[session.owner_id()] = WorkerState::DetachedSession{
       connection->release_session(), now + server_.config_.resume_timeout.count()};
 }
@@ -508,6 +510,7 @@ void Server::WorkerHost::resume(c2s::C2sSession& session, std::string_view previ
         if (!server.registry_.rehome(jid, from, to)) {
           return fail_here();
         }
+        server.registry_.set_flag(jid, kDetachedFlag, false);
         auto sm = std::make_shared<c2s::StreamManagement>(old.take_stream_management());
         home.detached.erase(it);  // dropped without ending: the session lives on elsewhere
         std::uint64_t now = uv_now(home.worker.loop()) / 1000;

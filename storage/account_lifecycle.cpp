@@ -3,6 +3,7 @@
 
 #include "storage/blocklist_store.h"
 #include "storage/offline_store.h"
+#include "storage/push_store.h"
 #include "storage/roster_store.h"
 #include "xmpp/sasl/scram.h"
 
@@ -33,6 +34,9 @@ Result<bool, StorageError> delete_account(WriteTxn& txn, std::string_view bare_j
     return Err(r.error());
   }
   if (auto r = BlocklistStore::remove_all(txn, bare_jid); !r) {
+    return Err(r.error());
+  }
+  if (auto r = PushStore::remove_all(txn, bare_jid); !r) {
     return Err(r.error());
   }
   return true;

@@ -11,8 +11,8 @@
 namespace tern::storage {
 namespace {
 
-constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts", "roster",
-                                                                    "offline", "blocklist"};
+constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {
+    "meta", "accounts", "roster", "offline", "blocklist", "push"};
 
 MDB_val as_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};

@@ -24,8 +24,8 @@ struct StorageError {
 };
 
 // The named databases. Adding one: append it here and to kDatabaseNames in env.cpp.
-enum class Db : std::uint8_t { Meta, Accounts, Roster, Offline, Blocklist };
-inline constexpr std::size_t kDatabaseCount = 5;
+enum class Db : std::uint8_t { Meta, Accounts, Roster, Offline, Blocklist, Push };
+inline constexpr std::size_t kDatabaseCount = 6;
 
 class ReadTxn {
  public:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What the server advertises, for scenarios that declare "# requires: FEATURE": the namespaces
-// of its stream features before and after authentication and the features of its disco#info
-// (XEP-0030).
+// of its stream features before and after authentication and the features in the disco#info
+// (XEP-0030) of the domain and of the probing account's bare JID.
 #pragma once
 
 #include <set>

@@ -229,8 +229,9 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   config.hosts = {VirtualHost{"localhost", "", ""}};
   config.starttls_listeners = {ListenAddress{"0.0.0.0", 5222}};
   config.direct_tls_listeners = {ListenAddress{"0.0.0.0", 5223}};
-  // blocking before presence and offline: its hooks must see a stanza before they act on it.
-  config.modules = {"roster", "blocking", "presence", "carbons", "offline",
+  // blocking before presence and offline: its hooks must see a stanza before they act on it;
+  // push before offline, which takes the messages it stores.
+  config.modules = {"roster", "blocking", "presence", "carbons", "push",    "offline",
                     "disco",  "ping",     "version",  "time",    "register"};
 
   Section top(root, "", file);

@@ -119,6 +119,13 @@ void ModuleHost::add_disco_feature(std::string_view var) {
   }
 }
 
+void ModuleHost::add_account_disco_feature(std::string_view var) {
+  if (std::find(account_features_.begin(), account_features_.end(), var) ==
+      account_features_.end()) {
+    account_features_.emplace_back(var);
+  }
+}
+
 void ModuleHost::add_disco_extension(DiscoExtension extension) {
   extensions_.push_back(std::move(extension));
 }

@@ -77,6 +77,10 @@ class ModuleHost final : public ModuleContext {
   const std::vector<DiscoIdentity>& disco_identities() const override { return identities_; }
   void add_disco_extension(DiscoExtension extension) override;
   const std::vector<DiscoExtension>& disco_extensions() const override { return extensions_; }
+  void add_account_disco_feature(std::string_view var) override;
+  const std::vector<std::string>& account_disco_features() const override {
+    return account_features_;
+  }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
   void add_stream_feature(QName feature, StreamStage stage) override;
   void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) override;
@@ -117,6 +121,7 @@ class ModuleHost final : public ModuleContext {
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;
   std::vector<DiscoExtension> extensions_;
+  std::vector<std::string> account_features_;
   struct StreamFeature {
     std::string ns;
     std::string name;

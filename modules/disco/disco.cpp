@@ -25,7 +25,8 @@ class Disco final : public Module {
               });
     // The server answers for an account (RFC 6121 §8.5.2.1.3), to its owner only: others learn
     // nothing about it (service-unavailable, as for any account that does not exist).
-    ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToAccount, account_info);
+    ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToAccount,
+              [&ctx](IqRequest& req) { account_info(ctx, req); });
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToAccount,
               [](IqRequest& req) {
                 if (!req.to_own_account()) {
@@ -39,7 +40,7 @@ class Disco final : public Module {
   }
 
  private:
-  static void account_info(IqRequest& req) {
+  static void account_info(const ModuleContext& ctx, IqRequest& req) {
     if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::service_unavailable());
     }
@@ -50,6 +51,9 @@ class Disco final : public Module {
     query.add_child("identity").set_attr("category", "account").set_attr("type", "registered");
     query.add_child("feature").set_attr("var", xmpp::ns::kDiscoInfo);
     query.add_child("feature").set_attr("var", xmpp::ns::kDiscoItems);
+    for (const std::string& feature : ctx.account_disco_features()) {
+      query.add_child("feature").set_attr("var", feature);
+    }
   }
 
   static void info(const ModuleContext& ctx, IqRequest& req) {

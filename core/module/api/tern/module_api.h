@@ -154,12 +154,16 @@ struct DiscoExtension {
 };
 
 // A connected resource of an account, as the session registry knows it.
+// The flag of a session whose connection is gone while it waits to be resumed (XEP-0198).
+inline constexpr std::string_view kDetachedFlag = "detached";
+
 struct ResourceInfo {
   xmpp::Jid jid;  // full JID
   bool available = false;
   int priority = 0;
   bool interested = false;  // asked for the roster: it gets roster pushes (RFC 6121 §2.1.6)
-  // Per-session switches modules set (e.g. "carbons"), seen by every worker.
+  // Per-session switches modules set (e.g. "carbons"), seen by every worker. The server sets
+  // kDetachedFlag while a XEP-0198 session waits for its client to resume it.
   std::vector<std::string> flags;
   bool has_flag(std::string_view flag) const {
     for (const std::string& f : flags) {
@@ -258,6 +262,9 @@ class ModuleContext {
   virtual const std::vector<DiscoIdentity>& disco_identities() const = 0;
   virtual void add_disco_extension(DiscoExtension extension) = 0;
   virtual const std::vector<DiscoExtension>& disco_extensions() const = 0;
+  // A feature of every account, in the disco#info its owner gets for the bare JID (XEP-0357).
+  virtual void add_account_disco_feature(std::string_view var) = 0;
+  virtual const std::vector<std::string>& account_disco_features() const = 0;
   // Handles IQs of `type` whose single payload is `payload`, addressed as given.
   virtual void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) = 0;
   // An element the stream features list (e.g. roster versioning, after authentication).
