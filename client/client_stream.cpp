@@ -38,6 +38,13 @@ std::optional<Mechanism> parse_mechanism(std::string_view name) {
   return std::nullopt;
 }
 
+core::net::TlsClientOptions binary_tls_options() {
+  core::net::TlsClientOptions options;
+  options.preferred_alpn = {std::string(core::net::kAlpnXmppBinary)};
+  options.alpn = core::net::kAlpnXmppClient;
+  return options;
+}
+
 namespace {
 
 xmpp::ParserOptions parser_options(const ClientOptions& options) {
@@ -58,7 +65,7 @@ ClientStream::~ClientStream() = default;
 
 void ClientStream::start(std::string& wire_out) {
   wire_out_ = &wire_out;
-  if (options_.tls == TlsMode::Direct) {
+  if (options_.tls == TlsMode::Direct || options_.tls == TlsMode::DirectBinary) {
     start_tls();
   } else {
     open_stream();
@@ -81,9 +88,20 @@ void ClientStream::on_received(std::string_view wire_bytes, std::string& wire_ou
   if (stream_pending_ && transport_->handshake_done()) {
     stream_pending_ = false;
     tls_done_ = true;
+    // ALPN is settled by the handshake: the format is known before the first stream byte.
+    if (options_.tls == TlsMode::DirectBinary &&
+        transport_->negotiated_alpn() == core::net::kAlpnXmppBinary) {
+      binary_ = std::make_unique<BinaryWire>(options_.resume_jid);
+    }
     open_stream();
   }
   plaintext_received_ += plaintext_.size();
+  if (binary_) {
+    if (auto problem = binary_->feed(plaintext_, *this)) {
+      fail(*problem);
+    }
+    plaintext_.clear();
+  }
   std::string_view rest = plaintext_;
   while (!rest.empty() && state_ != ClientState::Failed && state_ != ClientState::Closed) {
     const std::size_t used = parser_.feed(rest);
@@ -120,6 +138,20 @@ void ClientStream::on_disconnected() {
 }
 
 void ClientStream::send(const xmpp::Element& element, std::string& wire_out) {
+  if (binary_) {
+    if (state_ == ClientState::Failed || state_ == ClientState::Closed) {
+      return;
+    }
+    wire_out_ = &wire_out;
+    out_.clear();
+    if (binary_->write(element, out_)) {
+      write_plaintext(out_);
+    } else {
+      fail("binary XMPP cannot carry <" + std::string(element.name()) + "/>");
+    }
+    wire_out_ = nullptr;
+    return;
+  }
   out_.clear();
   serializer_.write(out_, element);
   send_xml(out_, wire_out);
@@ -130,7 +162,7 @@ void ClientStream::send_xml(std::string_view xml, std::string& wire_out) {
     return;
   }
   wire_out_ = &wire_out;
-  write_plaintext(xml);
+  write_element_xml(xml);
   wire_out_ = nullptr;
 }
 
@@ -139,9 +171,7 @@ void ClientStream::close(std::string& wire_out) {
     return;
   }
   wire_out_ = &wire_out;
-  std::string end;
-  xmpp::Serializer::write_stream_close(end);
-  write_plaintext(end);
+  write_stream_close();
   transport_->close(wire_out);
   state_ = ClientState::Closed;
   if (failure_.empty()) {
@@ -155,6 +185,9 @@ void ClientStream::on_stream_open(const xmpp::StreamHeader& header) {
 }
 
 void ClientStream::on_stanza(xmpp::StanzaPtr stanza) {
+  if (state_ == ClientState::Failed || state_ == ClientState::Closed) {
+    return;  // binary frames decoded after the end (the XML parser stops by itself)
+  }
   if (stanza->root().is("error", ns::kStreams)) {
     stream_error_ = xmpp::StreamError::from_element(stanza->root());
     const std::string condition =
@@ -185,9 +218,7 @@ void ClientStream::on_stream_close() {
     failure_ = "the server closed the stream";
     // Answer with our own close (RFC 6120 §4.4).
     if (wire_out_ != nullptr) {
-      std::string end;
-      xmpp::Serializer::write_stream_close(end);
-      write_plaintext(end);
+      write_stream_close();
       transport_->close(*wire_out_);
     }
   }
@@ -212,7 +243,7 @@ void ClientStream::negotiate(xmpp::StanzaPtr stanza) {
         fail("STARTTLS refused");
         return;
       }
-      parser_.request_restart();
+      request_restart();
       start_tls();
       return;
     case Step::AwaitSasl:
@@ -237,7 +268,7 @@ void ClientStream::on_features(xmpp::StanzaPtr features) {
       fail("the server offers no STARTTLS");
       return;
     }
-    write_plaintext("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    write_element_xml("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     step_ = Step::AwaitProceed;
     return;
   }
@@ -264,7 +295,7 @@ void ClientStream::on_features(xmpp::StanzaPtr features) {
     bind += "</resource>";
   }
   bind += "</bind></iq>";
-  write_plaintext(bind);
+  write_element_xml(bind);
   step_ = Step::AwaitBind;
 }
 
@@ -311,7 +342,7 @@ void ClientStream::start_sasl(const xmpp::Element& features) {
   auth += "'>";
   auth += initial.empty() ? "=" : xmpp::base64_encode(initial);
   auth += "</auth>";
-  write_plaintext(auth);
+  write_element_xml(auth);
   step_ = Step::AwaitSasl;
 }
 
@@ -330,7 +361,7 @@ void ClientStream::on_sasl(const xmpp::Element& element) {
     std::string response = "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
     response += xmpp::base64_encode(*final_message);
     response += "</response>";
-    write_plaintext(response);
+    write_element_xml(response);
     return;
   }
   if (element.is("success", ns::kSasl)) {
@@ -342,7 +373,7 @@ void ClientStream::on_sasl(const xmpp::Element& element) {
       }
     }
     authenticated_ = true;
-    parser_.request_restart();
+    request_restart();
     open_stream();
     return;
   }
@@ -403,8 +434,41 @@ void ClientStream::open_stream() {
   header.to = options_.domain;
   header.version = "1.0";
   out_.clear();
-  serializer_.write_stream_open(out_, header);
+  if (binary_) {
+    header.content_ns = ns::kClient;  // a binary header carries the default namespace (§4.1)
+    binary_->write_stream_open(header, out_);
+  } else {
+    serializer_.write_stream_open(out_, header);
+  }
   write_plaintext(out_);
+}
+
+void ClientStream::write_element_xml(std::string_view xml) {
+  if (!binary_) {
+    return write_plaintext(xml);
+  }
+  std::string frame;
+  if (!binary_->write_xml(xml, frame)) {
+    return fail("binary XMPP cannot carry this XML: " + std::string(xml.substr(0, 80)));
+  }
+  write_plaintext(frame);
+}
+
+void ClientStream::write_stream_close() {
+  std::string end;
+  if (binary_) {
+    binary_->write_stream_close(end);
+  } else {
+    xmpp::Serializer::write_stream_close(end);
+  }
+  write_plaintext(end);
+}
+
+// Binary streams have no document to restart: the server's next frame is a stream header.
+void ClientStream::request_restart() {
+  if (!binary_) {
+    parser_.request_restart();
+  }
 }
 
 void ClientStream::write_plaintext(std::string_view bytes) {

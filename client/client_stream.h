@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "client/binary_wire.h"
 #include "core/net/tls_context.h"
 #include "core/net/transport.h"
 #include "xmpp/jid.h"
@@ -30,8 +31,14 @@ namespace tern::client {
 enum class TlsMode : std::uint8_t {
   StartTls,  // plain stream, then <starttls/> (RFC 6120 §5); refuse a server without it
   Direct,    // TLS from the first byte (XEP-0368), ALPN "xmpp-client"
-  None,      // no TLS at all (servers that allow it; PLAIN is then sent in the clear)
+  // Direct TLS offering ALPN "tern-xmpp-binary/1" first (the TLS context must offer it, see
+  // binary_tls_options()): binary frames if the server agrees, XML otherwise.
+  DirectBinary,
+  None,  // no TLS at all (servers that allow it; PLAIN is then sent in the clear)
 };
+
+// What a TLS client context for TlsMode::DirectBinary offers: binary, then xmpp-client.
+core::net::TlsClientOptions binary_tls_options();
 
 enum class Mechanism : std::uint8_t { ScramSha256, ScramSha1, ScramSha512, Plain };
 std::string_view mechanism_name(Mechanism mechanism);
@@ -53,6 +60,9 @@ struct ClientOptions {
   Mechanism mechanism = Mechanism::ScramSha256;
   StopAfter stop_after = StopAfter::Bind;
   xmpp::ParserLimits limits;
+  // Binary streams only: the full JID of the session a <resume/> sent by hand takes over, bound
+  // when <resumed/> arrives (docs/binary-xmpp.md §8.3).
+  std::string resume_jid;
 };
 
 enum class ClientState : std::uint8_t { Negotiating, Ready, Closed, Failed };
@@ -93,6 +103,8 @@ class ClientStream final : private xmpp::StreamSink {
   // The latest stream header received from the server.
   const xmpp::StreamHeader& server_header() const { return server_header_; }
   core::net::Transport* transport() const { return transport_.get(); }
+  // Whether the stream speaks binary frames (the server agreed on tern-xmpp-binary/1).
+  bool binary() const { return binary_ != nullptr; }
 
   // Top-level elements received once Ready (a <stream:error/> among them, if one came), in order.
   // The owner takes them.
@@ -125,6 +137,10 @@ class ClientStream final : private xmpp::StreamSink {
   void start_tls();
   void open_stream();
   void write_plaintext(std::string_view bytes);
+  // One element as XML text (negotiation steps, send_xml): as is, or as a binary frame.
+  void write_element_xml(std::string_view xml);
+  void write_stream_close();
+  void request_restart();
   void become_ready();
   void fail(std::string why);
 
@@ -134,6 +150,7 @@ class ClientStream final : private xmpp::StreamSink {
   xmpp::StreamParser parser_;
   xmpp::Serializer serializer_;
   std::unique_ptr<xmpp::sasl::ScramClient> scram_;
+  std::unique_ptr<BinaryWire> binary_;  // set once TLS agreed on binary
 
   ClientState state_ = ClientState::Negotiating;
   Step step_ = Step::AwaitFeatures;

@@ -3,7 +3,8 @@
 # The conformance suite against the real ternd (meson test suite 'conformance'): starts ternd on
 # free loopback ports with a temporary store (tests/integration/harness.py), gives the runner a
 # ternctl provisioning command (or, with --register among the runner options, lets it register
-# its accounts in-band), plays every scenario, and fails on any failed scenario.
+# its accounts in-band; with --binary, it plays over binary sessions on the direct TLS port),
+# plays every scenario, and fails on any failed scenario.
 # usage: run_ternd.py TERN_CONFORMANCE SCENARIOS_DIR [runner options...]
 import os
 import shlex
@@ -26,9 +27,11 @@ def main():
         ternctl = [os.path.join(BUILD, "tools", "ternctl"), *server._args()]
         provision = " ".join(shlex.quote(a) for a in ternctl) + " adduser {jid} {password}"
         accounts = [] if "--register" in extra else ["--provision", provision]
-        junit = os.path.join(BUILD, "conformance",
-                             "ternd-register-junit.xml" if accounts == [] else "ternd-junit.xml")
-        run = subprocess.run([runner, "--port", str(server.port), "--domain", "localhost",
+        name = "ternd" + "".join(f"-{flag[2:]}" for flag in ("--register", "--binary")
+                                 if flag in extra)
+        junit = os.path.join(BUILD, "conformance", name + "-junit.xml")
+        port = server.ports["direct_tls"] if "--binary" in extra else server.port
+        run = subprocess.run([runner, "--port", str(port), "--domain", "localhost",
                               *accounts, "--jobs", "8", "--server", "tern",
                               "--junit", junit, *extra, scenarios], timeout=200)
     finally:

@@ -180,6 +180,8 @@ class Play {
     options.tls = target_.tls;
     options.mechanism = target_.mechanism;
     options.stop_after = stop;
+    // A stream that resumes by hand takes over the actor's previous session (binary §8.3).
+    options.resume_jid = a.full_jid;
     a.client = std::make_unique<client::BlockingClient>(options, target_.tls_context);
     a.pending.clear();
     const bool ready = a.client->connect(target_.endpoint, target_.timeout);

@@ -61,6 +61,9 @@ Result<FeatureSet, std::string> probe_features(const Target& target, const Accou
   if (!c.connect(target.endpoint, target.timeout)) {
     return Err("cannot connect to probe the server's features: " + c.failure());
   }
+  if (target.tls == client::TlsMode::DirectBinary && !c.stream().binary()) {
+    return Err(std::string("the server did not agree on binary XMPP (ALPN tern-xmpp-binary/1)"));
+  }
   add_stream_features(c, features);
   add_disco_features(c, target.domain, target, features);
   // The account itself: XEP-0357 push is announced on the user's bare JID.

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # tern-bench against the real ternd, briefly and with small numbers: provisioning through
-# ternctl adduser-range, connect (STARTTLS and direct TLS), chat flat out and at a rate, presence
-# fan-out, over two generator processes too. It asserts correctness only (every session up,
+# ternctl adduser-range, connect (STARTTLS and direct TLS), chat flat out (XML and binary XMPP
+# sessions) and at a rate, presence fan-out, over two generator processes too. It asserts correctness only (every session up,
 # nothing lost, the summary line complete), never speed: CI machines vary.
 # Usage: bench_smoke_test.py PATH_TO_TERN_BENCH
 import os
@@ -58,6 +58,14 @@ class BenchSmokeTest(unittest.TestCase):
         s = self.bench("connect", "--sessions", "20", "--hold", "0.5", "--tls", "direct",
                        "--processes", "2", port_kind="direct_tls")
         self.assertEqual((s["up"], s["failed"]), ("20", "0"))
+
+    def test_2b_binary_sessions_chat(self):
+        # Binary XMPP sessions (docs/binary-xmpp.md): a session that fell back to XML would fail.
+        s = self.bench("chat", "--pairs", "5", "--duration", "1", "--window", "2",
+                       "--tls", "binary", port_kind="direct_tls")
+        self.assertEqual((s["tls"], s["up"], s["failed"], s["lost"]), ("binary", "10", "0", "0"))
+        self.assertGreater(int(s["sent"]), 0)
+        self.assertEqual(s["sent"], s["received"])
 
     def test_3_chat_flat_out(self):
         s = self.bench("chat", "--pairs", "10", "--duration", "1", "--window", "2")

@@ -30,9 +30,12 @@ class ClientTest : public ::testing::Test {
     core::net::TlsClientOptions direct;
     direct.alpn = core::net::kAlpnXmppClient;
     direct_tls_ = new core::net::TlsContext(core::net::TlsContext::client(direct).value());
+    binary_tls_ = new core::net::TlsContext(
+        core::net::TlsContext::client(client::binary_tls_options()).value());
     ASSERT_TRUE(server_->add_user("romeo@localhost", "montague"));
   }
   static void TearDownTestSuite() {
+    delete binary_tls_;
     delete direct_tls_;
     delete tls_;
     delete server_;
@@ -44,20 +47,27 @@ class ClientTest : public ::testing::Test {
     options.password = "balcony";
     return options;
   }
-  static std::unique_ptr<BlockingClient> connect(ClientOptions options) {
-    const bool direct = options.tls == TlsMode::Direct;
-    auto c = std::make_unique<BlockingClient>(std::move(options), direct ? direct_tls_ : tls_);
-    c->connect({"127.0.0.1", direct ? server_->direct_tls_port : server_->starttls_port}, 10s);
+  static std::unique_ptr<BlockingClient> connect(ClientOptions options,
+                                                 testing::Ternd* server = nullptr) {
+    server = server != nullptr ? server : server_;
+    const bool binary = options.tls == TlsMode::DirectBinary;
+    const bool direct = options.tls == TlsMode::Direct || binary;
+    auto c = std::make_unique<BlockingClient>(std::move(options), binary   ? binary_tls_
+                                                                  : direct ? direct_tls_
+                                                                           : tls_);
+    c->connect({"127.0.0.1", direct ? server->direct_tls_port : server->starttls_port}, 10s);
     return c;
   }
 
   static testing::Ternd* server_;
   static core::net::TlsContext* tls_;
   static core::net::TlsContext* direct_tls_;
+  static core::net::TlsContext* binary_tls_;
 };
 testing::Ternd* ClientTest::server_ = nullptr;
 core::net::TlsContext* ClientTest::tls_ = nullptr;
 core::net::TlsContext* ClientTest::direct_tls_ = nullptr;
+core::net::TlsContext* ClientTest::binary_tls_ = nullptr;
 
 TEST_F(ClientTest, StartTlsEveryMechanismBindsAFullJid) {
   for (Mechanism m :
@@ -171,6 +181,91 @@ TEST_F(ClientTest, AStreamErrorEndsTheSessionAndIsDelivered) {
   EXPECT_TRUE(error->root().is("error", xmpp::ns::kStreams));
   EXPECT_TRUE(first->wait_closed(5s));
   EXPECT_EQ(first->failure(), "stream error: conflict");
+}
+
+// Binary XMPP (docs/binary-xmpp.md): the same negotiation in frames, every mechanism.
+TEST_F(ClientTest, BinaryEveryMechanismBindsAFullJidInFrames) {
+  for (Mechanism m :
+       {Mechanism::ScramSha256, Mechanism::ScramSha1, Mechanism::ScramSha512, Mechanism::Plain}) {
+    ClientOptions options = juliet();
+    options.tls = TlsMode::DirectBinary;
+    options.mechanism = m;
+    options.resource = "frames";
+    auto c = connect(options);
+    ASSERT_TRUE(c->stream().ready()) << client::mechanism_name(m) << ": " << c->failure();
+    EXPECT_TRUE(c->stream().binary());
+    EXPECT_EQ(c->stream().transport()->negotiated_alpn(), core::net::kAlpnXmppBinary);
+    EXPECT_EQ(c->stream().jid().full(), "juliet@localhost/frames");
+  }
+}
+
+// A binary session and an XML session chat both ways; the own-JID shortcut (§8.3) is in use,
+// so a client that did not bind its JID would fail to decode the messages to it.
+TEST_F(ClientTest, BinaryAndXmlSessionsChat) {
+  ClientOptions options = juliet();
+  options.tls = TlsMode::DirectBinary;
+  options.resource = "bin";
+  auto juliet_client = connect(options);
+  ClientOptions romeo_options = juliet();
+  romeo_options.username = "romeo";
+  romeo_options.password = "montague";
+  romeo_options.resource = "xml";
+  auto romeo = connect(romeo_options);
+  ASSERT_TRUE(juliet_client->stream().ready()) << juliet_client->failure();
+  ASSERT_TRUE(juliet_client->stream().binary());
+  ASSERT_TRUE(romeo->stream().ready()) << romeo->failure();
+  ASSERT_FALSE(romeo->stream().binary());
+
+  ASSERT_TRUE(romeo->send_xml(
+      "<message to='juliet@localhost/bin' type='chat' id='x1'><body>to frames</body></message>"));
+  auto to_binary = juliet_client->next(5s);
+  ASSERT_NE(to_binary, nullptr) << juliet_client->failure();
+  EXPECT_EQ(to_binary->root().attr("from"), "romeo@localhost/xml");
+  EXPECT_EQ(to_binary->root().attr("to"), "juliet@localhost/bin");
+  EXPECT_EQ(to_binary->root().child("body", xmpp::ns::kClient)->text(), "to frames");
+
+  ASSERT_TRUE(juliet_client->send_xml(
+      "<message to='romeo@localhost/xml' type='chat' id='b1'><body>from frames</body></message>"));
+  auto to_xml = romeo->next(5s);
+  ASSERT_NE(to_xml, nullptr) << romeo->failure();
+  EXPECT_EQ(to_xml->root().attr("from"), "juliet@localhost/bin");
+  EXPECT_EQ(to_xml->root().child("body", xmpp::ns::kClient)->text(), "from frames");
+
+  juliet_client->close();
+  EXPECT_TRUE(juliet_client->closed());
+}
+
+TEST_F(ClientTest, BinaryStreamErrorsArriveAsTheirCondition) {
+  ClientOptions options = juliet();
+  options.tls = TlsMode::DirectBinary;
+  options.resource = "twice-bin";
+  auto first = connect(options);
+  ASSERT_TRUE(first->stream().ready()) << first->failure();
+  auto second = connect(options);
+  ASSERT_TRUE(second->stream().ready()) << second->failure();
+  auto error = first->next(5s);
+  ASSERT_NE(error, nullptr) << first->failure();
+  EXPECT_TRUE(error->root().is("error", xmpp::ns::kStreams));
+  EXPECT_TRUE(first->wait_closed(5s));
+  EXPECT_EQ(first->failure(), "stream error: conflict");
+}
+
+// A server with binary off agrees on xmpp-client: the same client speaks XML.
+TEST(ClientBinaryFallback, AServerWithoutBinaryGetsXml) {
+  testing::TerndOptions no_binary;
+  no_binary.settings = {"c2s.binary=false"};
+  testing::Ternd server(no_binary);
+  auto tls = core::net::TlsContext::client(client::binary_tls_options());
+  ASSERT_TRUE(tls.ok());
+  ClientOptions options;
+  options.username = "juliet";
+  options.password = "balcony";
+  options.tls = TlsMode::DirectBinary;
+  BlockingClient c(options, &tls.value());
+  ASSERT_TRUE(c.connect({"127.0.0.1", server.direct_tls_port}, 10s)) << c.failure();
+  EXPECT_FALSE(c.stream().binary());
+  EXPECT_EQ(c.stream().transport()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(c.stream().jid().bare_view(), "juliet@localhost");
 }
 
 }  // namespace

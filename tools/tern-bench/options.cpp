@@ -24,7 +24,7 @@ server:
   --domain NAME          the XMPP domain (localhost)
   --prefix P --first N   accounts are P<N>, P<N+1>... (bench, 0)
   --password S           every account's password (bench-password)
-  --tls starttls|direct|none   (starttls)
+  --tls starttls|direct|binary|none   (starttls; binary: direct TLS offering Tern binary XMPP)
   --mechanism SCRAM-SHA-256|SCRAM-SHA-1|SCRAM-SHA-512|PLAIN   (SCRAM-SHA-256)
   --trust FILE           verify the server's certificate against FILE (default: not verified)
   --provision CMD        shell command run once first; {prefix} {first} {count} {password}
@@ -71,6 +71,8 @@ const char* tls_name(client::TlsMode tls) {
       return "starttls";
     case client::TlsMode::Direct:
       return "direct";
+    case client::TlsMode::DirectBinary:
+      return "binary";
     case client::TlsMode::None:
       return "none";
   }
@@ -136,6 +138,8 @@ ParseOutcome parse_options(int argc, char** argv) {
         options.tls = client::TlsMode::StartTls;
       } else if (value == "direct") {
         options.tls = client::TlsMode::Direct;
+      } else if (value == "binary") {
+        options.tls = client::TlsMode::DirectBinary;
       } else if (value == "none") {
         options.tls = client::TlsMode::None;
       } else {

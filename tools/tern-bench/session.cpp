@@ -35,7 +35,10 @@ void SessionLoop::on_check(uv_check_t* check) {
 }
 
 Session::Session(SessionLoop& loop, std::uint64_t index, client::ClientOptions options)
-    : loop_(loop), index_(index), stream_(std::move(options), loop.tls()) {}
+    : loop_(loop),
+      index_(index),
+      wants_binary_(options.tls == client::TlsMode::DirectBinary),
+      stream_(std::move(options), loop.tls()) {}
 
 Session::~Session() = default;
 
@@ -104,6 +107,12 @@ void Session::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buffer
 
 void Session::after_input() {
   mark_dirty();
+  if (!ready_seen_ && stream_.ready() && wants_binary_ && !stream_.binary()) {
+    // --tls binary measures binary sessions: one that fell back to XML does not count as up.
+    closing_ = true;
+    end();
+    return;
+  }
   if (!ready_seen_ && stream_.ready()) {
     ready_seen_ = true;
     loop_.listener().on_ready(*this);

@@ -100,6 +100,7 @@ class Session {
 
   SessionLoop& loop_;
   std::uint64_t index_;
+  bool wants_binary_;  // --tls binary: a session that fell back to XML failed
   client::ClientStream stream_;
   uv_tcp_t tcp_{};
   uv_connect_t connect_request_{};
