@@ -162,6 +162,7 @@ void StreamParser::reset() {
   stopped_ = false;
   closed_ = false;
   restart_requested_ = false;
+  at_document_start_ = true;
   offset_ = 0;
   last_event_offset_ = 0;
   stanza_start_ = 0;
@@ -205,6 +206,16 @@ std::uint64_t StreamParser::event_end() const {
 
 std::size_t StreamParser::feed(std::string_view bytes) {
   std::size_t consumed = 0;
+  if (at_document_start_) {
+    // Whitespace between the element that caused a restart and the new header (go-sendxmpp sends
+    // a newline there, then "<?xml ...?>") belongs to neither document; XML forbids it before the
+    // declaration, so it is dropped here and never reaches Expat.
+    consumed = bytes.find_first_not_of(" \t\r\n");
+    if (consumed == std::string_view::npos) {
+      return bytes.size();
+    }
+    at_document_start_ = false;
+  }
   while (consumed < bytes.size() && !failed_ && !closed_) {
     std::size_t slice = std::min(kSliceBytes, bytes.size() - consumed);
     std::uint64_t slice_start = offset_;

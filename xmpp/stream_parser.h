@@ -95,6 +95,7 @@ class StreamParser {
   bool closed_ = false;
   bool in_callback_ = false;
   bool restart_requested_ = false;
+  bool at_document_start_ = true;  // nothing but whitespace fed since the last (re)start
   std::uint64_t restart_offset_ = 0;
   std::uint64_t offset_ = 0;             // bytes handed to Expat since the last reset
   std::uint64_t last_event_offset_ = 0;  // where the latest event ended

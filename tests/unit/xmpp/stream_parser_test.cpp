@@ -219,6 +219,39 @@ TEST(StreamParser, RestartFromCallbackReturnsUnparsedRest) {
   EXPECT_EQ(sink.error_count, 0);
 }
 
+// go-sendxmpp sends "\n<?xml version='1.0'?>" before the restarted header; whitespace belongs to
+// neither document and a declaration may open the new one (RFC 6120 §4.3.3), in any slicing.
+TEST(StreamParser, RestartAcceptsWhitespaceThenDeclaration) {
+  constexpr std::string_view kDeclaration = "<?xml version='1.0'?>";
+  const std::string header_alone(kClientHeader.substr(kDeclaration.size()));
+  // Each is followed by a header without a declaration of its own.
+  for (std::string_view prefix :
+       {"", "\n", " \r\n\t", "<?xml version='1.0'?>", "\n<?xml version='1.0'?>",
+        "\r\n <?xml version='1.0' encoding='UTF-8'?>"}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{4096}}) {
+      RestartingSink sink;
+      StreamParser parser(sink);
+      sink.parser = &parser;
+      std::string input = client_stream("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>") +
+                          std::string(prefix) + header_alone + "<presence/>";
+      std::string_view rest(input);
+      for (int guard = 0; !rest.empty() && guard < 100000; ++guard) {
+        rest.remove_prefix(parser.feed(rest.substr(0, std::min(chunk, rest.size()))));
+      }
+      EXPECT_EQ(sink.error_count, 0) << "prefix " << prefix.size() << " chunk " << chunk;
+      EXPECT_EQ(sink.headers.size(), 2U) << "prefix " << prefix.size() << " chunk " << chunk;
+      EXPECT_EQ(sink.stanzas.size(), 2U) << "prefix " << prefix.size() << " chunk " << chunk;
+    }
+  }
+}
+
+TEST(StreamParser, DeclarationBetweenStanzasIsStillAnError) {
+  RecordingSink sink;
+  StreamParser parser(sink);
+  parser.feed(client_stream("<presence/>\n<?xml version='1.0'?>"));
+  EXPECT_EQ(sink.error_count, 1);
+}
+
 TEST(StreamParser, RestartWorksWithOneByteFeeding) {
   RestartingSink sink;
   StreamParser parser(sink);
