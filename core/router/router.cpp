@@ -141,8 +141,8 @@ void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin orig
       }
       return env_.delivery.deliver(*handle, std::move(stanza));
     }
-    if (kind == xmpp::StanzaKind::Message && stanza->type() != "groupchat") {
-      return to_bare(std::move(stanza), to.bare(), origin);
+    if (kind == xmpp::StanzaKind::Message) {
+      return to_vanished_resource(std::move(stanza), to, origin);
     }
     if (kind == xmpp::StanzaKind::Iq) {
       bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
@@ -150,6 +150,20 @@ void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin orig
     return;
   }
   to_bare(std::move(stanza), to, origin);
+}
+
+void Router::to_vanished_resource(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin) {
+  // RFC 6121 §8.5.3.2.1, by message type: an error or a headline meant for one client is
+  // silently ignored (it must not reach the account's other clients), a groupchat message gets
+  // service-unavailable, and only normal and chat are treated as addressed to the bare JID.
+  std::string_view type = stanza->type();
+  if (type == "error" || type == "headline") {
+    return;
+  }
+  if (type == "groupchat") {
+    return bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
+  }
+  to_bare(std::move(stanza), to.bare(), origin);
 }
 
 void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin) {
@@ -178,6 +192,9 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin)
         // RFC 6121 §8.5.2.2.1: offline storage if a module takes it, else service-unavailable.
         if (modules != nullptr && modules->run_undeliverable_message(stanza) == Verdict::Handled) {
           return;
+        }
+        if (stanza->type() == "headline") {
+          return;  // §8.5.2.2.1: a headline no resource can take is silently ignored
         }
         return bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
       }

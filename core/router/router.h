@@ -12,8 +12,9 @@
 //     account its host's inbound hooks (subscriptions, probes, blocking), before the rules below;
 //     a message no resource can take goes to the undeliverable-message hooks (offline storage)
 //     before it is bounced, and a delivered message to the message-delivered hooks (carbons);
-//   - to a full JID: the session if connected; otherwise messages fall back to the bare JID
-//     (§8.5.3.2.1), IQs get service-unavailable, presence is dropped;
+//   - to a full JID: the session if connected; otherwise (§8.5.3.2.1) chat and normal messages
+//     go to the bare JID, groupchat gets service-unavailable, error and headline messages are
+//     dropped, IQs get service-unavailable, presence is dropped;
 //   - to a bare JID: messages to the available resources of highest non-negative priority
 //     (§8.5.2.1.1), none: service-unavailable until offline storage exists (§8.5.2.2.1); IQs are
 //     the server's, on the account's behalf (§8.5.2.1.3): modules registered ToAccount; presence
@@ -74,6 +75,7 @@ class Router {
   void dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,
                    Origin origin);
   void to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin);
+  void to_vanished_resource(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin);
   void to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin);
   void update_presence(xmpp::StanzaPtr presence, SessionHandle origin);
   void broadcast_to_own_resources(const xmpp::Stanza& presence, const xmpp::Jid& from);
