@@ -241,7 +241,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       if (m->host() == session.domain()) {
         features.add_child("c", xmpp::ns::kCaps)
             .set_attr("hash", "sha-1")
-            .set_attr("node", "urn:x-tern:server")
+            .set_attr("node", ModuleHost::kCapsNode)
             .set_attr("ver", m->caps_ver());
         m->add_stream_features(features, StreamStage::Authenticated);
       }

@@ -67,6 +67,9 @@ class ModuleHost final : public ModuleContext {
   // XEP-0115 §5.1: the verification string of this host's identities and features (SHA-1,
   // base64), for the <c/> stream feature.
   std::string caps_ver() const;
+  std::string caps_node_ver() const override { return std::string(kCapsNode) + "#" + caps_ver(); }
+  // The XEP-0115 node of the server's capabilities.
+  static constexpr std::string_view kCapsNode = "urn:x-tern:server";
 
   // ModuleContext
   std::string_view host() const override { return host_; }

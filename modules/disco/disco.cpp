@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // XEP-0030: the server's disco#info (identity server/im and every feature the enabled modules
 // declared, with their XEP-0128 extension forms) and disco#items (no items yet); for the user's own
-// bare JID, the account's identity (account/registered). A node the server does not know is
+// bare JID, the account's identity (account/registered). The XEP-0115 node#ver of the server's
+// stream features answers as the plain query does (XEP-0115 §6.2); any other node is
 // item-not-found.
 #include "tern/module_api.h"
 
@@ -57,10 +58,14 @@ class Disco final : public Module {
   }
 
   static void info(const ModuleContext& ctx, IqRequest& req) {
-    if (!req.payload().attr("node").empty()) {
+    std::string_view node = req.payload().attr("node");
+    if (!node.empty() && node != ctx.caps_node_ver()) {
       return req.reply_error(xmpp::StanzaError::item_not_found());
     }
     xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoInfo, "query"});
+    if (!node.empty()) {
+      query.set_attr("node", node);  // echoed, as XEP-0115 §6.2's example shows
+    }
     for (const DiscoIdentity& id : ctx.disco_identities()) {
       query.add_child("identity")
           .set_attr("category", id.category)

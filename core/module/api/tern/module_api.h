@@ -262,6 +262,9 @@ class ModuleContext {
   virtual const std::vector<DiscoIdentity>& disco_identities() const = 0;
   virtual void add_disco_extension(DiscoExtension extension) = 0;
   virtual const std::vector<DiscoExtension>& disco_extensions() const = 0;
+  // The XEP-0115 node#ver the host advertises in its stream features; disco#info on it is the
+  // same as without a node (XEP-0115 §6.2).
+  virtual std::string caps_node_ver() const = 0;
   // A feature of every account, in the disco#info its owner gets for the bare JID (XEP-0357).
   virtual void add_account_disco_feature(std::string_view var) = 0;
   virtual const std::vector<std::string>& account_disco_features() const = 0;
