@@ -198,6 +198,8 @@ class Offline final : public Module {
     quota_ = static_cast<std::size_t>(ctx.options().integer("max_messages", 10000, 1, 1000000));
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
+    // XEP-0359 §4: the entity named in by= (the account) announces the feature.
+    ctx.add_account_disco_feature(xmpp::ns::kStanzaId);
     ctx.on_outbound(xmpp::StanzaKind::Message, [this](xmpp::StanzaPtr& stanza) {
       strip_forgeries(stanza->root());
       return Verdict::Continue;
