@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "modules/roster/roster_items.h"
 #include "modules/roster/subscription.h"
@@ -123,11 +124,16 @@ class Presence final : public Module {
   Verdict inbound(xmpp::StanzaPtr& stanza) {
     std::string_view type = stanza->type();
     auto sub = roster::parse_subscription_type(type);
-    if (!sub && type != "probe") {
-      return Verdict::Continue;  // available, unavailable, error: delivered by the router
-    }
     auto from = xmpp::Jid::parse(stanza->from());
     auto to = xmpp::Jid::parse(stanza->to());
+    if (!sub && type != "probe") {
+      // Available, unavailable, error: delivered by the router, but never ahead of a
+      // subscription stanza from the same contact whose roster change is still committing.
+      if (from && to && hold_behind_subscription(stanza, *to, *from)) {
+        return Verdict::Handled;
+      }
+      return Verdict::Continue;
+    }
     if (!from || !to) {
       return Verdict::Handled;
     }
@@ -152,13 +158,21 @@ class Presence final : public Module {
     stanza->root().set_attr("from", contact).set_attr("to", owner);
     auto outcome = std::make_shared<roster::InboundOutcome>();
     std::shared_ptr<xmpp::Stanza> shared(stanza.release());
+    std::string pair = pair_key(owner, contact);
+    ++in_flight_[pair].changes;
     roster::change_item(
         *ctx_, owner, contact,
         [type, outcome](RosterItem& item) {
           *outcome = roster::apply_inbound(item, type);
           return outcome->changed;
         },
-        [this, owner, contact, outcome, shared](const roster::ItemChange& change) {
+        [this, owner, contact, outcome, shared, pair](const roster::ItemChange& change) {
+          // Whatever happens below, presence held behind this change goes out after it.
+          struct Release {
+            Presence* self;
+            const std::string& pair;
+            ~Release() { self->release_held(pair); }
+          } release{this, pair};
           if (!change.ok) {
             return;
           }
@@ -227,6 +241,41 @@ class Presence final : public Module {
     }
   }
 
+  // --- Ordering (RFC 6121 §3.1.6 then §3.1.5's presence) ---
+
+  // The contact's server sends `subscribed` and then the contact's available presence; the
+  // user's server must deliver the `subscribed` and push the roster item before that presence
+  // reaches the user. The roster write is asynchronous, so presence from a contact whose
+  // subscription stanza is still being applied for this owner waits here, in arrival order.
+  static std::string pair_key(std::string_view owner, std::string_view contact) {
+    std::string key(owner);
+    key += '\x01';  // cannot occur in a JID
+    key += contact;
+    return key;
+  }
+
+  bool hold_behind_subscription(xmpp::StanzaPtr& stanza, const xmpp::Jid& to,
+                                const xmpp::Jid& from) {
+    auto it = in_flight_.find(pair_key(to.bare_view(), from.bare_view()));
+    if (it == in_flight_.end()) {
+      return false;
+    }
+    it->second.held.push_back(std::move(stanza));
+    return true;
+  }
+
+  void release_held(const std::string& pair) {
+    auto it = in_flight_.find(pair);
+    if (it == in_flight_.end() || --it->second.changes > 0) {
+      return;
+    }
+    std::vector<xmpp::StanzaPtr> held = std::move(it->second.held);
+    in_flight_.erase(it);
+    for (xmpp::StanzaPtr& presence : held) {
+      ctx_->route(std::move(presence));
+    }
+  }
+
   // --- Helpers ---
 
   // The last presence of each available resource of `user`, sent to `to`.
@@ -249,6 +298,12 @@ class Presence final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  struct InFlight {
+    int changes = 0;                    // inbound subscription changes not yet applied
+    std::vector<xmpp::StanzaPtr> held;  // presence from the contact, to route after them
+  };
+  // owner '\x01' contact (bare JIDs) → subscription changes being applied for the owner.
+  std::unordered_map<std::string, InFlight> in_flight_;
   // §4.6: full JID of a resource of this worker → whom it sent directed available presence.
   std::unordered_map<std::string, std::set<std::string>> directed_;
 };
