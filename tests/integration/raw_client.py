@@ -92,6 +92,7 @@ class RawClient:
         features = self._next()
         if features is None or features.tag != f"{{{STREAMS}}}features":
             raise RuntimeError(f"expected stream features, got {features}")
+        self.features = features  # the latest: after authentication, the session's
         return features
 
     def next(self, timeout=None):
