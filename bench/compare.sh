@@ -138,6 +138,7 @@ start_tern() {
              --set c2s.require_encryption=false --set server.log_level=warn)
   # One process per account would take minutes: one transaction for the whole range (accounts
   # that exist are kept, so only the first run pays).
+  [[ -f $dir/store/data.mdb ]] || "$TERNCTL" "${set[@]}" init >&2
   "$TERNCTL" "${set[@]}" adduser-range "bench@localhost" 0 "$ACCOUNTS" "$PASSWORD" >&2
   "$TERND" "${set[@]}" > "$dir/ternd.log" 2>&1 &
   SERVER_PID=$!

@@ -52,7 +52,8 @@ int run(int argc, char** argv) {
       std::cerr << "ternd: " << checked.error() << "\n";
       return 2;
     }
-    std::cout << "ternd: " << config->source << ": configuration is valid\n";
+    std::cout << "ternd: " << config->describe_source() << ": configuration is valid (store "
+              << config->storage_path << ")\n";
     return 0;
   }
 
@@ -70,6 +71,16 @@ int run(int argc, char** argv) {
   if (!server) {
     std::cerr << "ternd: " << server.error() << "\n";
     return 1;
+  }
+  std::cout << "ternd: configuration " << (*server)->config().describe_source() << "\n"
+            << "ternd: store " << (*server)->config().storage_path << "\n";
+  for (const auto& host : (*server)->tls().hosts()) {
+    // What a user needs to trust a self-signed certificate: where it is and what it hashes to.
+    std::cout << "ternd: certificate for " << host.domain << ": " << host.certificate_file
+              << (host.self_signed
+                      ? (host.generated ? " (self-signed, made now)" : " (self-signed)")
+                      : "")
+              << " SHA-256 " << host.fingerprint << "\n";
   }
   auto bound = (*server)->start();
   if (!bound) {

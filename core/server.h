@@ -56,6 +56,7 @@ class Server final : public Delivery {
 
   SessionRegistry& registry() { return registry_; }
   const Config& config() const { return config_; }
+  const net::TlsContext& tls() const { return *tls_; }
 
  private:
   class WorkerHost;  // SessionHost of one worker (server.cpp)

@@ -84,7 +84,9 @@ Result<bool, StorageError> WriteTxn::remove(Db db, std::string_view key) {
 
 Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::string& directory,
                                                                      EnvOptions options) {
-  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+  // Others may pass through (0711) but not list it: the database files are 0600, and the public
+  // certificate under certs/ stays readable for users who must trust it.
+  if (::mkdir(directory.c_str(), 0711) != 0 && errno != EEXIST) {
     int error = errno;
     return Err(StorageError{
         error, "cannot create " + directory + ": " + std::generic_category().message(error)});

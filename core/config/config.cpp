@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -409,21 +410,63 @@ Result<Config, ConfigError> parse_config(std::string_view toml_text, const std::
       return Err(std::move(*error));
     }
   }
-  return read_document(root, origins);
+  auto config = read_document(root, origins);
+  if (config) {
+    config->overrides = overrides;
+  }
+  return config;
+}
+
+std::string Config::describe_source() const {
+  if (overrides.empty()) {
+    return source;
+  }
+  std::string out = source + " with --set";
+  for (const std::string& spec : overrides) {
+    out += " " + spec.substr(0, spec.find('='));
+  }
+  return out;
+}
+
+std::string resolve_storage_path(const std::string& storage_path, const std::string& config_path,
+                                 bool from_override) {
+  namespace fs = std::filesystem;
+  fs::path path(storage_path);
+  if (path.is_absolute()) {
+    return path.lexically_normal().string();
+  }
+  std::error_code ec;
+  fs::path base;
+  if (from_override) {
+    base = fs::current_path(ec);
+  } else if (!config_path.empty()) {
+    base = fs::absolute(config_path, ec).parent_path();
+  } else {
+    base = TERN_SOURCE_ROOT;
+  }
+  return (base / path).lexically_normal().string();
 }
 
 Result<Config, ConfigError> load_config(const std::string& path,
                                         const std::vector<std::string>& overrides) {
-  if (path.empty()) {
-    return parse_config("", std::string(kEmbedded), overrides);
+  std::string text;
+  if (!path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return Err(ConfigError{path, 0, 0, "cannot read the file"});
+    }
+    std::stringstream content;
+    content << in.rdbuf();
+    text = content.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Err(ConfigError{path, 0, 0, "cannot read the file"});
+  auto config = parse_config(text, path.empty() ? std::string(kEmbedded) : path, overrides);
+  if (config) {
+    bool from_override = std::any_of(overrides.begin(), overrides.end(), [](const auto& spec) {
+      return spec.rfind("server.storage_path=", 0) == 0;
+    });
+    config->storage_path = resolve_storage_path(config->storage_path, path, from_override);
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path, overrides);
+  return config;
 }
 
 }  // namespace tern::core

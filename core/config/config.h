@@ -40,7 +40,11 @@ struct ModuleOptionValue {
 using ModuleOptionTable = std::map<std::string, ModuleOptionValue>;
 
 struct Config {
-  std::string source;  // the file read, or "(embedded default)"
+  std::string source;                  // the file read, or "(embedded default)"
+  std::vector<std::string> overrides;  // the --set KEY=VALUE applied, in order
+
+  // What was read, for messages: the source and the keys of any overrides.
+  std::string describe_source() const;
 
   // [server]
   unsigned workers = 0;  // 0: one per core
@@ -83,6 +87,12 @@ struct ConfigError {
   // "etc/tern.toml:12:3: unknown key 'wrkers' in [server]"
   std::string to_string() const;
 };
+
+// A relative server.storage_path is made absolute: against the current directory when it came
+// from --set, against the configuration file's directory, and for the embedded default against
+// the source tree (TERN_SOURCE_ROOT) — so ternd and ternctl agree wherever they run.
+std::string resolve_storage_path(const std::string& storage_path, const std::string& config_path,
+                                 bool from_override);
 
 // Reads `path` (empty: the embedded default, which equals etc/tern.toml) and applies each
 // "KEY=VALUE" override in order. VALUE is read as a TOML value when it parses as one (42, true,

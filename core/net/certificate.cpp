@@ -285,4 +285,23 @@ std::string tls_server_end_point(X509* certificate) {
   return hash;
 }
 
+std::string sha256_fingerprint(X509* certificate) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (certificate == nullptr || X509_digest(certificate, EVP_sha256(), digest, &size) != 1) {
+    ERR_clear_error();
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    if (i != 0) {
+      out += ':';
+    }
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
 }  // namespace tern::core::net

@@ -56,5 +56,8 @@ std::string self_signed_key_path(std::string_view domain, const std::string& dir
 // signature algorithm, SHA-256 when that is MD5 or SHA-1. Empty when the signature algorithm has
 // no single hash function (Ed25519, Ed448): the binding is then undefined.
 std::string tls_server_end_point(X509* certificate);
+// The SHA-256 fingerprint of `certificate` as colon-separated upper-case hex ("AB:CD:…"), what
+// clients show when asked to trust a certificate; empty on failure.
+std::string sha256_fingerprint(X509* certificate);
 
 }  // namespace tern::core::net

@@ -111,6 +111,7 @@ Result<CertifiedKey, TlsError> host_certificate(const VirtualHost& host,
   const std::string directory = storage_path + "/certs";
   info.certificate_file = self_signed_certificate_path(host.domain, directory);
   info.key_file = self_signed_key_path(host.domain, directory);
+  info.self_signed = true;
   return load_or_make_self_signed(host.domain, directory, info.generated);
 }
 
@@ -167,6 +168,7 @@ Result<TlsContext, TlsError> TlsContext::server(const std::vector<VirtualHost>& 
     if (!material.ok()) {
       return Err(TlsError{"host " + host.domain + ": " + material.error().message});
     }
+    info.fingerprint = sha256_fingerprint(material->certificate.get());
     table->info.push_back(std::move(info));
     table->keys.push_back(std::move(material).value());
   }

@@ -44,7 +44,9 @@ struct TlsHostInfo {
   std::string domain;
   std::string certificate_file;
   std::string key_file;
-  bool generated = false;  // a self-signed certificate made during this start
+  bool generated = false;    // a self-signed certificate made during this start
+  bool self_signed = false;  // kept under the store (no certificate configured)
+  std::string fingerprint;   // SHA-256, "AB:CD:…"
 };
 
 struct TlsClientOptions {

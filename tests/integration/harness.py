@@ -126,7 +126,14 @@ class TernServer:
         if problem:
             raise AssertionError(problem + ":\n" + "".join(self.output)[-16000:])
 
+    def ensure_store(self):
+        """ternctl creates no store implicitly: make it once, before the first account."""
+        if not os.path.exists(os.path.join(self.store, "data.mdb")):
+            subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "init"],
+                           check=True, capture_output=True, timeout=30)
+
     def adduser(self, jid, password):
+        self.ensure_store()
         subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "adduser", jid,
                         password], check=True, capture_output=True, timeout=30)
 

@@ -16,6 +16,9 @@ class TernctlTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory(prefix="tern-ternctl-")
         self.store = os.path.join(self.dir.name, "store")
+        r = self.run_ctl("init")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, f"created an empty store at {self.store}\n")
 
     def tearDown(self):
         self.dir.cleanup()
@@ -53,6 +56,8 @@ class TernctlTest(unittest.TestCase):
             (("adduser", "juliet@localhost/phone", "pw"), 1, "bare JID with a localpart"),
             (("adduser", "a b@localhost", "pw"), 1, "invalid JID"),
             (("adduser", "empty@localhost", ""), 1, "password refused"),
+            (("offline", "nobody@localhost"), 1, "no account nobody@localhost"),
+            (("init",), 1, "a store already exists at " + self.store),
             (("frobnicate",), 2, "unknown command"),
             ((), 2, "usage"),
         ]
@@ -70,6 +75,36 @@ class TernctlTest(unittest.TestCase):
                          "load2@localhost\nload3@localhost\nload4@localhost\nload5@localhost\n")
         self.assertEqual(self.run_ctl("adduser-range", "load@example.com", "0", "1", "pw").returncode, 1)
         self.assertEqual(self.run_ctl("adduser-range", "load@localhost", "x", "1", "pw").returncode, 2)
+
+    def test_no_store_is_created_implicitly(self):
+        elsewhere = os.path.join(self.dir.name, "elsewhere")
+        for command in (("adduser", "juliet@localhost", "pw"), ("users",),
+                        ("offline", "juliet@localhost")):
+            r = subprocess.run([TERNCTL, "--set", f"server.storage_path={elsewhere}", *command],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, command)
+            self.assertIn(f"no store at {elsewhere}", r.stderr)
+            self.assertFalse(os.path.exists(elsewhere), command)
+
+    def test_store_path_printed_and_resolved_like_ternd(self):
+        # A relative storage_path in a configuration file is relative to that file, so the
+        # working directory does not matter; ternctl says which store it used.
+        config = os.path.join(self.dir.name, "tern.toml")
+        with open(config, "w") as f:
+            f.write('[server]\nstorage_path = "store"\n')
+        for cwd in ("/", self.dir.name):
+            r = subprocess.run([TERNCTL, "--config", config, "adduser", f"u{len(cwd)}@localhost",
+                                "pw"], capture_output=True, text=True, timeout=30, cwd=cwd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"ternctl: store {self.store}\n", r.stderr)
+        self.assertEqual(self.run_ctl("users").stdout.split(),
+                         sorted(["u1@localhost", f"u{len(self.dir.name)}@localhost"]))
+        ternd = os.path.join(os.path.dirname(TERNCTL), "..", "core", "ternd")
+        r = subprocess.run([ternd, "--config", config, "--set", "server.workers=1",
+                            "--check-config"], capture_output=True, text=True, timeout=30, cwd="/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"{config} with --set server.workers: configuration is valid (store "
+                      f"{self.store})", r.stdout)
 
     def test_bad_config_is_refused_with_its_location(self):
         config = os.path.join(self.dir.name, "bad.toml")

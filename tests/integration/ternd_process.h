@@ -46,6 +46,8 @@ class Ternd {
     for (const auto& s : set_) {
       ctl += " --set '" + s + "'";
     }
+    // ternctl makes no store implicitly; ternd would, but the accounts come first.
+    EXPECT_EQ(std::system((ctl + " init >/dev/null 2>&1").c_str()), 0);
     for (const auto& [jid, password] : options.accounts) {
       EXPECT_EQ(std::system((ctl + " adduser " + jid + " " + password + " >/dev/null").c_str()), 0);
     }

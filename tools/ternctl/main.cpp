@@ -2,6 +2,7 @@
 // ternctl: account administration on a Tern store. It opens the LMDB store named by the config
 // directly (LMDB serializes writers across processes), so it works whether or not ternd runs.
 //
+//   ternctl [--config FILE] [--set KEY=VALUE]… init            (create an empty store)
 //   ternctl [--config FILE] [--set KEY=VALUE]… adduser JID [PASSWORD]
 //   ternctl [--config FILE] [--set KEY=VALUE]… passwd JID [PASSWORD]
 //   ternctl [--config FILE] [--set KEY=VALUE]… deluser JID
@@ -11,6 +12,9 @@
 //                                (PREFIX<FIRST>... for load tests, in one transaction)
 //
 // Without PASSWORD the password is read from standard input (one line; not echoed on a terminal).
+// The store's absolute path is printed on standard error. Only `init` creates a store: every other
+// command refuses a path where none exists, so a mistyped path or another working directory
+// cannot silently send accounts to a new, empty store that ternd never reads.
 // Exit status: 0 done, 1 refused (no such user, user exists, bad password…), 2 usage or config.
 #include <termios.h>
 #include <unistd.h>
@@ -19,6 +23,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -37,6 +42,7 @@ using namespace tern;
 constexpr const char* kUsage =
     "usage: ternctl [--config FILE] [--set KEY=VALUE]... COMMAND\n"
     "commands:\n"
+    "  init                     create an empty store (ternd also creates one on first start)\n"
     "  adduser JID [PASSWORD]   create an account (password from stdin if absent)\n"
     "  passwd JID [PASSWORD]    change an account's password\n"
     "  deluser JID              delete an account\n"
@@ -180,6 +186,9 @@ int offline_count(Context& ctx, const std::vector<std::string>& args) {
   if (!txn) {
     return fail(txn.error().message);
   }
+  if (!storage::AccountStore::exists(*txn, *key)) {
+    return fail("no account " + *key);
+  }
   std::cout << storage::OfflineStore::count(*txn, *key) << "\n";
   return 0;
 }
@@ -292,8 +301,8 @@ int main(int argc, char** argv) {
       args.push_back(arg);
     }
   }
-  static constexpr std::string_view kCommands[] = {"adduser", "passwd",  "deluser",
-                                                   "users",   "offline", "adduser-range"};
+  static constexpr std::string_view kCommands[] = {"init",  "adduser", "passwd",       "deluser",
+                                                   "users", "offline", "adduser-range"};
   if (args.empty()) {
     return fail(kUsage, 2);
   }
@@ -304,9 +313,26 @@ int main(int argc, char** argv) {
   if (!config) {
     return fail(config.error().to_string(), 2);
   }
-  auto env = tern::storage::Environment::open(config->storage_path);
+  const std::string& store_path = config->storage_path;  // absolute (load_config)
+  std::error_code ec;
+  const bool store_exists = std::filesystem::exists(store_path + "/data.mdb", ec);
+  if (args[0] == "init" && store_exists) {
+    return fail("a store already exists at " + store_path);
+  }
+  if (args[0] != "init" && !store_exists) {
+    return fail("no store at " + store_path + " (from " + config->describe_source() +
+                    "): start ternd with the same configuration once, or run 'ternctl init', "
+                    "or name the store with --config FILE or --set server.storage_path=PATH",
+                2);
+  }
+  std::cerr << "ternctl: store " << store_path << "\n";
+  auto env = tern::storage::Environment::open(store_path);
   if (!env) {
     return fail(env.error().message, 2);
+  }
+  if (args[0] == "init") {
+    std::cout << "created an empty store at " << store_path << "\n";
+    return 0;
   }
   Context ctx{std::move(config).value(), std::move(env).value()};
   const std::string& command = args[0];

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace tern::core {
 namespace {
@@ -37,9 +39,14 @@ TEST(Config, EmbeddedDefaultServesLocalhost) {
 }
 
 TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
-  auto file = load_config(TERN_SOURCE_ROOT "/etc/tern.toml");
+  // parse_config, not load_config: the same relative storage_path resolves against different
+  // bases (the file's directory, the source tree), which StoragePathResolvesAgainst... covers.
+  std::ifstream in(TERN_SOURCE_ROOT "/etc/tern.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto file = parse_config(text.str(), "etc/tern.toml");
   ASSERT_TRUE(file.ok()) << file.error().to_string();
-  auto embedded = load_config("");
+  auto embedded = parse_config("", "(embedded default)");
   ASSERT_TRUE(embedded.ok());
   const Config& a = *file;
   const Config& b = *embedded;
@@ -66,6 +73,20 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   EXPECT_EQ(std::get<std::int64_t>(a.module_options.at("roster").at("max_items").value), 1000);
   ASSERT_TRUE(a.module_options.count("blocking"));
   EXPECT_EQ(std::get<std::int64_t>(a.module_options.at("blocking").at("max_items").value), 1000);
+}
+
+TEST(Config, StoragePathResolvesAgainstTheFileTheSourceTreeOrTheWorkingDirectory) {
+  EXPECT_EQ(resolve_storage_path("/var/lib/tern/", "/etc/tern/tern.toml", false), "/var/lib/tern/");
+  EXPECT_EQ(resolve_storage_path("data", "/etc/tern/tern.toml", false), "/etc/tern/data");
+  EXPECT_EQ(resolve_storage_path("../data", "/etc/tern/tern.toml", false), "/etc/data");
+  EXPECT_EQ(resolve_storage_path("tern-data", "", false), TERN_SOURCE_ROOT "/tern-data");
+  EXPECT_EQ(resolve_storage_path("here", "/etc/tern/tern.toml", true),
+            (std::filesystem::current_path() / "here").string());
+  auto embedded = load_config("", {"server.workers=1"});
+  ASSERT_TRUE(embedded.ok());
+  EXPECT_EQ(embedded->storage_path, TERN_SOURCE_ROOT "/tern-data");
+  EXPECT_EQ(embedded->describe_source(), "(embedded default) with --set server.workers");
+  EXPECT_EQ(load_config("")->describe_source(), "(embedded default)");
 }
 
 TEST(Config, ModuleTablesKeepTypedValuesAndWhereTheyWereWritten) {
