@@ -8,18 +8,29 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ meson ninja-build pkg-config python3
+  # meson compiles through ccache when it is on PATH; its cache (~/.cache/ccache) lives outside
+  # the clone, so CI on the same machine rebuilds only what changed
+  ccache
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries (see README: "Dependencies")
   libexpat1-dev libssl-dev libuv1-dev liblmdb-dev libc-ares-dev libicu-dev libfmt-dev
-  libtomlplusplus-dev
+  libtomlplusplus-dev libspdlog-dev
   # tests and benchmarks (integration tests drive the server with Debian's slixmpp, which lives
   # in /usr/bin/python3's packages, and with a C client on libstrophe)
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev
   # slixmpp's XEP-0363 upload (the HTTP upload test) does its HTTP with aiohttp
   python3-aiohttp
+  # a real client of another family in the interop tests: the Go xmpp library (go-sendxmpp)
+  go-sendxmpp
   # the zlib figures of the binary XMPP size table (bench/binary_bench)
   zlib1g-dev
 )
+
+# xmpp.js (@xmpp/client from npm, pinned in tests/interop/package-lock.json) runs on Node; the
+# machine image ships Node and npm, Debian's are installed only where they are absent
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
