@@ -20,8 +20,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev
   # slixmpp's XEP-0363 upload (the HTTP upload test) does its HTTP with aiohttp
   python3-aiohttp
-  # a real client of another family in the interop tests: the Go xmpp library (go-sendxmpp)
-  go-sendxmpp
+  # real clients of other families in the interop tests: the Go xmpp library (go-sendxmpp), and
+  # the terminal clients Profanity (libstrophe) and mcabber (loudmouth), driven through tmux
+  go-sendxmpp profanity mcabber tmux
   # the zlib figures of the binary XMPP size table (bench/binary_bench)
   zlib1g-dev
 )
