@@ -110,7 +110,9 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
   mechanism_.reset();
   state_ = SessionState::ExpectHeader;
   // RFC 6120 §6.4.6: both sides restart the stream; bytes after this element are the new header.
+  // Nothing of the new stream has been sent: an error before its header still needs one first.
   codec_->request_restart();
+  header_sent_ = false;
 }
 
 void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {

@@ -223,6 +223,30 @@ class StreamRestartTest(unittest.TestCase):
         finally:
             stream.close()
 
+    def test_error_in_the_header_after_sasl_comes_with_a_new_header(self):
+        # RFC 6120 §4.9.1.1: a stream error before the server's header of the restarted stream
+        # is preceded by that header.
+        stream = Stream(self.server.port)
+        try:
+            stream.starttls()
+            stream.send(HEADER)
+            stream.expect(f"{{{STREAMS}}}features", "features")
+            token = base64.b64encode(f"\0juliet\0{PASSWORD}".encode()).decode()
+            stream.send(f"<auth xmlns='{SASL}' mechanism='PLAIN'>{token}</auth>")
+            stream.expect(f"{{{SASL}}}success", "auth")
+            stream.send("<not a header")
+            raw = b""
+            stream.sock.settimeout(5)
+            while b"</stream:stream>" not in raw:
+                data = stream.sock.recv(65536)
+                if not data:
+                    break
+                raw += data
+            self.assertRegex(raw.decode(), r"^(<\?xml[^>]*>)?<stream:stream [^>]*>"
+                             r"<stream:error><not-well-formed ")
+        finally:
+            stream.close()
+
     @staticmethod
     def pieces(prefix, split):
         """The prefix and the header, in one piece or cut at awkward places."""
