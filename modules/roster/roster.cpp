@@ -126,10 +126,6 @@ class Roster final : public Module {
     if (request->remove) {
       return remove(req.defer(), owner, request->jid);
     }
-    if (would_exceed_limit(owner, request->jid)) {
-      // RFC 6121 §2.3.3: a roster set that would go past the server's limit.
-      return req.reply_error(xmpp::StanzaError::not_allowed("the roster is full"));
-    }
     std::shared_ptr<DeferredIq> reply = req.defer();
     roster::change_item(
         *ctx_, owner, request->jid,
@@ -143,8 +139,16 @@ class Roster final : public Module {
           if (!change.ok) {
             return reply->reply_error(xmpp::StanzaError::internal_server_error());
           }
+          if (change.refused) {
+            // RFC 6121 §2.3.3: a roster set that would go past the server's limit.
+            return reply->reply_error(xmpp::StanzaError::not_allowed("the roster is full"));
+          }
           reply->reply_result();
           roster::push_item(*ctx_, owner, change.after, change.version);
+        },
+        [owner, limit = max_items_](storage::WriteTxn& txn, const RosterItem& before,
+                                    const RosterItem& /*after*/) {
+          return before.visible || visible_items(txn, owner) < limit;
         });
   }
 
@@ -189,18 +193,12 @@ class Roster final : public Module {
         });
   }
 
-  bool would_exceed_limit(const std::string& owner, const std::string& contact) const {
-    auto txn = ctx_->store().read();
-    if (!txn) {
-      return false;
-    }
-    std::vector<RosterItem> items = RosterStore::items(*txn, owner);
-    bool present = std::any_of(items.begin(), items.end(), [&](const RosterItem& item) {
-      return item.jid == contact && item.visible;
-    });
-    std::size_t visible = static_cast<std::size_t>(std::count_if(
+  // Counted inside the write (roster::AdmitChange): sets pipelined by a client each see the ones
+  // before them.
+  static std::size_t visible_items(storage::WriteTxn& txn, const std::string& owner) {
+    std::vector<RosterItem> items = RosterStore::items(txn, owner);
+    return static_cast<std::size_t>(std::count_if(
         items.begin(), items.end(), [](const RosterItem& item) { return item.visible; }));
-    return !present && visible >= max_items_;
   }
 
   ModuleContext* ctx_ = nullptr;

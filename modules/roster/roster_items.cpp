@@ -65,12 +65,12 @@ bool is_empty(const RosterItem& item) {
 }
 
 void change_item(ModuleContext& ctx, const std::string& owner, const std::string& contact,
-                 std::function<bool(RosterItem&)> edit,
-                 std::function<void(const ItemChange&)> done) {
+                 std::function<bool(RosterItem&)> edit, std::function<void(const ItemChange&)> done,
+                 AdmitChange admit) {
   // Filled on the writer thread, read on the worker after the commit.
   auto change = std::make_shared<ItemChange>();
   ctx.write(
-      [owner, contact, edit = std::move(edit),
+      [owner, contact, edit = std::move(edit), admit = std::move(admit),
        change](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
         change->before = storage::RosterStore::get(txn, owner, contact);
         RosterItem item;
@@ -80,8 +80,14 @@ void change_item(ModuleContext& ctx, const std::string& owner, const std::string
           item.jid = contact;
           item.visible = false;
         }
+        RosterItem unchanged = item;
         if (!edit(item)) {
           change->after = std::move(item);
+          return {};
+        }
+        if (admit && !admit(txn, unchanged, item)) {
+          change->refused = true;
+          change->after = std::move(unchanged);
           return {};
         }
         auto version = is_empty(item) ? storage::RosterStore::remove(txn, owner, contact)

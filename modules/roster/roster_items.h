@@ -35,13 +35,20 @@ struct ItemChange {
   std::optional<storage::RosterItem> before;  // the stored item before, if any
   storage::RosterItem after;                  // the item after (it was deleted if is_empty(after))
   std::uint64_t version = 0;                  // the roster version after the change (0: unchanged)
+  bool refused = false;                       // `admit` refused it: nothing was written
 };
 
+// Decides, inside the write and so after every earlier write of the same roster, whether a change
+// may be made: limits are checked here, never against a read taken before the write (sets
+// pipelined by a client would all pass such a check).
+using AdmitChange = std::function<bool(storage::WriteTxn& txn, const storage::RosterItem& before,
+                                       const storage::RosterItem& after)>;
+
 // Runs `edit` on owner's item for `contact` (a new invisible item if there is none) in a store
-// write; if `edit` returns true the item is stored (or deleted when empty) and the version
-// bumped. `done` gets the change on this worker.
+// write; if `edit` returns true and `admit` (if any) agrees, the item is stored (or deleted when
+// empty) and the version bumped. `done` gets the change on this worker.
 void change_item(ModuleContext& ctx, const std::string& owner, const std::string& contact,
                  std::function<bool(storage::RosterItem&)> edit,
-                 std::function<void(const ItemChange&)> done);
+                 std::function<void(const ItemChange&)> done, AdmitChange admit = {});
 
 }  // namespace tern::modules::roster
