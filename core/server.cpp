@@ -124,7 +124,14 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       full = requested.with_resource("tern-" + random_hex(6)).value();
     }
     SessionHandle handle{worker_id_, session.owner_id()};
-    if (auto replaced = server_.registry_.bind(full, handle)) {
+    auto outcome = server_.registry_.bind(full, handle, server_.config_.max_sessions_per_account);
+    if (outcome.refused) {
+      // RFC 6120 §7.6.2.1: the account has reached its limit of simultaneous resources.
+      return Err(xmpp::StanzaError::resource_constraint(
+          "at most " + std::to_string(server_.config_.max_sessions_per_account) +
+          " resources per account"));
+    }
+    if (auto replaced = outcome.replaced) {
       // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict error.
       server_.with_session(*replaced, [](c2s::C2sSession& old, net::Connection* connection) {
         old.close(xmpp::StreamError::conflict("replaced by a new connection"));

@@ -310,6 +310,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     }
     s.boolean("require_encryption", config.require_encryption);
     s.boolean("binary", config.binary);
+    s.integer("max_sessions_per_account", config.max_sessions_per_account, 1, 10000);
     std::int64_t negotiation = config.negotiation_timeout.count();
     std::int64_t idle = config.idle_timeout.count();
     s.integer("negotiation_timeout", negotiation, 1, 3600);

@@ -65,6 +65,9 @@ struct Config {
   // Tern binary XMPP (docs/binary-xmpp.md §2.1): direct TLS agrees on ALPN tern-xmpp-binary/1
   // with clients that offer it.
   bool binary = true;
+  // Resources one account may have bound at once (RFC 6120 §7.6.2.1: resource-constraint past
+  // it); a resumable session that lost its connection still counts.
+  unsigned max_sessions_per_account = 10;
 
   // [limits]
   xmpp::ParserLimits limits;

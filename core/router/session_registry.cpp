@@ -7,7 +7,8 @@
 
 namespace tern::core {
 
-std::optional<SessionHandle> SessionRegistry::bind(const xmpp::Jid& full, SessionHandle handle) {
+SessionRegistry::BindOutcome SessionRegistry::bind(const xmpp::Jid& full, SessionHandle handle,
+                                                   std::size_t max_per_account) {
   std::unique_lock lock(mutex_);
   std::vector<BoundResource>& list = accounts_[std::string(full.bare_view())];
   for (BoundResource& r : list) {
@@ -16,15 +17,18 @@ std::optional<SessionHandle> SessionRegistry::bind(const xmpp::Jid& full, Sessio
       r = BoundResource{};
       r.resource = full.resource();
       r.handle = handle;
-      return replaced;
+      return {false, replaced};
     }
+  }
+  if (max_per_account != 0 && list.size() >= max_per_account) {
+    return {true, std::nullopt};  // the list was not empty, so no empty entry is left behind
   }
   BoundResource added;
   added.resource = full.resource();
   added.handle = handle;
   list.push_back(std::move(added));
   ++sessions_;
-  return std::nullopt;
+  return {};
 }
 
 bool SessionRegistry::unbind(const xmpp::Jid& full, SessionHandle handle) {

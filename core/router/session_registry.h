@@ -38,9 +38,14 @@ struct BoundResource {
 
 class SessionRegistry {
  public:
-  // Registers `full`; returns the session it replaces (same full JID), which the caller closes
+  struct BindOutcome {
+    bool refused = false;                   // the account has max_per_account resources already
+    std::optional<SessionHandle> replaced;  // the session bound to the same full JID before
+  };
+  // Registers `full`, unless that would give its account more than `max_per_account` resources
+  // (0: no limit). A session it replaces (same full JID) does not count; the caller closes it
   // with a conflict stream error (RFC 6120 §7.7.2.2).
-  std::optional<SessionHandle> bind(const xmpp::Jid& full, SessionHandle handle);
+  BindOutcome bind(const xmpp::Jid& full, SessionHandle handle, std::size_t max_per_account = 0);
   // Removes `full` if it is still bound to `handle` (a replaced session must not unbind its
   // successor). Returns whether that resource was available.
   bool unbind(const xmpp::Jid& full, SessionHandle handle);

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: MIT
 # Limits that a client must not get around, against the real ternd on raw sockets:
 #   - the roster limit holds for roster sets pipelined in one write (each set is checked inside
-#     its store write, after the ones before it).
+#     its store write, after the ones before it);
+#   - c2s.max_sessions_per_account: binds past it get resource-constraint (RFC 6120 §7.6.2.1),
+#     replacing a bound resource still works, and a freed place can be taken again.
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -14,13 +17,17 @@ from raw_client import RawClient  # noqa: E402
 DOMAIN = "localhost"
 PASSWORD = "limits-pw"
 ROSTER_LIMIT = 20
+SESSION_LIMIT = 5
+STANZAS = "{urn:ietf:params:xml:ns:xmpp-stanzas}"
 
 
 class LimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = TernServer(f"modules.roster.max_items={ROSTER_LIMIT}").start()
+        cls.server = TernServer(f"modules.roster.max_items={ROSTER_LIMIT}",
+                                f"c2s.max_sessions_per_account={SESSION_LIMIT}").start()
         cls.server.adduser(f"juliet@{DOMAIN}", PASSWORD)
+        cls.server.adduser(f"romeo@{DOMAIN}", PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
@@ -54,6 +61,43 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(len(items), ROSTER_LIMIT)
         finally:
             client.vanish()
+
+    def bind(self, resource):
+        """A new connection of romeo binding `resource`: (client, the bind answer)."""
+        client = RawClient(self.server.port, f"romeo@{DOMAIN}", PASSWORD, bind=False)
+        client.send(f"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                    f"<resource>{resource}</resource></bind></iq>")
+        return client, client.next()
+
+    def test_sessions_per_account(self):
+        clients = []
+        try:
+            outcomes = []
+            for i in range(3 * SESSION_LIMIT):  # 15 resources asked for, 5 allowed
+                client, answer = self.bind(f"r{i}")
+                clients.append(client)
+                outcomes.append(answer.get("type"))
+                if answer.get("type") == "error":
+                    self.assertIsNotNone(answer.find(f".//{STANZAS}resource-constraint"))
+                    self.assertEqual(answer.find(".//{jabber:client}error").get("type"), "wait")
+            self.assertEqual(outcomes, ["result"] * SESSION_LIMIT +
+                             ["error"] * (2 * SESSION_LIMIT))
+            # At the limit, a resource already bound can still be replaced (RFC 6120 §7.7.2.2).
+            client, answer = self.bind("r0")
+            clients.append(client)
+            self.assertEqual(answer.get("type"), "result")
+            # One leaves (its stream closed), and its place can be taken.
+            clients[1].send("</stream:stream>")
+            for _ in range(50):
+                client, answer = self.bind("late")
+                clients.append(client)
+                if answer.get("type") == "result":
+                    break
+                time.sleep(0.1)
+            self.assertEqual(answer.get("type"), "result")
+        finally:
+            for client in clients:
+                client.vanish()
 
 
 if __name__ == "__main__":
