@@ -5,6 +5,7 @@
 import asyncio
 import glob
 import os
+import re
 import shutil
 import tempfile
 
@@ -23,8 +24,14 @@ def require_program(name, installed_by):
 
 
 def server_certificate(server):
-    """The path of the certificate ternd generated for localhost in its store (it names localhost
-    and 127.0.0.1, so a client connecting to 127.0.0.1 can verify it as its only trust anchor)."""
+    """The path of ternd's self-signed certificate for localhost (it names localhost and
+    127.0.0.1, so a client connecting to 127.0.0.1 can verify it as its only trust anchor): where
+    ternd says it is ("ternd: certificate for localhost: PATH …"), else where it keeps it in
+    its store."""
+    for line in server.output:
+        m = re.match(rf"ternd: certificate for {re.escape(DOMAIN)}: (\S+)", line)
+        if m and os.path.isfile(m.group(1)):
+            return m.group(1)
     found = sorted(glob.glob(os.path.join(server.store, "**", f"{DOMAIN}.crt"), recursive=True))
     if not found:
         raise AssertionError(f"no {DOMAIN}.crt under {server.store}: where does ternd keep its "
