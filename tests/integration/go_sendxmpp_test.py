@@ -23,7 +23,8 @@ import time
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
 from interop import ChildProcess, require_program, run, server_certificate  # noqa: E402
-from slix import DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching  # noqa: E402
+from slix import (PASSWORD, TIMEOUT, ClientTestCase, next_matching,  # noqa: E402
+                  nothing_matching)
 
 # XML-special characters and non-ASCII text must survive go-xmpp's escaping and ternd's parser.
 TRICKY = "a <rose> & 'any' \"other\" name — süß"

@@ -16,7 +16,6 @@
 # and its timer fires 2 s later, failing start() whenever the rest of the login (mostly SCRAM's
 # 10000 HMAC calls, each through WebCrypto) takes longer than that. ternd's answers come within
 # milliseconds all the same; the client's own traces show it (xmppjs_client.mjs --trace).
-import asyncio
 import json
 import os
 import subprocess

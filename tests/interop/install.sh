@@ -14,7 +14,7 @@ if [[ -f "$stamp" ]] && cmp -s "$dir/package-lock.json" "$stamp"; then
 fi
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null; then
-    echo "interop: $tool is not installed (Debian packages nodejs and npm); cannot install xmpp.js" >&2
+    echo "interop: $tool is not installed (Debian's nodejs and npm); cannot install xmpp.js" >&2
     exit 1
   fi
 done
