@@ -50,3 +50,7 @@ if ((${#missing[@]})); then
 else
   echo "setup: all ${#PACKAGES[@]} packages present"
 fi
+
+# xmpp.js for the interop tests: npm ci into tests/interop/node_modules unless it already matches
+# tests/interop/package-lock.json (silent then)
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/interop/install.sh"
