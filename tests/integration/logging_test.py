@@ -11,8 +11,10 @@ import json
 import os
 import re
 import secrets
+import socket
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
@@ -140,9 +142,25 @@ class TextLogTest(ClientTestCase):
                     r"condition=policy-violation text=\"[^\"]* exceeds \d+ bytes\" ")
 
     def test_zz_last_lines_are_written_at_sigterm_and_no_secret_is_logged(self):
-        # Runs last (unittest sorts by name): stopping the server is part of it.
+        # Runs last (unittest sorts by name): stopping the server is part of it. Streams still
+        # open at SIGTERM end with lines logged during the stop, which must all be written.
+        def opened():
+            return sum(" c2s stream.open: " in line or " c2s conn.accepted: " in line
+                       for line in self.server.output_lines())
+        before = opened()
+        open_streams = []
+        for _ in range(40):
+            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+            s.sendall(HEADER)
+            open_streams.append(s)
+        deadline = time.monotonic() + 15
+        while opened() < before + len(open_streams) and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.server.stop()
+        for s in open_streams:
+            s.close()
         output = "".join(self.server.output)
+        self.assertEqual(output.count("reason=error-sent:system-shutdown"), len(open_streams))
         self.assertRegex(output, r"ternd: listening starttls 127\.0\.0\.1:\d+")  # still there
         self.assertRegex(output, r" info  server server\.stopping: stopping signal=15\n")
         last = output.rstrip("\n").splitlines()[-1]
