@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tern::log {
@@ -98,6 +99,27 @@ TEST_F(BackendTest, StopWritesEveryQueuedLine) {
   std::vector<std::string> all = lines();
   ASSERT_EQ(all.size(), 5000U);
   EXPECT_THAT(all.back(), HasSubstr("n=4999"));
+}
+
+// Workers log at once, with components and the rate limiter shared (scripts/tsan.sh runs this).
+TEST_F(BackendTest, ManyThreadsLogAtOnce) {
+  options_.rate_limit = 0;
+  options_.queue_lines = 1 << 16;
+  ASSERT_EQ(start(options_), std::nullopt);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t] {
+      Logger c2s("c2s");
+      for (int i = 0; i < 1000; ++i) {
+        c2s.info("conn.accepted", "connection accepted", {{"thread", t}, {"n", i}});
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  stop();
+  EXPECT_EQ(with(lines(), "conn.accepted").size(), 4000U);
 }
 
 TEST_F(BackendTest, JsonLinesAndTheRateLimitSummary) {
