@@ -142,7 +142,7 @@ std::atomic<std::shared_ptr<Backend>>& current() {
 }
 
 // Waits (briefly) for calls that took the backend just before it was withdrawn to finish.
-void retire(std::shared_ptr<Backend> backend) {
+void retire(const std::shared_ptr<Backend>& backend) {
   if (!backend) {
     return;
   }
