@@ -5,10 +5,11 @@
 //   ternd [--config FILE] [--set KEY=VALUE]… --check-config
 //
 // On start it prints one line per listening socket ("ternd: listening starttls 0.0.0.0:5222")
-// and then "ternd: ready", so scripts and tests can wait for it and learn ports chosen with :0.
-// SIGINT or SIGTERM stop it in order. Exit status: 0 after a clean stop, 2 for a usage or
-// configuration error, 1 when the server could not start (an unknown module is reported with
-// the configuration file).
+// and then "ternd: ready" on standard output, so scripts and tests can wait for it and learn
+// ports chosen with :0. The log ([log]: standard error by default) starts before the server and
+// stops after it. SIGINT or SIGTERM stop it in order, the log's last lines written. Exit status: 0
+// after a clean stop, 2 for a usage or configuration error, 1 when the server could not start (an
+// unknown module is reported with the configuration file).
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -16,9 +17,12 @@
 #include <vector>
 
 #include "core/server.h"
+#include "log/backend.h"
 #include "modules/builtin_modules.h"
 
 namespace {
+
+const tern::log::Logger kLog("server");
 
 constexpr const char* kUsage =
     "usage: ternd [--config FILE] [--set KEY=VALUE]... [--check-config]\n";
@@ -66,6 +70,13 @@ int run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // After the signal mask: the log's threads inherit it, so that sigwait() below gets SIGTERM.
+  if (auto failed = tern::log::start(config->logging)) {
+    std::cerr << "ternd: " << *failed << "\n";
+    return 1;
+  }
+  tern::log::StopAtExit stop_log;  // declared before the server: stops after it
+
   auto server =
       tern::core::Server::create(std::move(config).value(), tern::modules::builtin_modules());
   if (!server) {
@@ -90,14 +101,25 @@ int run(int argc, char** argv) {
   for (const auto& listener : *bound) {
     std::cout << "ternd: listening " << listener.kind << " " << listener.address.host << ":"
               << listener.address.port << "\n";
+    kLog.info("server.listening", "listening",
+              {{"listener", listener.kind},
+               {"host", listener.address.host},
+               {"port", listener.address.port}});
   }
   std::cout << "ternd: ready (" << (*server)->config().effective_workers() << " workers, "
             << (*server)->config().hosts.size() << " hosts)" << std::endl;
+  kLog.info("server.started", "ready",
+            {{"workers", (*server)->config().effective_workers()},
+             {"hosts", (*server)->config().hosts.size()},
+             {"listeners", bound->size()},
+             {"config", (*server)->config().source}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   std::cout << "ternd: stopping (signal " << signal_number << ")" << std::endl;
+  kLog.info("server.stopping", "stopping", {{"signal", signal_number}});
   (*server)->stop();
+  kLog.info("server.stopped", "stopped: every session closed, every write committed");
   return 0;
 }
 

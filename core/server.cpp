@@ -5,7 +5,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <iostream>
 
 #include "storage/account_store.h"
 #include "xmpp/jid_prep.h"
@@ -447,11 +446,9 @@ void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
     return done(false);
   }
   Worker& worker = server_.workers_[worker_id_]->worker;
+  // A failed write is logged by the writer (storage write.failed).
   server_.writer_->submit(std::move(write), [&worker, done = std::move(done)](
                                                 const Result<void, storage::StorageError>& r) {
-    if (!r) {
-      std::cerr << "ternd: store write failed: " << r.error().message << "\n";
-    }
     worker.post([done, ok = r.ok()] { done(ok); });
   });
 }
@@ -507,7 +504,8 @@ void Server::WorkerHost::resume(c2s::C2sSession& session, std::string_view previ
       [&server, from = *from, to, id, fail_here](c2s::C2sSession& old, net::Connection* live) {
         WorkerState& home = *server.workers_[from.worker];
         if (live != nullptr) {
-          live->abort();  // the old connection is not dead yet as far as we knew: it is now
+          // The old connection is not dead yet as far as we knew: it is now.
+          live->abort("resumed-elsewhere");
         }
         auto it = home.detached.find(from.connection);
         if (it == home.detached.end() || it->second.session.get() != &old) {
@@ -566,7 +564,7 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
       modules_(std::move(modules)),
       store_(std::move(store)),
       tls_(std::move(tls)),
-      writer_(std::make_unique<storage::Writer>(*store_)) {
+      writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit)) {
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }

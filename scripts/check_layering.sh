@@ -3,7 +3,9 @@
 # The dependency rules of docs/architecture.md, checked on the includes:
 #   xmpp/     includes nothing from core/ or storage/ (the protocol library knows no I/O);
 #   modules/  includes from core/ only "tern/module_api.h";
-#   storage/  includes nothing from core/ or modules/.
+#   storage/  includes nothing from core/ or modules/;
+#   log/      includes nothing of Tern's but itself (everything else may log through it);
+#   modules/  log through ModuleContext::log(), never log/ directly; xmpp/ does not log at all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +25,9 @@ check() {  # check DIR REGEX MESSAGE
 check xmpp '#include[[:space:]]+"(core|storage|modules)/' "xmpp/ must not include core/, storage/ or modules/"
 check storage '#include[[:space:]]+"(core|modules)/' "storage/ must not include core/ or modules/"
 check modules '#include[[:space:]]+"core/' 'modules/ may only include "tern/module_api.h" from core/'
+check log '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools)/' "log/ must not include the rest of Tern"
+check modules '#include[[:space:]]+"log/' 'modules/ log through ctx.log() (tern/module_api.h), not log/'
+check xmpp '#include[[:space:]]+"log/' "xmpp/ knows no I/O: it does not log"
 
 if [[ $fail -eq 0 ]]; then
   echo "layering: ok"

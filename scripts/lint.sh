@@ -11,7 +11,7 @@ if [[ $# -gt 0 ]]; then
   files=("$@")
 else
   mapfile -t files < <(git ls-files 'xmpp/*.cpp' 'core/*.cpp' 'storage/*.cpp' 'modules/*.cpp' \
-    'tools/*.cpp' 'conformance/*.cpp' 'client/*.cpp')
+    'tools/*.cpp' 'conformance/*.cpp' 'client/*.cpp' 'log/*.cpp')
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

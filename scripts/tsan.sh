@@ -5,7 +5,8 @@
 # the core unit tests, and stream management (acks released from store completions, sessions
 # resumed across workers), offline delivery (receipts fired on other workers; the sent marks the
 # workers share), account deletion closing sessions on every worker, and push notifications for
-# sessions on other workers. Separate from scripts/test.sh because it needs a third full build.
+# sessions on other workers; and the log (workers, its writer and reporter threads). Separate from
+# scripts/test.sh because it needs a third full build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +19,4 @@ ninja -C build-tsan
 # A race makes the process exit with 66; the harness fails a test when ternd does not exit 0.
 TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
   meson test -C build-tsan --print-errorlogs core storage modules server strophe stream_management \
-    offline register push
+    offline register push log

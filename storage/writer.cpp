@@ -4,10 +4,17 @@
 
 #include <utility>
 
-namespace tern::storage {
+#include "log/logger.h"
 
-Writer::Writer(Environment& env, std::size_t max_batch)
-    : env_(env), max_batch_(max_batch), thread_([this] { run(); }) {}
+namespace tern::storage {
+namespace {
+
+const log::Logger kLog("storage");
+
+}  // namespace
+
+Writer::Writer(Environment& env, std::size_t max_batch, std::chrono::milliseconds slow_commit)
+    : env_(env), max_batch_(max_batch), slow_commit_(slow_commit), thread_([this] { run(); }) {}
 
 Writer::~Writer() {
   {
@@ -61,6 +68,7 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
   // one; writes almost never fail, so that cost is paid only when one does (slow path below).
   std::vector<Result<void, StorageError>> results;
   results.reserve(batch.size());
+  const auto started = std::chrono::steady_clock::now();
   Result<void, StorageError> committed = env_.write([&](WriteTxn& txn) {
     for (Pending& p : batch) {
       if (Result<void, StorageError> r = p.operation(txn); !r) {
@@ -75,6 +83,7 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
   } else if (!committed) {
     results.assign(batch.size(), committed);  // the commit itself failed
   }
+  log_commit(batch.size(), committed, results, std::chrono::steady_clock::now() - started);
   {
     std::lock_guard lock(mutex_);
     ++commits_;
@@ -84,6 +93,29 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
     if (batch[i].completion) {
       batch[i].completion(results[i]);
     }
+  }
+}
+
+void Writer::log_commit(std::size_t writes, const Result<void, StorageError>& committed,
+                        const std::vector<Result<void, StorageError>>& results,
+                        std::chrono::steady_clock::duration took) const {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  if (!committed) {
+    kLog.error("commit.failed", "store commit failed: no write of the batch was stored",
+               {{"writes", writes},
+                {"error", committed.error().message},
+                {"code", committed.error().code}});
+  } else {
+    for (const Result<void, StorageError>& r : results) {
+      if (!r) {
+        kLog.error("write.failed", "store write failed and was undone",
+                   {{"error", r.error().message}, {"code", r.error().code}});
+      }
+    }
+  }
+  if (took > slow_commit_) {
+    kLog.warn("commit.slow", "slow store commit",
+              {{"ms", ms}, {"writes", writes}, {"threshold_ms", slow_commit_.count()}});
   }
 }
 

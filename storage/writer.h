@@ -5,8 +5,10 @@
 // then it runs each write's completion. If a write fails, the batch is rolled back and run again
 // with each write in a nested transaction, so one failing write does not undo the others.
 // Throughput stays high under load because the cost of a sync is shared by the whole batch.
+// It logs (component "storage") every write that failed and every commit slower than a threshold.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -26,7 +28,11 @@ class Writer {
   // result on another thread posts it there (core does, to the submitting worker).
   using Completion = std::function<void(const Result<void, StorageError>&)>;
 
-  explicit Writer(Environment& env, std::size_t max_batch = 1024);
+  static constexpr std::chrono::milliseconds kDefaultSlowCommit{100};
+
+  // A commit (the batch's writes and the sync) taking longer than `slow_commit` is logged.
+  explicit Writer(Environment& env, std::size_t max_batch = 1024,
+                  std::chrono::milliseconds slow_commit = kDefaultSlowCommit);
   // Finishes every write already submitted, then stops.
   ~Writer();
   Writer(const Writer&) = delete;
@@ -47,12 +53,17 @@ class Writer {
 
   void run();
   void commit_batch(std::deque<Pending>& batch);
+  // Failed writes (error) and a commit slower than slow_commit_ (warn).
+  void log_commit(std::size_t writes, const Result<void, StorageError>& committed,
+                  const std::vector<Result<void, StorageError>>& results,
+                  std::chrono::steady_clock::duration took) const;
   // The slow path after a write failed: each write in its own nested transaction.
   std::vector<Result<void, StorageError>> commit_isolated(std::deque<Pending>& batch,
                                                           Result<void, StorageError>& committed);
 
   Environment& env_;
   std::size_t max_batch_;
+  std::chrono::milliseconds slow_commit_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;

@@ -3,12 +3,19 @@
 // state, from-stamping of established traffic, and closing.
 #include "core/c2s/c2s_session.h"
 
+#include "log/logger.h"
 #include "xmpp/jid_prep.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::core::c2s {
 
 namespace ns = xmpp::ns;
+
+namespace {
+
+const log::Logger kLog("c2s");
+
+}  // namespace
 
 C2sSession::C2sSession(SessionIo& io, SessionHost& host, SessionOptions options)
     : io_(&io),
@@ -59,7 +66,7 @@ void SessionHost::resume(C2sSession& session, std::string_view /*previd*/) {
   session.resume_failed();
 }
 
-void C2sSession::on_disconnected() {
+void C2sSession::on_disconnected(std::string_view reason) {
   if (state_ == SessionState::Established && sm_.enabled() && !resume_id_.empty()) {
     // XEP-0198 §5: kept for resumption instead of ended.
     state_ = SessionState::Detached;
@@ -70,11 +77,21 @@ void C2sSession::on_disconnected() {
     return;
   }
   io_ = &g_detached_io;  // the connection is going away
+  set_end_reason(reason);
   finish(false);
 }
 
 void C2sSession::expire() {
+  kLog.info("session.expired", "resumable session expired",
+            {{"jid", jid_.full()}, {"conn", log_connection_}});
+  set_end_reason("resumption-expired");
   finish(false);
+}
+
+void C2sSession::set_end_reason(std::string_view reason) {
+  if (end_reason_.empty()) {
+    end_reason_ = reason;
+  }
 }
 
 bool C2sSession::write(const xmpp::Element& element) {
@@ -116,6 +133,8 @@ void C2sSession::on_stream_open(const xmpp::StreamHeader& header) {
     return close(xmpp::StreamError::unsupported_version("version='1.0' is required"));
   }
   domain_ = std::move(domain);
+  kLog.debug("stream.open", "stream opened",
+             {{"to", domain_}, {"conn", log_connection_}, {"jid", jid_.full()}});
   if (state_ == SessionState::ExpectHeader) {
     state_ = jid_.empty() ? SessionState::Negotiating : SessionState::Authenticated;
   }
@@ -150,6 +169,11 @@ void C2sSession::send_features() {
 
 void C2sSession::on_stanza(xmpp::StanzaPtr stanza) {
   const xmpp::Element& root = stanza->root();
+  if (root.ns() == ns::kStreams) {
+    if (auto error = xmpp::StreamError::from_element(root)) {
+      return on_peer_stream_error(*error);
+    }
+  }
   switch (state_) {
     case SessionState::Negotiating:
       if (root.is("starttls", ns::kTls)) {
@@ -289,7 +313,19 @@ void C2sSession::handle_csi(const xmpp::Element& element) {
 }
 
 void C2sSession::on_stream_close() {
+  set_end_reason("client-closed");
   close();
+}
+
+void C2sSession::on_peer_stream_error(const xmpp::StreamError& error) {
+  std::string_view condition = xmpp::condition_name(error.condition);
+  kLog.info("stream.error.received", "the client ended the stream with an error",
+            {{"condition", condition},
+             {"text", error.text},
+             {"conn", log_connection_},
+             {"jid", jid_.full()}});
+  set_end_reason(std::string("error-received:").append(condition));
+  close();  // RFC 6120 §4.9.1: the stream is over; our side ends without an error of its own
 }
 
 void C2sSession::on_stream_error(const xmpp::StreamError& error) {
@@ -297,6 +333,7 @@ void C2sSession::on_stream_error(const xmpp::StreamError& error) {
 }
 
 void C2sSession::on_foreign_input() {
+  set_end_reason("foreign-input");
   finish(true);  // docs/binary-xmpp.md §2.1: close without answering
 }
 
@@ -304,6 +341,22 @@ void C2sSession::close(const xmpp::StreamError& error) {
   if (state_ == SessionState::Closed) {
     return;
   }
+  std::string_view condition = xmpp::condition_name(error.condition);
+  // RFC 6120 §4.9.3.14, §4.9.3.17: a limit was reached (size, rate, failed attempts).
+  bool limit = error.condition == xmpp::StreamCondition::PolicyViolation ||
+               error.condition == xmpp::StreamCondition::ResourceConstraint;
+  // Every session gets system-shutdown at a stop; its conn.closed line says so already.
+  log::Level level = limit                                                      ? log::Level::Warn
+                     : error.condition == xmpp::StreamCondition::SystemShutdown ? log::Level::Debug
+                                                                                : log::Level::Info;
+  kLog.write(level, limit ? "limit.refused" : "stream.error.sent",
+             limit ? "refused by a limit: stream error sent" : "stream error sent",
+             {{"condition", condition},
+              {"text", error.text},
+              {"conn", log_connection_},
+              {"peer", peer_},
+              {"jid", jid_.full()}});
+  set_end_reason(std::string("error-sent:").append(condition));
   if (!header_sent_) {
     send_header(domain_);  // RFC 6120 §4.9.1.1: a header first, even for an error
   }
@@ -315,6 +368,7 @@ void C2sSession::close() {
   if (state_ == SessionState::Closed) {
     return;
   }
+  set_end_reason("server-closed");
   codec_->stop();
   out_.clear();
   codec_->write_stream_close(out_);

@@ -127,8 +127,9 @@ class C2sSession final : private CodecSink {
   // TLS) `format` is what ALPN agreed on; Binary switches the stream to binary frames before its
   // first byte (docs/binary-xmpp.md §2.1).
   void on_tls_established(WireFormat format = WireFormat::Xml);
-  // The connection is gone (EOF, error, timeout): no more output is possible.
-  void on_disconnected();
+  // The connection is gone (EOF, error, timeout): no more output is possible. `reason` says why,
+  // for the log ("disconnected", "tls-error", …).
+  void on_disconnected(std::string_view reason = "disconnected");
 
   // Delivers a stanza to the client (established sessions; detached ones keep it). Returns
   // whether the session keeps a copy until the client acknowledges it (stream management): then
@@ -173,6 +174,18 @@ class C2sSession final : private CodecSink {
   void set_owner_id(std::uint64_t id) { owner_id_ = id; }
   std::uint64_t owner_id() const { return owner_id_; }
 
+  // For the log: the connection's label ("WORKER.ID") and the peer's address ("1.2.3.4:5678"),
+  // carried in the session's lines.
+  void set_log_context(std::string connection, std::string peer) {
+    log_connection_ = std::move(connection);
+    peer_ = std::move(peer);
+  }
+  const std::string& log_connection() const { return log_connection_; }
+  const std::string& peer() const { return peer_; }
+  // Why the stream ended, once it has: "client-closed", "error-sent:<condition>",
+  // "error-received:<condition>", "disconnected", … (the first cause wins).
+  const std::string& end_reason() const { return end_reason_; }
+
  private:
   // xmpp::StreamSink
   void on_stream_open(const xmpp::StreamHeader& header) override;
@@ -182,6 +195,9 @@ class C2sSession final : private CodecSink {
   // CodecSink
   void on_foreign_input() override;
 
+  // The peer sent <stream:error/> (RFC 6120 §4.9): the stream is over; we close our side.
+  void on_peer_stream_error(const xmpp::StreamError& error);
+  void set_end_reason(std::string_view reason);
   void send_header(std::string_view to);
   void send_features();
   // Whether SASL (and what comes with it) may start: over TLS, or where plaintext is allowed.
@@ -224,8 +240,9 @@ class C2sSession final : private CodecSink {
   std::string stream_id_;
   xmpp::Jid jid_;
   std::unique_ptr<xmpp::sasl::ServerMechanism> mechanism_;
-  int auth_failures_ = 0;  // wrong credentials
-  int sasl_attempts_ = 0;  // failed exchanges of any kind
+  std::string mechanism_name_;  // as the client asked for it, for the log
+  int auth_failures_ = 0;       // wrong credentials
+  int sasl_attempts_ = 0;       // failed exchanges of any kind
   static constexpr int kMaxSaslAttempts = 10;
   std::uint64_t owner_id_ = 0;
   StreamManagement sm_;
@@ -234,6 +251,9 @@ class C2sSession final : private CodecSink {
   std::uint32_t resume_client_h_ = 0;  // the h of the client's <resume/>
   bool ack_requested_ = false;         // our <r/> is waiting for the client's <a/>
   bool ack_owed_ = false;  // the client's <r/> was answered before everything was handled
+  std::string log_connection_;
+  std::string peer_;
+  std::string end_reason_;
 };
 
 }  // namespace tern::core::c2s

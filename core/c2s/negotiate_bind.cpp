@@ -2,11 +2,18 @@
 // Resource binding (RFC 6120 §7) and the legacy session establishment (RFC 3921 §3, kept as an
 // optional no-op for old clients per draft-cridland-xmpp-session).
 #include "core/c2s/c2s_session.h"
+#include "log/logger.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::core::c2s {
 
 namespace ns = xmpp::ns;
+
+namespace {
+
+const log::Logger kLog("c2s");
+
+}  // namespace
 
 void C2sSession::add_bind_features(xmpp::Element& features) {
   features.add_child("bind", ns::kBind);
@@ -46,6 +53,7 @@ bool C2sSession::handle_bind_iq(const xmpp::Element& iq) {
   }
   jid_ = std::move(bound).value();
   state_ = SessionState::Established;
+  kLog.info("session.bound", "resource bound", {{"jid", jid_.full()}, {"conn", log_connection_}});
   xmpp::StanzaPtr result = xmpp::make_iq_result(iq);
   result->root().remove_attr("from");
   result->root().add_child("bind", ns::kBind).add_child("jid").set_text(jid_.full());

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // SASL negotiation (RFC 6120 §6): the mechanisms feature (plus XEP-0440 channel-binding types),
 // <auth/>, <response/>, <abort/>, every <failure/> condition, the retry limit and the restart.
+// Outcomes are logged with the mechanism and the username, never with a SASL payload (the
+// password, a SCRAM proof or nonce): those are only ever decoded and handed to the mechanism.
 #include "core/c2s/c2s_session.h"
+#include "log/logger.h"
 #include "xmpp/base64.h"
 #include "xmpp/namespaces.h"
 
@@ -11,6 +14,8 @@ namespace ns = xmpp::ns;
 using xmpp::sasl::SaslFailure;
 
 namespace {
+
+const log::Logger kLog("c2s");
 
 xmpp::sasl::SaslChannel channel_of(const SessionIo& io) {
   return xmpp::sasl::SaslChannel{io.encrypted(), io.channel_bindings()};
@@ -46,6 +51,7 @@ void C2sSession::add_sasl_features(xmpp::Element& features) {
 void C2sSession::handle_sasl(const xmpp::Element& element) {
   std::string_view name = element.name();
   if (name == "auth" && state_ == SessionState::Negotiating) {
+    mechanism_name_ = element.attr("mechanism");
     if (options_.require_encryption && !io_->encrypted()) {
       return sasl_failure(SaslFailure::EncryptionRequired);
     }
@@ -106,6 +112,11 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
     success->root().set_text(xmpp::base64_encode(step.data));
   }
   write(success->root());
+  kLog.info("auth.success", "authenticated",
+            {{"mechanism", mechanism_->name()},
+             {"jid", jid->full()},
+             {"conn", log_connection_},
+             {"peer", peer_}});
   jid_ = std::move(jid).value();
   mechanism_.reset();
   state_ = SessionState::ExpectHeader;
@@ -116,6 +127,17 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
 }
 
 void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {
+  // Wrong credentials are what an operator (or fail2ban) looks for; the other conditions happen
+  // on the way to a mechanism that works, too (see below).
+  kLog.write(failure == SaslFailure::NotAuthorized ? log::Level::Warn : log::Level::Info,
+             "auth.failure", "authentication failed",
+             {{"mechanism", mechanism_name_},
+              {"user", mechanism_ ? std::string_view(mechanism_->attempted_username())
+                                  : std::string_view()},
+              {"condition", xmpp::sasl::condition_name(failure)},
+              {"text", text},
+              {"conn", log_connection_},
+              {"peer", peer_}});
   xmpp::StanzaPtr element = xmpp::Stanza::create("failure", ns::kSasl);
   element->root().add_child(xmpp::sasl::condition_name(failure));
   if (!text.empty()) {

@@ -10,11 +10,18 @@
 #include <charconv>
 
 #include "core/c2s/c2s_session.h"
+#include "log/logger.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::core::c2s {
 
 namespace ns = xmpp::ns;
+
+namespace {
+
+const log::Logger kLog("c2s");
+
+}  // namespace
 
 void C2sSession::add_sm_features(xmpp::Element& features) {
   features.add_child("sm", ns::kStreamManagement);
@@ -136,6 +143,8 @@ void C2sSession::resume_succeeded(const xmpp::Jid& jid, StreamManagement previou
   jid_ = jid;
   resume_id_ = std::move(id);
   state_ = SessionState::Established;
+  kLog.info("session.resumed", "session resumed (XEP-0198)",
+            {{"jid", jid_.full()}, {"conn", log_connection_}, {"unacked", sm_.unacked_count()}});
   xmpp::StanzaPtr resumed = xmpp::Stanza::create("resumed", ns::kStreamManagement);
   resumed->root().set_attr("previd", resume_id_).set_attr("h", std::to_string(sm_.inbound_h()));
   write(resumed->root());

@@ -224,6 +224,78 @@ std::optional<ConfigError> apply_override(toml::table& root, const std::string& 
   return std::nullopt;
 }
 
+// The components core/ and storage/ log as (each module logs under its own name).
+constexpr std::string_view kLogComponents[] = {"server",  "c2s",     "router",
+                                               "storage", "modules", "log"};
+
+std::optional<log::Level> read_level(Section& s, const toml::node& node, std::string_view what) {
+  std::optional<std::string> name = node.value_exact<std::string>();
+  std::optional<log::Level> level = name ? log::parse_level(*name) : std::nullopt;
+  if (!level) {
+    s.fail(node,
+           std::string(what) + " must be \"debug\", \"info\", \"warn\", \"error\" or \"off\"");
+  }
+  return level;
+}
+
+// [log], and the old [server] log_level.
+std::optional<ConfigError> read_log_section(const toml::table* t, const toml::node* legacy_level,
+                                            const Origins& file, Config& config) {
+  log::Options& options = config.logging;
+  toml::table empty;
+  Section s(t != nullptr ? *t : empty, "log", file);
+  if (const toml::node* level = s.take("level")) {
+    if (legacy_level != nullptr) {
+      s.fail(*legacy_level, "[server] log_level is the old name of [log] level: set only one");
+    }
+    options.level = read_level(s, *level, "level").value_or(options.level);
+  } else if (legacy_level != nullptr) {
+    options.level =
+        read_level(s, *legacy_level, "level (set as [server] log_level)").value_or(options.level);
+  }
+  if (const toml::node* node = s.take("components")) {
+    const toml::table* components = node->as_table();
+    if (components == nullptr) {
+      s.fail(*node, "components must be a table: { c2s = \"debug\", storage = \"warn\" }");
+    }
+    for (const auto& [key, value] : components != nullptr ? *components : empty) {
+      std::string_view name = key.str();
+      bool known =
+          std::find(std::begin(kLogComponents), std::end(kLogComponents), name) !=
+              std::end(kLogComponents) ||
+          std::find(config.modules.begin(), config.modules.end(), name) != config.modules.end();
+      if (!known) {
+        s.fail(value, "components: unknown component '" + std::string(name) +
+                          "' (server, c2s, router, storage, modules, log, or an enabled module)");
+      } else if (auto level = read_level(s, value, "components." + std::string(name))) {
+        options.components.insert_or_assign(std::string(name), *level);
+      }
+    }
+  }
+  std::string format = "text";
+  s.string("format", format);
+  if (auto parsed = log::parse_format(format)) {
+    options.format = *parsed;
+  } else {
+    s.fail(*t->get("format"), "format must be \"text\", \"json\" or \"journald\"");
+  }
+  s.string("destination", options.destination);
+  if (options.destination.empty()) {
+    s.fail(*t->get("destination"), "destination must be \"stderr\" or a file path");
+  }
+  std::int64_t rate = static_cast<std::int64_t>(options.rate_limit);
+  std::int64_t burst = static_cast<std::int64_t>(options.rate_burst);
+  s.integer("rate_limit", rate, 0, 1'000'000);
+  s.integer("rate_burst", burst, 1, 1'000'000);
+  options.rate_limit = static_cast<double>(rate);
+  options.rate_burst = static_cast<double>(burst);
+  s.integer("queue_lines", options.queue_lines, 16, 1 << 24);
+  std::int64_t slow = config.slow_commit.count();
+  s.integer("slow_commit_ms", slow, 1, 600'000);
+  config.slow_commit = std::chrono::milliseconds(slow);
+  return s.finish();
+}
+
 Result<Config, ConfigError> read_document(const toml::table& root, const Origins& file) {
   Config config;
   config.source = file.file;
@@ -237,6 +309,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
 
   Section top(root, "", file);
   std::optional<ConfigError> error;
+  const toml::node* legacy_level = nullptr;
   auto keep_first = [&](std::optional<ConfigError> e) {
     if (e && !error) {
       error = std::move(e);
@@ -247,22 +320,8 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     Section s(*t, "server", file);
     s.integer("workers", config.workers, 0, 1024);
     s.string("storage_path", config.storage_path);
-    std::string level = "info";
-    s.string("log_level", level);
-    static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {{"debug", LogLevel::Debug},
-                                                                        {"info", LogLevel::Info},
-                                                                        {"warn", LogLevel::Warn},
-                                                                        {"error", LogLevel::Error}};
-    bool found = false;
-    for (const auto& [name, value] : kLevels) {
-      if (level == name) {
-        config.log_level = value;
-        found = true;
-      }
-    }
-    if (!found) {
-      s.fail(*t->get("log_level"), "log_level must be debug, info, warn or error");
-    }
+    // The log level's old place, still read; [log] level is the new one (read_log_section).
+    legacy_level = s.take("log_level");
     keep_first(s.finish());
   }
 
@@ -371,6 +430,8 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     keep_first(s.finish());
   }
 
+  // After [modules]: a module's name is a log component too.
+  keep_first(read_log_section(sub_table(top, "log", error, file), legacy_level, file, config));
   keep_first(top.finish());
   if (error) {
     return Err(std::move(*error));

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "log/options.h"
 #include "xmpp/parser_limits.h"
 #include "xmpp/result.h"
 
@@ -28,8 +29,6 @@ struct VirtualHost {
   std::string certificate;  // PEM file; empty: generated self-signed under storage_path
   std::string key;          // PEM file
 };
-
-enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
 
 // One value of a [modules.NAME] table and where it was written ("file:line" or "--set …"), for
 // the module's own error messages.
@@ -49,7 +48,6 @@ struct Config {
   // [server]
   unsigned workers = 0;  // 0: one per core
   std::string storage_path = "tern-data";
-  LogLevel log_level = LogLevel::Info;
 
   // [[host]]
   std::vector<VirtualHost> hosts;
@@ -71,6 +69,11 @@ struct Config {
 
   // [limits]
   xmpp::ParserLimits limits;
+
+  // [log] (its level was [server] log_level, which is still read)
+  log::Options logging;
+  // A store commit slower than this is logged (storage commit.slow, warn).
+  std::chrono::milliseconds slow_commit{100};
 
   // [modules]
   std::vector<std::string> modules;

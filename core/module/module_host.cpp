@@ -5,13 +5,17 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <iostream>
 #include <stdexcept>
 #include <tuple>
 
 #include "xmpp/base64.h"
 
 namespace tern::core {
+namespace {
+
+const log::Logger kLog("modules");
+
+}  // namespace
 
 Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     std::string host, const std::vector<std::string>& enabled,
@@ -163,14 +167,19 @@ bool ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed, const
   try {
     it->second.handler(request);
   } catch (const std::exception& e) {
-    std::cerr << "ternd: module " << it->second.module << ": " << e.what() << "\n";
+    kLog.error("module.exception", "a module's IQ handler threw: internal-server-error sent",
+               {{"module", it->second.module},
+                {"error", e.what()},
+                {"ns", payload.ns()},
+                {"name", payload.name()}});
     if (!request.answered()) {
       send_error(xmpp::StanzaError::internal_server_error());
     }
     return true;
   }
   if (!request.answered()) {
-    std::cerr << "ternd: module " << it->second.module << " left an IQ unanswered\n";
+    kLog.error("module.unanswered", "a module left an IQ unanswered: internal-server-error sent",
+               {{"module", it->second.module}, {"ns", payload.ns()}, {"name", payload.name()}});
     send_error(xmpp::StanzaError::internal_server_error());
   } else if (xmpp::StanzaPtr now = request.take_reply()) {
     reply(std::move(now));
@@ -295,6 +304,10 @@ const storage::Environment& ModuleHost::store() const {
 
 void ModuleHost::write(StoreWrite write, StoreDone done) {
   services().write(std::move(write), std::move(done));
+}
+
+log::Logger ModuleHost::log() const {
+  return starting_.empty() ? kLog : log::Logger(starting_);
 }
 
 }  // namespace tern::core

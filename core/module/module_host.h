@@ -101,6 +101,7 @@ class ModuleHost final : public ModuleContext {
   void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) override;
   const storage::Environment& store() const override;
   void write(StoreWrite write, StoreDone done) override;
+  log::Logger log() const override;
 
  private:
   ModuleHost(std::string host, ModuleServices* services)

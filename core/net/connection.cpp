@@ -6,9 +6,12 @@
 #include <array>
 
 #include "core/net/tls_transport.h"
+#include "log/logger.h"
 
 namespace tern::core::net {
 namespace {
+
+const log::Logger kLog("c2s");
 
 // Reads are consumed before the callback returns, so one buffer per thread serves every
 // connection of the worker: an idle connection holds no read buffer at all.
@@ -16,6 +19,25 @@ constexpr std::size_t kReadBufferSize = 64 * std::size_t{1024};
 // How long a closing connection keeps draining what the peer still sends.
 constexpr std::uint64_t kLingerMilliseconds = 2000;
 thread_local std::array<char, kReadBufferSize> t_read_buffer;
+
+// "127.0.0.1:5222", "[::1]:5222"; empty if the socket has no such address.
+std::string address_text(uv_tcp_t* tcp, bool peer) {
+  sockaddr_storage address{};
+  int size = sizeof address;
+  auto* raw = reinterpret_cast<sockaddr*>(&address);
+  if ((peer ? uv_tcp_getpeername(tcp, raw, &size) : uv_tcp_getsockname(tcp, raw, &size)) != 0) {
+    return {};
+  }
+  char host[64] = {};
+  if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    uv_ip6_name(v6, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  }
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+  uv_ip4_name(v4, host, sizeof host);
+  return std::string(host) + ":" + std::to_string(ntohs(v4->sin_port));
+}
 
 }  // namespace
 
@@ -28,6 +50,8 @@ void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_t
     // Only direct TLS may agree on binary (docs/binary-xmpp.md §2.1); STARTTLS stays XML.
     auto tls = TlsTransport::server(*env.tls, ServerAlpn::XmppClientOrBinary);
     if (!tls) {
+      kLog.error("tls.setup_failed", "cannot create a TLS session: connection not accepted",
+                 {{"error", tls.error().message}});
       return;
     }
     transport = std::move(tls).value();
@@ -48,6 +72,17 @@ void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_t
   uv_tcp_nodelay(&connection->tcp_, 1);
   connection->id_ = env.connections.add(connection);
   connection->session_->set_owner_id(connection->id_);
+  connection->label_ = std::to_string(env.worker_id) + "." + std::to_string(connection->id_);
+  connection->peer_ = address_text(&connection->tcp_, true);
+  connection->accepted_ms_ = uv_now(listener->loop);
+  connection->session_->set_log_context(connection->label_, connection->peer_);
+  if (kLog.enabled(log::Level::Info)) {  // a system call for the local address: only if written
+    kLog.info("conn.accepted", "connection accepted",
+              {{"conn", connection->label_},
+               {"peer", connection->peer_},
+               {"listener", direct_tls ? "direct_tls" : "starttls"},
+               {"local", address_text(&connection->tcp_, false)}});
+  }
   // The whole negotiation must finish by this deadline, however busy the client keeps the socket
   // (a slow-drip client cannot hold a half-open session for ever).
   connection->deadline_ = uv_now(listener->loop) / 1000 + env.negotiation_timeout_s;
@@ -79,7 +114,9 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   if (nread > 0) {
     self->on_wire(std::string_view(buf->base, static_cast<std::size_t>(nread)));
   } else if (nread < 0) {
-    self->abort();  // EOF or error: the client is gone
+    // EOF or error: the client is gone
+    self->abort(nread == UV_EOF ? std::string_view("disconnected")
+                                : uv_err_name(static_cast<int>(nread)));
   }
 }
 
@@ -94,10 +131,22 @@ void Connection::on_wire(std::string_view bytes) {
   plaintext_.clear();
   auto received = transport_->on_received(bytes, plaintext_, wire_out_);
   if (!received) {
+    kLog.info(
+        "tls.failed", "TLS failed: connection closed",
+        {{"stage", received.error().kind == TransportErrorKind::Handshake ? "handshake" : "record"},
+         {"error", received.error().message},
+         {"conn", label_},
+         {"peer", peer_}});
     flush();  // a TLS alert may be waiting in wire_out_
-    return abort();
+    return abort("tls-error");
   }
   if (!was_done && transport_->handshake_done() && transport_->is_encrypted()) {
+    kLog.info("tls.established", "TLS established",
+              {{"version", transport_->protocol_version()},
+               {"cipher", transport_->cipher()},
+               {"alpn", transport_->negotiated_alpn()},
+               {"sni", transport_->sni()},
+               {"conn", label_}});
     // ALPN is agreed in the handshake, so the format is known before the first stream byte.
     session_->on_tls_established(transport_->negotiated_alpn() == kAlpnXmppBinary
                                      ? c2s::WireFormat::Binary
@@ -166,7 +215,7 @@ void Connection::flush() {
   write_request_.data = this;
   if (uv_write(&write_request_, stream(), &buf, 1, &Connection::on_written) != 0) {
     in_flight_.clear();
-    return abort();
+    return abort("write-error");
   }
   writing_ = true;
 }
@@ -176,7 +225,7 @@ void Connection::on_written(uv_write_t* request, int status) {
   self->writing_ = false;
   self->in_flight_.clear();
   if (status < 0) {
-    return self->abort();
+    return self->abort(uv_err_name(status));
   }
   std::vector<std::function<void(bool)>> done;
   done.swap(self->in_flight_callbacks_);
@@ -233,9 +282,12 @@ void Connection::close() {
   flush();
 }
 
-void Connection::abort() {
+void Connection::abort(std::string_view reason) {
+  if (close_reason_.empty()) {
+    close_reason_ = reason;
+  }
   if (session_) {
-    session_->on_disconnected();  // no-op when the session already ended; may release it
+    session_->on_disconnected(reason);  // no-op when the session already ended; may release it
   }
   uv_read_stop(stream());
   close_after_flush_ = true;
@@ -249,7 +301,7 @@ void Connection::on_timeout() {
     return;
   }
   if (session_->established() && !session_->resume_id().empty()) {
-    return abort();  // silent too long: treated as lost, so the session can still be resumed
+    return abort("idle-timeout");  // silent too long: treated as lost, so it can be resumed
   }
   if (!session_->established() && session_->state() != c2s::SessionState::Closed) {
     session_->close(xmpp::StreamError::connection_timeout("negotiation took too long"));
@@ -296,6 +348,23 @@ void Connection::linger() {
   }
 }
 
+void Connection::log_closed() {
+  // Without a session, it was detached (XEP-0198): it waits for its client to resume it, and
+  // close_reason_ says what happened to the connection.
+  std::string_view reason = session_ ? std::string_view(session_->end_reason()) : "detached";
+  std::string_view cause = session_ ? std::string_view() : std::string_view(close_reason_);
+  if (reason.empty()) {
+    reason = close_reason_.empty() ? std::string_view("closed") : std::string_view(close_reason_);
+  }
+  kLog.info("conn.closed", "connection closed",
+            {{"conn", label_},
+             {"peer", peer_},
+             {"jid", session_ ? session_->jid().full() : std::string_view()},
+             {"reason", reason},
+             {"cause", cause},
+             {"duration_ms", uv_now(tcp_.loop) - accepted_ms_}});
+}
+
 void Connection::close_handle() {
   if (handle_closing_) {
     return;
@@ -303,6 +372,7 @@ void Connection::close_handle() {
   handle_closing_ = true;
   if (id_ != 0) {
     env_.connections.remove(id_);
+    log_closed();
   }
   // What was never written never will be.
   for (auto* callbacks : {&in_flight_callbacks_, &pending_callbacks_}) {

@@ -86,8 +86,9 @@ class Connection final : public c2s::SessionIo {
   // Calls `done(true)` once everything written so far has been handed to the kernel, or
   // `done(false)` if the connection ends first. (Offline messages are deleted only then.)
   void after_written(std::function<void(bool)> done);
-  // Ends the connection without a stream close (a dead peer, a broken transport).
-  void abort();
+  // Ends the connection without a stream close (a dead peer, a broken transport); `reason` is
+  // logged when the session has not ended for a reason of its own.
+  void abort(std::string_view reason = "disconnected");
   // Server shutdown: a system-shutdown stream error, written if the socket takes it at once,
   // then the handle is closed without waiting.
   void shutdown();
@@ -118,8 +119,17 @@ class Connection final : public c2s::SessionIo {
   void encode_pending();
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
 
+  // Logs conn.closed, once, when the handle closes.
+  void log_closed();
+
   ConnectionEnv& env_;
   std::uint64_t id_ = 0;
+  // For the log: "WORKER.ID", the peer's address, when it was accepted (loop milliseconds), and
+  // why the connection (not the session) ended.
+  std::string label_;
+  std::string peer_;
+  std::uint64_t accepted_ms_ = 0;
+  std::string close_reason_;
   uv_tcp_t tcp_{};
   uv_write_t write_request_{};
   uv_shutdown_t shutdown_request_{};

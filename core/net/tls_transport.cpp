@@ -371,4 +371,9 @@ std::string_view TlsTransport::protocol_version() const {
   return SSL_get_version(ssl_.get());
 }
 
+std::string_view TlsTransport::cipher() const {
+  const char* name = SSL_get_cipher_name(ssl_.get());
+  return name == nullptr ? std::string_view() : std::string_view(name);
+}
+
 }  // namespace tern::core::net

@@ -57,7 +57,9 @@ class TlsTransport final : public Transport {
   std::string_view sni() const override;
 
   // "TLSv1.3", "TLSv1.2"; meaningful once the handshake is done.
-  std::string_view protocol_version() const;
+  std::string_view protocol_version() const override;
+  // The cipher suite's OpenSSL name ("TLS_AES_256_GCM_SHA384").
+  std::string_view cipher() const override;
   // For tests and diagnostics.
   SSL* native() const { return ssl_.get(); }
 

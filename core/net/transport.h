@@ -79,6 +79,10 @@ class Transport {
   // The server name the client asked for (TLS SNI); empty when none. Valid as long as the
   // transport.
   virtual std::string_view sni() const = 0;
+  // The TLS version and cipher suite agreed ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), for the log;
+  // empty for a plain transport. Meaningful once the handshake is done.
+  virtual std::string_view protocol_version() const = 0;
+  virtual std::string_view cipher() const = 0;
 
  protected:
   Transport() = default;
@@ -111,6 +115,8 @@ class PlainTransport final : public Transport {
   std::vector<ChannelBindingData> channel_bindings() const override { return {}; }
   std::string_view negotiated_alpn() const override { return {}; }
   std::string_view sni() const override { return {}; }
+  std::string_view protocol_version() const override { return {}; }
+  std::string_view cipher() const override { return {}; }
 
  private:
   bool closed_ = false;

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <charconv>
 
+#include "log/logger.h"
 #include "xmpp/jid.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::core {
 namespace {
+
+const log::Logger kLog("router");
 
 // RFC 6121 §4.7.2.3: an integer from -128 to +127; anything else counts as 0.
 int presence_priority(const xmpp::Element& presence) {
@@ -32,6 +35,13 @@ bool Router::serves(std::string_view domain) const {
 }
 
 void Router::bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, Origin origin) {
+  // Debug only, and only the top tag's addressing: never stanza content.
+  kLog.debug("stanza.bounced", "stanza answered with an error",
+             {{"kind", stanza.name()},
+              {"type", stanza.attr("type")},
+              {"from", stanza.attr("from")},
+              {"to", stanza.attr("to")},
+              {"condition", xmpp::condition_name(error.condition)}});
   xmpp::StanzaPtr reply = xmpp::make_error_reply(stanza, error);
   if (!reply) {
     return;  // never an error about an error

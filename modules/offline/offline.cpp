@@ -194,6 +194,7 @@ class Offline final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    log_ = ctx.log();
     // [modules.offline] max_messages: the most messages one account's queue may hold.
     quota_ = static_cast<std::size_t>(ctx.options().integer("max_messages", 10000, 1, 1000000));
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
@@ -291,6 +292,11 @@ class Offline final : public Module {
          [this, owner, original](std::optional<std::uint64_t> sequence) {
            if (!sequence) {
              // Over quota (or the store failed): the sender hears of it, per XEP-0160 §3.
+             log_.warn("limit.refused", "message not queued: offline quota or store failure",
+                       {{"owner", owner},
+                        {"from", original->from()},
+                        {"max_messages", quota_},
+                        {"condition", "resource-constraint"}});
              if (auto error = xmpp::make_error_reply(
                      original->root(), xmpp::StanzaError::resource_constraint("offline quota"))) {
                ctx_->route(std::move(error));
@@ -407,6 +413,7 @@ class Offline final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  log::Logger log_;
   std::size_t quota_ = 10000;
 };
 

@@ -59,6 +59,7 @@ class Register final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    log_ = ctx.log();
     allow_registration_ = ctx.options().boolean("allow_registration", false);
     throttle_.emplace(ctx.options().integer("registrations_per_minute", 10, 0, 1'000'000));
     ctx.add_disco_feature(ns::kRegister);
@@ -134,6 +135,8 @@ class Register final : public Module {
           "invalid username: " + std::string(xmpp::describe(jid.error()))));
     }
     if (!throttle_->allow()) {
+      log_.warn("limit.refused", "registration refused: registrations_per_minute reached",
+                {{"condition", "resource-constraint"}});
       return req.reply_error(
           xmpp::StanzaError::resource_constraint("too many registrations; try again later"));
     }
@@ -154,12 +157,13 @@ class Register final : public Module {
           }
           return storage::AccountStore::put(txn, bare, *account);
         },
-        [answer, outcome](bool ok) {
+        [answer, outcome, log = log_, bare = std::string(jid->bare_view())](bool ok) {
           if (!ok) {
             return answer->reply_error(xmpp::StanzaError::internal_server_error());
           }
           switch (*outcome) {
             case Outcome::Created:
+              log.info("account.registered", "account created in-band", {{"jid", bare}});
               return answer->reply_result();
             case Outcome::Exists:
               return answer->reply_error(
@@ -201,7 +205,7 @@ class Register final : public Module {
           }
           return storage::AccountStore::put(txn, bare, *account);
         },
-        [answer, refused](bool ok) {
+        [answer, refused, log = log_, bare = std::string(req.from().bare_view())](bool ok) {
           if (!ok) {
             return answer->reply_error(xmpp::StanzaError::internal_server_error());
           }
@@ -209,6 +213,7 @@ class Register final : public Module {
             return answer->reply_error(
                 xmpp::StanzaError::not_acceptable("the password cannot be used"));
           }
+          log.info("account.password_changed", "password changed", {{"jid", bare}});
           answer->reply_result();
         });
   }
@@ -232,6 +237,7 @@ class Register final : public Module {
           if (!ok) {
             return answer->reply_error(xmpp::StanzaError::internal_server_error());
           }
+          log_.info("account.deleted", "account deleted by its owner", {{"jid", bare}});
           answer->reply_result();
           for (const storage::RosterItem& item : *contacts) {
             if (storage::has_from(item.subscription) || item.pending_in) {
@@ -253,6 +259,7 @@ class Register final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  log::Logger log_;
   bool allow_registration_ = false;
   std::optional<SignupThrottle> throttle_;
 };

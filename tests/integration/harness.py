@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 # Test harness: starts the real ternd on free loopback ports with a temporary store, provisions
 # accounts with ternctl, and stops the server by its PID. Used by the integration tests, which
-# drive it with real clients (Debian's slixmpp) over real sockets.
+# drive it with real clients (Debian's slixmpp) over real sockets. The server's standard output
+# and its log (standard error) are read all along into `output`: a pipe that nobody reads fills
+# up, and then the log's writer thread would wait for it.
 import os
 import re
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import tomllib
 
@@ -47,6 +50,7 @@ class TernServer:
         self.process = None
         self.ports = {}
         self.output = []
+        self._reader = None
 
     def _args(self):
         args = []
@@ -68,8 +72,38 @@ class TernServer:
             if m:
                 self.ports[m.group(1)] = int(m.group(2))
             if line.startswith("ternd: ready"):
+                self._reader = threading.Thread(target=self._read_output, args=(self.process,),
+                                                daemon=True)
+                self._reader.start()
                 return self
         raise RuntimeError("ternd did not start:\n" + "".join(self.output))
+
+    def _read_output(self, process):
+        for line in process.stdout:
+            self.output.append(line)
+
+    def _read_rest(self):
+        """What the process wrote until it exited (it has exited)."""
+        if self._reader is not None:
+            self._reader.join(timeout=30)
+            self._reader = None
+        elif self.process is not None:
+            self.output.append(self.process.stdout.read())
+
+    def output_lines(self):
+        return "".join(self.output).splitlines()
+
+    def wait_for_output(self, pattern, timeout=15):
+        """The first line of output matching the regular expression `pattern`, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.output_lines():
+                if re.search(pattern, line):
+                    return line
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no output line matches {pattern!r}:\n" +
+                                     "".join(self.output)[-8000:])
+            time.sleep(0.05)
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -86,8 +120,7 @@ class TernServer:
                 self.process.kill()
                 self.process.wait()
                 problem = "ternd did not stop within 20 s of SIGTERM"
-        rest = self.process.stdout.read() if self.process else ""
-        self.output.append(rest)
+        self._read_rest()
         if problem is None and self.process is not None and self.process.returncode != 0:
             problem = f"ternd exited with status {self.process.returncode}"
         return problem
@@ -96,7 +129,7 @@ class TernServer:
         """SIGKILL (no chance to flush or say goodbye), then start again on the same store."""
         self.process.kill()
         self.process.wait()
-        self.output.append(self.process.stdout.read())
+        self._read_rest()
         self.ports = {}
         return self.start()
 

@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: MIT
 # A deliberately small XMPP client on raw sockets, for tests that need what a polished client
 # will not do: read stanzas and never acknowledge them (XEP-0198), then vanish without closing
-# the stream. STARTTLS, SASL PLAIN, bind; stanzas are parsed with ElementTree's pull parser.
+# the stream. STARTTLS, SASL PLAIN or SCRAM-SHA-1/256/512 (RFC 5802, without channel binding),
+# bind; stanzas are parsed with ElementTree's pull parser. It keeps what it sent in SASL (the
+# base64 payloads, the SCRAM nonce and proof), so that a test can look for them in the log.
 import base64
+import hashlib
+import hmac
+import os
 import socket
 import ssl
 import time
@@ -11,11 +16,21 @@ import xml.etree.ElementTree as ET
 STREAMS = "http://etherx.jabber.org/streams"
 CLIENT = "jabber:client"
 SM = "urn:xmpp:sm:3"
+SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
+SCRAM_HASHES = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512"}
+
+
+class AuthFailed(RuntimeError):
+    """The server answered <failure/>; `condition` is its RFC 6120 §6.5 condition."""
+
+    def __init__(self, condition):
+        super().__init__(f"authentication failed: {condition}")
+        self.condition = condition
 
 
 class RawClient:
     def __init__(self, port, jid, password, host="127.0.0.1", timeout=10, bind=True,
-                 receive_buffer=None):
+                 receive_buffer=None, mechanism="PLAIN"):
         self.timeout = timeout
         self.local, self.domain = jid.split("@")[0], jid.split("@")[1].split("/")[0]
         self.resource = jid.split("/")[1] if "/" in jid else None
@@ -34,16 +49,60 @@ class RawClient:
         self.sock = context.wrap_socket(self.sock, server_hostname=self.domain)
         self._open()
         self._expect_features()
-        token = base64.b64encode(f"\0{self.local}\0{password}".encode()).decode()
-        self._send(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}"
-                   "</auth>")
-        if not self._next().tag.endswith("success"):
-            raise RuntimeError("authentication failed")
+        self.sasl_payloads = []  # base64 of every SASL message sent
+        self.sasl_secrets = []  # the SCRAM client nonce and proof
+        if mechanism == "PLAIN":
+            self._sasl("auth", f"\0{self.local}\0{password}", mechanism)
+            result = self._next()
+        else:
+            result = self._scram(mechanism, password)
+        if result is None or not result.tag.endswith("success"):
+            condition = "no answer" if result is None else (
+                result[0].tag.split("}")[-1] if len(result) else result.tag)
+            self.sock.close()
+            raise AuthFailed(condition)
         self._open()
         self._expect_features()
         self.jid = None
         if bind:
             self._bind()
+
+    def _sasl(self, element, message, mechanism=None):
+        payload = base64.b64encode(message.encode()).decode()
+        self.sasl_payloads.append(payload)
+        attr = f" mechanism='{mechanism}'" if mechanism else ""
+        self._send(f"<{element} xmlns='{SASL}'{attr}>{payload}</{element}>")
+
+    def _scram(self, mechanism, password):
+        """RFC 5802 §3 with gs2 header "n,,"; returns the server's last element."""
+        digest = SCRAM_HASHES[mechanism]
+        nonce = base64.b64encode(os.urandom(18)).decode()
+        first_bare = f"n={self.local},r={nonce}"
+        self._sasl("auth", "n,," + first_bare, mechanism)
+        challenge = self._next()
+        if challenge is None or not challenge.tag.endswith("challenge"):
+            return challenge
+        server_first = base64.b64decode(challenge.text).decode()
+        attrs = dict(part.split("=", 1) for part in server_first.split(","))
+        salted = hashlib.pbkdf2_hmac(digest, password.encode(), base64.b64decode(attrs["s"]),
+                                     int(attrs["i"]))
+        client_key = hmac.new(salted, b"Client Key", digest).digest()
+        stored_key = hashlib.new(digest, client_key).digest()
+        without_proof = f"c=biws,r={attrs['r']}"
+        auth_message = f"{first_bare},{server_first},{without_proof}".encode()
+        signature = hmac.new(stored_key, auth_message, digest).digest()
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+        self.sasl_secrets += [nonce, proof]
+        self._sasl("response", f"{without_proof},p={proof}")
+        return self._next()
+
+    def close(self):
+        """Ends the stream and the connection."""
+        try:
+            self._send("</stream:stream>")
+        except OSError:
+            pass
+        self.sock.close()
 
     def _bind(self):
         resource = f"<resource>{self.resource}</resource>" if self.resource else ""

@@ -107,6 +107,9 @@ class ServerMechanism {
   // as sent (empty when none). Both are empty until the exchange has succeeded.
   const std::string& authcid() const { return authcid_; }
   const std::string& authzid() const { return authzid_; }
+  // The username the client gave, decoded but not prepared, once the mechanism has read it, and
+  // still after a failure: for the log line of a failed attempt. Never anything secret.
+  const std::string& attempted_username() const { return attempted_username_; }
 
  protected:
   ServerMechanism() = default;
@@ -117,6 +120,7 @@ class ServerMechanism {
   virtual Step step(std::string_view message) = 0;
 
   void set_identity(std::string authcid, std::string authzid);
+  void set_attempted_username(std::string_view username) { attempted_username_ = username; }
 
  private:
   enum class State : std::uint8_t { Idle, AwaitingFirst, InProgress, Succeeded, Failed };
@@ -127,6 +131,7 @@ class ServerMechanism {
   State state_ = State::Idle;
   std::string authcid_;
   std::string authzid_;
+  std::string attempted_username_;
 };
 
 // Server-wide settings shared by every connection.

@@ -45,6 +45,7 @@ Step PlainServer::first(std::string_view message) {
   if (!valid_field(authzid) || !valid_field(authcid) || !valid_field(password)) {
     return malformed("field too long or not UTF-8");
   }
+  set_attempted_username(authcid);
 
   std::optional<std::string> username = options_.prepare_username
                                             ? options_.prepare_username(authcid)

@@ -105,6 +105,7 @@ Step ScramServer::first(std::string_view message) {
   if (!username) {
     return malformed("invalid-username-encoding");
   }
+  set_attempted_username(*username);
   if (std::optional<Step> refused = check_binding_flag(flag, gs2_header)) {
     return std::move(*refused);
   }

@@ -401,6 +401,39 @@ TEST_F(C2sSessionTest, DisconnectWithoutCloseStillReportsClosed) {
   EXPECT_EQ(session().state(), SessionState::Closed);
   EXPECT_FALSE(io->io_closed);
   EXPECT_EQ(host.closed, 1);
+  EXPECT_EQ(session().end_reason(), "disconnected");
+}
+
+// RFC 6120 §4.9: a stream error ends the stream; the receiver closes its side without an error of
+// its own (it used to answer unsupported-stanza-type, or not-authorized before authentication).
+TEST_F(C2sSessionTest, StreamErrorFromTheClientIsAnsweredWithAClose) {
+  for (bool authenticated : {false, true}) {
+    session_.reset();
+    io = std::make_unique<FakeIo>();
+    if (authenticated) {
+      establish();
+    } else {
+      send(kHeader);
+    }
+    send("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
+    EXPECT_FALSE(stream_error().has_value());
+    EXPECT_TRUE(io->client.closed);
+    EXPECT_TRUE(io->io_closed);
+    EXPECT_EQ(session().end_reason(), "error-received:conflict");
+  }
+}
+
+// Why a stream ended, for the connection's log line: the first cause wins.
+TEST_F(C2sSessionTest, EndReasonNamesTheFirstCause) {
+  establish();
+  send("</stream:stream>");
+  session().on_disconnected("ECONNRESET");
+  EXPECT_EQ(session().end_reason(), "client-closed");
+  session_.reset();
+  io = std::make_unique<FakeIo>();
+  send(kHeader);
+  send("<message><<");
+  EXPECT_EQ(session().end_reason(), "error-sent:not-well-formed");
 }
 
 TEST_F(C2sSessionTest, DeliverWritesOnlyToEstablishedSessions) {

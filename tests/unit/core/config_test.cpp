@@ -52,7 +52,14 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   const Config& b = *embedded;
   EXPECT_EQ(a.workers, b.workers);
   EXPECT_EQ(a.storage_path, b.storage_path);
-  EXPECT_EQ(a.log_level, b.log_level);
+  EXPECT_EQ(a.logging.level, b.logging.level);
+  EXPECT_EQ(a.logging.components, b.logging.components);
+  EXPECT_EQ(a.logging.format, b.logging.format);
+  EXPECT_EQ(a.logging.destination, b.logging.destination);
+  EXPECT_EQ(a.logging.rate_limit, b.logging.rate_limit);
+  EXPECT_EQ(a.logging.rate_burst, b.logging.rate_burst);
+  EXPECT_EQ(a.logging.queue_lines, b.logging.queue_lines);
+  EXPECT_EQ(a.slow_commit, b.slow_commit);
   ASSERT_EQ(a.hosts.size(), b.hosts.size());
   EXPECT_EQ(a.hosts[0].domain, b.hosts[0].domain);
   EXPECT_EQ(a.starttls_listeners, b.starttls_listeners);
@@ -146,7 +153,7 @@ anything = 1
 )");
   EXPECT_EQ(c.workers, 2U);
   EXPECT_EQ(c.storage_path, "/var/lib/tern");
-  EXPECT_EQ(c.log_level, LogLevel::Debug);
+  EXPECT_EQ(c.logging.level, log::Level::Debug);  // the old place of [log] level, still read
   ASSERT_EQ(c.hosts.size(), 2U);
   EXPECT_EQ(c.hosts[0].domain, "example.com");  // prepared: lowercase, trailing dot gone
   EXPECT_EQ(c.hosts[0].key, "/etc/tern/example.key");
@@ -159,6 +166,55 @@ anything = 1
   EXPECT_EQ(c.idle_timeout.count(), 30);
   EXPECT_EQ(c.limits.max_stanza_bytes, 65536U);
   EXPECT_EQ(c.modules, std::vector<std::string>{"ping"});
+}
+
+TEST(Config, ReadsTheLogSection) {
+  Config c = parse_ok(R"(
+[log]
+level = "warn"
+components = { c2s = "debug", router = "off", ping = "error" }
+format = "json"
+destination = "/var/log/tern/ternd.log"
+rate_limit = 5
+rate_burst = 10
+queue_lines = 1024
+slow_commit_ms = 250
+
+[modules]
+enabled = ["ping"]
+)");
+  EXPECT_EQ(c.logging.level, log::Level::Warn);
+  EXPECT_EQ(c.logging.level_of("c2s"), log::Level::Debug);
+  EXPECT_EQ(c.logging.level_of("router"), log::Level::Off);
+  EXPECT_EQ(c.logging.level_of("ping"), log::Level::Error);  // a module is a component
+  EXPECT_EQ(c.logging.level_of("storage"), log::Level::Warn);
+  EXPECT_EQ(c.logging.format, log::Format::Json);
+  EXPECT_EQ(c.logging.destination, "/var/log/tern/ternd.log");
+  EXPECT_EQ(c.logging.rate_limit, 5);
+  EXPECT_EQ(c.logging.rate_burst, 10);
+  EXPECT_EQ(c.logging.queue_lines, 1024U);
+  EXPECT_EQ(c.slow_commit.count(), 250);
+  // A component's level from the command line.
+  Config o = parse_ok("", {"log.components.storage=debug", "log.format=journald"});
+  EXPECT_EQ(o.logging.level_of("storage"), log::Level::Debug);
+  EXPECT_EQ(o.logging.format, log::Format::Journald);
+}
+
+TEST(Config, LogSectionErrors) {
+  EXPECT_EQ(parse_error("[log]\nlevel = \"verbose\"\n"),
+            "test.toml:2:9: [log] level must be \"debug\", \"info\", \"warn\", \"error\" or "
+            "\"off\"");
+  EXPECT_EQ(parse_error("[log]\ncomponents = { c2z = \"debug\" }\n"),
+            "test.toml:2:22: [log] components: unknown component 'c2z' (server, c2s, router, "
+            "storage, modules, log, or an enabled module)");
+  EXPECT_EQ(parse_error("[log]\nformat = \"xml\"\n"),
+            "test.toml:2:10: [log] format must be \"text\", \"json\" or \"journald\"");
+  EXPECT_EQ(parse_error("[server]\nlog_level = \"debug\"\n[log]\nlevel = \"info\"\n"),
+            "test.toml:2:13: [log] [server] log_level is the old name of [log] level: set only "
+            "one");
+  EXPECT_EQ(parse_error("[log]\nrate_limit = -1\n"),
+            "test.toml:2:14: [log] rate_limit must be an integer from 0 to 1000000");
+  EXPECT_EQ(parse_error("[log]\nverbosity = 3\n"), "test.toml:2:1: [log] unknown key 'verbosity'");
 }
 
 TEST(Config, ErrorsNameFileLineAndReason) {

@@ -4,9 +4,14 @@
 #include "core/module/module_host.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
+#include "log/backend.h"
 #include "xmpp/stream_parser.h"
 
 namespace tern::core {
@@ -14,10 +19,12 @@ namespace {
 
 // Deferred answers the test module promised, for the test to settle.
 std::vector<std::shared_ptr<DeferredIq>> g_deferred;
+std::string g_log_component;  // the component of the logger the test module got in start()
 
 class TestModule final : public Module {
  public:
   void start(ModuleContext& ctx) override {
+    g_log_component = ctx.log().component();
     ctx.on_iq(IqType::Get, {"urn:test", "later"}, Addressed::ToServer,
               [](IqRequest& req) { g_deferred.push_back(req.defer()); });
     ctx.add_disco_feature("urn:test");
@@ -187,6 +194,32 @@ TEST_F(ModuleHostTest, UnansweredAndThrowingHandlersGiveInternalServerError) {
             xmpp::StanzaCondition::InternalServerError);
   EXPECT_EQ(condition(dispatch("<iq type='get' id='7'><throw xmlns='urn:test'/></iq>")),
             xmpp::StanzaCondition::InternalServerError);
+}
+
+TEST_F(ModuleHostTest, ModuleErrorsAreLoggedAndModulesLogUnderTheirName) {
+  EXPECT_EQ(g_log_component, "test");
+  EXPECT_EQ(host->log().component(), "modules");  // outside start(): the host's own
+  std::string path = std::filesystem::temp_directory_path() /
+                     ("tern-module-log-" + std::to_string(::getpid()) + ".log");
+  log::Options options;
+  options.destination = path;
+  ASSERT_EQ(log::start(options), std::nullopt);
+  dispatch("<iq type='get' id='6'><forget xmlns='urn:test'/></iq>");
+  dispatch("<iq type='get' id='7'><throw xmlns='urn:test'/></iq>");
+  log::stop();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::filesystem::remove(path);
+  EXPECT_NE(text.str().find(" error modules module.unanswered: a module left an IQ unanswered: "
+                            "internal-server-error sent module=test ns=urn:test name=forget"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find(" error modules module.exception: a module's IQ handler threw: "
+                            "internal-server-error sent module=test error=boom ns=urn:test "
+                            "name=throw"),
+            std::string::npos)
+      << text.str();
 }
 
 TEST_F(ModuleHostTest, PayloadCountOtherThanOneIsBadRequest) {

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <string>
+#include <thread>
 
+#include "log/backend.h"
 #include "tests/unit/storage/temp_store.h"
 
 namespace tern::storage {
@@ -77,6 +81,38 @@ TEST_F(WriterTest, FailedWriteIsUndoneAloneAndReported) {
   auto txn = env().read();
   EXPECT_FALSE(txn->get(Db::Meta, "half").has_value());
   EXPECT_EQ(txn->get(Db::Meta, "good"), "yes");
+}
+
+// What the writer logs: each failed write (error) and each commit over the threshold (warn).
+TEST_F(WriterTest, LogsFailedWritesAndSlowCommits) {
+  log::Options options;
+  options.destination = dir_ + "/ternd.log";
+  ASSERT_EQ(log::start(options), std::nullopt);
+  {
+    Writer writer(env(), 1024, std::chrono::milliseconds(5));
+    writer.submit(
+        [](WriteTxn& /*txn*/) -> Result<void, StorageError> {
+          return Err(StorageError{0, "refused by the test"});
+        },
+        {});
+    writer.submit(
+        [](WriteTxn& txn) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          return txn.put(Db::Meta, "slow", "yes");
+        },
+        {});
+  }
+  log::stop();
+  std::ifstream in(options.destination);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("storage write.failed: store write failed and was undone "
+                            "error=\"refused by the test\" code=0"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("storage commit.slow: slow store commit ms="), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("threshold_ms=5"), std::string::npos) << text.str();
 }
 
 }  // namespace

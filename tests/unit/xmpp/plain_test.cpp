@@ -55,6 +55,16 @@ TEST_F(Plain, WrongPasswordAndUnknownUserLookAlike) {
   EXPECT_EQ(run("\0juliet\0r0m30myr0m30\x07"s), wrong);  // OpaqueString refuses controls
 }
 
+TEST_F(Plain, AttemptedUsernameIsKeptAfterAFailureButNeverThePassword) {
+  PlainServer server(test_options(accounts_));
+  EXPECT_EQ(server.start("\0juliet\0wrong-password"s), Step::fail(SaslFailure::NotAuthorized));
+  EXPECT_EQ(server.authcid(), "");
+  EXPECT_EQ(server.attempted_username(), "juliet");
+  PlainServer malformed(test_options(accounts_));
+  EXPECT_TRUE(malformed.start("juliet\0wrong-password"s).is_failure());
+  EXPECT_EQ(malformed.attempted_username(), "");
+}
+
 TEST_F(Plain, EmptyFields) {
   EXPECT_TRUE(malformed("\0juliet\0"s));
   EXPECT_TRUE(malformed("\0\0r0m30myr0m30"s));

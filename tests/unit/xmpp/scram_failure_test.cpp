@@ -75,6 +75,17 @@ TEST_F(ScramFailure, WrongPassword) {
   EXPECT_TRUE(s->done());
   EXPECT_FALSE(s->succeeded());
   EXPECT_EQ(s->authcid(), "");
+  EXPECT_EQ(s->attempted_username(), "user");  // for the log line of the failure
+}
+
+TEST_F(ScramFailure, AttemptedUsernameIsDecodedAndKnownOnlyOnceRead) {
+  EXPECT_EQ(server()->attempted_username(), "");
+  auto s = server();
+  EXPECT_TRUE(s->start("n,,n=us=2Cer=3D,r=CLI").is_challenge());
+  EXPECT_EQ(s->attempted_username(), "us,er=");
+  auto bad = server();
+  EXPECT_TRUE(same_condition(bad->start("n,,n=us=ZZer,r=CLI"), SaslFailure::MalformedRequest));
+  EXPECT_EQ(bad->attempted_username(), "");
 }
 
 TEST_F(ScramFailure, UnknownUserIsIndistinguishable) {

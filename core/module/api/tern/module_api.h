@@ -28,6 +28,9 @@
 //   - Store writes go through write(): they commit on the writer thread (group commit) and the
 //     completion runs back on the module's worker. Reads use store().read() directly (LMDB
 //     reads are lock-free snapshots of memory-mapped pages).
+//   - Logging goes through log(), taken in start(): lines carry the module's name as their
+//     component, so [log] components = { NAME = "debug" } sets the module's level. One line per
+//     event, data in fields, never a password or stanza content (log/logger.h).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +44,7 @@
 #include <variant>
 #include <vector>
 
+#include "log/logger.h"
 #include "storage/env.h"
 #include "xmpp/jid.h"
 #include "xmpp/namespaces.h"
@@ -313,6 +317,12 @@ class ModuleContext {
   // Storage.
   virtual const storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
+
+  // This module's logger (component: the module's name), for the module to keep; called outside
+  // start() it is the "modules" component's. Thread-safe, never blocks:
+  //   log_ = ctx.log();
+  //   log_.info("account.registered", "account created", {{"jid", jid.bare_view()}});
+  virtual log::Logger log() const = 0;
 };
 
 class Module {
