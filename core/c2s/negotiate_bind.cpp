@@ -48,6 +48,11 @@ bool C2sSession::handle_bind_iq(const xmpp::Element& iq) {
   }
   auto bound = host_.bind(*this, requested);
   if (!bound) {
+    kLog.warn("limit.refused", "resource not bound",
+              {{"jid", requested.full()},
+               {"condition", xmpp::condition_name(bound.error().condition)},
+               {"text", bound.error().text},
+               {"conn", log_connection_}});
     write(xmpp::make_error_reply(iq, bound.error())->root());
     return true;
   }

@@ -81,6 +81,7 @@ class Roster final : public Module {
     ctx_ = &ctx;
     // [modules.roster] max_items: the most contacts one roster may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
+    log_ = ctx.log();
     ctx.add_stream_feature({xmpp::ns::kRosterVer, "ver"});
     ctx.on_iq(IqType::Get, {xmpp::ns::kRoster, "query"}, Addressed::ToAccount,
               [this](IqRequest& req) { get(req); });
@@ -141,6 +142,8 @@ class Roster final : public Module {
           }
           if (change.refused) {
             // RFC 6121 §2.3.3: a roster set that would go past the server's limit.
+            log_.warn("limit.refused", "roster set refused: max_items reached",
+                      {{"jid", owner}, {"max_items", static_cast<std::int64_t>(max_items_)}});
             return reply->reply_error(xmpp::StanzaError::not_allowed("the roster is full"));
           }
           reply->reply_result();
@@ -202,6 +205,7 @@ class Roster final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  log::Logger log_;
   std::size_t max_items_ = 1000;
 };
 
