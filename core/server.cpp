@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "log/logger.h"
 #include "storage/account_store.h"
 #include "xmpp/jid_prep.h"
 
@@ -355,7 +356,8 @@ struct Server::WorkerState {
             connections,
             timeouts,
             static_cast<std::uint64_t>(server.config_.negotiation_timeout.count()),
-            static_cast<std::uint64_t>(server.config_.idle_timeout.count())} {
+            static_cast<std::uint64_t>(server.config_.idle_timeout.count()),
+            *server.admission_} {
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
     env.options.resume_timeout_s =
@@ -540,6 +542,32 @@ void Server::WorkerHost::resume(c2s::C2sSession& session, std::string_view previ
       fail_here);
 }
 
+namespace {
+
+// c2s.max_connections, kept below what the descriptor limit allows (raised to the hard limit
+// first): accept() must not be where the server learns it has run out.
+std::size_t connection_cap(const Config& config) {
+  const log::Logger log("server");
+  net::DescriptorLimits limits = net::raise_descriptor_limit();
+  std::size_t allowed = net::connection_cap_for(limits.after);
+  std::size_t cap = config.max_connections == 0 ? allowed : config.max_connections;
+  if (cap > allowed) {
+    log.warn("limit.configured", "max_connections is more than the descriptor limit allows",
+             {{"max_connections", static_cast<std::int64_t>(config.max_connections)},
+              {"allowed", static_cast<std::int64_t>(allowed)}});
+    cap = allowed;
+  }
+  log.info("server.descriptors", "descriptor limit and connection cap",
+           {{"soft_limit_before", static_cast<std::int64_t>(limits.before)},
+            {"soft_limit", static_cast<std::int64_t>(limits.after)},
+            {"max_connections", static_cast<std::int64_t>(cap)},
+            {"max_connections_per_address",
+             static_cast<std::int64_t>(config.max_connections_per_address)}});
+  return cap;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>, std::string> Server::create(
     Config config, std::vector<const ModuleInfo*> modules) {
   if (auto checked = check_modules(config, modules); !checked) {
@@ -565,6 +593,8 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
       store_(std::move(store)),
       tls_(std::move(tls)),
       writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit)) {
+  admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
+                                                          config_.max_connections_per_address);
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }
@@ -583,9 +613,13 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
       // Port 0: the first worker's socket picks a port, the others share it (SO_REUSEPORT).
       for (auto& state : workers_) {
         WorkerState* ws = state.get();
+        std::string name =
+            std::string(kind) + " " + address.host + ":" + std::to_string(address.port);
         auto listener = net::Listener::open(
-            ws->worker.loop(), address,
-            [ws, direct_tls](uv_stream_t* l) { net::Connection::accept(l, ws->env, direct_tls); });
+            ws->worker.loop(), address, *admission_, std::move(name),
+            [ws, direct_tls](int fd, const sockaddr_storage& peer) {
+              net::Connection::accept(ws->worker.loop(), fd, peer, ws->env, direct_tls);
+            });
         if (!listener) {
           return Err(listener.error());
         }

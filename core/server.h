@@ -15,6 +15,7 @@
 #include "core/config/config.h"
 #include "core/loop/worker.h"
 #include "core/module/module_host.h"
+#include "core/net/admission.h"
 #include "core/net/connection.h"
 #include "core/net/listener.h"
 #include "core/net/tls_context.h"
@@ -75,6 +76,8 @@ class Server final : public Delivery {
   std::vector<const ModuleInfo*> modules_;
   std::unique_ptr<storage::Environment> store_;
   std::unique_ptr<net::TlsContext> tls_;
+  // Places for client connections, below the descriptor limit (c2s.max_connections).
+  std::unique_ptr<net::ConnectionAdmission> admission_;
   SessionRegistry registry_;
   // XEP-0198 resumption ids → where the session is, and whose it is.
   struct Resumable {

@@ -370,6 +370,8 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.boolean("require_encryption", config.require_encryption);
     s.boolean("binary", config.binary);
     s.integer("max_sessions_per_account", config.max_sessions_per_account, 1, 10000);
+    s.integer("max_connections", config.max_connections, 0, 100000000);
+    s.integer("max_connections_per_address", config.max_connections_per_address, 0, 100000000);
     std::int64_t negotiation = config.negotiation_timeout.count();
     std::int64_t idle = config.idle_timeout.count();
     s.integer("negotiation_timeout", negotiation, 1, 3600);

@@ -66,6 +66,12 @@ struct Config {
   // Resources one account may have bound at once (RFC 6120 §7.6.2.1: resource-constraint past
   // it); a resumable session that lost its connection still counts.
   unsigned max_sessions_per_account = 10;
+  // Client connections the server holds at once; 0: as many as the descriptor limit allows after
+  // a reserve (ternd raises its soft limit to the hard one at start). Past it, listeners stop
+  // accepting until places free up.
+  std::size_t max_connections = 0;
+  // Client connections from one IP address at once (0: no limit); past it, new ones are closed.
+  std::size_t max_connections_per_address = 1000;
 
   // [limits]
   xmpp::ParserLimits limits;

@@ -3,8 +3,11 @@
 // writes, the STARTTLS switch, and deferred self-deletion.
 #include "core/net/connection.h"
 
+#include <unistd.h>
+
 #include <array>
 
+#include "core/net/listener.h"
 #include "core/net/tls_transport.h"
 #include "log/logger.h"
 
@@ -20,38 +23,48 @@ constexpr std::size_t kReadBufferSize = 64 * std::size_t{1024};
 constexpr std::uint64_t kLingerMilliseconds = 2000;
 thread_local std::array<char, kReadBufferSize> t_read_buffer;
 
-// "127.0.0.1:5222", "[::1]:5222"; empty if the socket has no such address.
-std::string address_text(uv_tcp_t* tcp, bool peer) {
+// "127.0.0.1:5222", "[::1]:5222": the listening address this connection came in on.
+std::string local_address_text(uv_tcp_t* tcp) {
   sockaddr_storage address{};
   int size = sizeof address;
-  auto* raw = reinterpret_cast<sockaddr*>(&address);
-  if ((peer ? uv_tcp_getpeername(tcp, raw, &size) : uv_tcp_getsockname(tcp, raw, &size)) != 0) {
+  if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
     return {};
   }
-  char host[64] = {};
-  if (address.ss_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    uv_ip6_name(v6, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(v6->sin6_port));
-  }
-  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
-  uv_ip4_name(v4, host, sizeof host);
-  return std::string(host) + ":" + std::to_string(ntohs(v4->sin_port));
+  return address_text(address);
 }
 
 }  // namespace
 
-void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_tls) {
+void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, ConnectionEnv& env,
+                        bool direct_tls) {
+  std::string ip = ip_text(peer);
+  auto verdict = env.admission.admit(ip);
+  if (verdict != ConnectionAdmission::Verdict::Admitted) {
+    ::close(fd);  // the client sees the connection closed at once
+    bool server_full = verdict == ConnectionAdmission::Verdict::ServerFull;
+    kLog.warn(
+        "limit.refused",
+        server_full ? "connection refused: the server holds max_connections"
+                    : "connection refused: max_connections_per_address from this address",
+        {{"peer", address_text(peer)},
+         {"listener", direct_tls ? "direct_tls" : "starttls"},
+         {"limit", static_cast<std::int64_t>(server_full ? env.admission.max_total()
+                                                         : env.admission.max_per_address())}});
+    return;
+  }
   std::unique_ptr<Transport> transport;
   if (direct_tls) {
     if (env.tls == nullptr) {
+      ::close(fd);
+      env.admission.release(ip);
       return;
     }
-    // Only direct TLS may agree on binary (docs/binary-xmpp.md §2.1); STARTTLS stays XML.
     auto tls = TlsTransport::server(*env.tls, ServerAlpn::XmppClientOrBinary);
     if (!tls) {
       kLog.error("tls.setup_failed", "cannot create a TLS session: connection not accepted",
                  {{"error", tls.error().message}});
+      ::close(fd);
+      env.admission.release(ip);
       return;
     }
     transport = std::move(tls).value();
@@ -59,13 +72,17 @@ void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_t
     transport = std::make_unique<PlainTransport>();
   }
   auto* connection = new Connection(env, std::move(transport));
-  if (uv_tcp_init(listener->loop, &connection->tcp_) != 0) {
+  if (uv_tcp_init(loop, &connection->tcp_) != 0) {
+    ::close(fd);
+    env.admission.release(ip);
     delete connection;
     return;
   }
   connection->tcp_.data = connection;
   connection->handles_open_ = 1;
-  if (uv_accept(listener, connection->stream()) != 0) {
+  connection->admitted_ip_ = std::move(ip);  // released in close_handle() from here on
+  if (uv_tcp_open(&connection->tcp_, fd) != 0) {
+    ::close(fd);
     connection->close_handle();
     return;
   }
@@ -73,19 +90,19 @@ void Connection::accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_t
   connection->id_ = env.connections.add(connection);
   connection->session_->set_owner_id(connection->id_);
   connection->label_ = std::to_string(env.worker_id) + "." + std::to_string(connection->id_);
-  connection->peer_ = address_text(&connection->tcp_, true);
-  connection->accepted_ms_ = uv_now(listener->loop);
+  connection->peer_ = address_text(peer);
+  connection->accepted_ms_ = uv_now(loop);
   connection->session_->set_log_context(connection->label_, connection->peer_);
   if (kLog.enabled(log::Level::Info)) {  // a system call for the local address: only if written
     kLog.info("conn.accepted", "connection accepted",
               {{"conn", connection->label_},
                {"peer", connection->peer_},
                {"listener", direct_tls ? "direct_tls" : "starttls"},
-               {"local", address_text(&connection->tcp_, false)}});
+               {"local", local_address_text(&connection->tcp_)}});
   }
   // The whole negotiation must finish by this deadline, however busy the client keeps the socket
   // (a slow-drip client cannot hold a half-open session for ever).
-  connection->deadline_ = uv_now(listener->loop) / 1000 + env.negotiation_timeout_s;
+  connection->deadline_ = uv_now(loop) / 1000 + env.negotiation_timeout_s;
   env.timeouts.insert(connection->id_, connection->deadline_);
   std::string ignored;
   (void)connection->transport_->start(ignored);  // servers send nothing first
@@ -373,6 +390,10 @@ void Connection::close_handle() {
   if (id_ != 0) {
     env_.connections.remove(id_);
     log_closed();
+  }
+  if (!admitted_ip_.empty()) {
+    env_.admission.release(admitted_ip_);  // the descriptor is closed with the handle, below
+    admitted_ip_.clear();
   }
   // What was never written never will be.
   for (auto* callbacks : {&in_flight_callbacks_, &pending_callbacks_}) {

@@ -20,6 +20,7 @@
 
 #include "core/c2s/c2s_session.h"
 #include "core/loop/timeout_wheel.h"
+#include "core/net/admission.h"
 #include "core/net/tls_context.h"
 #include "core/net/transport.h"
 
@@ -64,12 +65,15 @@ struct ConnectionEnv {
   TimeoutWheel& timeouts;
   std::uint64_t negotiation_timeout_s;  // from accept until the resource is bound
   std::uint64_t idle_timeout_s;         // after that, since the last byte received
+  ConnectionAdmission& admission;       // places for connections, shared by the workers
 };
 
 class Connection final : public c2s::SessionIo {
  public:
-  // Accepts a pending connection from `listener`.
-  static void accept(uv_stream_t* listener, ConnectionEnv& env, bool direct_tls);
+  // Takes over the accepted socket `fd` from `peer`, or closes it if the server or that address
+  // has no place left (ConnectionAdmission).
+  static void accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, ConnectionEnv& env,
+                     bool direct_tls);
 
   std::uint64_t id() const { return id_; }
   unsigned worker_id() const { return env_.worker_id; }
@@ -128,6 +132,7 @@ class Connection final : public c2s::SessionIo {
   // why the connection (not the session) ended.
   std::string label_;
   std::string peer_;
+  std::string admitted_ip_;  // the place it holds in ConnectionAdmission (empty: none)
   std::uint64_t accepted_ms_ = 0;
   std::string close_reason_;
   uv_tcp_t tcp_{};

@@ -6,6 +6,7 @@
 # up, and then the log's writer thread would wait for it.
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -58,10 +59,16 @@ class TernServer:
             args += ["--set", o]
         return args
 
-    def start(self, timeout=15):
+    def start(self, timeout=15, max_descriptors=None):
+        """Starts ternd; `max_descriptors` sets its RLIMIT_NOFILE (soft and hard), as `ulimit -n`
+        would."""
+        limit = None
+        if max_descriptors is not None:
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (max_descriptors, max_descriptors))
         self.process = subprocess.Popen([os.path.join(BUILD, "core", "ternd"), *self._args()],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
+                                        text=True, preexec_fn=limit)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
