@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include "log/logger.h"
 
@@ -16,6 +16,11 @@ namespace tern::core::net {
 namespace {
 
 const log::Logger kLog("c2s");
+
+// strerror() is not thread-safe; every worker accepts.
+std::string error_text(int error) {
+  return std::generic_category().message(error);
+}
 
 }  // namespace
 
@@ -55,18 +60,18 @@ Result<Listener*, std::string> Listener::open(uv_loop_t* loop, const ListenAddre
   }
   int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return Err("socket for " + where + ": " + std::strerror(errno));
+    return Err("socket for " + where + ": " + error_text(errno));
   }
   int on = 1;
   socklen_t size = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
-    std::string error = std::strerror(errno);
+    std::string error = error_text(errno);
     ::close(fd);
     return Err("socket options on " + where + ": " + error);
   }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), size) != 0 || ::listen(fd, 4096) != 0) {
-    std::string error = std::strerror(errno);
+    std::string error = error_text(errno);
     ::close(fd);
     return Err("cannot listen on " + where + ": " + error);
   }
@@ -129,12 +134,12 @@ void Listener::accept_some() {
                                  : std::min(shortage_pause_ms_ * 2, kShortageMaxPauseMs);
         kLog.warn("limit.refused", "connections paused: accept failed",
                   {{"listener", name_},
-                   {"error", std::strerror(error)},
+                   {"error", error_text(error)},
                    {"pause_ms", static_cast<std::int64_t>(shortage_pause_ms_)}});
         return pause(shortage_pause_ms_);
       }
       kLog.error("conn.accept_failed", "accept failed",
-                 {{"listener", name_}, {"error", std::strerror(error)}});
+                 {{"listener", name_}, {"error", error_text(error)}});
       return pause(kShortageMaxPauseMs);
     }
     shortage_pause_ms_ = 0;

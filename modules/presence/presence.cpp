@@ -167,28 +167,29 @@ class Presence final : public Module {
           return outcome->changed;
         },
         [this, owner, contact, outcome, shared, pair](const roster::ItemChange& change) {
-          // Whatever happens below, presence held behind this change goes out after it.
-          struct Release {
-            Presence* self;
-            const std::string& pair;
-            ~Release() { self->release_held(pair); }
-          } release{this, pair};
-          if (!change.ok) {
-            return;
-          }
-          push_if_visible(owner, change);
-          if (outcome->deliver) {
-            for (const ResourceInfo& r : ctx_->resources(owner)) {
-              if (r.available) {
-                ctx_->send_to_session(r.jid, shared->clone());
-              }
-            }
-          }
-          if (outcome->auto_reply_subscribed) {
-            ctx_->route(presence_stanza(owner, contact, "subscribed"));
-            send_available_presence(owner, contact);
-          }
+          inbound_change_applied(owner, contact, *outcome, *shared, change);
+          release_held(pair);  // presence held behind this change goes out after it
         });
+  }
+
+  void inbound_change_applied(const std::string& owner, const std::string& contact,
+                              const roster::InboundOutcome& outcome, const xmpp::Stanza& stanza,
+                              const roster::ItemChange& change) {
+    if (!change.ok) {
+      return;
+    }
+    push_if_visible(owner, change);
+    if (outcome.deliver) {
+      for (const ResourceInfo& r : ctx_->resources(owner)) {
+        if (r.available) {
+          ctx_->send_to_session(r.jid, stanza.clone());
+        }
+      }
+    }
+    if (outcome.auto_reply_subscribed) {
+      ctx_->route(presence_stanza(owner, contact, "subscribed"));
+      send_available_presence(owner, contact);
+    }
   }
 
   // §4.3.2: a probe is answered with the presence of the owner's available resources, and

@@ -284,9 +284,7 @@ int add_user_range(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> overrides;
   std::vector<std::string> args;
@@ -352,4 +350,14 @@ int main(int argc, char** argv) {
     return add_user_range(ctx, args);
   }
   return list_users(ctx, args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return fail(std::string("fatal: ") + e.what());  // out of memory, in practice
+  }
 }
