@@ -42,8 +42,8 @@ TEST(ConnectionAdmission, ReleasingAnUnknownAddressChangesNothing) {
 }
 
 TEST(ConnectionAdmission, CapLeavesAReserveBelowTheDescriptorLimit) {
-  EXPECT_EQ(connection_cap_for(512), 448U);     // 64 kept
-  EXPECT_EQ(connection_cap_for(1024), 922U);    // a tenth kept
+  EXPECT_EQ(connection_cap_for(512), 448U);   // 64 kept
+  EXPECT_EQ(connection_cap_for(1024), 922U);  // a tenth kept
   EXPECT_EQ(connection_cap_for(65536), 58983U);
   EXPECT_EQ(connection_cap_for(50), 16U);  // never zero
 }
