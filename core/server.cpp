@@ -116,6 +116,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     return options != nullptr ? *options : sasl_.front().second;
   }
   std::string new_stream_id() override { return random_hex(12); }
+  c2s::AuthThrottle* auth_throttle() override { return server_.auth_throttle_.get(); }
 
   Result<xmpp::Jid, xmpp::StanzaError> bind(c2s::C2sSession& session,
                                             const xmpp::Jid& requested) override {
@@ -595,6 +596,9 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
       writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit)) {
   admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
                                                           config_.max_connections_per_address);
+  auth_throttle_ = std::make_unique<c2s::AuthThrottle>(
+      c2s::AuthThrottle::Options{config_.auth_failures_per_account,
+                                 config_.auth_failures_per_address, config_.auth_max_lockout});
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }

@@ -78,6 +78,8 @@ class Server final : public Delivery {
   std::unique_ptr<net::TlsContext> tls_;
   // Places for client connections, below the descriptor limit (c2s.max_connections).
   std::unique_ptr<net::ConnectionAdmission> admission_;
+  // Failed logins per account and per address (c2s.auth_failures_per_*).
+  std::unique_ptr<c2s::AuthThrottle> auth_throttle_;
   SessionRegistry registry_;
   // XEP-0198 resumption ids → where the session is, and whose it is.
   struct Resumable {

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/c2s/auth_throttle.h"
 #include "core/c2s/client_state.h"
 #include "core/c2s/stream_codec.h"
 #include "core/c2s/stream_management.h"
@@ -90,6 +91,8 @@ class SessionHost {
   // The connection of a resumable session is gone: the host takes the session over (it writes
   // nowhere now, collects deliveries as unacknowledged) until it is resumed or expires.
   virtual void on_detached(C2sSession& /*session*/) {}
+  // Failed logins per account and per address, shared by every session (none: no throttling).
+  virtual AuthThrottle* auth_throttle() { return nullptr; }
   // `session` (authenticated, not bound) asks to resume `previd`; the host answers later with
   // resume_succeeded() or resume_failed().
   virtual void resume(C2sSession& session, std::string_view previd);

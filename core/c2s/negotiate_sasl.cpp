@@ -6,6 +6,7 @@
 #include "core/c2s/c2s_session.h"
 #include "log/logger.h"
 #include "xmpp/base64.h"
+#include "xmpp/jid_prep.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::core::c2s {
@@ -91,6 +92,35 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
     challenge->root().set_text(xmpp::base64_encode(step.data));
     write(challenge->root());
     return;
+  }
+  // The credentials were checked: while the account or the address is locked out, the answer is
+  // the same whether they were right or not, so guessing learns nothing (AuthThrottle).
+  bool checked = !step.is_failure() || step.failure == SaslFailure::NotAuthorized;
+  AuthThrottle* throttle = host_.auth_throttle();
+  if (checked && throttle != nullptr) {
+    // Prepared (RFC 7622), so that "Juliet" and "juliet" count as the one account they are.
+    std::string account;
+    if (xmpp::precis::prepare_localpart(mechanism_->attempted_username(), account) !=
+        xmpp::precis::PrepStatus::Ok) {
+      account = mechanism_->attempted_username();
+    }
+    auto now = AuthThrottle::Clock::now();
+    if (auto locked = throttle->locked_for(account, address_of(peer_), now); locked.count() > 0) {
+      kLog.warn("limit.refused", "login refused: too many failed attempts",
+                {{"mechanism", mechanism_name_},
+                 {"user", account},
+                 {"peer", peer_},
+                 {"locked_ms", static_cast<std::int64_t>(locked.count())},
+                 {"conn", log_connection_}});
+      std::string text = "too many failed attempts; try again in " +
+                         std::to_string((locked.count() + 999) / 1000) + " s";
+      return sasl_failure(SaslFailure::TemporaryAuthFailure, text);
+    }
+    if (step.is_failure()) {
+      throttle->failed(account, address_of(peer_), now);
+    } else {
+      throttle->succeeded(account);
+    }
   }
   if (step.is_failure()) {
     return sasl_failure(step.failure, step.text);

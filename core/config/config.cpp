@@ -372,6 +372,11 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.integer("max_sessions_per_account", config.max_sessions_per_account, 1, 10000);
     s.integer("max_connections", config.max_connections, 0, 100000000);
     s.integer("max_connections_per_address", config.max_connections_per_address, 0, 100000000);
+    s.integer("auth_failures_per_account", config.auth_failures_per_account, 1, 1000000);
+    s.integer("auth_failures_per_address", config.auth_failures_per_address, 1, 1000000);
+    std::int64_t lockout = config.auth_max_lockout.count();
+    s.integer("auth_max_lockout", lockout, 2, 86400);
+    config.auth_max_lockout = std::chrono::seconds(lockout);
     std::int64_t negotiation = config.negotiation_timeout.count();
     std::int64_t idle = config.idle_timeout.count();
     s.integer("negotiation_timeout", negotiation, 1, 3600);

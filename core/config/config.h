@@ -72,6 +72,11 @@ struct Config {
   std::size_t max_connections = 0;
   // Client connections from one IP address at once (0: no limit); past it, new ones are closed.
   std::size_t max_connections_per_address = 1000;
+  // Consecutive failed logins before an account, or an address, is locked out (2 s, doubling
+  // with each further failure up to auth_max_lockout); see core/c2s/auth_throttle.h.
+  unsigned auth_failures_per_account = 5;
+  unsigned auth_failures_per_address = 20;
+  std::chrono::seconds auth_max_lockout{300};
 
   // [limits]
   xmpp::ParserLimits limits;

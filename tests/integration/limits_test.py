@@ -4,7 +4,9 @@
 #   - the roster limit holds for roster sets pipelined in one write (each set is checked inside
 #     its store write, after the ones before it);
 #   - c2s.max_sessions_per_account: binds past it get resource-constraint (RFC 6120 §7.6.2.1),
-#     replacing a bound resource still works, and a freed place can be taken again.
+#     replacing a bound resource still works, and a freed place can be taken again;
+#   - password guessing: past c2s.auth_failures_per_account (and _per_address) consecutive
+#     failures, even the right password gets temporary-auth-failure until the lockout ends.
 import os
 import sys
 import time
@@ -12,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TernServer  # noqa: E402
-from raw_client import RawClient  # noqa: E402
+from raw_client import AuthFailed, RawClient  # noqa: E402
 
 DOMAIN = "localhost"
 PASSWORD = "limits-pw"
@@ -25,7 +27,11 @@ class LimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = TernServer(f"modules.roster.max_items={ROSTER_LIMIT}",
-                                f"c2s.max_sessions_per_account={SESSION_LIMIT}").start()
+                                f"c2s.max_sessions_per_account={SESSION_LIMIT}",
+                                "c2s.auth_failures_per_account=3",
+                                "c2s.auth_failures_per_address=6").start()
+        for name in ("guessed", "bystander", "other"):
+            cls.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
         cls.server.adduser(f"juliet@{DOMAIN}", PASSWORD)
         cls.server.adduser(f"romeo@{DOMAIN}", PASSWORD)
 
@@ -98,6 +104,30 @@ class LimitsTest(unittest.TestCase):
         finally:
             for client in clients:
                 client.vanish()
+
+    def login(self, user, password):
+        """One PLAIN attempt on a new connection: the SASL failure's condition, or 'success'."""
+        try:
+            RawClient(self.server.port, f"{user}@{DOMAIN}", password).vanish()
+            return "success"
+        except AuthFailed as failure:
+            return failure.condition
+
+    def test_password_guessing_is_throttled(self):
+        # The account: 3 wrong passwords, then even the right one waits for the lockout (2 s).
+        for _ in range(3):
+            self.assertEqual(self.login("guessed", "wrong"), "not-authorized")
+        self.assertEqual(self.login("guessed", PASSWORD), "temporary-auth-failure")
+        self.assertEqual(self.login("bystander", PASSWORD), "success")  # others log in
+        time.sleep(2.2)
+        self.assertEqual(self.login("guessed", PASSWORD), "success")
+        # The address: 6 failures in all from 127.0.0.1 lock every account out from there.
+        for _ in range(3):
+            self.assertEqual(self.login("other", "wrong"), "not-authorized")
+        self.assertEqual(self.login("bystander", PASSWORD), "temporary-auth-failure")
+        time.sleep(2.2)
+        self.assertEqual(self.login("bystander", PASSWORD), "success")
+        self.server.wait_for_output(r"limit\.refused: login refused: too many failed attempts")
 
 
 if __name__ == "__main__":
