@@ -3,7 +3,14 @@
 
 #include <algorithm>
 
+#include "log/logger.h"
+
 namespace tern::core::c2s {
+namespace {
+
+const log::Logger kLog("c2s");
+
+}  // namespace
 
 std::chrono::milliseconds AuthThrottle::remaining(const std::string& key,
                                                   Clock::time_point now) const {
@@ -39,6 +46,13 @@ void AuthThrottle::failed(std::string_view account, std::string_view address,
   std::lock_guard lock(mutex_);
   if (entries_.size() >= kMaxEntries) {
     std::erase_if(entries_, [now](const auto& item) { return item.second.locked_until <= now; });
+    if (entries_.size() >= kMaxEntries / 2) {
+      // Mostly live lockouts (a spray over many names and addresses): forget them all rather
+      // than grow, or sweep again on every failure.
+      kLog.warn("limit.refused", "login throttle full: every lockout forgotten",
+                {{"entries", static_cast<std::int64_t>(entries_.size())}});
+      entries_.clear();
+    }
   }
   if (!account.empty()) {
     count("a:" + std::string(account), options_.failures_per_account, now);

@@ -33,7 +33,9 @@ class AuthThrottle {
   void succeeded(std::string_view account);
 
   static constexpr std::chrono::seconds kFirstLockout{2};
-  static constexpr std::size_t kMaxEntries = 100000;  // idle entries are swept past this
+  // Past this many counted keys, the ones not locked out are forgotten; if half are still
+  // locked out, all are (the map stays bounded, and a sweep is not repeated per failure).
+  static constexpr std::size_t kMaxEntries = 100000;
 
  private:
   struct Entry {

@@ -11,7 +11,10 @@
 //     answer comes from the last presence of each of their available resources.
 //   - Directed presence (§4.6) is remembered per resource so that the recipients also get
 //     unavailable presence when the resource goes away.
+//   - Order (§3.1.5-3.1.6): presence from a contact whose subscription stanza is still being
+//     applied to the owner's roster waits for that write, newest per resource.
 // The state machine itself is modules/roster/subscription.cpp.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -124,16 +127,17 @@ class Presence final : public Module {
   Verdict inbound(xmpp::StanzaPtr& stanza) {
     std::string_view type = stanza->type();
     auto sub = roster::parse_subscription_type(type);
-    auto from = xmpp::Jid::parse(stanza->from());
-    auto to = xmpp::Jid::parse(stanza->to());
     if (!sub && type != "probe") {
       // Available, unavailable, error: delivered by the router, but never ahead of a
       // subscription stanza from the same contact whose roster change is still committing.
-      if (from && to && hold_behind_subscription(stanza, *to, *from)) {
+      // Nearly always nothing is committing: then this costs one emptiness check.
+      if (!in_flight_.empty() && hold_behind_subscription(stanza)) {
         return Verdict::Handled;
       }
       return Verdict::Continue;
     }
+    auto from = xmpp::Jid::parse(stanza->from());
+    auto to = xmpp::Jid::parse(stanza->to());
     if (!from || !to) {
       return Verdict::Handled;
     }
@@ -255,13 +259,26 @@ class Presence final : public Module {
     return key;
   }
 
-  bool hold_behind_subscription(xmpp::StanzaPtr& stanza, const xmpp::Jid& to,
-                                const xmpp::Jid& from) {
-    auto it = in_flight_.find(pair_key(to.bare_view(), from.bare_view()));
+  bool hold_behind_subscription(xmpp::StanzaPtr& stanza) {
+    auto from = xmpp::Jid::parse(stanza->from());
+    auto to = xmpp::Jid::parse(stanza->to());
+    if (!from || !to) {
+      return false;
+    }
+    auto it = in_flight_.find(pair_key(to->bare_view(), from->bare_view()));
     if (it == in_flight_.end()) {
       return false;
     }
-    it->second.held.push_back(std::move(stanza));
+    // Presence is state: a newer one from the same resource replaces the one held, so what is
+    // held is bounded by the contact's resources (c2s.max_sessions_per_account).
+    std::vector<xmpp::StanzaPtr>& held = it->second.held;
+    auto same_sender = std::find_if(held.begin(), held.end(), [&](const xmpp::StanzaPtr& p) {
+      return p->from() == stanza->from();
+    });
+    if (same_sender != held.end()) {
+      held.erase(same_sender);
+    }
+    held.push_back(std::move(stanza));
     return true;
   }
 

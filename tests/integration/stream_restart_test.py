@@ -104,6 +104,12 @@ class Stream:
         self.sock = context.wrap_socket(self.sock, server_hostname=DOMAIN)
         self.restart_parser()
 
+    def plain_auth(self, what):
+        """SASL PLAIN as juliet; returns once <success/> is read."""
+        token = base64.b64encode(f"\0juliet\0{PASSWORD}".encode()).decode()
+        self.send(f"<auth xmlns='{SASL}' mechanism='PLAIN'>{token}</auth>")
+        self.expect(f"{{{SASL}}}success", what)
+
     def close(self):
         self.sock.close()
 
@@ -138,9 +144,7 @@ class StreamRestartTest(unittest.TestCase):
                         stream.starttls()
                         stream.send(*self.pieces(prefix, split))
                         stream.expect(f"{{{STREAMS}}}features", what)
-                        token = base64.b64encode(f"\0juliet\0{PASSWORD}".encode()).decode()
-                        stream.send(f"<auth xmlns='{SASL}' mechanism='PLAIN'>{token}</auth>")
-                        stream.expect(f"{{{SASL}}}success", what)
+                        stream.plain_auth(what)
                         stream.send(HEADER)
                         self.assert_bound_and_serving(stream, what)
                     finally:
@@ -208,9 +212,7 @@ class StreamRestartTest(unittest.TestCase):
             stream.starttls()
             stream.send(HEADER)
             stream.expect(f"{{{STREAMS}}}features", "features")
-            token = base64.b64encode(f"\0juliet\0{PASSWORD}".encode()).decode()
-            stream.send(f"<auth xmlns='{SASL}' mechanism='PLAIN'>{token}</auth>")
-            stream.expect(f"{{{SASL}}}success", "auth")
+            stream.plain_auth("auth")
             stream.send(HEADER)
             self.assert_bound_and_serving(stream, "login")
             stream.send("<iq type='get' id='x' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>\n"
@@ -231,9 +233,7 @@ class StreamRestartTest(unittest.TestCase):
             stream.starttls()
             stream.send(HEADER)
             stream.expect(f"{{{STREAMS}}}features", "features")
-            token = base64.b64encode(f"\0juliet\0{PASSWORD}".encode()).decode()
-            stream.send(f"<auth xmlns='{SASL}' mechanism='PLAIN'>{token}</auth>")
-            stream.expect(f"{{{SASL}}}success", "auth")
+            stream.plain_auth("auth")
             stream.send("<not a header")
             raw = b""
             stream.sock.settimeout(5)

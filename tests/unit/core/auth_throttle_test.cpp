@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace tern::core::c2s {
 namespace {
 
@@ -45,6 +47,18 @@ TEST(AuthThrottle, SuccessClearsTheAccountNotTheAddress) {
   // The account's count started again (1 of 2); the address's did not (2 of 2).
   EXPECT_EQ(throttle.locked_for("juliet", "198.51.100.1", t), milliseconds(0));
   EXPECT_EQ(throttle.locked_for("juliet", "192.0.2.1", t), seconds(2));
+}
+
+TEST(AuthThrottle, StaysBoundedUnderASprayOfNames) {
+  AuthThrottle throttle({1, 1000000, seconds(300)});
+  auto t = AuthThrottle::Clock::time_point{} + seconds(1000);
+  for (std::size_t i = 0; i < AuthThrottle::kMaxEntries; ++i) {
+    throttle.failed("user" + std::to_string(i), "", t);  // each locked out at once
+  }
+  EXPECT_EQ(throttle.locked_for("user0", "", t), seconds(2));
+  throttle.failed("one-more", "", t);  // full of live lockouts: all are forgotten
+  EXPECT_EQ(throttle.locked_for("user0", "", t), milliseconds(0));
+  EXPECT_EQ(throttle.locked_for("one-more", "", t), seconds(2));
 }
 
 TEST(AuthThrottle, AddressOfAPeer) {
