@@ -617,13 +617,11 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
       // Port 0: the first worker's socket picks a port, the others share it (SO_REUSEPORT).
       for (auto& state : workers_) {
         WorkerState* ws = state.get();
-        std::string name =
-            std::string(kind) + " " + address.host + ":" + std::to_string(address.port);
-        auto listener = net::Listener::open(
-            ws->worker.loop(), address, *admission_, std::move(name),
-            [ws, direct_tls](int fd, const sockaddr_storage& peer) {
-              net::Connection::accept(ws->worker.loop(), fd, peer, ws->env, direct_tls);
-            });
+        auto listener = net::Listener::open(ws->worker.loop(), address, *admission_, kind,
+                                            [ws, direct_tls](int fd, const sockaddr_storage& peer) {
+                                              net::Connection::accept(ws->worker.loop(), fd, peer,
+                                                                      ws->env, direct_tls);
+                                            });
         if (!listener) {
           return Err(listener.error());
         }

@@ -47,7 +47,7 @@ std::string address_text(const sockaddr_storage& address) {
 
 Result<Listener*, std::string> Listener::open(uv_loop_t* loop, const ListenAddress& address,
                                               const ConnectionAdmission& admission,
-                                              std::string name, OnConnection on_connection) {
+                                              std::string_view kind, OnConnection on_connection) {
   sockaddr_storage storage{};
   bool v6 = address.host.find(':') != std::string::npos;
   int rc = v6 ? uv_ip6_addr(address.host.c_str(), address.port,
@@ -79,11 +79,12 @@ Result<Listener*, std::string> Listener::open(uv_loop_t* loop, const ListenAddre
   socklen_t bound_size = sizeof bound;
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_size);
 
-  auto* listener = new Listener(admission, std::move(name));
+  auto* listener = new Listener(admission);
   listener->fd_ = fd;
   listener->on_connection_ = std::move(on_connection);
   listener->port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  listener->name_ = std::string(kind) + " " + address.host + ":" + std::to_string(listener->port_);
   if (uv_poll_init_socket(loop, &listener->poll_, fd) != 0) {
     ::close(fd);
     delete listener;

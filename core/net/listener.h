@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/config/config.h"
 #include "core/net/admission.h"
@@ -35,8 +36,8 @@ class Listener {
   // the loop (its handles do): it is freed by close(), never by delete. While `admission` is
   // full, nothing is accepted.
   static Result<Listener*, std::string> open(uv_loop_t* loop, const ListenAddress& address,
-                                             const ConnectionAdmission& admission, std::string name,
-                                             OnConnection on_connection);
+                                             const ConnectionAdmission& admission,
+                                             std::string_view kind, OnConnection on_connection);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -52,15 +53,14 @@ class Listener {
   static constexpr std::uint64_t kShortageMaxPauseMs = 1000;
 
  private:
-  Listener(const ConnectionAdmission& admission, std::string name)
-      : admission_(admission), name_(std::move(name)) {}
+  explicit Listener(const ConnectionAdmission& admission) : admission_(admission) {}
   ~Listener() = default;
   static void on_readable(uv_poll_t* poll, int status, int events);
   void accept_some();
   void pause(std::uint64_t milliseconds);
 
   const ConnectionAdmission& admission_;
-  std::string name_;  // "starttls 127.0.0.1:5222", for the log
+  std::string name_;  // "starttls 127.0.0.1:5222" (the bound port), for the log
   int fd_ = -1;
   uv_poll_t poll_{};
   uv_timer_t resume_timer_{};
