@@ -290,10 +290,12 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   }
   const storage::Environment& store() const override { return *server_.store_; }
   void write(StoreWrite write, StoreDone done) override;  // after WorkerState
+  void post(std::function<void()> task) override;         // after WorkerState
 
   // XEP-0198 resumption (after WorkerState, which they use).
   std::string register_resumable(c2s::C2sSession& session) override;
   void on_detached(c2s::C2sSession& session) override;
+  void on_unacked_overflow(c2s::C2sSession& session) override;
   void resume(c2s::C2sSession& session, std::string_view previd) override;
 
   void on_closed(c2s::C2sSession& session) override {
@@ -349,6 +351,7 @@ struct Server::WorkerState {
   WorkerState(Server& server, unsigned id)
       : worker(id),
         timeouts(uv_now(worker.loop()) / 1000),
+        write_timeouts(uv_now(worker.loop()) / 1000),
         host(server, id),
         env{id,
             host,
@@ -358,11 +361,17 @@ struct Server::WorkerState {
             timeouts,
             static_cast<std::uint64_t>(server.config_.negotiation_timeout.count()),
             static_cast<std::uint64_t>(server.config_.idle_timeout.count()),
-            *server.admission_} {
+            *server.admission_,
+            server.config_.max_output_bytes,
+            static_cast<std::uint64_t>(server.config_.write_timeout.count()),
+            write_timeouts} {
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
     env.options.resume_timeout_s =
         static_cast<std::uint32_t>(server.config_.resume_timeout.count());
+    env.options.max_unacked_stanzas = server.config_.max_unacked_stanzas;
+    env.options.max_unacked_bytes = server.config_.max_unacked_bytes;
+    env.options.max_stanza_bytes_before_auth = server.config_.max_stanza_bytes_before_auth;
     uv_timer_init(worker.loop(), &tick);
     tick.data = this;
     // After each turn's reads (check) and before the loop blocks (prepare: deliveries made by
@@ -392,6 +401,18 @@ struct Server::WorkerState {
         [self](TimeoutWheel::Id id) {
           if (net::Connection* c = self->connections.find(id)) {
             c->on_timeout();
+          }
+        });
+    std::uint64_t now = uv_now(timer->loop) / 1000;
+    self->write_timeouts.advance(
+        now,
+        [self, now](TimeoutWheel::Id id) -> std::optional<std::uint64_t> {
+          net::Connection* c = self->connections.find(id);
+          return c != nullptr ? c->write_deadline(now) : std::nullopt;
+        },
+        [self](TimeoutWheel::Id id) {
+          if (net::Connection* c = self->connections.find(id)) {
+            c->on_write_timeout();
           }
         });
     self->expire_detached(uv_now(timer->loop) / 1000, false);
@@ -424,6 +445,7 @@ struct Server::WorkerState {
   Worker worker;
   net::ConnectionSet connections;
   TimeoutWheel timeouts;
+  TimeoutWheel write_timeouts;  // connections whose output waits (Connection::write_deadline)
   WorkerHost host;
   net::ConnectionEnv env;
   uv_timer_t tick{};
@@ -456,6 +478,10 @@ void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
   });
 }
 
+void Server::WorkerHost::post(std::function<void()> task) {
+  server_.workers_[worker_id_]->worker.post(std::move(task));
+}
+
 std::string Server::WorkerHost::register_resumable(c2s::C2sSession& session) {
   std::string id = random_hex(16);
   std::lock_guard lock(server_.resumable_mutex_);
@@ -475,6 +501,20 @@ void Server::WorkerHost::on_detached(c2s::C2sSession& session) {
   server_.registry_.set_flag(session.jid(), kDetachedFlag, true);
   ws.detached[session.owner_id()] = WorkerState::DetachedSession{
       connection->release_session(), now + server_.config_.resume_timeout.count()};
+}
+
+void Server::WorkerHost::on_unacked_overflow(c2s::C2sSession& session) {
+  // Called while the session takes a delivery: it ends on the next turn of the loop.
+  WorkerState& ws = *server_.workers_[worker_id_];
+  ws.worker.post([&ws, id = session.owner_id(), overflowing = &session] {
+    auto it = ws.detached.find(id);
+    if (it == ws.detached.end() || it->second.session.get() != overflowing) {
+      return;  // resumed or expired meanwhile
+    }
+    std::unique_ptr<c2s::C2sSession> ended = std::move(it->second.session);
+    ws.detached.erase(it);
+    ended->expire("unacked-overflow");  // its stanzas go to the offline queue
+  });
 }
 
 void Server::WorkerHost::resume(c2s::C2sSession& session, std::string_view previd) {
@@ -709,7 +749,11 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
   // std::function needs a copyable callable: the stanza rides in a shared_ptr, still owned by
   // exactly one task.
   std::shared_ptr<xmpp::Stanza> shared(stanza.release());
-  with_session(handle, [shared](c2s::C2sSession& session, net::Connection* connection) {
+  auto reroute = [this, handle, shared] { reroute_from_ended(handle, *shared); };
+  auto deliver = [shared, reroute](c2s::C2sSession& session, net::Connection* connection) {
+    if (session.state() == c2s::SessionState::Closed) {
+      return reroute();  // ended, its connection still closing
+    }
     bool kept = session.deliver(*shared);
     if (connection == nullptr) {
       return;
@@ -723,6 +767,29 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
       });
     }
     connection->flush_soon();
+  };
+  with_session(handle, std::move(deliver), std::move(reroute));
+}
+
+void Server::reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza) {
+  if (stanza.kind() != xmpp::StanzaKind::Message || handle.worker >= workers_.size()) {
+    return;
+  }
+  auto to = xmpp::Jid::parse(stanza.to());
+  if (!to) {
+    return;
+  }
+  for (const BoundResource& r : registry_.resources(to->bare_view())) {
+    if (r.handle == handle) {
+      return;  // still bound (it should not be): routing again could only come back here
+    }
+  }
+  std::shared_ptr<xmpp::Stanza> copy(stanza.clone().release());  // the receipt goes with it
+  WorkerState* ws = workers_[handle.worker].get();
+  ws->worker.post([ws, copy] {
+    std::deque<xmpp::StanzaPtr> one;
+    one.push_back(copy->clone());
+    ws->host.reroute_unacked(std::move(one));
   });
 }
 

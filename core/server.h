@@ -71,6 +71,10 @@ class Server final : public Delivery {
   using SessionTask = std::function<void(c2s::C2sSession&, net::Connection*)>;
   void with_session(SessionHandle handle, SessionTask fn, std::function<void()> gone = {});
   bool account_exists(std::string_view bare_jid) const;
+  // A message on its way to the session behind `handle`, which ended meanwhile: it goes where
+  // RFC 6121 sends a message for a resource that is gone (another resource, or the offline
+  // queue), routed on that session's worker. Never while the handle is still bound.
+  void reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza);
 
   Config config_;
   std::vector<const ModuleInfo*> modules_;

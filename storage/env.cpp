@@ -47,14 +47,19 @@ std::optional<std::string_view> ReadTxn::get(Db db, std::string_view key) const 
 
 void ReadTxn::scan(Db db, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  scan_from(db, prefix, prefix, fn);
+}
+
+void ReadTxn::scan_from(Db db, std::string_view prefix, std::string_view from,
+                        const std::function<bool(std::string_view, std::string_view)>& fn) const {
   MDB_cursor* cursor = nullptr;
   if (mdb_cursor_open(txn_, dbis_[static_cast<std::size_t>(db)], &cursor) != MDB_SUCCESS) {
     return;
   }
-  MDB_val k = as_val(prefix);
+  MDB_val k = as_val(from);
   MDB_val v;
-  int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-                          : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  int rc = from.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                        : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
   while (rc == MDB_SUCCESS && as_view(k).starts_with(prefix) && fn(as_view(k), as_view(v))) {
     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   }

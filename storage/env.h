@@ -41,6 +41,9 @@ class ReadTxn {
   // returns false.
   void scan(Db db, std::string_view prefix,
             const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // The same, starting at the first key not below `from` (which should start with `prefix`).
+  void scan_from(Db db, std::string_view prefix, std::string_view from,
+                 const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
  protected:
   friend class Environment;

@@ -109,10 +109,15 @@ Result<std::optional<std::uint64_t>, StorageError> OfflineStore::push(WriteTxn& 
 }
 
 std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_view owner,
-                                               std::size_t limit) {
+                                               std::size_t limit, std::uint64_t after) {
   std::vector<OfflineMessage> out;
+  if (limit == 0 || after == UINT64_MAX) {
+    return out;
+  }
   std::string prefix = queue_prefix(owner);
-  txn.scan(Db::Offline, prefix, [&](std::string_view key, std::string_view value) {
+  // Straight to the first message after `after` (big-endian keys sort like the numbers).
+  std::string from = after == 0 ? prefix : message_key(owner, after + 1);
+  txn.scan_from(Db::Offline, prefix, from, [&](std::string_view key, std::string_view value) {
     auto sequence = sequence_of(key.substr(prefix.size()));
     if (!sequence) {
       return true;  // the metadata record

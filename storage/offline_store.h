@@ -40,9 +40,9 @@ class OfflineStore {
                                                                  std::int64_t stamp_ms,
                                                                  std::string_view xml,
                                                                  std::size_t quota);
-  // Up to `limit` messages, oldest first.
+  // Up to `limit` messages with a sequence number above `after`, oldest first.
   static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
-                                          std::size_t limit = SIZE_MAX);
+                                          std::size_t limit = SIZE_MAX, std::uint64_t after = 0);
   static std::size_t count(const ReadTxn& txn, std::string_view owner);
   // Removes one message (delivered and acknowledged); false if it was not there.
   static Result<bool, StorageError> remove(WriteTxn& txn, std::string_view owner,

@@ -58,6 +58,8 @@ class StreamParser {
   // Stops parsing for good without reporting an error: the owner is closing the stream with an
   // error of its own (say, unsupported-stanza-type). Safe from inside a callback.
   void stop();
+  // Applies from the next byte fed (the server tightens them before authentication).
+  void set_limits(const ParserLimits& limits) { options_.limits = limits; }
 
   bool failed() const { return failed_; }
   bool closed() const { return closed_; }

@@ -25,6 +25,9 @@ class BinaryCodec final : public StreamCodec {
         encoder_(bin::Role::Responder, bin::Limits::from(limits)) {}
 
   WireFormat format() const override { return WireFormat::Binary; }
+  void set_limits(const xmpp::ParserLimits& limits) override {
+    decoder_.set_limits(bin::Limits::from(limits));
+  }
 
   std::size_t feed(std::string_view bytes) override {
     if (stopped_) {

@@ -3,6 +3,8 @@
 // state, from-stamping of established traffic, and closing.
 #include "core/c2s/c2s_session.h"
 
+#include <algorithm>
+
 #include "log/logger.h"
 #include "xmpp/jid_prep.h"
 #include "xmpp/namespaces.h"
@@ -21,7 +23,15 @@ C2sSession::C2sSession(SessionIo& io, SessionHost& host, SessionOptions options)
     : io_(&io),
       host_(host),
       options_(options),
-      codec_(make_xml_codec(*this, options_.limits, ns::kClient)) {}
+      codec_(make_xml_codec(*this, limits_before_auth(), ns::kClient)) {}
+
+xmpp::ParserLimits C2sSession::limits_before_auth() const {
+  xmpp::ParserLimits limits = options_.limits;
+  limits.max_stanza_bytes =
+      std::min(limits.max_stanza_bytes, options_.max_stanza_bytes_before_auth);
+  limits.max_text_bytes = std::min(limits.max_text_bytes, options_.max_stanza_bytes_before_auth);
+  return limits;
+}
 
 C2sSession::~C2sSession() = default;
 
@@ -42,7 +52,7 @@ void C2sSession::on_tls_established(WireFormat format) {
   } else if (format == WireFormat::Binary && state_ == SessionState::ExpectHeader &&
              !header_sent_ && codec_->format() != WireFormat::Binary) {
     // Direct TLS with ALPN tern-xmpp-binary/1: binary from the first byte, both ways.
-    codec_ = make_binary_codec(*this, options_.limits);
+    codec_ = make_binary_codec(*this, limits_before_auth());
   }
 }
 
@@ -81,10 +91,10 @@ void C2sSession::on_disconnected(std::string_view reason) {
   finish(false);
 }
 
-void C2sSession::expire() {
+void C2sSession::expire(std::string_view reason) {
   kLog.info("session.expired", "resumable session expired",
-            {{"jid", jid_.full()}, {"conn", log_connection_}});
-  set_end_reason("resumption-expired");
+            {{"jid", jid_.full()}, {"conn", log_connection_}, {"reason", reason}});
+  set_end_reason(reason);
   finish(false);
 }
 
@@ -272,6 +282,9 @@ void C2sSession::answer_before_authentication(const xmpp::Stanza& reply) {
 bool C2sSession::deliver(const xmpp::Stanza& stanza) {
   if (state_ == SessionState::Detached || state_ == SessionState::Resuming) {
     sm_.sent(stanza.clone());  // kept for the client that resumes (or re-routed)
+    if (state_ == SessionState::Detached) {
+      unacked_over_limit();  // (a resuming session checks once the old queue joins it)
+    }
     return true;
   }
   if (state_ != SessionState::Established) {
@@ -288,6 +301,13 @@ bool C2sSession::deliver(const xmpp::Stanza& stanza) {
 }
 
 bool C2sSession::transmit(const xmpp::Stanza& stanza) {
+  if (sm_.enabled() && sm_.unwritten() > 0) {
+    // A resend is still going out in slices: this one queues behind it, in order.
+    sm_.sent(stanza.clone());
+    sm_.set_unwritten(sm_.unwritten() + 1);
+    unacked_over_limit();
+    return true;
+  }
   if (!write(stanza.root())) {
     // Only binary refuses a tree (docs/binary-xmpp.md §9); not counted by XEP-0198 either, as the
     // client never sees it.
@@ -296,6 +316,34 @@ bool C2sSession::transmit(const xmpp::Stanza& stanza) {
   if (sm_.enabled()) {
     sm_.sent(stanza.clone());
     request_ack();
+    unacked_over_limit();
+  }
+  return true;
+}
+
+bool C2sSession::unacked_over_limit() {
+  if (sm_.unacked_count() <= options_.max_unacked_stanzas &&
+      sm_.unacked_bytes() <= options_.max_unacked_bytes) {
+    return false;
+  }
+  if (state_ == SessionState::Established) {
+    // XEP-0198 leaves this to the server; Prosody and ejabberd end the stream too. The session
+    // cannot be resumed: what it holds goes to the offline queue (SessionHost::on_closed).
+    close(xmpp::StreamError::resource_constraint(
+        "too many unacknowledged stanzas: " + std::to_string(sm_.unacked_count()) + " (" +
+        std::to_string(sm_.unacked_bytes()) + " bytes)"));
+  } else if (state_ == SessionState::Detached && !unacked_overflow_reported_) {
+    unacked_overflow_reported_ = true;
+    kLog.warn("limit.refused",
+              "a detached session holds too many unacknowledged stanzas: it ends, they go to "
+              "the offline queue",
+              {{"jid", jid_.full()},
+               {"conn", log_connection_},
+               {"unacked", sm_.unacked_count()},
+               {"bytes", sm_.unacked_bytes()},
+               {"max_stanzas", options_.max_unacked_stanzas},
+               {"max_bytes", options_.max_unacked_bytes}});
+    host_.on_unacked_overflow(*this);
   }
   return true;
 }

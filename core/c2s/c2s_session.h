@@ -49,6 +49,10 @@ class SessionIo {
   virtual std::vector<xmpp::sasl::ChannelBindingData> channel_bindings() const = 0;
   // Flush what was written, then close the connection. The session is closed already.
   virtual void close() = 0;
+  // The session has more to write than it writes at once (a resend after resumption): it is
+  // called back with C2sSession::on_writable() once what it wrote has gone to the kernel, on a
+  // later turn of the loop.
+  virtual void request_writable() {}
 };
 
 // The server's side.
@@ -91,6 +95,10 @@ class SessionHost {
   // The connection of a resumable session is gone: the host takes the session over (it writes
   // nowhere now, collects deliveries as unacknowledged) until it is resumed or expires.
   virtual void on_detached(C2sSession& /*session*/) {}
+  // A detached session holds more unacknowledged stanzas than SessionOptions allow: the host
+  // ends it soon (C2sSession::expire), not from inside this call, and its stanzas go to the
+  // offline queue.
+  virtual void on_unacked_overflow(C2sSession& /*session*/) {}
   // Failed logins per account and per address, shared by every session (none: no throttling).
   virtual AuthThrottle* auth_throttle() { return nullptr; }
   // `session` (authenticated, not bound) asks to resume `previd`; the host answers later with
@@ -102,7 +110,14 @@ struct SessionOptions {
   bool require_encryption = true;      // no SASL before STARTTLS
   std::uint32_t resume_timeout_s = 0;  // XEP-0198 resumption window; 0: not offered
   int max_auth_failures = 3;  // wrong credentials; RFC 6120 §6.4.5 asks for 2 to 5 retries
+  // XEP-0198: stanzas kept until the client acknowledges them, and the memory they hold; past
+  // either the session ends with resource-constraint (c2s.max_unacked_stanzas, _bytes).
+  std::size_t max_unacked_stanzas = 5000;
+  std::size_t max_unacked_bytes = 16 << 20;
   xmpp::ParserLimits limits;
+  // Before authentication a stanza (and a text run) may be no larger than this: nothing a client
+  // sends then needs more, and an anonymous peer should cost little (Prosody: 10,000 bytes).
+  std::size_t max_stanza_bytes_before_auth = 10000;
 };
 
 enum class SessionState : std::uint8_t {
@@ -152,12 +167,15 @@ class C2sSession final : private CodecSink {
 
   // XEP-0198 resumption, driven by the host.
   const std::string& resume_id() const { return resume_id_; }
-  // A detached session's window has passed: it ends like a lost connection.
-  void expire();
+  // A detached session's window has passed (or it kept too much): it ends like a lost
+  // connection.
+  void expire(std::string_view reason = "resumption-expired");
   // Hands the old session's stream management over (the host took it from the detached
   // session): the client gets <resumed/> and everything it never acknowledged again.
   void resume_succeeded(const xmpp::Jid& jid, StreamManagement previous, std::string id);
   void resume_failed();
+  // The connection took what was written before (SessionIo::request_writable): the next slice.
+  void on_writable();
   // Moves the stream management state out (the detached session is then dropped unnotified).
   StreamManagement take_stream_management() { return std::exchange(sm_, StreamManagement{}); }
   // Ends the stream with an error (written first if the connection still works).
@@ -208,6 +226,8 @@ class C2sSession final : private CodecSink {
   // False when the stream's format cannot carry `element` (then nothing was written).
   bool write(const xmpp::Element& element);
   void finish(bool notify_io);
+  // options_.limits, with the stanza size capped at max_stanza_bytes_before_auth.
+  xmpp::ParserLimits limits_before_auth() const;
 
   // negotiate_tls.cpp
   void handle_starttls(const xmpp::Element& element);
@@ -230,6 +250,12 @@ class C2sSession final : private CodecSink {
   void handle_sm(const xmpp::Element& element);
   void sm_failed(std::string_view condition);
   void request_ack();
+  // Writes the next slice of what stream management keeps but this connection has not carried
+  // yet (a resend after resumption), and asks to be called again while some is left.
+  void write_unwritten();
+  // Past c2s.max_unacked_stanzas or _bytes: an established session ends with resource-
+  // constraint, a detached one is ended by its host. True when the limit was hit.
+  bool unacked_over_limit();
 
   SessionIo* io_;  // a sink that drops everything once detached
   SessionHost& host_;
@@ -254,6 +280,7 @@ class C2sSession final : private CodecSink {
   std::uint32_t resume_client_h_ = 0;  // the h of the client's <resume/>
   bool ack_requested_ = false;         // our <r/> is waiting for the client's <a/>
   bool ack_owed_ = false;  // the client's <r/> was answered before everything was handled
+  bool unacked_overflow_reported_ = false;  // on_unacked_overflow() was called
   std::string log_connection_;
   std::string peer_;
   std::string end_reason_;

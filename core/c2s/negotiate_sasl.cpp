@@ -154,6 +154,7 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
   // Nothing of the new stream has been sent: an error before its header still needs one first.
   codec_->request_restart();
   header_sent_ = false;
+  codec_->set_limits(options_.limits);  // authenticated: the full stanza size from now on
 }
 
 void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {

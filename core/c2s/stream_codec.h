@@ -46,6 +46,8 @@ class StreamCodec {
   virtual void reset() = 0;
   // No more input is taken (the session is closing).
   virtual void stop() = 0;
+  // What the input may hold from now on (tighter before authentication).
+  virtual void set_limits(const xmpp::ParserLimits& limits) = 0;
 
   // Output, appended to `out`. write() returns false when the element cannot be written in this
   // format (binary: a non-ASCII name); then nothing was appended.

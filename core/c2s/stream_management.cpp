@@ -2,6 +2,8 @@
 // XEP-0198 counters (see stream_management.h).
 #include "core/c2s/stream_management.h"
 
+#include <algorithm>
+
 namespace tern::core::c2s {
 
 StreamManagement::Ticket StreamManagement::received() {
@@ -25,6 +27,9 @@ void StreamManagement::handled(Ticket ticket) {
 }
 
 void StreamManagement::sent(xmpp::StanzaPtr copy) {
+  std::size_t size = copy->arena().bytes_allocated();
+  unacked_bytes_ += size;
+  unacked_sizes_.push_back(size);
   unacked_.push_back(std::move(copy));
 }
 
@@ -39,16 +44,36 @@ bool StreamManagement::acknowledge(std::uint32_t h) {
       receipt->delivered();  // the client has it: e.g. its offline copy can go
     }
     unacked_.pop_front();
+    unacked_bytes_ -= unacked_sizes_.front();
+    unacked_sizes_.pop_front();
   }
   acked_ += delta;
+  // A client may acknowledge stanzas a slow resend has not written yet (it had them from the
+  // previous connection and said so late): they need not be written again.
+  unwritten_ = std::min(unwritten_, unacked_.size());
   return true;
 }
 
 std::deque<xmpp::StanzaPtr> StreamManagement::take_unacked() {
   std::deque<xmpp::StanzaPtr> out;
   out.swap(unacked_);
+  unacked_sizes_.clear();
+  unacked_bytes_ = 0;
+  unwritten_ = 0;
   acked_ += out.size();
   return out;
+}
+
+void StreamManagement::drop_next_unwritten() {
+  if (unwritten_ == 0) {
+    return;
+  }
+  std::size_t index = unacked_.size() - unwritten_;
+  unacked_bytes_ -= unacked_sizes_[index];
+  unacked_sizes_.erase(unacked_sizes_.begin() + static_cast<std::ptrdiff_t>(index));
+  unacked_.erase(unacked_.begin() +
+                 static_cast<std::ptrdiff_t>(index));  // its receipt: not delivered
+  --unwritten_;
 }
 
 void StreamManagement::set_counters_for_test(std::uint64_t value) {

@@ -37,11 +37,20 @@ class StreamManagement {
   bool all_handled() const { return handled_ == next_ticket_; }
 
   // --- outbound ---
+  // Keeps `copy` until the client acknowledges it; its memory counts in unacked_bytes().
   void sent(xmpp::StanzaPtr copy);
   // Applies the client's <a h=…/>. False if h acknowledges more than was sent (a protocol
   // violation: XEP-0198 §4, undefined-condition with <handled-count-too-high/>).
   bool acknowledge(std::uint32_t h);
   std::size_t unacked_count() const { return unacked_.size(); }
+  // The memory the kept copies hold (their arenas).
+  std::size_t unacked_bytes() const { return unacked_bytes_; }
+  // The newest `unwritten()` kept stanzas have not been written on the current connection yet
+  // (a resend after resumption goes out in slices; what arrives meanwhile queues behind it).
+  std::size_t unwritten() const { return unwritten_; }
+  void set_unwritten(std::size_t count) { unwritten_ = count; }
+  // Forgets the oldest unwritten stanza: it cannot be written on this connection at all.
+  void drop_next_unwritten();
   std::uint32_t outbound_h() const { return static_cast<std::uint32_t>(acked_); }
   const std::deque<xmpp::StanzaPtr>& unacked() const { return unacked_; }
   // Takes every unacknowledged stanza, oldest first.
@@ -57,6 +66,9 @@ class StreamManagement {
   std::set<Ticket> done_early_;  // handled, but after a ticket still open
   std::uint64_t acked_ = 0;      // outbound stanzas the client acknowledged
   std::deque<xmpp::StanzaPtr> unacked_;
+  std::deque<std::size_t> unacked_sizes_;  // each copy's memory, in step with unacked_
+  std::size_t unacked_bytes_ = 0;
+  std::size_t unwritten_ = 0;
 };
 
 }  // namespace tern::core::c2s

@@ -151,13 +151,45 @@ void C2sSession::resume_succeeded(const xmpp::Jid& jid, StreamManagement previou
   // docs/binary-xmpp.md §2.3, §8.3: this connection's state started empty; the own JID is bound
   // again once <resumed/> is out.
   codec_->bind_own_jid(jid_.full());
-  // §5: everything the client has not acknowledged, again and in order.
-  for (const xmpp::StanzaPtr& stanza : sm_.unacked()) {
-    write(stanza->root());
-  }
   ack_requested_ = false;
-  if (sm_.unacked_count() > 0) {
+  if (unacked_over_limit()) {
+    return;  // what arrived meanwhile made it too much: ended, and all of it re-routed
+  }
+  // §5: everything the client has not acknowledged, again and in order — in slices, one per turn
+  // of the loop once the previous one is written, so that a large queue neither stalls the
+  // worker nor piles up in the output buffer.
+  sm_.set_unwritten(sm_.unacked_count());
+  write_unwritten();
+}
+
+void C2sSession::write_unwritten() {
+  // Enough to keep a fast link busy for a turn; small next to c2s.max_output_bytes (at least
+  // 256 KiB).
+  constexpr std::size_t kSliceBytes = std::size_t{64} * 1024;
+  std::size_t written = 0;
+  while (sm_.unwritten() > 0 && written < kSliceBytes) {
+    const xmpp::StanzaPtr& stanza = sm_.unacked()[sm_.unacked_count() - sm_.unwritten()];
+    out_.clear();
+    if (!codec_->write(out_, stanza->root())) {
+      // Only binary refuses a tree (docs/binary-xmpp.md §9): the client can never count it.
+      sm_.drop_next_unwritten();
+      continue;
+    }
+    io_->write(out_);
+    written += out_.size();
+    sm_.set_unwritten(sm_.unwritten() - 1);
+  }
+  if (sm_.unacked_count() > sm_.unwritten()) {
     request_ack();
+  }
+  if (sm_.unwritten() > 0) {
+    io_->request_writable();
+  }
+}
+
+void C2sSession::on_writable() {
+  if (state_ == SessionState::Established && sm_.unwritten() > 0) {
+    write_unwritten();
   }
 }
 

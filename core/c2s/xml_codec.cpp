@@ -18,6 +18,7 @@ class XmlCodec final : public StreamCodec {
   void request_restart() override { parser_.request_restart(); }
   void reset() override { parser_.reset(); }
   void stop() override { parser_.stop(); }
+  void set_limits(const xmpp::ParserLimits& limits) override { parser_.set_limits(limits); }
 
   void write_stream_open(std::string& out, const xmpp::StreamHeader& header) override {
     serializer_.write_stream_open(out, header);

@@ -374,6 +374,12 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.integer("max_connections_per_address", config.max_connections_per_address, 0, 100000000);
     s.integer("auth_failures_per_account", config.auth_failures_per_account, 1, 1000000);
     s.integer("auth_failures_per_address", config.auth_failures_per_address, 1, 1000000);
+    s.integer("max_output_bytes", config.max_output_bytes, 262144, std::size_t{1} << 30);
+    s.integer("max_unacked_stanzas", config.max_unacked_stanzas, 10, 1000000);
+    s.integer("max_unacked_bytes", config.max_unacked_bytes, 65536, std::size_t{1} << 30);
+    std::int64_t write_timeout = config.write_timeout.count();
+    s.integer("write_timeout", write_timeout, 1, 3600);
+    config.write_timeout = std::chrono::seconds(write_timeout);
     std::int64_t lockout = config.auth_max_lockout.count();
     s.integer("auth_max_lockout", lockout, 2, 86400);
     config.auth_max_lockout = std::chrono::seconds(lockout);
@@ -397,6 +403,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.integer("max_attributes", l.max_attributes, 4, 10000);
     s.integer("max_text_bytes", l.max_text_bytes, 64, 64 << 20);
     s.integer("max_token_bytes", l.max_token_bytes, 1024, 64 << 20);
+    s.integer("max_stanza_bytes_before_auth", config.max_stanza_bytes_before_auth, 1024, 64 << 20);
     keep_first(s.finish());
   }
 

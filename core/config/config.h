@@ -77,9 +77,22 @@ struct Config {
   unsigned auth_failures_per_account = 5;
   unsigned auth_failures_per_address = 20;
   std::chrono::seconds auth_max_lockout{300};
+  // Output waiting in ternd for a client that does not read (beyond what the kernel's socket
+  // buffer took): past it the client is treated as gone — a resumable session is detached, any
+  // other closed; what it never acknowledged goes to the offline queue.
+  std::size_t max_output_bytes = 4 << 20;
+  // Seconds output may wait without the client taking a byte of it; then the same as above.
+  std::chrono::seconds write_timeout{60};
+  // XEP-0198: stanzas sent to a client and not acknowledged yet (and the memory their copies
+  // hold), connected or detached; past either, the session ends with resource-constraint and they
+  // go to the offline queue.
+  std::size_t max_unacked_stanzas = 5000;
+  std::size_t max_unacked_bytes = 16 << 20;
 
   // [limits]
   xmpp::ParserLimits limits;
+  // Before authentication (Prosody allows 10,000 bytes then).
+  std::size_t max_stanza_bytes_before_auth = 10000;
 
   // [log] (its level was [server] log_level, which is still read)
   log::Options logging;

@@ -306,6 +306,10 @@ void ModuleHost::write(StoreWrite write, StoreDone done) {
   services().write(std::move(write), std::move(done));
 }
 
+void ModuleHost::post(std::function<void()> task) {
+  services().post(std::move(task));
+}
+
 log::Logger ModuleHost::log() const {
   return starting_.empty() ? kLog : log::Logger(starting_);
 }

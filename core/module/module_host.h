@@ -30,6 +30,7 @@ class ModuleServices {
   virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
   virtual const storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
+  virtual void post(std::function<void()> task) = 0;
 };
 
 // [modules.NAME] tables by module name.
@@ -101,6 +102,7 @@ class ModuleHost final : public ModuleContext {
   void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) override;
   const storage::Environment& store() const override;
   void write(StoreWrite write, StoreDone done) override;
+  void post(std::function<void()> task) override;
   log::Logger log() const override;
 
  private:

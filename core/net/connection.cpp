@@ -179,10 +179,39 @@ void Connection::on_wire(std::string_view bytes) {
 }
 
 void Connection::write(std::string_view bytes) {
-  if (handle_closing_ || close_after_flush_) {
-    return;
+  if (handle_closing_ || close_after_flush_ || output_overflowed_) {
+    return;  // discarded: with stream management it is still kept as unacknowledged
   }
   plain_out_.append(bytes);
+}
+
+void Connection::check_output_backlog() {
+  // Measured after the write was tried: only what the kernel refused counts, so that a burst to
+  // a client that reads is never mistaken for one that does not.
+  std::size_t backlog = queued_bytes();
+  if (backlog <= env_.max_output_bytes || output_overflowed_) {
+    return;
+  }
+  // Dropped at the next flush (later this turn), not here: a session may be mid-write.
+  output_overflowed_ = true;
+  kLog.warn("limit.refused", "output over c2s.max_output_bytes: the client is treated as gone",
+            {{"conn", label_},
+             {"peer", peer_},
+             {"jid", session_ ? session_->jid().full() : std::string_view()},
+             {"queued", backlog},
+             {"limit", env_.max_output_bytes}});
+  flush_soon();
+}
+
+std::size_t Connection::queued_bytes() const {
+  std::size_t in_libuv =
+      writing_ ? uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_)) : 0;
+  return plain_out_.size() + wire_out_.size() + in_libuv;
+}
+
+void Connection::request_writable() {
+  wants_writable_ = true;
+  flush_soon();
 }
 
 void Connection::encode_pending() {
@@ -214,9 +243,22 @@ void ConnectionSet::flush_queued() {
 }
 
 void Connection::flush() {
+  if (output_overflowed_ && !handle_closing_) {
+    return drop("output-overflow");
+  }
+  if (wants_writable_ && !writing_ && plain_out_.empty() && wire_out_.empty() && session_ &&
+      !close_after_flush_ && !handle_closing_) {
+    // Everything written before is with the kernel: the session writes its next slice (one per
+    // turn at most, and never more than a slice waits here).
+    wants_writable_ = false;
+    session_->on_writable();
+  }
   encode_pending();
-  if (writing_ || handle_closing_) {
+  if (handle_closing_) {
     return;
+  }
+  if (writing_) {
+    return check_output_backlog();  // this waits behind a write the kernel has not taken yet
   }
   if (wire_out_.empty()) {
     if (close_after_flush_) {
@@ -235,12 +277,54 @@ void Connection::flush() {
     return abort("write-error");
   }
   writing_ = true;
+  // Output moved: the write timeout counts from here. Only a write the kernel did not take at
+  // once needs watching.
+  write_progress_s_ = uv_now(tcp_.loop) / 1000;
+  write_queue_seen_ = uv_stream_get_write_queue_size(stream());
+  if (write_queue_seen_ > 0 && !in_write_wheel_) {
+    in_write_wheel_ = true;
+    env_.write_timeouts.insert(id_, write_progress_s_ + env_.write_timeout_s);
+  }
+  check_output_backlog();
+}
+
+std::optional<std::uint64_t> Connection::write_deadline(std::uint64_t now) {
+  std::size_t waiting = writing_ && !handle_closing_ ? uv_stream_get_write_queue_size(stream()) : 0;
+  if (waiting == 0) {
+    in_write_wheel_ = false;  // the wheel forgets it; the next stuck write inserts it again
+    return std::nullopt;
+  }
+  if (waiting < write_queue_seen_) {
+    write_progress_s_ = now;  // the client took some: it is slow, not gone
+    write_queue_seen_ = waiting;
+  }
+  return write_progress_s_ + env_.write_timeout_s;
+}
+
+void Connection::on_write_timeout() {
+  in_write_wheel_ = false;
+  kLog.warn("limit.refused",
+            "output waited c2s.write_timeout without the client taking any: treated as gone",
+            {{"conn", label_},
+             {"peer", peer_},
+             {"jid", session_ ? session_->jid().full() : std::string_view()},
+             {"queued", queued_bytes()},
+             {"timeout_s", env_.write_timeout_s}});
+  drop("write-timeout");
+}
+
+void Connection::drop(std::string_view reason) {
+  abort(reason);   // the session detaches (resumable) or ends
+  close_handle();  // without waiting for the write in progress: it would never finish
 }
 
 void Connection::on_written(uv_write_t* request, int status) {
   auto* self = static_cast<Connection*>(request->data);
   self->writing_ = false;
   self->in_flight_.clear();
+  if (self->handle_closing_) {
+    return;  // cancelled by a drop: its callbacks were failed already
+  }
   if (status < 0) {
     return self->abort(uv_err_name(status));
   }
@@ -253,8 +337,8 @@ void Connection::on_written(uv_write_t* request, int status) {
 }
 
 void Connection::after_written(std::function<void(bool)> done) {
-  if (handle_closing_) {
-    return done(false);
+  if (handle_closing_ || close_after_flush_ || output_overflowed_) {
+    return done(false);  // what was written since was discarded (see write())
   }
   encode_pending();
   if (wire_out_.empty() && !writing_) {

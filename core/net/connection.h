@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +67,12 @@ struct ConnectionEnv {
   std::uint64_t negotiation_timeout_s;  // from accept until the resource is bound
   std::uint64_t idle_timeout_s;         // after that, since the last byte received
   ConnectionAdmission& admission;       // places for connections, shared by the workers
+  // A client that does not read: output held beyond the socket buffer, and how long output may
+  // wait without progress, before the client is treated as gone (c2s.max_output_bytes,
+  // c2s.write_timeout). Write deadlines have their own wheel: they come and go with every write.
+  std::size_t max_output_bytes;
+  std::uint64_t write_timeout_s;
+  TimeoutWheel& write_timeouts;
 };
 
 class Connection final : public c2s::SessionIo {
@@ -99,6 +106,11 @@ class Connection final : public c2s::SessionIo {
   // When the connection times out (seconds of the loop clock), and what happens then.
   std::uint64_t deadline() const { return deadline_; }
   void on_timeout();
+  // While output waits: when it will have waited write_timeout without the client taking a byte
+  // (seconds of the loop clock; `now` counts as progress if the queue shrank since the last
+  // look). nullopt once nothing waits: the write wheel then forgets the connection.
+  std::optional<std::uint64_t> write_deadline(std::uint64_t now);
+  void on_write_timeout();
 
   // c2s::SessionIo
   void write(std::string_view bytes) override;
@@ -107,6 +119,7 @@ class Connection final : public c2s::SessionIo {
   bool encrypted() const override;
   std::vector<xmpp::sasl::ChannelBindingData> channel_bindings() const override;
   void close() override;
+  void request_writable() override;
 
  private:
   friend class ConnectionSet;  // clears flush_queued_ when it flushes
@@ -119,6 +132,14 @@ class Connection final : public c2s::SessionIo {
   void on_wire(std::string_view bytes);
   void linger();
   void close_handle();
+  // The client is gone as far as we can tell (it does not read): ends the connection at once,
+  // without waiting for output it will never take.
+  void drop(std::string_view reason);
+  // Bytes waiting in ternd: not yet through the transport, encrypted, and what libuv still holds
+  // of the write in progress (the kernel took the rest).
+  std::size_t queued_bytes() const;
+  // Past c2s.max_output_bytes: marks the connection to be dropped, and logs it.
+  void check_output_backlog();
   // Encrypts what write() collected into wire_out_ (one record for many stanzas).
   void encode_pending();
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
@@ -152,6 +173,11 @@ class Connection final : public c2s::SessionIo {
   std::vector<std::function<void(bool)>> in_flight_callbacks_;
   bool writing_ = false;
   bool flush_queued_ = false;
+  bool output_overflowed_ = false;  // past max_output_bytes: dropped at the next flush
+  bool wants_writable_ = false;     // the session waits to write more (request_writable)
+  bool in_write_wheel_ = false;
+  std::uint64_t write_progress_s_ = 0;  // when output last moved (loop seconds)
+  std::size_t write_queue_seen_ = 0;    // libuv's queue then
   bool close_after_flush_ = false;
   std::uint64_t deadline_ = 0;
   bool handle_closing_ = false;

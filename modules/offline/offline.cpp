@@ -127,10 +127,11 @@ class QueuedMessage {
     delivered_ = true;
     remove_if_done();
   }
-  // A receipt for the stanza's copies (see xmpp::DeliveryReceipt).
-  static std::shared_ptr<xmpp::DeliveryReceipt> receipt_for(
-      const std::shared_ptr<QueuedMessage>& m) {
-    return std::make_shared<xmpp::DeliveryReceipt>([m](bool delivered) {
+  // A receipt for the stanza's copies (see xmpp::DeliveryReceipt); it keeps `also` alive as long
+  // as it exists.
+  static std::shared_ptr<xmpp::DeliveryReceipt> receipt_for(const std::shared_ptr<QueuedMessage>& m,
+                                                            std::shared_ptr<void> also = nullptr) {
+    return std::make_shared<xmpp::DeliveryReceipt>([m, also = std::move(also)](bool delivered) {
       if (delivered) {
         m->delivered();
       }  // not delivered: it stays queued for the account's next session
@@ -164,20 +165,39 @@ class QueuedMessage {
 // How far each available session has been sent its account's queue (the highest sequence), so
 // that the delivery its initial presence starts and those started by commits finishing around the
 // same moment send every message once. The queue's sequences grow in commit order (one writer),
-// so "above the mark" is exactly "not sent to this session yet". Shared by the module's instances
-// on every worker; an entry lives while its session is available.
+// so "above the mark" is exactly "not sent to this session yet". The queue goes out in slices;
+// while one is on its way, nothing else is sent (the next slice carries what arrived meanwhile).
+// Shared by the module's instances on every worker; an entry lives while its session is
+// available.
 class SentMarks {
  public:
+  struct Mark {
+    std::uint64_t sent = 0;   // the highest sequence sent to the session
+    std::uint64_t slice = 0;  // the slice on its way, by number; 0: none
+  };
   static SentMarks& instance() {
     static SentMarks marks;
     return marks;
   }
-  // Runs `send(mark)` under the lock with the session's mark, storing what it returns.
+  // Runs `send(mark)` under the lock with the session's mark, which it updates.
   template <class Send>
   void advance(std::string_view full_jid, Send send) {
     std::lock_guard lock(mutex_);
-    auto [entry, added] = marks_.try_emplace(std::string(full_jid), 0);
-    entry->second = send(entry->second);
+    auto [entry, added] = marks_.try_emplace(std::string(full_jid));
+    send(entry->second);
+  }
+  // A number for a new slice (under advance()'s lock).
+  std::uint64_t next_slice() { return ++last_slice_; }
+  // Every message of `slice` has reported back: true if it is still the session's slice on its
+  // way, which it then no longer is (a session that re-announced itself started over).
+  bool finish_slice(std::string_view full_jid, std::uint64_t slice) {
+    std::lock_guard lock(mutex_);
+    auto it = marks_.find(std::string(full_jid));
+    if (it == marks_.end() || it->second.slice != slice) {
+      return false;
+    }
+    it->second.slice = 0;
+    return true;
   }
   // The session ended or re-announced itself: whatever was not acknowledged is sent again.
   void forget(std::string_view full_jid) {
@@ -187,7 +207,46 @@ class SentMarks {
 
  private:
   std::mutex mutex_;
-  std::unordered_map<std::string, std::uint64_t> marks_;
+  std::unordered_map<std::string, Mark> marks_;
+  std::uint64_t last_slice_ = 0;
+};
+
+// The module instance as a slice's messages see it: valid while the instance lives (workers are
+// joined before modules are destroyed, so nothing races with the reset).
+struct Lifeline {
+  ModuleContext* ctx;
+  std::function<void(const std::string& owner, const xmpp::Jid& resource, std::uint64_t slice)>
+      slice_done;
+};
+
+// Held by the receipts of one slice's messages: when the last of them is gone (each message
+// acknowledged, written, or given up on), the instance sends the next slice, on its own worker.
+class SliceInFlight {
+ public:
+  SliceInFlight(std::weak_ptr<Lifeline> lifeline, std::string owner, xmpp::Jid resource,
+                std::uint64_t slice)
+      : lifeline_(std::move(lifeline)),
+        owner_(std::move(owner)),
+        resource_(std::move(resource)),
+        slice_(slice) {}
+  SliceInFlight(const SliceInFlight&) = delete;
+  SliceInFlight& operator=(const SliceInFlight&) = delete;
+  ~SliceInFlight() {
+    if (auto lifeline = lifeline_.lock()) {
+      lifeline->ctx->post([lifeline = lifeline_, owner = std::move(owner_),
+                           resource = std::move(resource_), slice = slice_] {
+        if (auto alive = lifeline.lock()) {
+          alive->slice_done(owner, resource, slice);
+        }
+      });
+    }
+  }
+
+ private:
+  std::weak_ptr<Lifeline> lifeline_;
+  std::string owner_;
+  xmpp::Jid resource_;
+  std::uint64_t slice_;
 };
 
 class Offline final : public Module {
@@ -195,6 +254,12 @@ class Offline final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     log_ = ctx.log();
+    lifeline_ = std::make_shared<Lifeline>(Lifeline{
+        &ctx, [this](const std::string& owner, const xmpp::Jid& resource, std::uint64_t slice) {
+          if (SentMarks::instance().finish_slice(resource.full(), slice)) {
+            deliver_if_eligible(owner, resource);
+          }
+        }});
     // [modules.offline] max_messages: the most messages one account's queue may hold.
     quota_ = static_cast<std::size_t>(ctx.options().integer("max_messages", 10000, 1, 1000000));
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
@@ -354,24 +419,39 @@ class Offline final : public Module {
 
   // Sends the queue to `resource`, oldest first, but for what that session was sent already;
   // each message leaves the queue once that session has it (acknowledged, or written to its
-  // socket without stream management).
+  // socket without stream management). It goes in slices (kSliceMessages, kSliceBytes): the next
+  // once every message of the one before has reported back. A queue of thousands then neither
+  // holds the worker for seconds nor floods a client faster than it acknowledges (which would end
+  // its session at c2s.max_unacked_stanzas); other sessions are served between slices.
   void deliver_queue(const std::string& owner, const xmpp::Jid& resource) {
-    SentMarks::instance().advance(resource.full(), [&](std::uint64_t sent) {
-      std::vector<OfflineMessage> queue;
+    SentMarks& marks = SentMarks::instance();
+    marks.advance(resource.full(), [&](SentMarks::Mark& mark) {
+      if (mark.slice != 0) {
+        return;  // a slice is on its way; what is left follows it
+      }
+      std::vector<OfflineMessage> slice;
       if (auto txn = ctx_->store().read()) {
-        queue = OfflineStore::read(*txn, owner);
+        slice = OfflineStore::read(*txn, owner, kSliceMessages, mark.sent);
       }
-      for (const OfflineMessage& m : queue) {
-        if (m.sequence > sent) {
-          send_queued(owner, resource, m);
-          sent = m.sequence;
+      if (slice.empty()) {
+        return;
+      }
+      mark.slice = marks.next_slice();
+      auto in_flight = std::make_shared<SliceInFlight>(lifeline_, owner, resource, mark.slice);
+      std::size_t bytes = 0;
+      for (const OfflineMessage& m : slice) {
+        if (bytes >= kSliceBytes) {
+          break;  // the rest goes with the next slice
         }
+        send_queued(owner, resource, m, in_flight);
+        mark.sent = m.sequence;
+        bytes += m.xml.size();
       }
-      return sent;
     });
   }
 
-  void send_queued(const std::string& owner, const xmpp::Jid& resource, const OfflineMessage& m) {
+  void send_queued(const std::string& owner, const xmpp::Jid& resource, const OfflineMessage& m,
+                   const std::shared_ptr<SliceInFlight>& slice) {
     xmpp::StanzaPtr stanza = xmpp::parse_stanza(m.xml);
     if (!stanza) {
       return;  // unreadable record: left for an operator to inspect
@@ -385,7 +465,7 @@ class Offline final : public Module {
     }
     auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
     queued->committed(m.sequence);
-    stanza->set_receipt(QueuedMessage::receipt_for(queued));
+    stanza->set_receipt(QueuedMessage::receipt_for(queued, slice));
     ctx_->send_to_session(resource, std::move(stanza));
   }
 
@@ -412,9 +492,15 @@ class Offline final : public Module {
            message.child("stanza-id", xmpp::ns::kStanzaId) != nullptr;
   }
 
+  // Messages sent to a session at once, before waiting for them to report back: at most this
+  // many, and no more once this many bytes went (at least one message).
+  static constexpr std::size_t kSliceMessages = 100;
+  static constexpr std::size_t kSliceBytes = std::size_t{256} * 1024;
+
   ModuleContext* ctx_ = nullptr;
   log::Logger log_;
   std::size_t quota_ = 10000;
+  std::shared_ptr<Lifeline> lifeline_;  // released with the instance: later slices are dropped
 };
 
 }  // namespace

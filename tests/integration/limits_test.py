@@ -6,13 +6,17 @@
 #   - c2s.max_sessions_per_account: binds past it get resource-constraint (RFC 6120 §7.6.2.1),
 #     replacing a bound resource still works, and a freed place can be taken again;
 #   - password guessing: past c2s.auth_failures_per_account (and _per_address) consecutive
-#     failures, even the right password gets temporary-auth-failure until the lockout ends.
+#     failures, even the right password gets temporary-auth-failure until the lockout ends;
+#   - limits.max_stanza_bytes_before_auth: before authentication a stanza of exactly that size is
+#     parsed (and answered), one byte more is a policy-violation; after it, far larger ones pass.
+# Two bystander accounts chat through every test: they must lose nothing.
 import os
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bystanders import Bystanders  # noqa: E402
 from harness import TernServer  # noqa: E402
 from raw_client import AuthFailed, RawClient  # noqa: E402
 
@@ -30,7 +34,7 @@ class LimitsTest(unittest.TestCase):
                                 f"c2s.max_sessions_per_account={SESSION_LIMIT}",
                                 "c2s.auth_failures_per_account=3",
                                 "c2s.auth_failures_per_address=6").start()
-        for name in ("guessed", "bystander", "other"):
+        for name in ("guessed", "bystander", "other", "watcher", "listener"):
             cls.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
         cls.server.adduser(f"juliet@{DOMAIN}", PASSWORD)
         cls.server.adduser(f"romeo@{DOMAIN}", PASSWORD)
@@ -38,6 +42,13 @@ class LimitsTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+
+    def setUp(self):
+        self.bystanders = Bystanders(self.server.port, PASSWORD, sender="watcher",
+                                     receiver="listener")
+
+    def tearDown(self):
+        self.bystanders.finish(self)
 
     def test_pipelined_roster_sets_stop_at_the_limit(self):
         client = RawClient(self.server.port, f"juliet@{DOMAIN}/pipe", PASSWORD)
@@ -128,6 +139,34 @@ class LimitsTest(unittest.TestCase):
         time.sleep(2.2)
         self.assertEqual(self.login("bystander", PASSWORD), "success")
         self.server.wait_for_output(r"limit\.refused: login refused: too many failed attempts")
+
+    def auth_of_size(self, size):
+        """A SASL <auth/> of exactly `size` bytes on a new TLS stream: the server's answer."""
+        client = RawClient(self.server.port, f"juliet@{DOMAIN}", PASSWORD, authenticate=False)
+        head = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+        tail = "</auth>"
+        client.send(head + "A" * (size - len(head) - len(tail)) + tail)
+        answer = client.next()
+        client.vanish()
+        return answer
+
+    def test_stanza_size_before_authentication(self):
+        limit = 10000  # the default
+        answer = self.auth_of_size(limit)
+        self.assertEqual(answer.tag, "{urn:ietf:params:xml:ns:xmpp-sasl}failure")
+        answer = self.auth_of_size(limit + 1)
+        self.assertEqual(answer.tag, "{http://etherx.jabber.org/streams}error")
+        self.assertIsNotNone(answer.find(
+            "{urn:ietf:params:xml:ns:xmpp-streams}policy-violation"))
+        self.server.wait_for_output(r"limit\.refused: .*stanza exceeds 10000 bytes")
+        # Authenticated, a stanza twenty times larger goes through.
+        client = RawClient(self.server.port, f"juliet@{DOMAIN}/big", PASSWORD)
+        body = "b" * (20 * limit)
+        client.send(f"<message to='juliet@{DOMAIN}/big' id='big'><body>{body}</body></message>")
+        echo = client.next()
+        self.assertEqual((echo.tag, echo.get("id")), ("{jabber:client}message", "big"))
+        self.assertEqual(len(echo.find("{jabber:client}body").text), 20 * limit)
+        client.vanish()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ class AuthFailed(RuntimeError):
 
 class RawClient:
     def __init__(self, port, jid, password, host="127.0.0.1", timeout=10, bind=True,
-                 receive_buffer=None, mechanism="PLAIN"):
+                 receive_buffer=None, mechanism="PLAIN", authenticate=True):
         self.timeout = timeout
         self.local, self.domain = jid.split("@")[0], jid.split("@")[1].split("/")[0]
         self.resource = jid.split("/")[1] if "/" in jid else None
@@ -51,6 +51,9 @@ class RawClient:
         self._expect_features()
         self.sasl_payloads = []  # base64 of every SASL message sent
         self.sasl_secrets = []  # the SCRAM client nonce and proof
+        self.jid = None
+        if not authenticate:  # stops after TLS, with the SASL features read
+            return
         if mechanism == "PLAIN":
             self._sasl("auth", f"\0{self.local}\0{password}", mechanism)
             result = self._next()
@@ -168,6 +171,35 @@ class RawClient:
             element = self._next()
             if element is None or element.tag == f"{{{SM}}}enabled":
                 return element
+
+    def drain(self, timeout=30):
+        """Every top-level element until the server closes the connection (or `timeout` passes):
+        (elements, whether the connection ended)."""
+        elements, deadline = list(self.ready), time.monotonic() + timeout
+        self.ready = []
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(65536)
+            except (socket.timeout, TimeoutError):
+                break
+            except OSError:  # reset: the server gave up on us
+                return elements, True
+            if not data:
+                return elements, True
+            try:
+                self.parser.feed(data)
+                events = self.parser.read_events()
+                for event, element in events:
+                    if event == "start":
+                        self.depth += 1
+                    else:
+                        self.depth -= 1
+                        if self.depth == 1:
+                            elements.append(element)
+            except ET.ParseError:
+                pass  # after </stream:stream>: nothing more to parse
+        return elements, False
 
     def vanish(self):
         """Drops the TCP connection without closing the stream (a phone losing coverage)."""

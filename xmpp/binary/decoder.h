@@ -50,6 +50,8 @@ class Decoder {
   // it receives it.
   void set_own_jid(std::string_view full_jid) { state_.set_own_jid(full_jid); }
   const DirectionState& state() const { return state_; }
+  // Applies from the next frame.
+  void set_limits(const Limits& limits) { limits_ = limits; }
 
  private:
   Limits limits_;

@@ -52,8 +52,10 @@ class FakeIo : public SessionIo {
     return {{"tls-exporter", std::string(32, 'E')}, {"tls-server-end-point", std::string(32, 'S')}};
   }
   void close() override { io_closed = true; }
+  void request_writable() override { ++writable_requests; }
 
   ClientSide client;
+  int writable_requests = 0;
   bool tls_available = true;
   bool tls_started = false;
   bool encrypted_now = false;
@@ -109,12 +111,14 @@ class FakeHost : public SessionHost {
   }
   std::string register_resumable(C2sSession&) override { return resumable ? "rid" : ""; }
   void on_detached(C2sSession& session) override { detached = &session; }
+  void on_unacked_overflow(C2sSession& session) override { overflowing = &session; }
   void resume(C2sSession& session, std::string_view previd) override {
     resuming = &session;
     resume_asked = std::string(previd);
   }
   bool resumable = true;
   C2sSession* detached = nullptr;
+  C2sSession* overflowing = nullptr;
   C2sSession* resuming = nullptr;
   std::string resume_asked;
   void on_closed(C2sSession&) override { ++closed; }
@@ -634,6 +638,118 @@ TEST_F(StreamManagementTest, ResumeRetransmitsWhatTheClientDidNotAcknowledge) {
   EXPECT_EQ(after, (std::vector<std::string>{"m2", "m3"}));  // h='1' acknowledged m1
 }
 
+// c2s.max_unacked_stanzas: at the limit the session lives, one past it the stream ends with
+// resource-constraint, and everything it kept is there for the host to route again.
+TEST_F(StreamManagementTest, PastTheUnackedLimitTheStreamEndsWithResourceConstraint) {
+  options.max_unacked_stanzas = 3;
+  enable();
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  for (int i = 0; i < 3; ++i) {
+    session().deliver(*m);
+  }
+  EXPECT_FALSE(stream_error().has_value());
+  session().deliver(*m);
+  auto error = stream_error();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->condition, xmpp::StreamCondition::ResourceConstraint);
+  EXPECT_EQ(host.closed, 1);
+  EXPECT_EQ(session().take_unacked().size(), 4U);
+}
+
+// The same limit in bytes: the memory the kept copies hold.
+TEST_F(StreamManagementTest, PastTheUnackedBytesTheStreamEnds) {
+  options.max_unacked_bytes = 64 * 1024;
+  enable();
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  m->root().add_child("body", ns::kClient).set_text(std::string(10000, 'x'));
+  for (int i = 0; i < 5; ++i) {
+    session().deliver(*m);
+  }
+  EXPECT_FALSE(stream_error().has_value());
+  EXPECT_GE(session().stream_management().unacked_bytes(), 5U * 10000);
+  for (int i = 0; i < 2 && !stream_error(); ++i) {
+    session().deliver(*m);
+  }
+  ASSERT_TRUE(stream_error().has_value());
+  EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::ResourceConstraint);
+}
+
+// A detached session cannot be closed from inside a delivery: it tells the host, once.
+TEST_F(StreamManagementTest, ADetachedSessionPastTheLimitIsReportedToItsHostOnce) {
+  options.max_unacked_stanzas = 2;
+  options.resume_timeout_s = 60;
+  establish();
+  send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+  session().on_disconnected();
+  ASSERT_EQ(host.detached, &session());
+  xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+  session().deliver(*m);
+  session().deliver(*m);
+  EXPECT_EQ(host.overflowing, nullptr);
+  session().deliver(*m);
+  EXPECT_EQ(host.overflowing, &session());
+  host.overflowing = nullptr;
+  session().deliver(*m);
+  EXPECT_EQ(host.overflowing, nullptr);                          // reported once
+  EXPECT_EQ(session().stream_management().unacked_count(), 4U);  // nothing dropped meanwhile
+}
+
+// A resumption resends in slices of 64 KiB, one each time the connection asks; what is delivered
+// meanwhile queues behind the resend, so the client sees everything once and in order.
+TEST_F(StreamManagementTest, AResumptionResendsInSlicesWithNewStanzasBehind) {
+  options.resume_timeout_s = 60;
+  negotiate_tls();
+  ASSERT_TRUE(scram(ScramHash::Sha256, "juliet", "pencil", false).is("success", ns::kSasl));
+  io->client.restart();
+  send(kHeader);
+  send("<resume xmlns='urn:xmpp:sm:3' previd='old' h='0'/>");
+  StreamManagement previous;
+  previous.enable();
+  const int kept = 40;  // 40 of 4 KB: three slices
+  for (int i = 0; i < kept; ++i) {
+    xmpp::StanzaPtr m = xmpp::Stanza::create("message", ns::kClient);
+    m->root().set_attr("id", std::to_string(i));
+    m->root().add_child("body", ns::kClient).set_text(std::string(4000, 'x'));
+    previous.sent(std::move(m));
+  }
+  session().resume_succeeded(xmpp::Jid::parse("juliet@example.com/balcony").value(),
+                             std::move(previous), "old");
+  auto ids = [&] {
+    std::vector<std::string> out;
+    for (const auto& st : io->client.received) {
+      if (st->root().is("message", ns::kClient)) {
+        out.emplace_back(st->root().attr("id"));
+      }
+    }
+    return out;
+  };
+  std::size_t first_slice = ids().size();
+  EXPECT_GT(first_slice, 0U);
+  EXPECT_LT(first_slice, 20U);
+  EXPECT_EQ(io->writable_requests, 1);
+  xmpp::StanzaPtr live = xmpp::Stanza::create("message", ns::kClient);
+  live->root().set_attr("id", "live");
+  EXPECT_TRUE(session().deliver(*live));
+  EXPECT_EQ(ids().size(), first_slice);  // behind the resend, not before it
+  int turns = 0;
+  while (io->writable_requests > turns) {
+    ++turns;
+    session().on_writable();
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < kept; ++i) {
+    expected.push_back(std::to_string(i));
+  }
+  expected.emplace_back("live");
+  EXPECT_EQ(ids(), expected);
+  EXPECT_GE(turns, 2);
+  EXPECT_EQ(session().stream_management().unwritten(), 0U);
+  xmpp::StanzaPtr after = xmpp::Stanza::create("message", ns::kClient);
+  after->root().set_attr("id", "after");
+  session().deliver(*after);
+  EXPECT_EQ(ids().back(), "after");  // the resend is over: written at once again
+}
+
 TEST_F(StreamManagementTest, AFailedResumeLetsTheClientBind) {
   negotiate_tls();
   ASSERT_TRUE(scram(ScramHash::Sha256, "juliet", "pencil", false).is("success", ns::kSasl));
@@ -713,6 +829,27 @@ TEST(StreamManagementCounters, ReportingATicketTwiceIsHarmless) {
   sm.handled(third);
   EXPECT_EQ(sm.inbound_h(), 3U);
   EXPECT_TRUE(sm.all_handled());
+}
+
+TEST(StreamManagementCounters, CountsTheMemoryOfKeptCopiesAndClampsTheUnwritten) {
+  StreamManagement sm;
+  sm.enable();
+  for (int i = 0; i < 4; ++i) {
+    sm.sent(xmpp::Stanza::create("message", ns::kClient));
+  }
+  std::size_t each = sm.unacked_bytes() / 4;
+  EXPECT_GT(each, 0U);
+  sm.set_unwritten(3);  // the last three wait for a resend
+  EXPECT_TRUE(sm.acknowledge(2));
+  EXPECT_EQ(sm.unacked_bytes(), 2 * each);
+  EXPECT_EQ(sm.unwritten(), 2U);  // the client had one of them already
+  sm.drop_next_unwritten();
+  EXPECT_EQ(sm.unacked_count(), 1U);
+  EXPECT_EQ(sm.unwritten(), 1U);
+  EXPECT_EQ(sm.unacked_bytes(), each);
+  sm.take_unacked();
+  EXPECT_EQ(sm.unacked_bytes(), 0U);
+  EXPECT_EQ(sm.unwritten(), 0U);
 }
 
 TEST(StreamManagementCounters, WrapAroundAtTwoToThe32) {

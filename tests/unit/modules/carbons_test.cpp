@@ -65,6 +65,7 @@ class FakeServices final : public core::ModuleServices {
   void write(StoreWrite /*write*/, StoreDone /*done*/) override {
     ADD_FAILURE() << "carbons write nothing";
   }
+  void post(std::function<void()> /*task*/) override { ADD_FAILURE() << "carbons post nothing"; }
 
  private:
   std::vector<ResourceInfo> resources_;

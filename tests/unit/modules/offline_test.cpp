@@ -92,6 +92,15 @@ class FakeServices final : public core::ModuleServices {
   void write(StoreWrite write, StoreDone done) override {
     writes_.emplace_back(std::move(write), std::move(done));
   }
+  void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
+  // Runs what was posted (the next turn of the worker's loop), until nothing more is.
+  void run_posted() {
+    while (!posted_.empty()) {
+      auto task = std::move(posted_.front());
+      posted_.pop_front();
+      task();
+    }
+  }
 
  private:
   const storage::Environment& env_;
@@ -99,6 +108,7 @@ class FakeServices final : public core::ModuleServices {
   std::vector<std::pair<std::string, StanzaPtr>> sent_;
   std::deque<std::pair<StoreWrite, StoreDone>> writes_;
   std::deque<std::function<void()>> completions_;
+  std::deque<std::function<void()>> posted_;
 };
 
 class OfflineTest : public ::testing::Test {
@@ -191,6 +201,8 @@ TEST_F(OfflineTest, ACommitAfterInitialPresenceDeliversOnlyTheNewMessage) {
   EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"first"}));
   services_->commit_next();
   services_->run_completion();
+  // It follows the slice that carried "first", once that one has reported back.
+  services_->run_posted();
   EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"second"}));
 }
 
@@ -204,6 +216,41 @@ TEST_F(OfflineTest, UnacknowledgedMessagesGoAgainToTheNextSession) {
   presence("juliet@example.com/phone", PresenceChange::Unavailable);
   presence("juliet@example.com/phone", PresenceChange::Initial);
   EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), (std::vector<std::string>{"first"}));
+}
+
+// A long queue goes in slices of 100: the next slice only once every message of the one before
+// has reported back (here: given up on, as the fake session drops them), on a later turn of the
+// worker's loop; a message committed meanwhile waits for its turn instead of jumping the queue.
+TEST_F(OfflineTest, ALongQueueGoesInSlicesThatWaitForTheOneBefore) {
+  for (int i = 0; i < 250; ++i) {
+    undeliverable(std::to_string(i));
+  }
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  std::vector<std::string> all;
+  auto first = services_->take_sent();  // still held: the slice is on its way
+  ASSERT_EQ(first.size(), 100U);
+  undeliverable("late");
+  services_->settle();  // committed while the first slice is out: not sent on its own
+  services_->run_posted();
+  EXPECT_TRUE(services_->take_sent().empty());
+  for (auto& [to, stanza] : first) {
+    all.emplace_back(stanza->root().child_text("body", xmpp::ns::kClient));
+  }
+  first.clear();  // the session let go of them: the next slice may go, once the loop turns
+  EXPECT_TRUE(services_->take_sent().empty());
+  services_->run_posted();
+  for (std::vector<std::string> bodies = bodies_sent_to("juliet@example.com/phone");
+       !bodies.empty(); bodies = bodies_sent_to("juliet@example.com/phone")) {
+    EXPECT_LE(bodies.size(), 100U);
+    all.insert(all.end(), bodies.begin(), bodies.end());
+    services_->run_posted();
+  }
+  ASSERT_EQ(all.size(), 251U);
+  for (int i = 0; i < 250; ++i) {
+    EXPECT_EQ(all[static_cast<std::size_t>(i)], std::to_string(i));
+  }
+  EXPECT_EQ(all.back(), "late");
 }
 
 }  // namespace

@@ -50,6 +50,26 @@ class OfflineStoreTest : public testing::TempStore {
   }
 };
 
+// A delivery in slices reads on from the last sequence it sent, without the messages before it
+// and without touching another owner's queue.
+TEST_F(OfflineStoreTest, ReadsOnAfterASequenceNumber) {
+  std::vector<std::string> xmls;
+  for (int i = 0; i < 300; ++i) {
+    xmls.push_back("<message><body>" + std::to_string(i) + "</body></message>");
+  }
+  auto sequences = push("juliet@example.com", xmls, 1000);
+  push("juliet@example.com.evil", {"<message><body>other</body></message>"});
+  auto txn = env().read();
+  ASSERT_TRUE(txn);
+  auto slice = OfflineStore::read(*txn, "juliet@example.com", 100, sequences[254]);
+  ASSERT_EQ(slice.size(), 45U);  // 255..299: past the byte boundary, and no further
+  EXPECT_EQ(slice.front().sequence, sequences[255]);
+  EXPECT_EQ(slice.back().xml, xmls[299]);
+  EXPECT_EQ(OfflineStore::read(*txn, "juliet@example.com", 10, sequences[9]).front().xml, xmls[10]);
+  EXPECT_TRUE(OfflineStore::read(*txn, "juliet@example.com", 10, sequences[299]).empty());
+  EXPECT_TRUE(OfflineStore::read(*txn, "juliet@example.com", 10, UINT64_MAX).empty());
+}
+
 TEST(OfflineRecord, RoundTripsAndRejectsBadRecords) {
   OfflineMessage m{7, 1700000000123, "<message to='a@b'><body>hi</body></message>"};
   auto decoded = decode_offline_message(7, encode_offline_message(m));

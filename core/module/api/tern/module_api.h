@@ -318,6 +318,11 @@ class ModuleContext {
   virtual const storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
 
+  // Runs `task` on this instance's worker at a later turn of its loop. Thread-safe: how work
+  // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's
+  // thread, and how a long job yields to the loop between slices. Dropped once the server stops.
+  virtual void post(std::function<void()> task) = 0;
+
   // This module's logger (component: the module's name), for the module to keep; called outside
   // start() it is the "modules" component's. Thread-safe, never blocks:
   //   log_ = ctx.log();
