@@ -504,16 +504,23 @@ void Server::WorkerHost::on_detached(c2s::C2sSession& session) {
 }
 
 void Server::WorkerHost::on_unacked_overflow(c2s::C2sSession& session) {
-  // Called while the session takes a delivery: it ends on the next turn of the loop.
+  // Called while the session takes a delivery: it ends on the next turn of the loop, wherever it
+  // is then (its ids never repeat, so a session found under them is this one).
   WorkerState& ws = *server_.workers_[worker_id_];
   ws.worker.post([&ws, id = session.owner_id(), overflowing = &session] {
-    auto it = ws.detached.find(id);
-    if (it == ws.detached.end() || it->second.session.get() != overflowing) {
-      return;  // resumed or expired meanwhile
+    if (auto it = ws.detached.find(id);
+        it != ws.detached.end() && it->second.session.get() == overflowing) {
+      std::unique_ptr<c2s::C2sSession> ended = std::move(it->second.session);
+      ws.detached.erase(it);
+      ended->end_for_unacked_overflow();  // its stanzas go to the offline queue
+      return;
     }
-    std::unique_ptr<c2s::C2sSession> ended = std::move(it->second.session);
-    ws.detached.erase(it);
-    ended->expire("unacked-overflow");  // its stanzas go to the offline queue
+    net::Connection* connection = ws.connections.find(id);
+    if (connection != nullptr && connection->has_session() &&
+        &connection->session() == overflowing) {
+      overflowing->end_for_unacked_overflow();
+      connection->flush();
+    }  // otherwise it was resumed elsewhere or has ended meanwhile
   });
 }
 

@@ -109,25 +109,39 @@ Result<std::optional<std::uint64_t>, StorageError> OfflineStore::push(WriteTxn& 
 }
 
 std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_view owner,
-                                               std::size_t limit, std::uint64_t after) {
+                                               std::size_t limit) {
+  return read(txn, owner, Range{.max_messages = limit});
+}
+
+std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_view owner,
+                                               const Range& range) {
   std::vector<OfflineMessage> out;
-  if (limit == 0 || after == UINT64_MAX) {
+  if (range.max_messages == 0 || range.after >= range.until) {
     return out;
   }
   std::string prefix = queue_prefix(owner);
   // Straight to the first message after `after` (big-endian keys sort like the numbers).
-  std::string from = after == 0 ? prefix : message_key(owner, after + 1);
+  std::string from = range.after == 0 ? prefix : message_key(owner, range.after + 1);
+  std::size_t bytes = 0;
   txn.scan_from(Db::Offline, prefix, from, [&](std::string_view key, std::string_view value) {
     auto sequence = sequence_of(key.substr(prefix.size()));
     if (!sequence) {
       return true;  // the metadata record
     }
+    if (*sequence > range.until) {
+      return false;
+    }
     if (auto message = decode_offline_message(*sequence, value)) {
+      bytes += message->xml.size();
       out.push_back(std::move(*message));
     }
-    return out.size() < limit;
+    return out.size() < range.max_messages && bytes < range.max_bytes;
   });
   return out;
+}
+
+std::uint64_t OfflineStore::last_sequence(const ReadTxn& txn, std::string_view owner) {
+  return read_meta(txn, owner).next_sequence - 1;
 }
 
 std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) {

@@ -40,9 +40,20 @@ class OfflineStore {
                                                                  std::int64_t stamp_ms,
                                                                  std::string_view xml,
                                                                  std::size_t quota);
-  // Up to `limit` messages with a sequence number above `after`, oldest first.
+  // Up to `limit` messages, oldest first.
   static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
-                                          std::size_t limit = SIZE_MAX, std::uint64_t after = 0);
+                                          std::size_t limit = SIZE_MAX);
+  // A slice of the queue, oldest first (a delivery in slices reads on where it stopped).
+  struct Range {
+    std::uint64_t after = 0;           // sequence numbers above this
+    std::uint64_t until = UINT64_MAX;  // and not above this
+    std::size_t max_messages = SIZE_MAX;
+    std::size_t max_bytes = SIZE_MAX;  // no more once this much XML was read (at least one)
+  };
+  static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
+                                          const Range& range);
+  // The sequence number of the newest message ever queued for `owner` (0: none yet).
+  static std::uint64_t last_sequence(const ReadTxn& txn, std::string_view owner);
   static std::size_t count(const ReadTxn& txn, std::string_view owner);
   // Removes one message (delivered and acknowledged); false if it was not there.
   static Result<bool, StorageError> remove(WriteTxn& txn, std::string_view owner,

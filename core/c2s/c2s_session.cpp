@@ -326,19 +326,17 @@ bool C2sSession::unacked_over_limit() {
       sm_.unacked_bytes() <= options_.max_unacked_bytes) {
     return false;
   }
-  if (state_ == SessionState::Established) {
-    // XEP-0198 leaves this to the server; Prosody and ejabberd end the stream too. The session
-    // cannot be resumed: what it holds goes to the offline queue (SessionHost::on_closed).
-    close(xmpp::StreamError::resource_constraint(
-        "too many unacknowledged stanzas: " + std::to_string(sm_.unacked_count()) + " (" +
-        std::to_string(sm_.unacked_bytes()) + " bytes)"));
-  } else if (state_ == SessionState::Detached && !unacked_overflow_reported_) {
+  if ((state_ == SessionState::Established || state_ == SessionState::Detached) &&
+      !unacked_overflow_reported_) {
+    // Not ended here: this runs inside a delivery (of a batch, of held CSI stanzas), and ending
+    // re-enters the router and the modules. The host ends it on the next turn of the loop; what
+    // arrives meanwhile is kept like the rest.
     unacked_overflow_reported_ = true;
     kLog.warn("limit.refused",
-              "a detached session holds too many unacknowledged stanzas: it ends, they go to "
-              "the offline queue",
+              "too many unacknowledged stanzas: the session ends, they go to the offline queue",
               {{"jid", jid_.full()},
                {"conn", log_connection_},
+               {"detached", state_ == SessionState::Detached},
                {"unacked", sm_.unacked_count()},
                {"bytes", sm_.unacked_bytes()},
                {"max_stanzas", options_.max_unacked_stanzas},
@@ -346,6 +344,18 @@ bool C2sSession::unacked_over_limit() {
     host_.on_unacked_overflow(*this);
   }
   return true;
+}
+
+void C2sSession::end_for_unacked_overflow() {
+  if (state_ == SessionState::Established) {
+    // XEP-0198 leaves this to the server; Prosody and ejabberd end the stream too. The session
+    // cannot be resumed: what it holds goes to the offline queue (SessionHost::on_closed).
+    close(xmpp::StreamError::resource_constraint(
+        "too many unacknowledged stanzas: " + std::to_string(sm_.unacked_count()) + " (" +
+        std::to_string(sm_.unacked_bytes()) + " bytes)"));
+  } else if (state_ == SessionState::Detached) {
+    expire("unacked-overflow");
+  }
 }
 
 void C2sSession::handle_csi(const xmpp::Element& element) {

@@ -95,9 +95,9 @@ class SessionHost {
   // The connection of a resumable session is gone: the host takes the session over (it writes
   // nowhere now, collects deliveries as unacknowledged) until it is resumed or expires.
   virtual void on_detached(C2sSession& /*session*/) {}
-  // A detached session holds more unacknowledged stanzas than SessionOptions allow: the host
-  // ends it soon (C2sSession::expire), not from inside this call, and its stanzas go to the
-  // offline queue.
+  // A session (connected or detached) holds more unacknowledged stanzas than SessionOptions
+  // allow: the host calls session.end_for_unacked_overflow() soon, not from inside this call (a
+  // delivery), taking a detached session out of its keeping first.
   virtual void on_unacked_overflow(C2sSession& /*session*/) {}
   // Failed logins per account and per address, shared by every session (none: no throttling).
   virtual AuthThrottle* auth_throttle() { return nullptr; }
@@ -170,6 +170,9 @@ class C2sSession final : private CodecSink {
   // A detached session's window has passed (or it kept too much): it ends like a lost
   // connection.
   void expire(std::string_view reason = "resumption-expired");
+  // After SessionHost::on_unacked_overflow: an established session ends with resource-constraint,
+  // a detached one expires; what it kept goes back to the router (SessionHost::on_closed).
+  void end_for_unacked_overflow();
   // Hands the old session's stream management over (the host took it from the detached
   // session): the client gets <resumed/> and everything it never acknowledged again.
   void resume_succeeded(const xmpp::Jid& jid, StreamManagement previous, std::string id);
@@ -253,8 +256,8 @@ class C2sSession final : private CodecSink {
   // Writes the next slice of what stream management keeps but this connection has not carried
   // yet (a resend after resumption), and asks to be called again while some is left.
   void write_unwritten();
-  // Past c2s.max_unacked_stanzas or _bytes: an established session ends with resource-
-  // constraint, a detached one is ended by its host. True when the limit was hit.
+  // Past c2s.max_unacked_stanzas or _bytes: tells the host (once), which ends the session on the
+  // next turn of the loop. True when over the limit.
   bool unacked_over_limit();
 
   SessionIo* io_;  // a sink that drops everything once detached

@@ -2,8 +2,6 @@
 // XEP-0198 counters (see stream_management.h).
 #include "core/c2s/stream_management.h"
 
-#include <algorithm>
-
 namespace tern::core::c2s {
 
 StreamManagement::Ticket StreamManagement::received() {
@@ -36,8 +34,8 @@ void StreamManagement::sent(xmpp::StanzaPtr copy) {
 bool StreamManagement::acknowledge(std::uint32_t h) {
   // How far h is ahead of what was acknowledged before, modulo 2^32.
   std::uint32_t delta = h - static_cast<std::uint32_t>(acked_);
-  if (delta > unacked_.size()) {
-    return false;
+  if (delta > unacked_.size() - unwritten_) {
+    return false;  // more than was sent (stanzas a resend has not written yet were not)
   }
   for (std::uint32_t i = 0; i < delta; ++i) {
     if (const auto& receipt = unacked_.front()->receipt()) {
@@ -48,9 +46,6 @@ bool StreamManagement::acknowledge(std::uint32_t h) {
     unacked_sizes_.pop_front();
   }
   acked_ += delta;
-  // A client may acknowledge stanzas a slow resend has not written yet (it had them from the
-  // previous connection and said so late): they need not be written again.
-  unwritten_ = std::min(unwritten_, unacked_.size());
   return true;
 }
 

@@ -39,8 +39,9 @@ class StreamManagement {
   // --- outbound ---
   // Keeps `copy` until the client acknowledges it; its memory counts in unacked_bytes().
   void sent(xmpp::StanzaPtr copy);
-  // Applies the client's <a h=…/>. False if h acknowledges more than was sent (a protocol
-  // violation: XEP-0198 §4, undefined-condition with <handled-count-too-high/>).
+  // Applies the client's <a h=…/>. False if h acknowledges more than was sent — the stanzas a
+  // resend has not written yet were not (a protocol violation: XEP-0198 §4, undefined-condition
+  // with <handled-count-too-high/>).
   bool acknowledge(std::uint32_t h);
   std::size_t unacked_count() const { return unacked_.size(); }
   // The memory the kept copies hold (their arenas).

@@ -108,7 +108,7 @@ void C2sSession::handle_sm(const xmpp::Element& element) {
     error.text = "<a/> needs a 32-bit h";
     return close(error);
   }
-  std::size_t unacked = sm_.unacked_count();
+  std::size_t sent_unacked = sm_.unacked_count() - sm_.unwritten();
   if (!sm_.acknowledge(h)) {
     // §4: the client claims more than was sent.
     xmpp::StreamError too_high;  // undefined-condition
@@ -117,7 +117,7 @@ void C2sSession::handle_sm(const xmpp::Element& element) {
     error->root()
         .add_child("handled-count-too-high", ns::kStreamManagement)
         .set_attr("h", std::to_string(h))
-        .set_attr("send-count", std::to_string(sm_.outbound_h() + unacked));
+        .set_attr("send-count", std::to_string(sm_.outbound_h() + sent_unacked));
     write(error->root());
     return close();
   }
@@ -153,7 +153,7 @@ void C2sSession::resume_succeeded(const xmpp::Jid& jid, StreamManagement previou
   codec_->bind_own_jid(jid_.full());
   ack_requested_ = false;
   if (unacked_over_limit()) {
-    return;  // what arrived meanwhile made it too much: ended, and all of it re-routed
+    return;  // what arrived meanwhile made it too much: it ends, all of it is routed again
   }
   // §5: everything the client has not acknowledged, again and in order — in slices, one per turn
   // of the loop once the previous one is written, so that a large queue neither stalls the

@@ -375,8 +375,10 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.integer("auth_failures_per_account", config.auth_failures_per_account, 1, 1000000);
     s.integer("auth_failures_per_address", config.auth_failures_per_address, 1, 1000000);
     s.integer("max_output_bytes", config.max_output_bytes, 262144, std::size_t{1} << 30);
-    s.integer("max_unacked_stanzas", config.max_unacked_stanzas, 10, 1000000);
-    s.integer("max_unacked_bytes", config.max_unacked_bytes, 65536, std::size_t{1} << 30);
+    // At least two of the offline module's slices (100 messages, 256 KiB of XML): a client that
+    // logs in to a long queue must be able to take one while acknowledging the one before.
+    s.integer("max_unacked_stanzas", config.max_unacked_stanzas, 200, 1000000);
+    s.integer("max_unacked_bytes", config.max_unacked_bytes, 1 << 20, std::size_t{1} << 30);
     std::int64_t write_timeout = config.write_timeout.count();
     s.integer("write_timeout", write_timeout, 1, 3600);
     config.write_timeout = std::chrono::seconds(write_timeout);

@@ -18,6 +18,7 @@
 // resource-constraint: nothing is dropped silently.
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -173,6 +174,7 @@ class SentMarks {
  public:
   struct Mark {
     std::uint64_t sent = 0;   // the highest sequence sent to the session
+    std::uint64_t until = 0;  // the highest sequence it is due (see Offline::deliver_queue)
     std::uint64_t slice = 0;  // the slice on its way, by number; 0: none
   };
   static SentMarks& instance() {
@@ -257,7 +259,7 @@ class Offline final : public Module {
     lifeline_ = std::make_shared<Lifeline>(Lifeline{
         &ctx, [this](const std::string& owner, const xmpp::Jid& resource, std::uint64_t slice) {
           if (SentMarks::instance().finish_slice(resource.full(), slice)) {
-            deliver_if_eligible(owner, resource);
+            deliver_if_eligible(owner, resource, kNothingNew);
           }
         }});
     // [modules.offline] max_messages: the most messages one account's queue may hold.
@@ -276,7 +278,7 @@ class Offline final : public Module {
     ctx.on_presence_broadcast([this](const PresenceBroadcast& b) {
       if (b.change == PresenceChange::Initial) {
         SentMarks::instance().forget(b.from.full());
-        deliver_if_eligible(std::string(b.from.bare_view()), b.from);
+        deliver_if_eligible(std::string(b.from.bare_view()), b.from, kEverythingQueuedNow);
       } else if (b.change == PresenceChange::Unavailable) {
         SentMarks::instance().forget(b.from.full());
       }
@@ -370,7 +372,7 @@ class Offline final : public Module {
            }
            // The account may have come online while the write was committing.
            if (auto resource = best_resource(owner)) {
-             deliver_queue(owner, *resource);
+             deliver_queue(owner, *resource, *sequence);
            }
          });
     return Verdict::Handled;
@@ -409,10 +411,15 @@ class Offline final : public Module {
     return best;
   }
 
-  void deliver_if_eligible(const std::string& owner, const xmpp::Jid& resource) {
+  // What deliver_queue() is told the session is due: everything queued now (its initial
+  // presence), one stored message (up to its sequence), or nothing new (the next slice).
+  static constexpr std::uint64_t kEverythingQueuedNow = UINT64_MAX;
+  static constexpr std::uint64_t kNothingNew = 0;
+
+  void deliver_if_eligible(const std::string& owner, const xmpp::Jid& resource, std::uint64_t due) {
     for (const ResourceInfo& r : ctx_->resources(owner)) {
       if (r.jid.full() == resource.full() && r.available && r.priority >= 0) {
-        return deliver_queue(owner, resource);
+        return deliver_queue(owner, resource, due);
       }
     }
   }
@@ -423,31 +430,41 @@ class Offline final : public Module {
   // once every message of the one before has reported back. A queue of thousands then neither
   // holds the worker for seconds nor floods a client faster than it acknowledges (which would end
   // its session at c2s.max_unacked_stanzas); other sessions are served between slices.
-  void deliver_queue(const std::string& owner, const xmpp::Jid& resource) {
+  //
+  // Only messages the session is due are sent (up to the mark's `until`): those queued when it
+  // announced itself and those stored for the account since. A message written ahead for a live
+  // delivery (write_ahead) is in the queue too until acknowledged, but the session has it.
+  void deliver_queue(const std::string& owner, const xmpp::Jid& resource, std::uint64_t due) {
+    std::vector<OfflineMessage> slice;
+    std::shared_ptr<SliceInFlight> in_flight;
     SentMarks& marks = SentMarks::instance();
     marks.advance(resource.full(), [&](SentMarks::Mark& mark) {
+      auto txn = ctx_->store().read();
+      if (!txn) {
+        return;
+      }
+      mark.until = std::max(
+          mark.until, due == kEverythingQueuedNow ? OfflineStore::last_sequence(*txn, owner) : due);
       if (mark.slice != 0) {
         return;  // a slice is on its way; what is left follows it
       }
-      std::vector<OfflineMessage> slice;
-      if (auto txn = ctx_->store().read()) {
-        slice = OfflineStore::read(*txn, owner, kSliceMessages, mark.sent);
-      }
+      slice = OfflineStore::read(*txn, owner,
+                                 OfflineStore::Range{.after = mark.sent,
+                                                     .until = mark.until,
+                                                     .max_messages = kSliceMessages,
+                                                     .max_bytes = kSliceBytes});
       if (slice.empty()) {
         return;
       }
       mark.slice = marks.next_slice();
-      auto in_flight = std::make_shared<SliceInFlight>(lifeline_, owner, resource, mark.slice);
-      std::size_t bytes = 0;
-      for (const OfflineMessage& m : slice) {
-        if (bytes >= kSliceBytes) {
-          break;  // the rest goes with the next slice
-        }
-        send_queued(owner, resource, m, in_flight);
-        mark.sent = m.sequence;
-        bytes += m.xml.size();
-      }
+      mark.sent = slice.back().sequence;
+      in_flight = std::make_shared<SliceInFlight>(lifeline_, owner, resource, mark.slice);
     });
+    // Outside the lock: a delivery may end the session (c2s.max_unacked_stanzas), and its
+    // unavailable presence comes back here to forget the mark.
+    for (const OfflineMessage& m : slice) {
+      send_queued(owner, resource, m, in_flight);
+    }
   }
 
   void send_queued(const std::string& owner, const xmpp::Jid& resource, const OfflineMessage& m,

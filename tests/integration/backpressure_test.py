@@ -121,6 +121,7 @@ class OutputCapTest(unittest.TestCase):
 
     def test_a_non_reader_without_stream_management_is_closed_and_loses_nothing(self):
         count = 1500
+        bystanders = Bystanders(self.server.port, PASSWORD)
         closed = RawClient(self.server.port, f"closed@{DOMAIN}/phone", PASSWORD,
                            receive_buffer=4096)
         flooder = RawClient(self.server.port, f"flooder@{DOMAIN}/sm", PASSWORD)
@@ -148,6 +149,7 @@ class OutputCapTest(unittest.TestCase):
               f"offline queue", file=sys.stderr)
         later.close()
         flooder.close()
+        bystanders.finish(self)
 
     def test_a_large_resend_goes_out_in_slices(self):
         count = 4000  # about 6.4 MB of XML: more than the socket buffers hold on loopback
@@ -201,14 +203,14 @@ class WriteTimeoutTest(unittest.TestCase):
 
 
 class UnackedLimitTest(unittest.TestCase):
-    """c2s.max_unacked_stanzas at 50."""
+    """c2s.max_unacked_stanzas at 200 (its minimum)."""
 
-    LIMIT = 50
+    LIMIT = 200
 
     @classmethod
     def setUpClass(cls):
         cls.server = TernServer(f"c2s.max_unacked_stanzas={cls.LIMIT}").start()
-        for name in ("juliet", "romeo", "sender", "silent", "gone"):
+        for name in ("juliet", "romeo", "sender", "silent", "gone", "busy"):
             cls.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
 
     @classmethod
@@ -238,7 +240,7 @@ class UnackedLimitTest(unittest.TestCase):
             element = silent.next(timeout=10)
             self.assertIsNotNone(element)
             got += numbers([element])
-        # The ping's result is the 50th unacknowledged stanza: at the limit, the session lives.
+        # The ping's result is the 200th unacknowledged stanza: at the limit, the session lives.
         silent.send("<iq type='get' id='alive'><ping xmlns='urn:xmpp:ping'/></iq>")
         while (element := silent.next(timeout=10)) is not None and element.get("id") != "alive":
             pass
@@ -252,12 +254,13 @@ class UnackedLimitTest(unittest.TestCase):
         self.assertIsNotNone(element, "no stream error past max_unacked_stanzas")
         self.assertIsNotNone(element.find(
             "{urn:ietf:params:xml:ns:xmpp-streams}resource-constraint"))
-        # Nothing is lost: all 50 messages (0..48, then 49) are in the offline queue.
+        # Nothing is lost: all 200 messages are in the offline queue.
         self.assertEqual(self.offline_numbers("silent", self.LIMIT), list(range(self.LIMIT)))
         sender.close()
         bystanders.finish(self)
 
     def test_a_detached_session_past_the_limit_ends_and_loses_nothing(self):
+        bystanders = Bystanders(self.server.port, PASSWORD)
         gone = RawClient(self.server.port, f"gone@{DOMAIN}/phone", PASSWORD)
         previd = gone.enable_sm(resume=True).get("id")
         gone.vanish()
@@ -272,6 +275,34 @@ class UnackedLimitTest(unittest.TestCase):
         again.close()
         self.assertEqual(self.offline_numbers("gone", count), list(range(count)))
         sender.close()
+        bystanders.finish(self)
+
+    def test_crossing_the_limit_while_the_offline_queue_is_delivered(self):
+        # The slice of the offline queue that crosses the limit ends the session on the next
+        # loop turn, outside the delivery (it once deadlocked the worker: ending the session
+        # re-entered the offline module, which held its lock while sending).
+        bystanders = Bystanders(self.server.port, PASSWORD)
+        sender = RawClient(self.server.port, f"sender@{DOMAIN}/queue", PASSWORD)
+        queued, live = 100, self.LIMIT - 50
+        flood(sender, f"busy@{DOMAIN}", queued, pad="")
+        self.assertEqual(self.server.wait_offline_count(f"busy@{DOMAIN}", queued), queued)
+        busy = RawClient(self.server.port, f"busy@{DOMAIN}/phone", PASSWORD)
+        busy.enable_sm()
+        flood(sender, f"busy@{DOMAIN}/phone", live, pad="", first=queued)
+        got = []
+        while len(got) < live:
+            element = busy.next(timeout=10)
+            self.assertIsNotNone(element)
+            got += numbers([element])
+        busy.send("<presence/>")  # the queue's first slice takes it past the limit
+        while (element := busy.next(timeout=10)) is not None and not element.tag.endswith(
+                "}error"):
+            pass
+        self.assertIsNotNone(element, "no stream error past max_unacked_stanzas")
+        self.assertEqual(self.offline_numbers("busy", queued + live),
+                         list(range(queued + live)))
+        sender.close()
+        bystanders.finish(self)
 
 
 class OfflineFlushTest(unittest.TestCase):

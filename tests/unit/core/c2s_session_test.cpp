@@ -638,8 +638,9 @@ TEST_F(StreamManagementTest, ResumeRetransmitsWhatTheClientDidNotAcknowledge) {
   EXPECT_EQ(after, (std::vector<std::string>{"m2", "m3"}));  // h='1' acknowledged m1
 }
 
-// c2s.max_unacked_stanzas: at the limit the session lives, one past it the stream ends with
-// resource-constraint, and everything it kept is there for the host to route again.
+// c2s.max_unacked_stanzas: at the limit the session lives; one past it, the host is told (once:
+// it ends the session on the next loop turn, not inside the delivery), and then the stream ends
+// with resource-constraint; everything it kept is there for the host to route again.
 TEST_F(StreamManagementTest, PastTheUnackedLimitTheStreamEndsWithResourceConstraint) {
   options.max_unacked_stanzas = 3;
   enable();
@@ -647,13 +648,19 @@ TEST_F(StreamManagementTest, PastTheUnackedLimitTheStreamEndsWithResourceConstra
   for (int i = 0; i < 3; ++i) {
     session().deliver(*m);
   }
-  EXPECT_FALSE(stream_error().has_value());
+  EXPECT_EQ(host.overflowing, nullptr);
   session().deliver(*m);
+  EXPECT_EQ(host.overflowing, &session());
+  host.overflowing = nullptr;
+  session().deliver(*m);  // kept like the rest meanwhile; told once
+  EXPECT_EQ(host.overflowing, nullptr);
+  EXPECT_FALSE(stream_error().has_value());
+  session().end_for_unacked_overflow();
   auto error = stream_error();
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->condition, xmpp::StreamCondition::ResourceConstraint);
   EXPECT_EQ(host.closed, 1);
-  EXPECT_EQ(session().take_unacked().size(), 4U);
+  EXPECT_EQ(session().take_unacked().size(), 5U);
 }
 
 // The same limit in bytes: the memory the kept copies hold.
@@ -665,11 +672,13 @@ TEST_F(StreamManagementTest, PastTheUnackedBytesTheStreamEnds) {
   for (int i = 0; i < 5; ++i) {
     session().deliver(*m);
   }
-  EXPECT_FALSE(stream_error().has_value());
+  EXPECT_EQ(host.overflowing, nullptr);
   EXPECT_GE(session().stream_management().unacked_bytes(), 5U * 10000);
-  for (int i = 0; i < 2 && !stream_error(); ++i) {
+  for (int i = 0; i < 2 && host.overflowing == nullptr; ++i) {
     session().deliver(*m);
   }
+  ASSERT_EQ(host.overflowing, &session());
+  session().end_for_unacked_overflow();
   ASSERT_TRUE(stream_error().has_value());
   EXPECT_EQ(stream_error()->condition, xmpp::StreamCondition::ResourceConstraint);
 }
@@ -839,14 +848,15 @@ TEST(StreamManagementCounters, CountsTheMemoryOfKeptCopiesAndClampsTheUnwritten)
   }
   std::size_t each = sm.unacked_bytes() / 4;
   EXPECT_GT(each, 0U);
-  sm.set_unwritten(3);  // the last three wait for a resend
-  EXPECT_TRUE(sm.acknowledge(2));
-  EXPECT_EQ(sm.unacked_bytes(), 2 * each);
-  EXPECT_EQ(sm.unwritten(), 2U);  // the client had one of them already
+  sm.set_unwritten(3);              // the last three wait for a resend
+  EXPECT_FALSE(sm.acknowledge(2));  // the second was never written: the client cannot have it
+  EXPECT_TRUE(sm.acknowledge(1));
+  EXPECT_EQ(sm.unacked_bytes(), 3 * each);
+  EXPECT_EQ(sm.unwritten(), 3U);
   sm.drop_next_unwritten();
-  EXPECT_EQ(sm.unacked_count(), 1U);
-  EXPECT_EQ(sm.unwritten(), 1U);
-  EXPECT_EQ(sm.unacked_bytes(), each);
+  EXPECT_EQ(sm.unacked_count(), 2U);
+  EXPECT_EQ(sm.unwritten(), 2U);
+  EXPECT_EQ(sm.unacked_bytes(), 2 * each);
   sm.take_unacked();
   EXPECT_EQ(sm.unacked_bytes(), 0U);
   EXPECT_EQ(sm.unwritten(), 0U);

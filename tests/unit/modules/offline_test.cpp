@@ -253,5 +253,31 @@ TEST_F(OfflineTest, ALongQueueGoesInSlicesThatWaitForTheOneBefore) {
   EXPECT_EQ(all.back(), "late");
 }
 
+// A message written ahead for a live delivery sits in the queue until acknowledged, but the
+// session has it already: the slices of a long queue being drained must not send it again.
+TEST_F(OfflineTest, SlicesSendOnlyWhatTheSessionIsDue) {
+  for (int i = 0; i < 150; ++i) {
+    undeliverable(std::to_string(i));
+  }
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone").size(), 100U);
+  // What write_ahead commits for a message delivered live meanwhile.
+  ASSERT_TRUE(env_->write([](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+                    auto pushed = storage::OfflineStore::push(
+                        txn, "juliet@example.com", 0,
+                        "<message xmlns='jabber:client'><body>live</body></message>", 10000);
+                    return pushed ? Result<void, storage::StorageError>{} : Err(pushed.error());
+                  })
+                  .ok());
+  services_->run_posted();
+  std::vector<std::string> rest = bodies_sent_to("juliet@example.com/phone");
+  ASSERT_EQ(rest.size(), 50U);
+  EXPECT_EQ(rest.front(), "100");
+  EXPECT_EQ(rest.back(), "149");
+  services_->run_posted();
+  EXPECT_TRUE(bodies_sent_to("juliet@example.com/phone").empty());
+}
+
 }  // namespace
 }  // namespace tern

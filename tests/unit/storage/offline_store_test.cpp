@@ -50,9 +50,9 @@ class OfflineStoreTest : public testing::TempStore {
   }
 };
 
-// A delivery in slices reads on from the last sequence it sent, without the messages before it
-// and without touching another owner's queue.
-TEST_F(OfflineStoreTest, ReadsOnAfterASequenceNumber) {
+// A delivery in slices reads on from the last sequence it sent, up to a bound, within a budget
+// of messages and bytes, without touching another owner's queue.
+TEST_F(OfflineStoreTest, ReadsASliceOfTheQueue) {
   std::vector<std::string> xmls;
   for (int i = 0; i < 300; ++i) {
     xmls.push_back("<message><body>" + std::to_string(i) + "</body></message>");
@@ -61,13 +61,25 @@ TEST_F(OfflineStoreTest, ReadsOnAfterASequenceNumber) {
   push("juliet@example.com.evil", {"<message><body>other</body></message>"});
   auto txn = env().read();
   ASSERT_TRUE(txn);
-  auto slice = OfflineStore::read(*txn, "juliet@example.com", 100, sequences[254]);
+  using Range = OfflineStore::Range;
+  const std::string_view juliet = "juliet@example.com";
+  auto slice =
+      OfflineStore::read(*txn, juliet, Range{.after = sequences[254], .max_messages = 100});
   ASSERT_EQ(slice.size(), 45U);  // 255..299: past the byte boundary, and no further
   EXPECT_EQ(slice.front().sequence, sequences[255]);
   EXPECT_EQ(slice.back().xml, xmls[299]);
-  EXPECT_EQ(OfflineStore::read(*txn, "juliet@example.com", 10, sequences[9]).front().xml, xmls[10]);
-  EXPECT_TRUE(OfflineStore::read(*txn, "juliet@example.com", 10, sequences[299]).empty());
-  EXPECT_TRUE(OfflineStore::read(*txn, "juliet@example.com", 10, UINT64_MAX).empty());
+  slice = OfflineStore::read(*txn, juliet, Range{.after = sequences[9], .until = sequences[19]});
+  ASSERT_EQ(slice.size(), 10U);
+  EXPECT_EQ(slice.front().xml, xmls[10]);
+  EXPECT_EQ(slice.back().xml, xmls[19]);
+  // A byte budget stops after the message that reaches it, and always reads one.
+  std::size_t two = xmls[0].size() + xmls[1].size();
+  EXPECT_EQ(OfflineStore::read(*txn, juliet, Range{.max_bytes = two}).size(), 2U);
+  EXPECT_EQ(OfflineStore::read(*txn, juliet, Range{.max_bytes = 1}).size(), 1U);
+  EXPECT_TRUE(OfflineStore::read(*txn, juliet, Range{.after = sequences[299]}).empty());
+  EXPECT_TRUE(OfflineStore::read(*txn, juliet, Range{.after = UINT64_MAX}).empty());
+  EXPECT_EQ(OfflineStore::last_sequence(*txn, juliet), sequences[299]);
+  EXPECT_EQ(OfflineStore::last_sequence(*txn, "nobody@example.com"), 0U);
 }
 
 TEST(OfflineRecord, RoundTripsAndRejectsBadRecords) {
