@@ -468,13 +468,16 @@ struct Server::WorkerState {
 
 void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
   if (!server_.writer_) {  // stopping
-    return done(false);
+    return done(StoreStatus{});
   }
   Worker& worker = server_.workers_[worker_id_]->worker;
   // A failed write is logged by the writer (storage write.failed).
-  server_.writer_->submit(std::move(write), [&worker, done = std::move(done)](
+  const storage::Environment& store = *server_.store_;
+  server_.writer_->submit(std::move(write), [&worker, &store, done = std::move(done)](
                                                 const Result<void, storage::StorageError>& r) {
-    worker.post([done, ok = r.ok()] { done(ok); });
+    // A short write on a full disk comes back as EIO: the room left tells the two apart.
+    StoreStatus status{r.ok(), !r.ok() && (r.error().out_of_space() || store.short_of_room())};
+    worker.post([done, status] { done(status); });
   });
 }
 
@@ -621,7 +624,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   if (auto checked = check_modules(config, modules); !checked) {
     return Err(checked.error());
   }
-  auto store = storage::Environment::open(config.storage_path);
+  auto store = storage::Environment::open(config.storage_path,
+                                          storage::EnvOptions{.map_size = config.store_map_size});
   if (!store) {
     return Err("store " + config.storage_path + ": " + store.error().message);
   }

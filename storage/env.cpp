@@ -3,6 +3,7 @@
 #include "storage/env.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <array>
 #include <cerrno>
@@ -22,6 +23,31 @@ std::string_view as_view(const MDB_val& v) {
 }
 
 }  // namespace
+
+StoreUse Environment::use() const {
+  StoreUse use;
+  struct statvfs fs {};
+  if (::statvfs(directory_.c_str(), &fs) == 0) {
+    use.disk_free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    use.disk_size = static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize;
+  }
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  if (mdb_env_info(env_, &info) == MDB_SUCCESS && mdb_env_stat(env_, &stat) == MDB_SUCCESS) {
+    use.map_size = info.me_mapsize;
+    use.map_used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+  }
+  return use;
+}
+
+bool Environment::short_of_room() const {
+  constexpr std::uint64_t kFewMiB = std::uint64_t{4} << 20;
+  return use().room() < kFewMiB;
+}
+
+bool StorageError::out_of_space() const {
+  return code == ENOSPC || code == EDQUOT || code == MDB_MAP_FULL;
+}
 
 StorageError lmdb_error(int rc, std::string_view doing) {
   return StorageError{rc, std::string(doing) + ": " + mdb_strerror(rc)};
@@ -97,6 +123,7 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
         error, "cannot create " + directory + ": " + std::generic_category().message(error)});
   }
   std::unique_ptr<Environment> env(new Environment());
+  env->directory_ = directory;
   int rc = mdb_env_create(&env->env_);
   if (rc == MDB_SUCCESS) {
     rc = mdb_env_set_mapsize(env->env_, options.map_size);

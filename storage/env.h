@@ -21,6 +21,8 @@ namespace tern::storage {
 struct StorageError {
   int code = 0;  // an LMDB or errno code; 0 for Tern's own errors (bad record, …)
   std::string message;
+  // The store ran out of room: its disk (ENOSPC, EDQUOT) or its map (MDB_MAP_FULL).
+  bool out_of_space() const;
 };
 
 // The named databases. Adding one: append it here and to kDatabaseNames in env.cpp.
@@ -73,6 +75,19 @@ struct EnvOptions {
   unsigned max_readers = 256;
 };
 
+// How much room the store has: on its filesystem and in its map (EnvOptions::map_size).
+struct StoreUse {
+  std::uint64_t disk_free = 0;  // bytes an unprivileged writer may still use
+  std::uint64_t disk_size = 0;
+  std::uint64_t map_size = 0;
+  std::uint64_t map_used = 0;  // pages in use (including free pages LMDB will reuse)
+  // The smaller of what is left on the disk and in the map.
+  std::uint64_t room() const {
+    std::uint64_t map_left = map_size > map_used ? map_size - map_used : 0;
+    return disk_free < map_left ? disk_free : map_left;
+  }
+};
+
 class Environment {
  public:
   // Creates the directory if needed and opens (or creates) every named database.
@@ -89,8 +104,15 @@ class Environment {
   MDB_env* raw() const { return env_; }
   const MDB_dbi* dbis() const { return dbis_; }
 
+  // Thread-safe; a system call and an LMDB lookup, no transaction.
+  StoreUse use() const;
+  // Whether a failed commit is better explained by a lack of room than by a fault: LMDB reports a
+  // short write on a full disk as EIO. True when less than a few MiB is left (StoreUse::room).
+  bool short_of_room() const;
+
  private:
   Environment() = default;
+  std::string directory_;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kDatabaseCount] = {};
 };

@@ -397,6 +397,12 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     keep_first(s.finish());
   }
 
+  if (const toml::table* t = sub_table(top, "storage", error, file)) {
+    Section s(*t, "storage", file);
+    s.integer("map_size", config.store_map_size, std::int64_t{1} << 20, std::int64_t{1} << 40);
+    keep_first(s.finish());
+  }
+
   if (const toml::table* t = sub_table(top, "limits", error, file)) {
     Section s(*t, "limits", file);
     xmpp::ParserLimits& l = config.limits;

@@ -89,6 +89,10 @@ struct Config {
   std::size_t max_unacked_stanzas = 5000;
   std::size_t max_unacked_bytes = 16 << 20;
 
+  // [storage] The most the LMDB store may grow to (its map). Past it, writes fail as on a full
+  // disk (MDB_MAP_FULL); the file grows only with what is written, so it may be large.
+  std::size_t store_map_size = std::size_t{16} << 30;
+
   // [limits]
   xmpp::ParserLimits limits;
   // Before authentication (Prosody allows 10,000 bytes then).

@@ -114,6 +114,11 @@ void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
 // One message in an account's queue, seen from the deliveries of its copies: it is removed
 // once a copy was delivered, which may happen before or after its own commit (a live delivery
 // goes out at once, the write commits a moment later). Shared across workers: locked.
+//
+// When the commit of a message written ahead for a live delivery fails (a full disk), the
+// message is not safe in the queue, so the sender's XEP-0198 ack may not rely on it: the ack waits
+// for the live delivery instead, and if no copy is delivered the sender gets an error (and only
+// then the ack). An acknowledged message is delivered or answered, never lost.
 class QueuedMessage {
  public:
   QueuedMessage(ModuleContext& ctx, std::string owner) : ctx_(ctx), owner_(std::move(owner)) {}
@@ -123,10 +128,46 @@ class QueuedMessage {
     sequence_ = sequence;
     remove_if_done();
   }
+  // The write-ahead commit failed: `ack` (the sender's XEP-0198 hold) is kept until a copy is
+  // delivered; if none is, `bounce` runs (on the module's worker, with the ack released after it).
+  void not_committed(std::shared_ptr<void> ack, std::function<void()> bounce) {
+    std::unique_lock lock(mutex_);
+    if (delivered_) {
+      return;  // the recipient has it: the ack may go
+    }
+    if (undelivered_) {
+      lock.unlock();
+      return bounce_later(std::move(bounce), std::move(ack));
+    }
+    held_ack_ = std::move(ack);
+    bounce_ = std::move(bounce);
+  }
   void delivered() {
-    std::lock_guard lock(mutex_);
-    delivered_ = true;
-    remove_if_done();
+    std::shared_ptr<void> ack;
+    {
+      std::lock_guard lock(mutex_);
+      delivered_ = true;
+      ack = std::move(held_ack_);  // released outside the lock
+      bounce_ = nullptr;
+      remove_if_done();
+    }
+  }
+  // Every copy is gone and none was delivered.
+  void undelivered() {
+    std::function<void()> bounce;
+    std::shared_ptr<void> ack;
+    {
+      std::lock_guard lock(mutex_);
+      if (delivered_) {
+        return;
+      }
+      undelivered_ = true;
+      bounce = std::move(bounce_);
+      ack = std::move(held_ack_);
+    }
+    if (bounce) {
+      bounce_later(std::move(bounce), std::move(ack));
+    }
   }
   // A receipt for the stanza's copies (see xmpp::DeliveryReceipt); it keeps `also` alive as long
   // as it exists.
@@ -135,7 +176,9 @@ class QueuedMessage {
     return std::make_shared<xmpp::DeliveryReceipt>([m, also = std::move(also)](bool delivered) {
       if (delivered) {
         m->delivered();
-      }  // not delivered: it stays queued for the account's next session
+      } else {
+        m->undelivered();  // queued: it waits for the account's next session
+      }
     });
   }
 
@@ -155,12 +198,21 @@ class QueuedMessage {
         [](bool) {});
   }
 
+  // Receipts fire on any worker: the error is routed on the module's, then the ack goes (the
+  // sender's session sees the error before the h that counts the message).
+  void bounce_later(std::function<void()> bounce, std::shared_ptr<void> ack) {
+    ctx_.post([bounce = std::move(bounce), ack = std::move(ack)] { bounce(); });
+  }
+
   ModuleContext& ctx_;
   std::string owner_;
   std::mutex mutex_;
   std::optional<std::uint64_t> sequence_;
   bool delivered_ = false;
+  bool undelivered_ = false;
   bool removed_ = false;
+  std::shared_ptr<void> held_ack_;
+  std::function<void()> bounce_;
 };
 
 // How far each available session has been sent its account's queue (the highest sequence), so
@@ -313,11 +365,23 @@ class Offline final : public Module {
     stamp_stanza_id(stanza->root(), owner);
     auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
     stanza->set_receipt(QueuedMessage::receipt_for(queued));
-    push(owner, *stanza, std::move(ack), [queued](std::optional<std::uint64_t> sequence) {
-      if (sequence) {
-        queued->committed(*sequence);
-      }  // over quota: delivered live only, like any message without stream management
-    });
+    // For the error, should it come to that; without the receipt, which would keep itself alive
+    // through it (receipt → QueuedMessage → bounce → this copy → receipt) and never fire.
+    std::shared_ptr<xmpp::Stanza> original(stanza->clone().release());
+    original->set_receipt(nullptr);
+    push(owner, *stanza, ack,
+         [this, queued, ack, original, owner](std::optional<std::uint64_t> sequence,
+                                              StoreStatus status) {
+           if (sequence) {
+             return queued->committed(*sequence);
+           }
+           if (status) {
+             return;  // over quota: delivered live only, like any message without SM
+           }
+           // Not stored: the sender's ack now waits for the live delivery (QueuedMessage).
+           queued->not_committed(
+               ack, [this, original, status, owner] { refuse(*original, status, owner); });
+         });
     return Verdict::Continue;  // delivered now, by the router
   }
 
@@ -356,19 +420,9 @@ class Offline final : public Module {
     std::shared_ptr<xmpp::Stanza> original(stanza.release());
     // XEP-0198: the sender hears the message is safe only once it is committed.
     push(owner, *original, ctx_->hold_ack(),
-         [this, owner, original](std::optional<std::uint64_t> sequence) {
+         [this, owner, original](std::optional<std::uint64_t> sequence, StoreStatus status) {
            if (!sequence) {
-             // Over quota (or the store failed): the sender hears of it, per XEP-0160 §3.
-             log_.warn("limit.refused", "message not queued: offline quota or store failure",
-                       {{"owner", owner},
-                        {"from", original->from()},
-                        {"max_messages", quota_},
-                        {"condition", "resource-constraint"}});
-             if (auto error = xmpp::make_error_reply(
-                     original->root(), xmpp::StanzaError::resource_constraint("offline quota"))) {
-               ctx_->route(std::move(error));
-             }
-             return;
+             return refuse(*original, status, owner);  // the sender hears of it (XEP-0160 §3)
            }
            // The account may have come online while the write was committing.
            if (auto resource = best_resource(owner)) {
@@ -378,10 +432,31 @@ class Offline final : public Module {
     return Verdict::Handled;
   }
 
-  // Commits `message` to `owner`'s queue; `done` gets its sequence number (nullopt: over quota
-  // or not written) on this worker. `ack` is released after that.
+  // A message the queue could not take goes back to its sender as an error: over the account's
+  // quota, or the store is full (resource-constraint), or the store failed otherwise
+  // (internal-server-error). `status` is the write's (committed: over quota).
+  void refuse(const xmpp::Stanza& message, StoreStatus status, const std::string& owner) {
+    xmpp::StanzaError error =
+        status ? xmpp::StanzaError::resource_constraint("the recipient's offline storage is full")
+        : status.out_of_space
+            ? xmpp::StanzaError::resource_constraint("the server's storage is full")
+            : xmpp::StanzaError::internal_server_error("the server could not store the message");
+    log_.warn(status ? "limit.refused" : "store.refused",
+              status ? "message not queued: offline quota" : "message not queued: store failed",
+              {{"owner", owner},
+               {"from", message.from()},
+               {"max_messages", quota_},
+               {"condition",
+                status || status.out_of_space ? "resource-constraint" : "internal-server-error"}});
+    if (auto reply = xmpp::make_error_reply(message.root(), error)) {
+      ctx_->route(std::move(reply));
+    }
+  }
+
+  // Commits `message` to `owner`'s queue; `done` gets its sequence number (nullopt: over quota,
+  // or not written: see the status) on this worker. `ack` is released after that.
   void push(const std::string& owner, const xmpp::Stanza& message, std::shared_ptr<void> ack,
-            std::function<void(std::optional<std::uint64_t>)> done) {
+            std::function<void(std::optional<std::uint64_t>, StoreStatus)> done) {
     auto sequence = std::make_shared<std::optional<std::uint64_t>>();
     ctx_->write(
         [owner, xml = xmpp::to_xml(message.root()), stamp = now_ms(), quota = quota_,
@@ -393,8 +468,8 @@ class Offline final : public Module {
           *sequence = *pushed;
           return {};
         },
-        [sequence, ack = std::move(ack), done = std::move(done)](bool ok) {
-          done(ok ? *sequence : std::nullopt);
+        [sequence, ack = std::move(ack), done = std::move(done)](StoreStatus status) {
+          done(status ? *sequence : std::nullopt, status);
         });
   }
 

@@ -39,6 +39,16 @@ class TernctlTest(unittest.TestCase):
         self.assertEqual(self.run_ctl("deluser", "juliet@localhost").returncode, 0)
         self.assertEqual(self.run_ctl("users").stdout, "romeo@localhost\n")
 
+    def test_store_shows_the_room_left(self):
+        r = subprocess.run([TERNCTL, "--set", f"server.storage_path={self.store}", "--set",
+                            "storage.map_size=8388608", "store"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertRegex(lines[0], r"^disk: [0-9.]+ [KMGT]?i?B free of [0-9.]+ [KMGT]?i?B$")
+        self.assertRegex(lines[1], r"^map:  [0-9.]+ KiB used of 8\.0 MiB \(storage\.map_size\)$")
+        self.assertRegex(lines[2], r"^room: [0-9.]+ (KiB|MiB)$")
+
     def test_store_holds_no_password(self):
         self.run_ctl("adduser", "juliet@localhost", "a-very-distinct-password")
         for name in os.listdir(self.store):

@@ -48,9 +48,24 @@ constexpr const char* kUsage =
     "  deluser JID              delete an account\n"
     "  users [DOMAIN]           list accounts\n"
     "  offline JID              how many messages wait in JID's offline queue\n"
+    "  store                    the store's room: its disk and its map (storage.map_size)\n"
     "  adduser-range PREFIX@DOMAIN FIRST COUNT PASSWORD\n"
     "                           create PREFIX<FIRST>..PREFIX<FIRST+COUNT-1>@DOMAIN (load tests;\n"
     "                           existing ones are kept)\n";
+
+// "1.5 GiB": sizes for people.
+std::string human_bytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return text;
+}
 
 int fail(const std::string& message, int status = 1) {
   std::cerr << "ternctl: " << message << "\n";
@@ -284,6 +299,14 @@ int add_user_range(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+int show_store_use(const Context& ctx) {
+  storage::StoreUse use = ctx.env->use();
+  std::cout << "disk: " << human_bytes(use.disk_free) << " free of " << human_bytes(use.disk_size)
+            << "\nmap:  " << human_bytes(use.map_used) << " used of " << human_bytes(use.map_size)
+            << " (storage.map_size)\nroom: " << human_bytes(use.room()) << "\n";
+  return 0;
+}
+
 int run(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> overrides;
@@ -299,8 +322,8 @@ int run(int argc, char** argv) {
       args.push_back(arg);
     }
   }
-  static constexpr std::string_view kCommands[] = {"init",  "adduser", "passwd",       "deluser",
-                                                   "users", "offline", "adduser-range"};
+  static constexpr std::string_view kCommands[] = {"init",  "adduser", "passwd",        "deluser",
+                                                   "users", "offline", "adduser-range", "store"};
   if (args.empty()) {
     return fail(kUsage, 2);
   }
@@ -324,7 +347,8 @@ int run(int argc, char** argv) {
                 2);
   }
   std::cerr << "ternctl: store " << store_path << "\n";
-  auto env = tern::storage::Environment::open(store_path);
+  auto env = tern::storage::Environment::open(
+      store_path, tern::storage::EnvOptions{.map_size = config->store_map_size});
   if (!env) {
     return fail(env.error().message, 2);
   }
@@ -348,6 +372,9 @@ int run(int argc, char** argv) {
   }
   if (command == "adduser-range") {
     return add_user_range(ctx, args);
+  }
+  if (command == "store") {
+    return show_store_use(ctx);
   }
   return list_users(ctx, args);
 }

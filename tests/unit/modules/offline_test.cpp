@@ -49,7 +49,7 @@ class FakeServices final : public core::ModuleServices {
     writes_.pop_front();
     auto* env = const_cast<storage::Environment*>(&env_);
     const bool ok = env->write(write).ok();
-    completions_.emplace_back([done = std::move(done), ok]() { done(ok); });
+    completions_.emplace_back([done = std::move(done), ok]() { done(StoreStatus{ok, false}); });
   }
   void run_completion() {
     ASSERT_FALSE(completions_.empty());

@@ -211,8 +211,15 @@ struct MessageDelivered {
 using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 
 using StoreWrite = std::function<Result<void, storage::StorageError>(storage::WriteTxn&)>;
-// Runs on the module's worker once the write committed durably (ok) or failed.
-using StoreDone = std::function<void(bool ok)>;
+// How a store write ended. It converts to true when the write committed, so a completion may
+// simply take `bool ok`; one that answers a client differently for a full disk reads the rest.
+struct StoreStatus {
+  bool committed = false;
+  bool out_of_space = false;  // not committed because the disk or the store's map is full
+  operator bool() const { return committed; }  // NOLINT(google-explicit-constructor)
+};
+// Runs on the module's worker once the write committed durably or failed.
+using StoreDone = std::function<void(StoreStatus status)>;
 
 // A bad value in a module's options; the server refuses to start and prints what().
 class ModuleOptionError : public std::runtime_error {

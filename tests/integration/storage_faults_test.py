@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A full disk must never cost an acknowledged message (storage-faults issue). ternd runs with its
+# store on a small tmpfs the test mounts (root only: skipped with the reason otherwise) and a
+# sender with stream management floods 2 KB messages until the disk is full:
+#   - to an offline recipient: every message is either in the queue (delivered later) or answered
+#     with an error — resource-constraint, "storage is full" — counted per message, none both,
+#     none lost, and the sender's h covers every one;
+#   - to an online recipient that acknowledges: everything is delivered live even though the
+#     write-ahead commits fail, and the sender's acks still come;
+#   - to an online recipient that vanishes without acknowledging: the messages whose commit failed
+#     are answered with errors once it is gone, and the rest come from the queue.
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import TernServer  # noqa: E402
+from raw_client import SM, RawClient  # noqa: E402
+
+DOMAIN = "localhost"
+PASSWORD = "sf-pw"
+CLIENT = "{jabber:client}"
+STANZAS = "{urn:ietf:params:xml:ns:xmpp-stanzas}"
+PAD = "z" * 2000
+
+
+def try_mount(path, size):
+    """Mounts a tmpfs of `size` at `path`; returns why not, or None."""
+    if os.geteuid() != 0:
+        return "mounting a tmpfs needs root"
+    run = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+                         capture_output=True, text=True)
+    return None if run.returncode == 0 else f"mount failed: {run.stderr.strip()}"
+
+
+def number(element):
+    body = element.find(f"{CLIENT}body")
+    if body is None or ":" not in (body.text or ""):
+        return None
+    return int(body.text.split(":")[0])
+
+
+def flood(test, server, to, count):
+    """Sends `count` numbered messages with stream management and waits for h to cover them
+    all; returns {number: error condition} for the messages answered with an error."""
+    sender = RawClient(server.port, f"sender@{DOMAIN}/flood", PASSWORD)
+    sender.enable_sm()
+    for start in range(0, count, 100):
+        sender.send("".join(f"<message to='{to}' type='chat' id='m{i}'>"
+                            f"<body>{i}:{PAD}</body></message>"
+                            for i in range(start, min(count, start + 100))))
+    errors, h = {}, 0
+    deadline = time.monotonic() + 120
+    while h < count and time.monotonic() < deadline:
+        sender.send(f"<r xmlns='{SM}'/>")
+        while True:
+            element = sender.next(timeout=10)
+            test.assertIsNotNone(element, f"h stopped at {h} of {count}")
+            if element.tag == f"{{{SM}}}a":
+                h = int(element.get("h"))
+                break
+            if element.tag == f"{CLIENT}message" and element.get("type") == "error":
+                condition = [c.tag.replace(STANZAS, "") for c in element.find(f"{CLIENT}error")
+                             if c.tag.startswith(STANZAS) and not c.tag.endswith("text")]
+                errors[int(element.get("id")[1:])] = condition[0]
+    test.assertEqual(h, count, "the sender's h does not cover every message")
+    sender.close()
+    return errors
+
+
+def queued_numbers(server, user):
+    """Logs `user` in and collects the numbered messages its queue delivers."""
+    client = RawClient(server.port, f"{user}@{DOMAIN}/later", PASSWORD)
+    client.send("<presence/>")
+    got = []
+    while (element := client.next(timeout=5)) is not None:
+        if (n := number(element)) is not None:
+            got.append(n)
+    client.close()
+    return got
+
+
+class FullDiskTest(unittest.TestCase):
+    def setUp(self):
+        self.mount = tempfile.mkdtemp(prefix="tern-full-")
+        why = try_mount(self.mount, "6m")
+        if why:
+            os.rmdir(self.mount)
+            self.skipTest(why)
+        store = os.path.join(self.mount, "store")
+        self.server = TernServer(f"server.storage_path={store}")
+        self.server.store = store  # where the harness looks for it
+        for name in ("sender", "offline", "online", "vanishing"):
+            self.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+        self.server.start()
+
+    def tearDown(self):
+        self.server.stop()
+        subprocess.run(["umount", self.mount], check=False)
+        shutil.rmtree(self.mount, ignore_errors=True)
+
+    def test_offline_recipient(self):
+        count = 4000  # 8 MB for a 6 MB disk
+        errors = flood(self, self.server, f"offline@{DOMAIN}", count)
+        self.assertTrue(errors, "the disk never filled up")
+        self.assertEqual(set(errors.values()), {"resource-constraint"})
+        got = queued_numbers(self.server, "offline")
+        print(f"{len(got)} queued and delivered, {len(errors)} refused with an error",
+              file=sys.stderr)
+        self.assertFalse(set(got) & set(errors), "delivered and refused")
+        self.assertEqual(sorted(set(got) | set(errors)), list(range(count)),
+                         "acknowledged, never delivered, never refused")
+        self.server.wait_for_output(r"offline store\.refused: message not queued: store failed")
+
+    def test_online_recipient_that_acknowledges(self):
+        # Fill the disk first, so that every write-ahead commit fails.
+        flood(self, self.server, f"offline@{DOMAIN}", 4000)
+        online = RawClient(self.server.port, f"online@{DOMAIN}/phone", PASSWORD)
+        online.enable_sm()
+        online.send("<presence/>")
+        count = 300
+        got, handled, stop = [], [0], threading.Event()
+
+        def read():  # a client that keeps answering <r/>
+            while not stop.is_set():
+                element = online.next(timeout=0.5)
+                if element is None:
+                    continue
+                if element.tag == f"{{{SM}}}r":
+                    online.send(f"<a xmlns='{SM}' h='{handled[0]}'/>")
+                elif element.tag.startswith(CLIENT):
+                    handled[0] += 1
+                    if (n := number(element)) is not None:
+                        got.append(n)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        errors = flood(self, self.server, f"online@{DOMAIN}/phone", count)
+        stop.set()
+        reader.join(timeout=30)
+        self.assertEqual(errors, {}, "delivered live, yet refused")
+        self.assertEqual(sorted(got), list(range(count)))
+        online.close()
+
+    def test_online_recipient_that_vanishes(self):
+        flood(self, self.server, f"offline@{DOMAIN}", 4000)
+        vanishing = RawClient(self.server.port, f"vanishing@{DOMAIN}/phone", PASSWORD)
+        vanishing.enable_sm()
+        vanishing.send("<presence/>")
+        count = 200
+        sender = RawClient(self.server.port, f"sender@{DOMAIN}/v", PASSWORD)
+        sender.enable_sm()
+        sender.send("".join(f"<message to='vanishing@{DOMAIN}/phone' type='chat' id='m{i}'>"
+                            f"<body>{i}:{PAD}</body></message>" for i in range(count)))
+        time.sleep(1)
+        vanishing.vanish()  # never acknowledged a thing
+        errors, h = set(), 0
+        deadline = time.monotonic() + 60
+        while h < count and time.monotonic() < deadline:
+            sender.send(f"<r xmlns='{SM}'/>")
+            while (element := sender.next(timeout=10)) is not None:
+                if element.tag == f"{{{SM}}}a":
+                    h = int(element.get("h"))
+                    break
+                if element.get("type") == "error":
+                    errors.add(int(element.get("id")[1:]))
+        self.assertEqual(h, count)
+        got = queued_numbers(self.server, "vanishing")
+        print(f"{len(errors)} answered with an error, {len(got)} from the queue", file=sys.stderr)
+        self.assertEqual(sorted(set(got) | errors), list(range(count)))
+        sender.close()
+
+
+class MapFullTest(unittest.TestCase):
+    """storage.map_size at 2 MiB: the store's map fills up (MDB_MAP_FULL) like a full disk, and
+    needs no mount."""
+
+    def test_offline_recipient_with_a_full_map(self):
+        with TernServer("storage.map_size=2097152") as server:
+            for name in ("sender", "offline"):
+                server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+            count = 2000  # 4 MB for a 2 MiB map
+            errors = flood(self, server, f"offline@{DOMAIN}", count)
+            self.assertTrue(errors, "the map never filled up")
+            self.assertEqual(set(errors.values()), {"resource-constraint"})
+            got = queued_numbers(server, "offline")
+            print(f"{len(got)} queued and delivered, {len(errors)} refused with an error",
+                  file=sys.stderr)
+            self.assertFalse(set(got) & set(errors))
+            self.assertEqual(sorted(set(got) | set(errors)), list(range(count)))
+            server.wait_for_output(r"commit\.failed: .*MDB_MAP_FULL")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
