@@ -288,6 +288,9 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   bool account_exists(std::string_view bare_jid) const override {
     return server_.account_exists(bare_jid);
   }
+  bool store_short_of_room() const override {
+    return server_.store_short_of_room_.load(std::memory_order_relaxed);
+  }
   const storage::Environment& store() const override { return *server_.store_; }
   void write(StoreWrite write, StoreDone done) override;  // after WorkerState
   void post(std::function<void()> task) override;         // after WorkerState
@@ -296,6 +299,8 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   std::string register_resumable(c2s::C2sSession& session) override;
   void on_detached(c2s::C2sSession& session) override;
   void on_unacked_overflow(c2s::C2sSession& session) override;
+  // Every few seconds (worker 0): the store's room against [storage] min_room.
+  void watch_store(std::uint64_t now) { server_.watch_store(now); }
   void resume(c2s::C2sSession& session, std::string_view previd) override;
 
   void on_closed(c2s::C2sSession& session) override {
@@ -416,6 +421,9 @@ struct Server::WorkerState {
           }
         });
     self->expire_detached(uv_now(timer->loop) / 1000, false);
+    if (self->worker.id() == 0) {
+      self->host.watch_store(uv_now(timer->loop) / 1000);
+    }
   }
 
   // XEP-0198: detached sessions whose window has passed (all of them at shutdown) end now; and
@@ -780,6 +788,32 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
     connection->flush_soon();
   };
   with_session(handle, std::move(deliver), std::move(reroute));
+}
+
+void Server::watch_store(std::uint64_t now) {
+  if (now < store_watched_at_ + kStoreWatchSeconds) {
+    return;
+  }
+  store_watched_at_ = now;
+  storage::StoreUse use = store_->use();
+  bool short_of_room = use.room() < config_.store_min_room;
+  if (short_of_room == store_short_of_room_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  store_short_of_room_.store(short_of_room, std::memory_order_relaxed);
+  log::Fields fields{{"room", use.room()},
+                     {"min_room", config_.store_min_room},
+                     {"disk_free", use.disk_free},
+                     {"map_used", use.map_used},
+                     {"map_size", use.map_size}};
+  const log::Logger log("server");
+  if (short_of_room) {
+    log.warn("storage.low",
+             "the store is short of room: new offline messages are refused until it has room",
+             fields);
+  } else {
+    log.info("storage.recovered", "the store has room again: offline storage resumes", fields);
+  }
 }
 
 void Server::reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza) {

@@ -75,10 +75,16 @@ class Server final : public Delivery {
   // RFC 6121 sends a message for a resource that is gone (another resource, or the offline
   // queue), routed on that session's worker. Never while the handle is still bound.
   void reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza);
+  // Checks the store's room (every kStoreWatchSeconds) and logs when it falls below or rises
+  // above [storage] min_room.
+  void watch_store(std::uint64_t now);
+  static constexpr std::uint64_t kStoreWatchSeconds = 2;
 
   Config config_;
   std::vector<const ModuleInfo*> modules_;
   std::unique_ptr<storage::Environment> store_;
+  std::atomic<bool> store_short_of_room_{false};  // see watch_store()
+  std::uint64_t store_watched_at_ = 0;            // worker 0's clock
   std::unique_ptr<net::TlsContext> tls_;
   // Places for client connections, below the descriptor limit (c2s.max_connections).
   std::unique_ptr<net::ConnectionAdmission> admission_;

@@ -400,6 +400,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   if (const toml::table* t = sub_table(top, "storage", error, file)) {
     Section s(*t, "storage", file);
     s.integer("map_size", config.store_map_size, std::int64_t{1} << 20, std::int64_t{1} << 40);
+    s.integer("min_room", config.store_min_room, 0, std::int64_t{1} << 50);
     keep_first(s.finish());
   }
 

@@ -92,6 +92,10 @@ struct Config {
   // [storage] The most the LMDB store may grow to (its map). Past it, writes fail as on a full
   // disk (MDB_MAP_FULL); the file grows only with what is written, so it may be large.
   std::size_t store_map_size = std::size_t{16} << 30;
+  // Below this much room (on the store's disk or in its map, whichever is less), checked every
+  // few seconds, ternd warns and refuses new offline storage with resource-constraint, while live
+  // messages still flow; it resumes by itself once there is room again.
+  std::size_t store_min_room = std::size_t{64} << 20;
 
   // [limits]
   xmpp::ParserLimits limits;

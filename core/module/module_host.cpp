@@ -294,6 +294,10 @@ bool ModuleHost::account_exists(std::string_view bare_jid) const {
   return services().account_exists(bare_jid);
 }
 
+bool ModuleHost::store_short_of_room() const {
+  return services().store_short_of_room();
+}
+
 void ModuleHost::close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) {
   services().close_sessions(bare_jid, error);
 }

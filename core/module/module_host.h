@@ -27,6 +27,7 @@ class ModuleServices {
   virtual void set_interested(const xmpp::Jid& full) = 0;
   virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
   virtual bool account_exists(std::string_view bare_jid) const = 0;
+  virtual bool store_short_of_room() const = 0;
   virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
   virtual const storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
@@ -99,6 +100,7 @@ class ModuleHost final : public ModuleContext {
   void set_interested(const xmpp::Jid& full) override;
   void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) override;
   bool account_exists(std::string_view bare_jid) const override;
+  bool store_short_of_room() const override;
   void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) override;
   const storage::Environment& store() const override;
   void write(StoreWrite write, StoreDone done) override;

@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "storage/offline_store.h"
@@ -111,6 +112,59 @@ void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
       .set_attr("by", by);
 }
 
+// Removals from the queue that failed (a full store): each is submitted again whenever an offline
+// write commits (there is room again), and until then the message is not delivered again.
+// Shared by the module's instances on every worker; in memory only (after a restart such a
+// message is delivered again, with the same stanza-id: docs/delivery.md).
+class PendingRemovals {
+ public:
+  static PendingRemovals& instance() {
+    static PendingRemovals pending;
+    return pending;
+  }
+  void add(const std::string& owner, std::uint64_t sequence) {
+    std::lock_guard lock(mutex_);
+    if (entries_.size() < kMaxEntries) {
+      entries_.emplace(owner, sequence);
+    }
+  }
+  bool contains(const std::string& owner, std::uint64_t sequence) const {
+    std::lock_guard lock(mutex_);
+    return !entries_.empty() && entries_.contains({owner, sequence});
+  }
+  bool empty() const {
+    std::lock_guard lock(mutex_);
+    return entries_.empty();
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> take_all() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, std::uint64_t>> all(entries_.begin(), entries_.end());
+    entries_.clear();
+    return all;
+  }
+
+ private:
+  // Bounded: past it a removal that failed is simply forgotten (the message is then delivered
+  // once more, with its stanza-id, at the account's next login).
+  static constexpr std::size_t kMaxEntries = 100000;
+  mutable std::mutex mutex_;
+  std::set<std::pair<std::string, std::uint64_t>> entries_;
+};
+
+// Removes a delivered message from its queue; a removal that fails waits in PendingRemovals.
+void remove_from_queue(ModuleContext& ctx, const std::string& owner, std::uint64_t sequence) {
+  ctx.write(
+      [owner, sequence](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+        auto removed = OfflineStore::remove(txn, owner, sequence);
+        return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
+      },
+      [owner, sequence](StoreStatus status) {
+        if (!status) {
+          PendingRemovals::instance().add(owner, sequence);
+        }
+      });
+}
+
 // One message in an account's queue, seen from the deliveries of its copies: it is removed
 // once a copy was delivered, which may happen before or after its own commit (a live delivery
 // goes out at once, the write commits a moment later). Shared across workers: locked.
@@ -189,13 +243,7 @@ class QueuedMessage {
     }
     removed_ = true;
     // The writer is thread-safe: this may run on the recipient's worker.
-    ctx_.write(
-        [owner = owner_,
-         sequence = *sequence_](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          auto removed = OfflineStore::remove(txn, owner, sequence);
-          return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
-        },
-        [](bool) {});
+    remove_from_queue(ctx_, owner_, *sequence_);
   }
 
   // Receipts fire on any worker: the error is routed on the module's, then the ack goes (the
@@ -412,6 +460,11 @@ class Offline final : public Module {
       return Verdict::Continue;
     }
     std::string owner(to->bare_view());
+    if (ctx_->store_short_of_room()) {
+      // Refused before it costs a failing write; the sender hears why (docs/delivery.md).
+      refuse(*stanza, StoreStatus{.committed = false, .out_of_space = true}, owner);
+      return Verdict::Handled;
+    }
     // A message this server delivered before (from the queue, then never acknowledged) keeps its
     // stanza-id and delay, so that the client recognises it; anything else gets a fresh id.
     if (!delayed_by_us(stanza->root())) {
@@ -430,6 +483,19 @@ class Offline final : public Module {
            }
          });
     return Verdict::Handled;
+  }
+
+  // Removals that failed on a full store, submitted again.
+  void retry_removals() {
+    if (PendingRemovals::instance().empty()) {
+      return;
+    }
+    auto pending = PendingRemovals::instance().take_all();
+    log_.info("store.retry", "retrying removals from offline queues that failed",
+              {{"count", pending.size()}});
+    for (const auto& [owner, sequence] : pending) {
+      remove_from_queue(*ctx_, owner, sequence);
+    }
   }
 
   // A message the queue could not take goes back to its sender as an error: over the account's
@@ -468,7 +534,10 @@ class Offline final : public Module {
           *sequence = *pushed;
           return {};
         },
-        [sequence, ack = std::move(ack), done = std::move(done)](StoreStatus status) {
+        [this, sequence, ack = std::move(ack), done = std::move(done)](StoreStatus status) {
+          if (status) {
+            retry_removals();  // a commit went through: there is room for them again
+          }
           done(status ? *sequence : std::nullopt, status);
         });
   }
@@ -537,8 +606,11 @@ class Offline final : public Module {
     });
     // Outside the lock: a delivery may end the session (c2s.max_unacked_stanzas), and its
     // unavailable presence comes back here to forget the mark.
+    PendingRemovals& removals = PendingRemovals::instance();
     for (const OfflineMessage& m : slice) {
-      send_queued(owner, resource, m, in_flight);
+      if (!removals.contains(owner, m.sequence)) {  // delivered before; its removal waits
+        send_queued(owner, resource, m, in_flight);
+      }
     }
   }
 

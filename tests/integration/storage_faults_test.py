@@ -9,7 +9,10 @@
 #   - to an online recipient that acknowledges: everything is delivered live even though the
 #     write-ahead commits fail, and the sender's acks still come;
 #   - to an online recipient that vanishes without acknowledging: the messages whose commit failed
-#     are answered with errors once it is gone, and the rest come from the queue.
+#     are answered with errors once it is gone, and the rest come from the queue;
+#   - [storage] min_room: below it (a filler file) offline storage is refused at once while live
+#     messages flow, and it resumes by itself once the filler is gone;
+#   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk.
 import os
 import shutil
 import subprocess
@@ -94,11 +97,16 @@ class FullDiskTest(unittest.TestCase):
             os.rmdir(self.mount)
             self.skipTest(why)
         store = os.path.join(self.mount, "store")
-        self.server = TernServer(f"server.storage_path={store}")
+        # The room watch would refuse offline storage early on so small a disk; here the commits
+        # themselves must fail (test_room_watch sets its own threshold).
+        self.server = TernServer(f"server.storage_path={store}", *self.overrides())
         self.server.store = store  # where the harness looks for it
         for name in ("sender", "offline", "online", "vanishing"):
             self.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
         self.server.start()
+
+    def overrides(self):
+        return ["storage.min_room=0"]
 
     def tearDown(self):
         self.server.stop()
@@ -176,12 +184,51 @@ class FullDiskTest(unittest.TestCase):
         sender.close()
 
 
+class RoomWatchTest(FullDiskTest):
+    """[storage] min_room at 2 MiB on the 6 MB tmpfs, filled and emptied by the test."""
+
+    def overrides(self):
+        return ["storage.min_room=2097152"]
+
+    # The full-disk scenarios are FullDiskTest's; this class checks only the watch.
+    test_offline_recipient = test_online_recipient_that_acknowledges = None
+    test_online_recipient_that_vanishes = None
+
+    def send(self, sender, to, ident):
+        sender.send(f"<message to='{to}' type='chat' id='{ident}'><body>{ident}:x</body>"
+                    f"</message>")
+
+    def test_room_watch(self):
+        online = RawClient(self.server.port, f"online@{DOMAIN}/phone", PASSWORD)
+        online.send("<presence/>")
+        sender = RawClient(self.server.port, f"sender@{DOMAIN}/w", PASSWORD)
+        filler = os.path.join(self.mount, "filler")
+        with open(filler, "wb") as f:  # leave about 1 MiB
+            f.write(b"f" * (os.statvfs(self.mount).f_bavail * os.statvfs(self.mount).f_frsize
+                            - (1 << 20)))
+        self.server.wait_for_output(r"server storage\.low: the store is short of room")
+        self.send(sender, f"offline@{DOMAIN}", "1")
+        error = sender.next()
+        self.assertEqual((error.get("id"), error.get("type")), ("1", "error"))
+        self.assertIsNotNone(error.find(f"{CLIENT}error/{STANZAS}resource-constraint"))
+        self.send(sender, f"online@{DOMAIN}/phone", "2")  # live messages still flow
+        while (element := online.next()) is not None and element.get("id") != "2":
+            pass
+        self.assertIsNotNone(element, "a live message was not delivered while short of room")
+        os.remove(filler)
+        self.server.wait_for_output(r"server storage\.recovered: the store has room again")
+        self.send(sender, f"offline@{DOMAIN}", "3")
+        self.assertEqual(self.server.wait_offline_count(f"offline@{DOMAIN}", 1), 1)
+        online.close()
+        sender.close()
+
+
 class MapFullTest(unittest.TestCase):
     """storage.map_size at 2 MiB: the store's map fills up (MDB_MAP_FULL) like a full disk, and
-    needs no mount."""
+    needs no mount. (The room watch is off: the commits themselves must fail.)"""
 
     def test_offline_recipient_with_a_full_map(self):
-        with TernServer("storage.map_size=2097152") as server:
+        with TernServer("storage.map_size=2097152", "storage.min_room=0") as server:
             for name in ("sender", "offline"):
                 server.adduser(f"{name}@{DOMAIN}", PASSWORD)
             count = 2000  # 4 MB for a 2 MiB map

@@ -58,6 +58,8 @@ class FakeServices final : public core::ModuleServices {
     }
   }
   bool account_exists(std::string_view /*bare_jid*/) const override { return true; }
+  bool store_short_of_room() const override { return short_of_room; }
+  bool short_of_room = false;
   void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
   const storage::Environment& store() const override {
     throw std::logic_error("carbons use no store");

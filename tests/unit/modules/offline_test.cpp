@@ -47,6 +47,11 @@ class FakeServices final : public core::ModuleServices {
     ASSERT_FALSE(writes_.empty());
     auto [write, done] = std::move(writes_.front());
     writes_.pop_front();
+    if (failing_commits > 0) {  // a full disk: nothing written
+      --failing_commits;
+      completions_.emplace_back([done = std::move(done)]() { done(StoreStatus{false, true}); });
+      return;
+    }
     auto* env = const_cast<storage::Environment*>(&env_);
     const bool ok = env->write(write).ok();
     completions_.emplace_back([done = std::move(done), ok]() { done(StoreStatus{ok, false}); });
@@ -73,7 +78,9 @@ class FakeServices final : public core::ModuleServices {
   void send_to_session(const Jid& full, StanzaPtr stanza) override {
     sent_.emplace_back(full.full(), std::move(stanza));
   }
-  void route(StanzaPtr /*stanza*/) override {}
+  void route(StanzaPtr stanza) override { routed.push_back(std::move(stanza)); }
+  std::vector<StanzaPtr> routed;  // errors to senders
+  int failing_commits = 0;
   std::shared_ptr<void> hold_ack() override { return nullptr; }
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
     std::vector<ResourceInfo> out;
@@ -87,6 +94,8 @@ class FakeServices final : public core::ModuleServices {
   void set_interested(const Jid& /*full*/) override {}
   void set_flag(const Jid& /*full*/, std::string_view /*flag*/, bool /*on*/) override {}
   bool account_exists(std::string_view /*bare_jid*/) const override { return true; }
+  bool store_short_of_room() const override { return short_of_room; }
+  bool short_of_room = false;
   void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
   const storage::Environment& store() const override { return env_; }
   void write(StoreWrite write, StoreDone done) override {
@@ -277,6 +286,48 @@ TEST_F(OfflineTest, SlicesSendOnlyWhatTheSessionIsDue) {
   EXPECT_EQ(rest.back(), "149");
   services_->run_posted();
   EXPECT_TRUE(bodies_sent_to("juliet@example.com/phone").empty());
+}
+
+// A removal that fails (a full disk) is not lost: the message is not delivered again while the
+// removal waits, and the removal is submitted again once a write commits.
+TEST_F(OfflineTest, AFailedRemovalIsRetriedAndItsMessageNotDeliveredAgain) {
+  undeliverable("first");
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  auto sent = services_->take_sent();
+  ASSERT_EQ(sent.size(), 1U);
+  sent.front().second->receipt()->delivered();  // the client has it: removal submitted
+  services_->failing_commits = 1;
+  services_->settle();  // ... and it fails
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_TRUE(bodies_sent_to("juliet@example.com/phone").empty());  // not again
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  undeliverable("second");  // commits: the removal goes again
+  services_->settle();
+  auto txn = env_->read();
+  ASSERT_TRUE(txn);
+  auto queue = storage::OfflineStore::read(*txn, "juliet@example.com");
+  ASSERT_EQ(queue.size(), 1U);
+  EXPECT_NE(queue.front().xml.find("second"), std::string::npos);
+}
+
+// While the store is short of room ([storage] min_room), a message for an offline account is
+// refused at once with resource-constraint, without a write.
+TEST_F(OfflineTest, ShortOfRoomRefusesOfflineStorageAtOnce) {
+  services_->short_of_room = true;
+  undeliverable("refused");
+  services_->settle();
+  ASSERT_EQ(services_->routed.size(), 1U);
+  const xmpp::Element& error = services_->routed.front()->root();
+  EXPECT_EQ(error.attr("type"), "error");
+  EXPECT_EQ(error.attr("to"), "romeo@example.com/home");
+  EXPECT_NE(error.child("error", xmpp::ns::kClient)
+                ->child("resource-constraint", xmpp::ns::kStanzaErrors),
+            nullptr);
+  auto txn = env_->read();
+  ASSERT_TRUE(txn);
+  EXPECT_EQ(storage::OfflineStore::count(*txn, "juliet@example.com"), 0U);
 }
 
 }  // namespace

@@ -318,6 +318,9 @@ class ModuleContext {
   // Sets or clears a per-session switch (see ResourceInfo::flags).
   virtual void set_flag(const xmpp::Jid& full, std::string_view flag, bool on) = 0;
   virtual bool account_exists(std::string_view bare_jid) const = 0;
+  // The store has less room than [storage] min_room: what can wait (offline storage) is refused
+  // with resource-constraint until there is room again. A flag, checked every few seconds.
+  virtual bool store_short_of_room() const = 0;
   // Ends every session of the account with `error` (the account was deleted, say).
   virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
 
