@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <system_error>
 
 namespace tern::storage {
@@ -43,6 +44,70 @@ StoreUse Environment::use() const {
 bool Environment::short_of_room() const {
   constexpr std::uint64_t kFewMiB = std::uint64_t{4} << 20;
   return use().room() < kFewMiB;
+}
+
+namespace {
+
+// What an operator reads when ternd cannot open its store: the file, what went wrong and what to
+// do. ternd stops before it listens; it never runs half-started.
+StorageError cannot_open(int rc, const std::string& directory) {
+  std::string file = directory + "/data.mdb";
+  std::string advice;
+  switch (rc) {
+    case MDB_INVALID:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+      advice = file +
+               " is not a Tern store or is damaged: restore it from a backup, or move it "
+               "away to start with an empty store";
+      break;
+    case MDB_VERSION_MISMATCH:
+      advice = file + " was written by another LMDB version: open it with the Tern that wrote it";
+      break;
+    case EACCES:
+    case EPERM:
+      advice = "ternd cannot read or write " + file + ": check the owner and mode of " + directory;
+      break;
+    case ENOSPC:
+      advice = "no room to open " + file + ": free space on its disk";
+      break;
+    default:
+      advice = "cannot open " + file;
+      break;
+  }
+  return StorageError{rc, "opening store " + directory + ": " + mdb_strerror(rc) + ". " + advice};
+}
+
+}  // namespace
+
+Result<void, StorageError> check_format(MDB_txn* txn, MDB_dbi meta, const std::string& directory) {
+  MDB_val key{kFormatKey.size(), const_cast<char*>(kFormatKey.data())};
+  MDB_val value{};
+  int rc = mdb_get(txn, meta, &key, &value);
+  if (rc == MDB_NOTFOUND) {  // a new store, or one from before formats were recorded
+    std::string text = std::to_string(kStoreFormat);
+    MDB_val written{text.size(), text.data()};
+    rc = mdb_put(txn, meta, &key, &written, 0);
+    return rc == MDB_SUCCESS ? Result<void, StorageError>{}
+                             : Err(lmdb_error(rc, "recording the store's format"));
+  }
+  if (rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "reading the store's format"));
+  }
+  std::string_view text(static_cast<const char*>(value.mv_data), value.mv_size);
+  unsigned format = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), format);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Err(StorageError{0, "store " + directory + "/data.mdb records an unreadable format '" +
+                                   std::string(text) + "': restore it from a backup"});
+  }
+  if (format > kStoreFormat) {
+    return Err(StorageError{
+        0, "store " + directory + "/data.mdb has format " + std::to_string(format) +
+               ", newer than this ternd reads (" + std::to_string(kStoreFormat) +
+               "): run the Tern that wrote it, or restore a backup made with this one"});
+  }
+  return {};
 }
 
 bool StorageError::out_of_space() const {
@@ -140,7 +205,7 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
     rc = mdb_env_open(env->env_, directory.c_str(), MDB_NOTLS, 0600);
   }
   if (rc != MDB_SUCCESS) {
-    return Err(lmdb_error(rc, "opening store " + directory));
+    return Err(cannot_open(rc, directory));
   }
   MDB_txn* txn = nullptr;
   if ((rc = mdb_txn_begin(env->env_, nullptr, 0, &txn)) != MDB_SUCCESS) {
@@ -151,6 +216,11 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
       mdb_txn_abort(txn);
       return Err(lmdb_error(rc, std::string("opening database ") + kDatabaseNames[i]));
     }
+  }
+  if (auto format = check_format(txn, env->dbis_[static_cast<std::size_t>(Db::Meta)], directory);
+      !format) {
+    mdb_txn_abort(txn);
+    return Err(format.error());
   }
   if ((rc = mdb_txn_commit(txn)) != MDB_SUCCESS) {
     return Err(lmdb_error(rc, "creating databases"));

@@ -117,6 +117,14 @@ class Environment {
   MDB_dbi dbis_[kDatabaseCount] = {};
 };
 
+// The store's on-disk format, recorded under kFormatKey in Db::Meta when a store is created and
+// checked at every open: a store from a newer Tern is refused, never misread.
+inline constexpr unsigned kStoreFormat = 1;
+inline constexpr std::string_view kFormatKey = "format";
+// Records the format in a new store (or one from before formats were recorded), or refuses a
+// store whose format is newer or unreadable. Part of Environment::open, exposed for tests.
+Result<void, StorageError> check_format(MDB_txn* txn, MDB_dbi meta, const std::string& directory);
+
 // An LMDB return code as a StorageError with the library's message and what was being done.
 StorageError lmdb_error(int rc, std::string_view doing);
 

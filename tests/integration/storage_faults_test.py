@@ -12,7 +12,8 @@
 #     are answered with errors once it is gone, and the rest come from the queue;
 #   - [storage] min_room: below it (a filler file) offline storage is refused at once while live
 #     messages flow, and it resumes by itself once the filler is gone;
-#   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk.
+#   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk;
+#   - a damaged store stops ternd before it listens, with a message naming the file.
 import os
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TernServer  # noqa: E402
+from harness import BUILD, TernServer  # noqa: E402
 from raw_client import SM, RawClient  # noqa: E402
 
 DOMAIN = "localhost"
@@ -241,6 +242,23 @@ class MapFullTest(unittest.TestCase):
             self.assertFalse(set(got) & set(errors))
             self.assertEqual(sorted(set(got) | set(errors)), list(range(count)))
             server.wait_for_output(r"commit\.failed: .*MDB_MAP_FULL")
+
+
+class DamagedStoreTest(unittest.TestCase):
+    def test_a_damaged_store_stops_ternd_with_advice(self):
+        with tempfile.TemporaryDirectory(prefix="tern-damaged-") as store:
+            with open(os.path.join(store, "data.mdb"), "wb") as f:
+                f.write(os.urandom(64 * 1024))
+            run = subprocess.run([os.path.join(BUILD, "core", "ternd"), "--set",
+                                  f"server.storage_path={store}", "--set",
+                                  'c2s.starttls=["127.0.0.1:0"]', "--set",
+                                  'c2s.direct_tls=["127.0.0.1:0"]'],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(run.returncode, 0)
+            output = run.stdout + run.stderr
+            self.assertIn(f"{store}/data.mdb is not a Tern store or is damaged: restore it from "
+                          f"a backup", output)
+            self.assertNotIn("ternd: ready", output)  # never half-started
 
 
 if __name__ == "__main__":
