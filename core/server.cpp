@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "log/logger.h"
 #include "storage/account_store.h"
@@ -632,8 +633,22 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   if (auto checked = check_modules(config, modules); !checked) {
     return Err(checked.error());
   }
-  auto store = storage::Environment::open(config.storage_path,
-                                          storage::EnvOptions{.map_size = config.store_map_size});
+  storage::EnvOptions store_options;
+  store_options.map_size = config.store_map_size;
+  // Read once, before any worker thread starts.
+  const char* spec = std::getenv("TERN_STORE_FAULTS");  // NOLINT(concurrency-mt-unsafe)
+  if (spec != nullptr && *spec != 0) {
+    // Tests only: commits that fail on purpose (storage/commit_faults.h).
+    auto faults = storage::CommitFaults::parse(spec);
+    if (!faults) {
+      return Err(std::string("TERN_STORE_FAULTS: '") + spec +
+                 "' is not commit:N:CODE[:COUNT] with CODE EIO, ENOSPC or MAP_FULL");
+    }
+    store_options.faults = std::make_shared<storage::CommitFaults>(*faults);
+    log::Logger("storage").warn("storage.faults", "store fault injection is on (for tests)",
+                                {{"plan", store_options.faults->describe()}});
+  }
+  auto store = storage::Environment::open(config.storage_path, store_options);
   if (!store) {
     return Err("store " + config.storage_path + ": " + store.error().message);
   }

@@ -179,7 +179,7 @@ Result<bool, StorageError> WriteTxn::remove(Db db, std::string_view key) {
 }
 
 Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::string& directory,
-                                                                     EnvOptions options) {
+                                                                     const EnvOptions& options) {
   // Others may pass through (0711) but not list it: the database files are 0600, and the public
   // certificate under certs/ stays readable for users who must trust it.
   if (::mkdir(directory.c_str(), 0711) != 0 && errno != EEXIST) {
@@ -189,6 +189,7 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
   }
   std::unique_ptr<Environment> env(new Environment());
   env->directory_ = directory;
+  env->faults_ = options.faults;
   int rc = mdb_env_create(&env->env_);
   if (rc == MDB_SUCCESS) {
     rc = mdb_env_set_mapsize(env->env_, options.map_size);
@@ -252,6 +253,9 @@ Result<void, StorageError> Environment::write(
   Result<void, StorageError> result = fn(txn);
   if (!result) {
     return result;  // ~ReadTxn aborts
+  }
+  if (int injected = faults_ ? faults_->next() : 0; injected != 0) {
+    return Err(lmdb_error(injected, "commit"));  // ~ReadTxn aborts: nothing is written
   }
   if (int rc = mdb_txn_commit(txn.release()); rc != MDB_SUCCESS) {
     return Err(lmdb_error(rc, "commit"));

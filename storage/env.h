@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "storage/commit_faults.h"
 #include "xmpp/result.h"
 
 namespace tern::storage {
@@ -73,6 +74,8 @@ struct EnvOptions {
   std::size_t map_size = std::size_t{16} << 30;
   // Concurrent read transactions (one per worker thread plus tools).
   unsigned max_readers = 256;
+  // Commits that fail on purpose (tests only; commit_faults.h). Null: none.
+  std::shared_ptr<CommitFaults> faults;
 };
 
 // How much room the store has: on its filesystem and in its map (EnvOptions::map_size).
@@ -92,7 +95,7 @@ class Environment {
  public:
   // Creates the directory if needed and opens (or creates) every named database.
   static Result<std::unique_ptr<Environment>, StorageError> open(const std::string& directory,
-                                                                 EnvOptions options = {});
+                                                                 const EnvOptions& options = {});
   ~Environment();
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
@@ -113,6 +116,7 @@ class Environment {
  private:
   Environment() = default;
   std::string directory_;
+  std::shared_ptr<CommitFaults> faults_;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kDatabaseCount] = {};
 };

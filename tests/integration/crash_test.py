@@ -4,7 +4,10 @@
 # numbered messages while ternd is killed with SIGKILL and restarted several times; afterwards
 # every message whose acknowledgement a sender received must have reached its recipient. One
 # recipient stays online throughout (acknowledging what it reads, reconnecting after each
-# crash); the others are offline and log in at the end. The counts are printed.
+# crash); the others are offline and log in at the end. Between two kills, ternd runs once with
+# a "full disk" (every store commit fails with ENOSPC, TERN_STORE_FAULTS): a message the server
+# could not store may be answered with an error instead of delivered, but never acknowledged and
+# lost. The counts are printed.
 import sys
 import threading
 import time
@@ -38,6 +41,7 @@ class Sender(threading.Thread):
         super().__init__(daemon=True)
         self.server, self.name, self.to, self.stop = server, name, to, stop
         self.acked = set()
+        self.refused = set()  # answered with an error (the "full disk" phase)
         self.sent = 0
 
     def run(self):
@@ -53,8 +57,8 @@ class Sender(threading.Thread):
                 while not self.stop.is_set():
                     for _ in range(10):
                         body = f"{self.name}-{n}"
-                        client.send(f"<message to='{self.to}@{DOMAIN}' type='chat'>"
-                                    f"<body>{body}</body></message>")
+                        client.send(f"<message to='{self.to}@{DOMAIN}' type='chat' "
+                                    f"id='{body}'><body>{body}</body></message>")
                         in_flight.append(body)
                         n += 1
                         self.sent += 1
@@ -63,6 +67,8 @@ class Sender(threading.Thread):
                         element = client.next(2.0)
                         if element is None:
                             raise OSError("no answer")
+                        if element.get("type") == "error" and element.get("id"):
+                            self.refused.add(element.get("id"))
                         if element.tag == f"{{{SM}}}a":
                             h = int(element.get("h"))
                             newly = h - acked_here
@@ -157,9 +163,11 @@ class CrashTest(unittest.TestCase):
             time.sleep(0.5)
             for s in senders:
                 s.start()
-            for _ in range(KILLS):
+            for kill in range(KILLS):
                 time.sleep(RUN_BETWEEN_KILLS)
-                server.kill_and_restart()
+                # The second run after a kill has a full disk; the next one has room again.
+                server.kill_and_restart(
+                    env={"TERN_STORE_FAULTS": "commit:1:ENOSPC:1000000000"} if kill == 1 else None)
             time.sleep(RUN_BETWEEN_KILLS)
             stop.set()
             for thread in [*senders, online]:
@@ -168,17 +176,21 @@ class CrashTest(unittest.TestCase):
             received[0] |= drain(server, "recipient0")
             for i in range(1, SENDERS):
                 received[i] = drain(server, f"recipient{i}")
-            lost_total = acked_total = 0
+            lost_total = acked_total = refused_total = 0
             for i, s in enumerate(senders):
-                lost = s.acked - received[i]
+                lost = s.acked - received[i] - s.refused
                 acked_total += len(s.acked)
                 lost_total += len(lost)
+                refused_total += len(s.refused)
                 print(f"crash test: sender{i}: sent {s.sent}, acknowledged {len(s.acked)}, "
-                      f"delivered {len(received[i])}, acknowledged but lost {len(lost)}"
+                      f"delivered {len(received[i])}, refused (full disk) {len(s.refused)}, "
+                      f"acknowledged but lost {len(lost)}"
                       + (f" e.g. {sorted(lost)[:5]}" if lost else ""))
-            print(f"crash test: {KILLS} SIGKILLs, {acked_total} acknowledged messages, "
-                  f"{lost_total} acknowledged but lost")
+            print(f"crash test: {KILLS} SIGKILLs, one run on a full disk, {acked_total} "
+                  f"acknowledged messages, {refused_total} refused, {lost_total} acknowledged "
+                  f"but lost")
             self.assertGreater(acked_total, 100, "too little traffic to prove anything")
+            self.assertGreater(refused_total, 0, "the full-disk run refused nothing")
             self.assertEqual(lost_total, 0)
         finally:
             server.stop()

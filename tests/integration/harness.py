@@ -59,16 +59,17 @@ class TernServer:
             args += ["--set", o]
         return args
 
-    def start(self, timeout=15, max_descriptors=None):
+    def start(self, timeout=15, max_descriptors=None, env=None):
         """Starts ternd; `max_descriptors` sets its RLIMIT_NOFILE (soft and hard), as `ulimit -n`
-        would."""
+        would; `env` adds environment variables (TERN_STORE_FAULTS)."""
         limit = None
         if max_descriptors is not None:
             def limit():
                 resource.setrlimit(resource.RLIMIT_NOFILE, (max_descriptors, max_descriptors))
         self.process = subprocess.Popen([os.path.join(BUILD, "core", "ternd"), *self._args()],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, preexec_fn=limit)
+                                        text=True, preexec_fn=limit,
+                                        env={**os.environ, **(env or {})})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
@@ -132,13 +133,14 @@ class TernServer:
             problem = f"ternd exited with status {self.process.returncode}"
         return problem
 
-    def kill_and_restart(self):
-        """SIGKILL (no chance to flush or say goodbye), then start again on the same store."""
+    def kill_and_restart(self, env=None):
+        """SIGKILL (no chance to flush or say goodbye), then start again on the same store (with
+        `env` added to its environment: TERN_STORE_FAULTS)."""
         self.process.kill()
         self.process.wait()
         self._read_rest()
         self.ports = {}
-        return self.start()
+        return self.start(env=env)
 
     def _stacks(self):
         """Every thread's stack of the running server (gdb, when installed), or a note."""

@@ -13,6 +13,8 @@
 #   - [storage] min_room: below it (a filler file) offline storage is refused at once while live
 #     messages flow, and it resumes by itself once the filler is gone;
 #   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk;
+#   - an I/O error on a few commits (TERN_STORE_FAULTS, plenty of room) is answered with
+#     internal-server-error, the rest stored;
 #   - a damaged store stops ternd before it listens, with a message naming the file.
 import os
 import shutil
@@ -242,6 +244,30 @@ class MapFullTest(unittest.TestCase):
             self.assertFalse(set(got) & set(errors))
             self.assertEqual(sorted(set(got) | set(errors)), list(range(count)))
             server.wait_for_output(r"commit\.failed: .*MDB_MAP_FULL")
+
+
+class InjectedFaultTest(unittest.TestCase):
+    """TERN_STORE_FAULTS: a few commits fail with EIO while the disk has plenty of room."""
+
+    def test_an_io_error_is_answered_with_internal_server_error(self):
+        server = TernServer("storage.min_room=0")
+        for name in ("sender", "offline"):
+            server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+        server.start(env={"TERN_STORE_FAULTS": "commit:3:EIO:2"})
+        try:
+            server.wait_for_output(r"storage\.faults: store fault injection is on .*"
+                                   r"commits 3 to 4 fail with EIO")
+            count = 300
+            errors = flood(self, server, f"offline@{DOMAIN}", count)
+            self.assertTrue(errors, "no commit failed")
+            self.assertEqual(set(errors.values()), {"internal-server-error"})
+            got = queued_numbers(server, "offline")
+            print(f"{len(got)} queued and delivered, {len(errors)} answered with "
+                  f"internal-server-error", file=sys.stderr)
+            self.assertFalse(set(got) & set(errors))
+            self.assertEqual(sorted(set(got) | set(errors)), list(range(count)))
+        finally:
+            server.stop()
 
 
 class DamagedStoreTest(unittest.TestCase):

@@ -347,8 +347,9 @@ int run(int argc, char** argv) {
                 2);
   }
   std::cerr << "ternctl: store " << store_path << "\n";
-  auto env = tern::storage::Environment::open(
-      store_path, tern::storage::EnvOptions{.map_size = config->store_map_size});
+  tern::storage::EnvOptions store_options;
+  store_options.map_size = config->store_map_size;
+  auto env = tern::storage::Environment::open(store_path, store_options);
   if (!env) {
     return fail(env.error().message, 2);
   }

@@ -9,8 +9,10 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "log/backend.h"
+#include "storage/commit_faults.h"
 #include "tests/unit/storage/temp_store.h"
 
 namespace tern::storage {
@@ -33,6 +35,56 @@ TEST_F(WriterTest, EveryWriteCompletesAndIsVisible) {
   for (int i = 0; i < kWrites; ++i) {
     ASSERT_TRUE(txn->get(Db::Meta, "k" + std::to_string(i)).has_value()) << i;
   }
+}
+
+// A commit that fails (EIO on the second one here) fails every write of its batch and writes
+// nothing of it; the writer goes on, and the next batch commits.
+TEST_F(WriterTest, AFailedCommitFailsItsWholeBatchAndTheNextOneCommits) {
+  env_.reset();
+  EnvOptions options;
+  options.faults = std::make_shared<CommitFaults>(2, EIO);
+  auto opened = Environment::open(dir_, options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  env_ = std::move(opened).value();
+  std::vector<Result<void, StorageError>> results(3);
+  {
+    Writer writer(env());
+    for (int i = 0; i < 3; ++i) {  // one write per batch: commits 1, 2 and 3
+      std::promise<void> done;
+      std::future<void> written = done.get_future();
+      writer.submit([i](WriteTxn& txn) { return txn.put(Db::Meta, "w" + std::to_string(i), "v"); },
+                    [&results, &done, i](const Result<void, StorageError>& r) {
+                      results[static_cast<std::size_t>(i)] = r;
+                      done.set_value();
+                    });
+      written.wait();
+    }
+  }
+  EXPECT_TRUE(results[0].ok());
+  ASSERT_FALSE(results[1].ok());
+  EXPECT_EQ(results[1].error().code, EIO);
+  EXPECT_TRUE(results[2].ok());
+  auto txn = env().read();
+  EXPECT_TRUE(txn->get(Db::Meta, "w0").has_value());
+  EXPECT_FALSE(txn->get(Db::Meta, "w1").has_value());
+  EXPECT_TRUE(txn->get(Db::Meta, "w2").has_value());
+}
+
+TEST(CommitFaults, ParsesItsPlanAndFailsTheCommitsItNames) {
+  EXPECT_FALSE(CommitFaults::parse("").has_value());
+  EXPECT_FALSE(CommitFaults::parse("commit:0:EIO").has_value());
+  EXPECT_FALSE(CommitFaults::parse("commit:3:EBADF").has_value());
+  EXPECT_FALSE(CommitFaults::parse("write:3:EIO").has_value());
+  EXPECT_FALSE(CommitFaults::parse("commit:3:EIO:0").has_value());
+  auto plan = CommitFaults::parse("commit:2:MAP_FULL:2");
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->describe(), "commits 2 to 3 fail with MAP_FULL");
+  std::vector<int> codes;
+  for (int i = 0; i < 5; ++i) {
+    codes.push_back(plan->next());
+  }
+  EXPECT_EQ(codes, (std::vector<int>{0, MDB_MAP_FULL, MDB_MAP_FULL, 0, 0}));
+  EXPECT_EQ(CommitFaults::parse("commit:1:ENOSPC")->next(), ENOSPC);
 }
 
 TEST_F(WriterTest, GroupsWritesIntoFewerCommits) {
