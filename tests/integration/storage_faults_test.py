@@ -15,6 +15,8 @@
 #   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk;
 #   - an I/O error on a few commits (TERN_STORE_FAULTS, plenty of room) is answered with
 #     internal-server-error, the rest stored;
+#   - with every commit failing, roster, blocklist and password changes get internal-server-error
+#     and leave nothing half-done;
 #   - a damaged store stops ternd before it listens, with a message naming the file.
 import os
 import shutil
@@ -266,6 +268,46 @@ class InjectedFaultTest(unittest.TestCase):
                   f"internal-server-error", file=sys.stderr)
             self.assertFalse(set(got) & set(errors))
             self.assertEqual(sorted(set(got) | set(errors)), list(range(count)))
+        finally:
+            server.stop()
+
+
+class StoredDataWritesTest(unittest.TestCase):
+    """Every commit fails (TERN_STORE_FAULTS): an IQ that changes stored data gets an error, and
+    nothing of it is half-done."""
+
+    def test_roster_blocklist_and_password_writes_answer_errors(self):
+        server = TernServer()
+        server.adduser(f"juliet@{DOMAIN}", PASSWORD)
+        server.start(env={"TERN_STORE_FAULTS": "commit:1:ENOSPC:1000000000"})
+        try:
+            client = RawClient(server.port, f"juliet@{DOMAIN}/desk", PASSWORD)
+
+            def ask(iq_id, payload, kind="set"):
+                client.send(f"<iq type='{kind}' id='{iq_id}'>{payload}</iq>")
+                while (answer := client.next()) is not None and answer.get("id") != iq_id:
+                    pass
+                self.assertIsNotNone(answer, f"{iq_id} was never answered")
+                return answer
+
+            for iq_id, payload in [
+                    ("roster", "<query xmlns='jabber:iq:roster'>"
+                               f"<item jid='romeo@{DOMAIN}'/></query>"),
+                    ("block", "<block xmlns='urn:xmpp:blocking'>"
+                              f"<item jid='tybalt@{DOMAIN}'/></block>"),
+                    ("password", "<query xmlns='jabber:iq:register'>"
+                                 "<username>juliet</username><password>new</password></query>")]:
+                answer = ask(iq_id, payload)
+                self.assertEqual(answer.get("type"), "error", f"{iq_id}: {answer.attrib}")
+                self.assertIsNotNone(answer.find(f"{CLIENT}error/{STANZAS}internal-server-error"),
+                                     iq_id)
+            roster = ask("get", "<query xmlns='jabber:iq:roster'/>", kind="get")
+            self.assertEqual(roster.findall(".//{jabber:iq:roster}item"), [])
+            blocklist = ask("list", "<blocklist xmlns='urn:xmpp:blocking'/>", kind="get")
+            self.assertEqual(blocklist.findall(".//{urn:xmpp:blocking}item"), [])
+            client.close()
+            # The password did not change: the old one still logs in.
+            RawClient(server.port, f"juliet@{DOMAIN}/again", PASSWORD).close()
         finally:
             server.stop()
 
