@@ -783,7 +783,7 @@ void Server::deliver(SessionHandle handle, xmpp::StanzaPtr stanza) {
   // std::function needs a copyable callable: the stanza rides in a shared_ptr, still owned by
   // exactly one task.
   std::shared_ptr<xmpp::Stanza> shared(stanza.release());
-  auto reroute = [this, handle, shared] { reroute_from_ended(handle, *shared); };
+  auto reroute = [this, handle, shared] { reroute_from_ended(handle, shared); };
   auto deliver = [shared, reroute](c2s::C2sSession& session, net::Connection* connection) {
     if (session.state() == c2s::SessionState::Closed) {
       return reroute();  // ended, its connection still closing
@@ -831,11 +831,11 @@ void Server::watch_store(std::uint64_t now) {
   }
 }
 
-void Server::reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza) {
-  if (stanza.kind() != xmpp::StanzaKind::Message || handle.worker >= workers_.size()) {
+void Server::reroute_from_ended(SessionHandle handle, std::shared_ptr<xmpp::Stanza> stanza) {
+  if (stanza->kind() != xmpp::StanzaKind::Message || handle.worker >= workers_.size()) {
     return;
   }
-  auto to = xmpp::Jid::parse(stanza.to());
+  auto to = xmpp::Jid::parse(stanza->to());
   if (!to) {
     return;
   }
@@ -844,11 +844,10 @@ void Server::reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza
       return;  // still bound (it should not be): routing again could only come back here
     }
   }
-  std::shared_ptr<xmpp::Stanza> copy(stanza.clone().release());  // the receipt goes with it
   WorkerState* ws = workers_[handle.worker].get();
-  ws->worker.post([ws, copy] {
+  ws->worker.post([ws, stanza = std::move(stanza)] {
     std::deque<xmpp::StanzaPtr> one;
-    one.push_back(copy->clone());
+    one.push_back(stanza->clone());  // the receipt goes with it
     ws->host.reroute_unacked(std::move(one));
   });
 }

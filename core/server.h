@@ -74,7 +74,7 @@ class Server final : public Delivery {
   // A message on its way to the session behind `handle`, which ended meanwhile: it goes where
   // RFC 6121 sends a message for a resource that is gone (another resource, or the offline
   // queue), routed on that session's worker. Never while the handle is still bound.
-  void reroute_from_ended(SessionHandle handle, const xmpp::Stanza& stanza);
+  void reroute_from_ended(SessionHandle handle, std::shared_ptr<xmpp::Stanza> stanza);
   // Checks the store's room (every kStoreWatchSeconds) and logs when it falls below or rises
   // above [storage] min_room.
   void watch_store(std::uint64_t now);

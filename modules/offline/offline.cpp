@@ -122,11 +122,14 @@ class PendingRemovals {
     static PendingRemovals pending;
     return pending;
   }
-  void add(const std::string& owner, std::uint64_t sequence) {
+  // False when the set is full and the removal is forgotten.
+  bool add(const std::string& owner, std::uint64_t sequence) {
     std::lock_guard lock(mutex_);
-    if (entries_.size() < kMaxEntries) {
-      entries_.emplace(owner, sequence);
+    if (entries_.size() >= kMaxEntries) {
+      return false;
     }
+    entries_.emplace(owner, sequence);
+    return true;
   }
   bool contains(const std::string& owner, std::uint64_t sequence) const {
     std::lock_guard lock(mutex_);
@@ -144,24 +147,33 @@ class PendingRemovals {
   }
 
  private:
-  // Bounded: past it a removal that failed is simply forgotten (the message is then delivered
-  // once more, with its stanza-id, at the account's next login).
+  // Bounded: past it a removal that failed is forgotten (logged; the message is then delivered
+  // once more, with its stanza-id, at the account's next login). Only a store that stays full
+  // while 100,000 messages are delivered gets there.
   static constexpr std::size_t kMaxEntries = 100000;
   mutable std::mutex mutex_;
   std::set<std::pair<std::string, std::uint64_t>> entries_;
 };
 
 // Removes a delivered message from its queue; a removal that fails waits in PendingRemovals.
-void remove_from_queue(ModuleContext& ctx, const std::string& owner, std::uint64_t sequence) {
+void remove_from_queue(ModuleContext& ctx, const log::Logger& log, const std::string& owner,
+                       std::uint64_t sequence) {
   ctx.write(
       [owner, sequence](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
         auto removed = OfflineStore::remove(txn, owner, sequence);
         return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
       },
-      [owner, sequence](StoreStatus status) {
-        if (!status) {
-          PendingRemovals::instance().add(owner, sequence);
+      [log, owner, sequence](StoreStatus status) {
+        if (status) {
+          return;
         }
+        bool kept = PendingRemovals::instance().add(owner, sequence);
+        log.warn("store.remove_failed",
+                 kept ? "removing a delivered message from its queue failed: retried once a "
+                        "write commits"
+                      : "removing a delivered message from its queue failed, and too many wait "
+                        "already: it will be delivered again",
+                 {{"owner", owner}, {"sequence", sequence}, {"kept", kept}});
       });
 }
 
@@ -175,7 +187,8 @@ void remove_from_queue(ModuleContext& ctx, const std::string& owner, std::uint64
 // then the ack). An acknowledged message is delivered or answered, never lost.
 class QueuedMessage {
  public:
-  QueuedMessage(ModuleContext& ctx, std::string owner) : ctx_(ctx), owner_(std::move(owner)) {}
+  QueuedMessage(ModuleContext& ctx, log::Logger log, std::string owner)
+      : ctx_(ctx), log_(log), owner_(std::move(owner)) {}
 
   void committed(std::uint64_t sequence) {
     std::lock_guard lock(mutex_);
@@ -243,7 +256,7 @@ class QueuedMessage {
     }
     removed_ = true;
     // The writer is thread-safe: this may run on the recipient's worker.
-    remove_from_queue(ctx_, owner_, *sequence_);
+    remove_from_queue(ctx_, log_, owner_, *sequence_);
   }
 
   // Receipts fire on any worker: the error is routed on the module's, then the ack goes (the
@@ -253,6 +266,7 @@ class QueuedMessage {
   }
 
   ModuleContext& ctx_;
+  log::Logger log_;
   std::string owner_;
   std::mutex mutex_;
   std::optional<std::uint64_t> sequence_;
@@ -411,7 +425,7 @@ class Offline final : public Module {
     }
     std::string owner(to->bare_view());
     stamp_stanza_id(stanza->root(), owner);
-    auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, owner);
     stanza->set_receipt(QueuedMessage::receipt_for(queued));
     // For the error, should it come to that; without the receipt, which would keep itself alive
     // through it (receipt → QueuedMessage → bounce → this copy → receipt) and never fire.
@@ -494,7 +508,7 @@ class Offline final : public Module {
     log_.info("store.retry", "retrying removals from offline queues that failed",
               {{"count", pending.size()}});
     for (const auto& [owner, sequence] : pending) {
-      remove_from_queue(*ctx_, owner, sequence);
+      remove_from_queue(*ctx_, log_, owner, sequence);
     }
   }
 
@@ -627,7 +641,7 @@ class Offline final : public Module {
           .set_attr("stamp", xep82_stamp(m.stamp_ms))
           .set_text("Offline Storage");
     }
-    auto queued = std::make_shared<QueuedMessage>(*ctx_, owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, owner);
     queued->committed(m.sequence);
     stanza->set_receipt(QueuedMessage::receipt_for(queued, slice));
     ctx_->send_to_session(resource, std::move(stanza));
