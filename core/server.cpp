@@ -635,6 +635,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   }
   storage::EnvOptions store_options;
   store_options.map_size = config.store_map_size;
+  store_options.max_map_size = config.store_max_map_size;
   // Read once, before any worker thread starts.
   const char* spec = std::getenv("TERN_STORE_FAULTS");  // NOLINT(concurrency-mt-unsafe)
   if (spec != nullptr && *spec != 0) {
@@ -816,11 +817,9 @@ void Server::watch_store(std::uint64_t now) {
     return;
   }
   store_short_of_room_.store(short_of_room, std::memory_order_relaxed);
-  log::Fields fields{{"room", use.room()},
-                     {"min_room", config_.store_min_room},
-                     {"disk_free", use.disk_free},
-                     {"map_used", use.map_used},
-                     {"map_size", use.map_size}};
+  log::Fields fields{{"room", use.room()},         {"min_room", config_.store_min_room},
+                     {"disk_free", use.disk_free}, {"map_used", use.map_used},
+                     {"map_size", use.map_size},   {"max_map_size", use.map_limit}};
   const log::Logger log("server");
   if (short_of_room) {
     log.warn("storage.low",

@@ -5,10 +5,15 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
+#include <mutex>
 #include <system_error>
+
+#include "log/logger.h"
 
 namespace tern::storage {
 namespace {
@@ -36,6 +41,7 @@ StoreUse Environment::use() const {
   MDB_stat stat{};
   if (mdb_env_info(env_, &info) == MDB_SUCCESS && mdb_env_stat(env_, &stat) == MDB_SUCCESS) {
     use.map_size = info.me_mapsize;
+    use.map_limit = std::max<std::uint64_t>(info.me_mapsize, max_map_size_);
     use.map_used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
   }
   return use;
@@ -119,7 +125,9 @@ StorageError lmdb_error(int rc, std::string_view doing) {
 }
 
 ReadTxn::ReadTxn(ReadTxn&& other) noexcept
-    : txn_(std::exchange(other.txn_, nullptr)), dbis_(other.dbis_) {}
+    : mapping_(std::move(other.mapping_)),
+      txn_(std::exchange(other.txn_, nullptr)),
+      dbis_(other.dbis_) {}
 
 ReadTxn::~ReadTxn() {
   if (txn_ != nullptr) {
@@ -190,10 +198,10 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
   std::unique_ptr<Environment> env(new Environment());
   env->directory_ = directory;
   env->faults_ = options.faults;
+  env->max_map_size_ = options.max_map_size;
+  // No map size before opening: LMDB takes the one the store records (what it last grew to, here
+  // or in another process); options.map_size is set after, if larger.
   int rc = mdb_env_create(&env->env_);
-  if (rc == MDB_SUCCESS) {
-    rc = mdb_env_set_mapsize(env->env_, options.map_size);
-  }
   if (rc == MDB_SUCCESS) {
     rc = mdb_env_set_maxdbs(env->env_, kDatabaseCount);
   }
@@ -207,6 +215,13 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
   }
   if (rc != MDB_SUCCESS) {
     return Err(cannot_open(rc, directory));
+  }
+  MDB_envinfo info{};
+  if ((rc = mdb_env_info(env->env_, &info)) == MDB_SUCCESS && info.me_mapsize < options.map_size) {
+    rc = mdb_env_set_mapsize(env->env_, options.map_size);  // no transaction is open yet
+  }
+  if (rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "setting the store's map size"));
   }
   MDB_txn* txn = nullptr;
   if ((rc = mdb_txn_begin(env->env_, nullptr, 0, &txn)) != MDB_SUCCESS) {
@@ -236,20 +251,35 @@ Environment::~Environment() {
 }
 
 Result<ReadTxn, StorageError> Environment::read() const {
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != MDB_SUCCESS) {
-    return Err(lmdb_error(rc, "read transaction"));
+  for (bool adopted = false;; adopted = true) {
+    MappingLock mapping = lock_mapping();
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+    if (rc == MDB_SUCCESS) {
+      return ReadTxn(txn, dbis_, std::move(mapping));
+    }
+    mapping.unlock();
+    if (rc != MDB_MAP_RESIZED || adopted || !adopt_grown_map()) {
+      return Err(lmdb_error(rc, "read transaction"));
+    }
   }
-  return ReadTxn(txn, dbis_);
 }
 
 Result<void, StorageError> Environment::write(
     const std::function<Result<void, StorageError>(WriteTxn&)>& fn) {
+  MappingLock mapping = lock_mapping();
   MDB_txn* raw_txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, 0, &raw_txn); rc != MDB_SUCCESS) {
+  int rc = mdb_txn_begin(env_, nullptr, 0, &raw_txn);
+  if (rc == MDB_MAP_RESIZED) {  // ternctl grew the map: adopt it and begin again
+    mapping.unlock();
+    adopt_grown_map();
+    mapping = lock_mapping();
+    rc = mdb_txn_begin(env_, nullptr, 0, &raw_txn);
+  }
+  if (rc != MDB_SUCCESS) {
     return Err(lmdb_error(rc, "write transaction"));
   }
-  WriteTxn txn(raw_txn, dbis_);
+  WriteTxn txn(raw_txn, dbis_, std::move(mapping));
   Result<void, StorageError> result = fn(txn);
   if (!result) {
     return result;  // ~ReadTxn aborts
@@ -261,6 +291,58 @@ Result<void, StorageError> Environment::write(
     return Err(lmdb_error(rc, "commit"));
   }
   return {};
+}
+
+}  // namespace tern::storage
+
+namespace tern::storage {
+namespace {
+
+// How long a resize waits for the read transactions open at the time to end. Reads are short (a
+// lookup or a slice of a queue); one that is not holds the resize off until the next try.
+constexpr std::chrono::milliseconds kResizeWait{200};
+
+const log::Logger kLog("storage");
+
+}  // namespace
+
+bool Environment::grow_map(bool full) {
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  if (mdb_env_info(env_, &info) != MDB_SUCCESS || mdb_env_stat(env_, &stat) != MDB_SUCCESS) {
+    return false;
+  }
+  const std::size_t size = info.me_mapsize;
+  const std::size_t used = (info.me_last_pgno + 1) * std::size_t{stat.ms_psize};
+  if (size >= max_map_size_ || (!full && used <= size / 4 * 3)) {
+    return false;
+  }
+  // Double, up to the limit; LMDB wants a multiple of the page size.
+  std::size_t grown = std::min(size * 2, max_map_size_);
+  grown -= grown % stat.ms_psize;
+  std::unique_lock resizing(remap_, std::defer_lock);
+  if (!resizing.try_lock_for(kResizeWait)) {
+    kLog.debug("map.grow_deferred", "the store's map is to grow; waiting for reads to end",
+               {{"map_size", size}, {"map_used", used}});
+    return false;
+  }
+  if (int rc = mdb_env_set_mapsize(env_, grown); rc != MDB_SUCCESS) {
+    kLog.error("map.grow_failed", "the store's map could not grow",
+               {{"map_size", size}, {"to", grown}, {"error", mdb_strerror(rc)}});
+    return false;
+  }
+  kLog.info("map.grown", "the store's map grew",
+            {{"from", size}, {"to", grown}, {"map_used", used}, {"max_map_size", max_map_size_}});
+  return true;
+}
+
+bool Environment::adopt_grown_map() const {
+  std::unique_lock resizing(remap_, std::defer_lock);
+  if (!resizing.try_lock_for(kResizeWait)) {
+    return false;
+  }
+  // Size 0: take the size another process set (LMDB reads it from the file).
+  return mdb_env_set_mapsize(env_, 0) == MDB_SUCCESS;
 }
 
 }  // namespace tern::storage

@@ -57,27 +57,21 @@ void Writer::run() {
         queue_.pop_front();
       }
     }
+    env_.grow_map();  // between transactions: before the map is full, not after
     commit_batch(batch);
     batch.clear();
   }
 }
 
 void Writer::commit_batch(std::deque<Pending>& batch) {
-  // Fast path: every write of the batch straight in one transaction. A nested transaction per
-  // write would isolate failures, but LMDB allocates and clears a 2 MB dirty-page list for each
-  // one; writes almost never fail, so that cost is paid only when one does (slow path below).
   std::vector<Result<void, StorageError>> results;
   results.reserve(batch.size());
   const auto started = std::chrono::steady_clock::now();
-  Result<void, StorageError> committed = env_.write([&](WriteTxn& txn) {
-    for (Pending& p : batch) {
-      if (Result<void, StorageError> r = p.operation(txn); !r) {
-        return r;  // aborts the whole batch: retried one by one
-      }
-      results.emplace_back();
-    }
-    return Result<void, StorageError>();
-  });
+  Result<void, StorageError> committed = commit_together(batch, results);
+  while (!committed && committed.error().code == MDB_MAP_FULL && env_.grow_map(/*full=*/true)) {
+    results.clear();  // nothing was written: the same batch again, in the grown map
+    committed = commit_together(batch, results);
+  }
   if (!committed && results.size() < batch.size()) {
     results = commit_isolated(batch, committed);
   } else if (!committed) {
@@ -94,6 +88,22 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
       batch[i].completion(results[i]);
     }
   }
+}
+
+Result<void, StorageError> Writer::commit_together(
+    std::deque<Pending>& batch, std::vector<Result<void, StorageError>>& results) {
+  // Fast path: every write of the batch straight in one transaction. A nested transaction per
+  // write would isolate failures, but LMDB allocates and clears a 2 MB dirty-page list for each
+  // one; writes almost never fail, so that cost is paid only when one does (commit_isolated).
+  return env_.write([&](WriteTxn& txn) {
+    for (Pending& p : batch) {
+      if (Result<void, StorageError> r = p.operation(txn); !r) {
+        return r;  // aborts the whole batch
+      }
+      results.emplace_back();
+    }
+    return Result<void, StorageError>();
+  });
 }
 
 void Writer::log_commit(std::size_t writes, const Result<void, StorageError>& committed,

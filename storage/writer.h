@@ -3,7 +3,9 @@
 // a disk sync: they submit a write and get a completion later. The writer takes every write
 // queued since its last commit, runs them in one transaction and commits it with a single sync;
 // then it runs each write's completion. If a write fails, the batch is rolled back and run again
-// with each write in a nested transaction, so one failing write does not undo the others.
+// with each write in a nested transaction, so one failing write does not undo the others. Between
+// batches it grows the store's map before it is full; a batch that meets a full map anyway is
+// run again once the map has grown.
 // Throughput stays high under load because the cost of a sync is shared by the whole batch.
 // It logs (component "storage") every write that failed and every commit slower than a threshold.
 #pragma once
@@ -53,6 +55,9 @@ class Writer {
 
   void run();
   void commit_batch(std::deque<Pending>& batch);
+  // The batch in one transaction; results gets one entry per write that ran (all, on success).
+  Result<void, StorageError> commit_together(std::deque<Pending>& batch,
+                                             std::vector<Result<void, StorageError>>& results);
   // Failed writes (error) and a commit slower than slow_commit_ (warn).
   void log_commit(std::size_t writes, const Result<void, StorageError>& committed,
                   const std::vector<Result<void, StorageError>>& results,

@@ -400,6 +400,14 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   if (const toml::table* t = sub_table(top, "storage", error, file)) {
     Section s(*t, "storage", file);
     s.integer("map_size", config.store_map_size, std::int64_t{1} << 20, std::int64_t{1} << 40);
+    s.integer("max_map_size", config.store_max_map_size, std::int64_t{1} << 20,
+              std::int64_t{1} << 44);
+    if (config.store_max_map_size < config.store_map_size) {
+      const toml::node* node = t->get("max_map_size");
+      s.fail(
+          node != nullptr ? *node : *t->get("map_size"),
+          "max_map_size must be at least map_size (" + std::to_string(config.store_map_size) + ")");
+    }
     s.integer("min_room", config.store_min_room, 0, std::int64_t{1} << 50);
     keep_first(s.finish());
   }

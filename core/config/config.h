@@ -89,9 +89,11 @@ struct Config {
   std::size_t max_unacked_stanzas = 5000;
   std::size_t max_unacked_bytes = 16 << 20;
 
-  // [storage] The most the LMDB store may grow to (its map). Past it, writes fail as on a full
-  // disk (MDB_MAP_FULL); the file grows only with what is written, so it may be large.
+  // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
+  // is written, so it may be large. The writer doubles it, before it is full, up to
+  // store_max_map_size; past that, writes fail as on a full disk (MDB_MAP_FULL).
   std::size_t store_map_size = std::size_t{16} << 30;
+  std::size_t store_max_map_size = std::size_t{1} << 40;
   // Below this much room (on the store's disk or in its map, whichever is less), checked every
   // few seconds, ternd warns and refuses new offline storage with resource-constraint, while live
   // messages still flow; it resumes by itself once there is room again.

@@ -179,6 +179,12 @@ class TernServer:
         subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "adduser", jid,
                         password], check=True, capture_output=True, timeout=30)
 
+    def ternctl(self, *args):
+        """ternctl with this server's settings (it reads the live store); its output."""
+        run = subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), *args],
+                             check=True, capture_output=True, text=True, timeout=30)
+        return run.stdout
+
     def offline_count(self, jid):
         """How many messages wait in jid's offline queue (ternctl reads the live store)."""
         run = subprocess.run([os.path.join(BUILD, "tools", "ternctl"), *self._args(), "offline",

@@ -12,13 +12,15 @@
 #     are answered with errors once it is gone, and the rest come from the queue;
 #   - [storage] min_room: below it (a filler file) offline storage is refused at once while live
 #     messages flow, and it resumes by itself once the filler is gone;
-#   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk;
+#   - storage.map_size: a full map (MDB_MAP_FULL, no mount needed) is answered like a full disk,
+#     and a map that may grow (storage.max_map_size) grows instead, every message stored;
 #   - an I/O error on a few commits (TERN_STORE_FAULTS, plenty of room) is answered with
 #     internal-server-error, the rest stored;
 #   - with every commit failing, roster, blocklist and password changes get internal-server-error
 #     and leave nothing half-done;
 #   - a damaged store stops ternd before it listens, with a message naming the file.
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,21 +56,26 @@ def number(element):
     return int(body.text.split(":")[0])
 
 
-def send_numbered(sender, to, count):
-    """`count` messages numbered 0.. (ids m0..), written in chunks."""
-    for start in range(0, count, 100):
+def send_numbered(sender, to, count, first=0):
+    """`count` messages numbered first.. (ids m<number>), written in chunks."""
+    for start in range(first, first + count, 100):
         sender.send("".join(f"<message to='{to}' type='chat' id='m{i}'>"
                             f"<body>{i}:{PAD}</body></message>"
-                            for i in range(start, min(count, start + 100))))
+                            for i in range(start, min(first + count, start + 100))))
 
 
-def flood(test, server, to, count):
-    """Sends `count` numbered messages with stream management and waits for h to cover them
-    all; returns {number: error condition} for the messages answered with an error."""
+def flood(test, server, to, count, rounds=1):
+    """Sends `count` numbered messages with stream management, in `rounds` rounds each waiting
+    for h to cover it (a round takes at least one commit of its own: group commit may otherwise
+    take a whole flood in two); returns {number: error condition} for the messages answered
+    with an error."""
     sender = RawClient(server.port, f"sender@{DOMAIN}/flood", PASSWORD)
     sender.enable_sm()
-    send_numbered(sender, to, count)
-    errors = wait_for_h(test, sender, count)
+    errors = {}
+    for r in range(rounds):
+        first, last = count * r // rounds, count * (r + 1) // rounds
+        send_numbered(sender, to, last - first, first)
+        errors |= wait_for_h(test, sender, last)
     sender.close()
     return errors
 
@@ -231,11 +238,13 @@ class RoomWatchTest(FullDiskTest):
 
 
 class MapFullTest(unittest.TestCase):
-    """storage.map_size at 2 MiB: the store's map fills up (MDB_MAP_FULL) like a full disk, and
-    needs no mount. (The room watch is off: the commits themselves must fail.)"""
+    """storage.map_size and storage.max_map_size at 2 MiB: the store's map fills up (MDB_MAP_FULL)
+    like a full disk, and needs no mount. (The room watch is off: the commits themselves must
+    fail.)"""
 
     def test_offline_recipient_with_a_full_map(self):
-        with TernServer("storage.map_size=2097152", "storage.min_room=0") as server:
+        with TernServer("storage.map_size=2097152", "storage.max_map_size=2097152",
+                        "storage.min_room=0") as server:
             for name in ("sender", "offline"):
                 server.adduser(f"{name}@{DOMAIN}", PASSWORD)
             count = 2000  # 4 MB for a 2 MiB map
@@ -250,6 +259,27 @@ class MapFullTest(unittest.TestCase):
             server.wait_for_output(r"commit\.failed: .*MDB_MAP_FULL")
 
 
+class MapGrowthTest(unittest.TestCase):
+    """A 1 MiB map that may grow to 64 MiB: 4 MB of offline messages are all stored, the map
+    grows as they come (logged), and ternctl shows the grown map."""
+
+    def test_the_map_grows_instead_of_filling_up(self):
+        with TernServer("storage.map_size=1048576", "storage.max_map_size=67108864",
+                        "storage.min_room=0") as server:
+            for name in ("sender", "offline"):
+                server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+            count = 2000
+            errors = flood(self, server, f"offline@{DOMAIN}", count)
+            self.assertEqual(errors, {}, "messages refused although the map could grow")
+            server.wait_for_output(r"storage map\.grown: the store's map grew .*from=1048576")
+            shown = server.ternctl("store")
+            used, size = re.search(r"map:  ([0-9.]+ [KM]iB) used of ([0-9.]+ MiB) \(grows up to "
+                                   r"64\.0 MiB", shown).groups()
+            print(f"map: {used} used of {size}", file=sys.stderr)
+            self.assertGreaterEqual(float(size.split()[0]), 4.0)
+            self.assertEqual(queued_numbers(server, "offline"), list(range(count)))
+
+
 class InjectedFaultTest(unittest.TestCase):
     """TERN_STORE_FAULTS: a few commits fail with EIO while the disk has plenty of room."""
 
@@ -261,8 +291,8 @@ class InjectedFaultTest(unittest.TestCase):
         try:
             server.wait_for_output(r"storage\.faults: store fault injection is on .*"
                                    r"commits 3 to 4 fail with EIO")
-            count = 300
-            errors = flood(self, server, f"offline@{DOMAIN}", count)
+            count = 300  # in 5 rounds: at least 5 commits, so commits 3 and 4 are among them
+            errors = flood(self, server, f"offline@{DOMAIN}", count, rounds=5)
             self.assertTrue(errors, "no commit failed")
             self.assertEqual(set(errors.values()), {"internal-server-error"})
             got = queued_numbers(server, "offline")

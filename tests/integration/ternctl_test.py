@@ -4,6 +4,7 @@
 # status, passwords from arguments and from standard input, and the refusals.
 # Usage: ternctl_test.py PATH_TO_TERNCTL
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,13 +41,19 @@ class TernctlTest(unittest.TestCase):
         self.assertEqual(self.run_ctl("users").stdout, "romeo@localhost\n")
 
     def test_store_shows_the_room_left(self):
-        r = subprocess.run([TERNCTL, "--set", f"server.storage_path={self.store}", "--set",
-                            "storage.map_size=8388608", "store"],
-                           capture_output=True, text=True, timeout=30)
+        # A new store: one that exists keeps the map it has (or grew to) when that is larger.
+        store = self.store + "-small-map"
+        self.addCleanup(shutil.rmtree, store, ignore_errors=True)
+        settings = ["--set", f"server.storage_path={store}", "--set", "storage.map_size=8388608",
+                    "--set", "storage.max_map_size=16777216"]
+        subprocess.run([TERNCTL, *settings, "init"], check=True, capture_output=True, timeout=30)
+        r = subprocess.run([TERNCTL, *settings, "store"], capture_output=True, text=True,
+                           timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
         self.assertRegex(lines[0], r"^disk: [0-9.]+ [KMGT]?i?B free of [0-9.]+ [KMGT]?i?B$")
-        self.assertRegex(lines[1], r"^map:  [0-9.]+ KiB used of 8\.0 MiB \(storage\.map_size\)$")
+        self.assertRegex(lines[1], r"^map:  [0-9.]+ KiB used of 8\.0 MiB "
+                                   r"\(grows up to 16\.0 MiB, storage\.max_map_size\)$")
         self.assertRegex(lines[2], r"^room: [0-9.]+ (KiB|MiB)$")
 
     def test_store_holds_no_password(self):

@@ -48,7 +48,7 @@ constexpr const char* kUsage =
     "  deluser JID              delete an account\n"
     "  users [DOMAIN]           list accounts\n"
     "  offline JID              how many messages wait in JID's offline queue\n"
-    "  store                    the store's room: its disk and its map (storage.map_size)\n"
+    "  store                    the store's room: its disk and its map (storage.max_map_size)\n"
     "  adduser-range PREFIX@DOMAIN FIRST COUNT PASSWORD\n"
     "                           create PREFIX<FIRST>..PREFIX<FIRST+COUNT-1>@DOMAIN (load tests;\n"
     "                           existing ones are kept)\n";
@@ -303,7 +303,8 @@ int show_store_use(const Context& ctx) {
   storage::StoreUse use = ctx.env->use();
   std::cout << "disk: " << human_bytes(use.disk_free) << " free of " << human_bytes(use.disk_size)
             << "\nmap:  " << human_bytes(use.map_used) << " used of " << human_bytes(use.map_size)
-            << " (storage.map_size)\nroom: " << human_bytes(use.room()) << "\n";
+            << " (grows up to " << human_bytes(use.map_limit)
+            << ", storage.max_map_size)\nroom: " << human_bytes(use.room()) << "\n";
   return 0;
 }
 
@@ -349,6 +350,7 @@ int run(int argc, char** argv) {
   std::cerr << "ternctl: store " << store_path << "\n";
   tern::storage::EnvOptions store_options;
   store_options.map_size = config->store_map_size;
+  store_options.max_map_size = config->store_max_map_size;
   auto env = tern::storage::Environment::open(store_path, store_options);
   if (!env) {
     return fail(env.error().message, 2);

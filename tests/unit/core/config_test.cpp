@@ -60,6 +60,9 @@ TEST(Config, DocumentedDefaultFileEqualsTheEmbeddedDefault) {
   EXPECT_EQ(a.logging.rate_burst, b.logging.rate_burst);
   EXPECT_EQ(a.logging.queue_lines, b.logging.queue_lines);
   EXPECT_EQ(a.slow_commit, b.slow_commit);
+  EXPECT_EQ(a.store_map_size, b.store_map_size);
+  EXPECT_EQ(a.store_max_map_size, b.store_max_map_size);
+  EXPECT_EQ(a.store_min_room, b.store_min_room);
   ASSERT_EQ(a.hosts.size(), b.hosts.size());
   EXPECT_EQ(a.hosts[0].domain, b.hosts[0].domain);
   EXPECT_EQ(a.starttls_listeners, b.starttls_listeners);
@@ -229,6 +232,10 @@ TEST(Config, ErrorsNameFileLineAndReason) {
   EXPECT_NE(parse_error("[[host]]\ndomain = \"a.example\"\ncertificate = \"x.pem\"\n")
                 .find("certificate and key go together"),
             std::string::npos);
+  EXPECT_EQ(parse_error("[storage]\nmap_size = 4194304\nmax_map_size = 2097152\n"),
+            "test.toml:3:16: [storage] max_map_size must be at least map_size (4194304)");
+  EXPECT_EQ(parse_ok("[storage]\nmap_size = 4194304\nmax_map_size = 4194304\n").store_max_map_size,
+            4194304U);
   EXPECT_EQ(parse_error("frobnicate = true\n"), "test.toml:1:1: [] unknown key 'frobnicate'");
   std::string syntax = parse_error("[server\n");
   EXPECT_TRUE(syntax.starts_with("test.toml:1:")) << syntax;

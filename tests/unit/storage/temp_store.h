@@ -24,9 +24,9 @@ class TempStore : public ::testing::Test {
     env_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void reopen() {
+  void reopen(const EnvOptions& options = {}) {
     env_.reset();
-    auto opened = Environment::open(dir_);
+    auto opened = Environment::open(dir_, options);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     env_ = std::move(opened).value();
   }
