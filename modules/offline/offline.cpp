@@ -112,6 +112,8 @@ void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
       .set_attr("by", by);
 }
 
+constexpr std::size_t kDefaultMaxPendingRemovals = 100000;
+
 // Removals from the queue that failed (a full store): each is submitted again whenever an offline
 // write commits (there is room again), and until then the message is not delivered again.
 // Shared by the module's instances on every worker; in memory only (after a restart such a
@@ -122,10 +124,15 @@ class PendingRemovals {
     static PendingRemovals pending;
     return pending;
   }
+  // [modules.offline] max_pending_removals (every worker's instance sets the same).
+  void set_limit(std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    limit_ = limit;
+  }
   // False when the set is full and the removal is forgotten.
   bool add(const std::string& owner, std::uint64_t sequence) {
     std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxEntries) {
+    if (entries_.size() >= limit_) {
       return false;
     }
     entries_.emplace(owner, sequence);
@@ -149,8 +156,8 @@ class PendingRemovals {
  private:
   // Bounded: past it a removal that failed is forgotten (logged; the message is then delivered
   // once more, with its stanza-id, at the account's next login). Only a store that stays full
-  // while 100,000 messages are delivered gets there.
-  static constexpr std::size_t kMaxEntries = 100000;
+  // while that many messages are delivered gets there.
+  std::size_t limit_ = kDefaultMaxPendingRemovals;
   mutable std::mutex mutex_;
   std::set<std::pair<std::string, std::uint64_t>> entries_;
 };
@@ -378,6 +385,9 @@ class Offline final : public Module {
         }});
     // [modules.offline] max_messages: the most messages one account's queue may hold.
     quota_ = static_cast<std::size_t>(ctx.options().integer("max_messages", 10000, 1, 1000000));
+    // [modules.offline] max_pending_removals: failed removals kept for a retry (PendingRemovals).
+    PendingRemovals::instance().set_limit(static_cast<std::size_t>(
+        ctx.options().integer("max_pending_removals", kDefaultMaxPendingRemovals, 1, 10000000)));
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
     // XEP-0359 §4: the entity named in by= (the account) announces the feature.

@@ -32,6 +32,7 @@ class RawClient:
     def __init__(self, port, jid, password, host="127.0.0.1", timeout=10, bind=True,
                  receive_buffer=None, mechanism="PLAIN", authenticate=True):
         self.timeout = timeout
+        self.handled = 0  # stanzas received through next_acking (XEP-0198 h)
         self.local, self.domain = jid.split("@")[0], jid.split("@")[1].split("/")[0]
         self.resource = jid.split("/")[1] if "/" in jid else None
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -159,6 +160,21 @@ class RawClient:
 
     def next(self, timeout=None):
         return self._next(timeout)
+
+    def next_acking(self, timeout=None):
+        """The next element like next(), but a client with stream management that keeps up: the
+        server's <r/> is answered on the way with the number of stanzas received so far
+        (XEP-0198 h, counted from the first call) and not returned."""
+        while True:
+            element = self._next(timeout)
+            if element is None:
+                return None
+            if element.tag == f"{{{SM}}}r":
+                self._send(f"<a xmlns='{SM}' h='{self.handled}'/>")
+                continue
+            if element.tag.startswith("{jabber:client}"):
+                self.handled += 1
+            return element
 
     def resume(self, previd, h):
         """XEP-0198 §5 instead of binding: returns <resumed/> or <failed/>."""

@@ -312,6 +312,38 @@ TEST_F(OfflineTest, AFailedRemovalIsRetriedAndItsMessageNotDeliveredAgain) {
   EXPECT_NE(queue.front().xml.find("second"), std::string::npos);
 }
 
+// [modules.offline] max_pending_removals bounds the failed removals kept for a retry: at 2, the
+// third failed removal is forgotten, and only its message is delivered again at the next login.
+TEST_F(OfflineTest, FailedRemovalsPastTheLimitAreForgottenAndDeliveredAgain) {
+  host_.reset();
+  auto started = core::ModuleHost::start(
+      "example.com", {"offline"}, modules::builtin_modules(), services_.get(),
+      {{"offline", {{"max_pending_removals", ModuleOptions::Value{std::int64_t{2}, "test"}}}}});
+  ASSERT_TRUE(started.ok()) << started.error();
+  host_ = std::move(started).value();
+  for (const char* body : {"one", "two", "three"}) {
+    undeliverable(body);
+  }
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  auto sent = services_->take_sent();
+  ASSERT_EQ(sent.size(), 3U);
+  for (auto& [to, stanza] : sent) {
+    stanza->receipt()->delivered();  // three removals submitted
+  }
+  services_->failing_commits = 3;
+  services_->settle();  // ... and they fail: two kept, the third forgotten
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), std::vector<std::string>{"three"});
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  undeliverable("four");  // commits: the two kept removals go again (and leave none behind)
+  services_->settle();
+  auto txn = env_->read();
+  ASSERT_TRUE(txn);
+  EXPECT_EQ(storage::OfflineStore::count(*txn, "juliet@example.com"), 2U);  // three, four
+}
+
 // While the store is short of room ([storage] min_room), a message for an offline account is
 // refused at once with resource-constraint, without a write.
 TEST_F(OfflineTest, ShortOfRoomRefusesOfflineStorageAtOnce) {

@@ -2,10 +2,9 @@
 // The store's map grows before it is full (Environment::grow_map, called by the writer), never
 // past storage.max_map_size, never under an open transaction, and a map grown by another process
 // (ternctl) is adopted.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
@@ -109,7 +108,8 @@ TEST_F(MapGrowthTest, AtItsLimitTheMapIsFull) {
 TEST_F(MapGrowthTest, TheMapDoesNotMoveUnderAnOpenRead) {
   open_with_map(kMiB, 4 * kMiB);
   auto filled = env().write([](WriteTxn& txn) {
-    return txn.put(Db::Offline, "big", std::string(std::size_t{800} * 1024, 'x'));  // over three quarters
+    return txn.put(Db::Offline, "big",
+                   std::string(std::size_t{800} * 1024, 'x'));  // over three quarters
   });
   ASSERT_TRUE(filled.ok()) << filled.error().message;
   {
@@ -141,9 +141,11 @@ class AnotherProcessTest : public MapGrowthTest {
       EnvOptions options;
       options.map_size = map;
       auto other = Environment::open(dir_, options);
-      bool ok = other.ok() && other.value()->write([&](WriteTxn& txn) {
-        return txn.put(Db::Offline, key, std::string(size, 'y'));
-      }).ok();
+      bool ok = other.ok() && other.value()
+                                  ->write([&](WriteTxn& txn) {
+                                    return txn.put(Db::Offline, key, std::string(size, 'y'));
+                                  })
+                                  .ok();
       _exit(ok ? 0 : 1);
     }
     int status = 0;
