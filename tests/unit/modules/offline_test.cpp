@@ -243,6 +243,7 @@ TEST_F(OfflineTest, ALongQueueGoesInSlicesThatWaitForTheOneBefore) {
   services_->settle();  // committed while the first slice is out: not sent on its own
   services_->run_posted();
   EXPECT_TRUE(services_->take_sent().empty());
+  all.reserve(all.size() + first.size());
   for (auto& [to, stanza] : first) {
     all.emplace_back(stanza->root().child_text("body", xmpp::ns::kClient));
   }
