@@ -11,6 +11,7 @@ namespace tern::conformance {
 namespace {
 
 constexpr std::string_view kCapture = "{capture:";
+constexpr std::string_view kBareOrFull = "{bare-or-full:";
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
@@ -38,10 +39,18 @@ std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
-// A value from the script against one received: equal, any, or a capture.
+// A value from the script against one received: equal, any, a bare or full JID, or a capture.
 bool value_matches(std::string_view expected, std::string_view actual, Captures& captures) {
   if (expected == kAny) {
     return true;
+  }
+  if (expected.starts_with(kBareOrFull) && expected.ends_with('}')) {
+    // A bare JID, or a full JID of it: where a server may address either (RFC 6121 §3.1.3
+    // delivers a subscription request "to all available resources", with or without naming them).
+    const std::string_view bare =
+        expected.substr(kBareOrFull.size(), expected.size() - kBareOrFull.size() - 1);
+    return actual == bare || (actual.size() > bare.size() + 1 && actual.starts_with(bare) &&
+                              actual[bare.size()] == '/');
   }
   if (expected.starts_with(kCapture) && expected.ends_with('}')) {
     const std::string_view name =

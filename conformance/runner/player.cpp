@@ -23,7 +23,10 @@ struct ActorState {
   Account account;
   std::string resource;  // from the script's jid, if it has one
   std::unique_ptr<client::BlockingClient> client;
-  std::deque<xmpp::StanzaPtr> pending;  // synthesized elements (features, failures) read first
+  // Received and not yet claimed by a step, oldest first: what a "receives:" step did not match
+  // waits here for a later step (the specs rarely fix the order of stanzas), and synthesized
+  // elements (features, SASL failures) are queued here too.
+  std::deque<xmpp::StanzaPtr> pending;
   std::string full_jid;
   // "ignores:" patterns: stanzas a server may add that the scenario does not care about.
   std::vector<xmpp::StanzaPtr> ignored;
@@ -108,6 +111,8 @@ class Play {
         return send(a, step);
       case StepKind::Receive:
         return receive(a, step);
+      case StepKind::ReceiveInOrder:
+        return receive_in_order(a, step);
       case StepKind::ReceiveNothing:
         return receive_nothing(a);
       case StepKind::Disconnect:
@@ -247,40 +252,39 @@ class Play {
     return std::nullopt;
   }
 
-  // The next element for `a`. A server may ask for an ack at any moment (XEP-0198 §4), so
-  // an <r/> is skipped unless the step expects one (`keep_ack_requests`).
-  // Stanzas matching an "ignores:" pattern are skipped too, unless they match an `expected`
-  // element.
-  xmpp::StanzaPtr next(ActorState& a, std::chrono::milliseconds timeout,
-                       bool keep_ack_requests = false,
-                       const std::vector<xmpp::StanzaPtr>* expected = nullptr) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      xmpp::StanzaPtr stanza = next_element(a, std::max(left, std::chrono::milliseconds(0)));
-      if (!stanza) {
-        return stanza;
-      }
-      const bool ack_request = stanza->root().is("r", kSmNs);
-      if ((ack_request && !keep_ack_requests) ||
-          (!ack_request && skippable(a, *stanza, expected))) {
-        continue;
-      }
-      return stanza;
+  // Reads the next element from `a`'s stream into `a.pending`; false when nothing came within
+  // `timeout` (or the stream has ended).
+  bool read_more(ActorState& a, std::chrono::milliseconds timeout) {
+    if (!a.client) {
+      return false;
     }
+    xmpp::StanzaPtr stanza = a.client->next(std::max(timeout, std::chrono::milliseconds(0)));
+    if (!stanza) {
+      return false;
+    }
+    log(a, "<-", xmpp::to_xml(stanza->root()));
+    a.pending.push_back(std::move(stanza));
+    return true;
   }
 
-  bool skippable(const ActorState& a, const xmpp::Stanza& stanza,
-                 const std::vector<xmpp::StanzaPtr>* expected) {
+  static std::chrono::milliseconds left_until(Clock::time_point deadline) {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                    std::chrono::milliseconds(0));
+  }
+
+  // A server may ask for an ack at any moment (XEP-0198 §4), and may send what an "ignores:"
+  // pattern names: such elements are noise unless a step expects them (`expected`).
+  bool noise(const ActorState& a, const xmpp::Stanza& stanza,
+             const std::vector<xmpp::StanzaPtr>& expected) {
     Captures scratch;
-    if (expected != nullptr) {
-      for (const auto& e : *expected) {
-        scratch = captures_;
-        if (!match(e->root(), stanza.root(), scratch)) {
-          return false;
-        }
+    for (const auto& e : expected) {
+      scratch = captures_;
+      if (!match(e->root(), stanza.root(), scratch)) {
+        return false;
       }
+    }
+    if (stanza.root().is("r", kSmNs)) {
+      return true;
     }
     for (const auto& pattern : a.ignored) {
       scratch = captures_;
@@ -291,75 +295,127 @@ class Play {
     return false;
   }
 
-  xmpp::StanzaPtr next_element(ActorState& a, std::chrono::milliseconds timeout) {
-    if (!a.pending.empty()) {
-      xmpp::StanzaPtr first = std::move(a.pending.front());
-      a.pending.pop_front();
-      return first;
-    }
-    if (!a.client) {
-      return nullptr;
-    }
-    xmpp::StanzaPtr stanza = a.client->next(timeout);
-    if (stanza) {
-      log(a, "<-", xmpp::to_xml(stanza->root()));
-    }
-    return stanza;
-  }
-
-  std::optional<StepFailure> receive(ActorState& a, const Step& step) {
+  struct Expected {
+    std::vector<xmpp::StanzaPtr> elements;
+    std::string pretty;
+  };
+  Result<Expected, StepFailure> expected_of(const Step& step) {
     auto text = substitute(step.text);
     if (!text) {
-      return StepFailure{text.error()};
+      return Err(StepFailure{text.error()});
     }
-    auto expected = parse_fragment(text.value());
+    auto parsed = parse_fragment(text.value());
+    if (!parsed) {
+      return Err(StepFailure{"the expected XML is " + parsed.error()});
+    }
+    Expected e{std::move(parsed).value(), {}};
+    for (const auto& element : e.elements) {
+      e.pretty += pretty(element->root());
+    }
+    return e;
+  }
+
+  std::string pretty_all(const std::vector<const xmpp::Stanza*>& stanzas) {
+    std::string out;
+    for (const xmpp::Stanza* s : stanzas) {
+      out += pretty(s->root());
+    }
+    return out.empty() ? "(nothing)" : out;
+  }
+
+  // "receives:": every expected element matches a distinct element received since the last
+  // claim, in any order, however many unrelated ones came before, between or after (they stay
+  // pending for later steps). The specs seldom fix the order of stanzas or forbid extra ones;
+  // where one does, the scenario says "receives in order:" or "receives nothing".
+  std::optional<StepFailure> receive(ActorState& a, const Step& step) {
+    auto expected = expected_of(step);
     if (!expected) {
-      return StepFailure{"the expected XML is " + expected.error()};
+      return expected.error();
     }
-    std::vector<xmpp::StanzaPtr> got;
-    std::string expected_pretty;
-    for (const auto& e : expected.value()) {
-      expected_pretty += pretty(e->root());
-    }
-    bool wants_ack_request = false;
-    for (const auto& e : expected.value()) {
-      wants_ack_request = wants_ack_request || e->root().is("r", kSmNs);
-    }
+    const std::vector<xmpp::StanzaPtr>& want = expected.value().elements;
     const auto deadline = Clock::now() + target_.timeout;
-    while (got.size() < expected.value().size()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      xmpp::StanzaPtr stanza = next(a, std::max(left, std::chrono::milliseconds(0)),
-                                    wants_ack_request, &expected.value());
-      if (!stanza) {
-        std::string received;
-        for (const auto& g : got) {
-          received += pretty(g->root());
+    for (;;) {
+      std::vector<const xmpp::Stanza*> candidates;
+      for (const auto& p : a.pending) {
+        candidates.push_back(p.get());
+      }
+      std::vector<int> assigned(want.size(), -1);
+      std::vector<bool> used(candidates.size(), false);
+      std::string why;
+      if (assign(want, 0, candidates, used, assigned, why)) {
+        std::vector<bool> claimed(a.pending.size(), false);
+        for (int index : assigned) {
+          claimed[static_cast<std::size_t>(index)] = true;
         }
-        const std::string why =
+        std::deque<xmpp::StanzaPtr> rest;
+        for (std::size_t i = 0; i < a.pending.size(); ++i) {
+          if (!claimed[i]) {
+            rest.push_back(std::move(a.pending[i]));
+          }
+        }
+        a.pending = std::move(rest);
+        return std::nullopt;
+      }
+      if (!read_more(a, left_until(deadline))) {
+        std::vector<const xmpp::Stanza*> shown;
+        for (const xmpp::Stanza* c : candidates) {
+          if (!noise(a, *c, {})) {
+            shown.push_back(c);
+          }
+        }
+        std::string reason =
             a.client && a.client->closed()
                 ? "the stream ended (" + a.client->failure() + ")"
-                : "nothing came within " + std::to_string(target_.timeout.count()) + " ms";
-        return StepFailure{why, expected_pretty, received.empty() ? "(nothing)" : received};
+                : "nothing matching came within " + std::to_string(target_.timeout.count()) + " ms";
+        if (!why.empty() && !shown.empty()) {
+          reason += "; closest mismatch: " + why;
+        }
+        return StepFailure{reason, expected.value().pretty, pretty_all(shown)};
       }
-      got.push_back(std::move(stanza));
     }
-    // Any order: each received element is assigned to one expected element (a handful at most,
-    // so a backtracking search is fine).
-    std::vector<bool> used(got.size(), false);
-    std::string why;
-    if (!assign(expected.value(), 0, got, used, why)) {
-      std::string received;
-      for (const auto& g : got) {
-        received += pretty(g->root());
+  }
+
+  // "receives in order:": the next elements (noise aside), exactly these, in this order; for the
+  // few places where a specification fixes the order.
+  std::optional<StepFailure> receive_in_order(ActorState& a, const Step& step) {
+    auto expected = expected_of(step);
+    if (!expected) {
+      return expected.error();
+    }
+    const std::vector<xmpp::StanzaPtr>& want = expected.value().elements;
+    const auto deadline = Clock::now() + target_.timeout;
+    std::vector<const xmpp::Stanza*> got;
+    std::vector<xmpp::StanzaPtr> taken;
+    std::size_t next_pending = 0;
+    while (got.size() < want.size()) {
+      if (next_pending == a.pending.size() && !read_more(a, left_until(deadline))) {
+        return StepFailure{
+            a.client && a.client->closed()
+                ? "the stream ended (" + a.client->failure() + ")"
+                : "nothing came within " + std::to_string(target_.timeout.count()) + " ms",
+            expected.value().pretty, pretty_all(got)};
       }
-      return StepFailure{"mismatch: " + why, expected_pretty, received};
+      const xmpp::Stanza& s = *a.pending[next_pending++];
+      if (noise(a, s, want)) {
+        continue;
+      }
+      got.push_back(&s);
+      const std::size_t i = got.size() - 1;
+      if (auto mismatch = match(want[i]->root(), s.root(), captures_)) {
+        return StepFailure{"mismatch (in order): " + *mismatch, expected.value().pretty,
+                           pretty_all(got)};
+      }
     }
+    a.pending.erase(a.pending.begin(),
+                    a.pending.begin() + static_cast<std::ptrdiff_t>(next_pending));
     return std::nullopt;
   }
 
+  // Assigns each expected element (from `i` on) a distinct candidate, oldest first; a handful of
+  // elements at most, so a backtracking search is fine.
   bool assign(const std::vector<xmpp::StanzaPtr>& expected, std::size_t i,
-              const std::vector<xmpp::StanzaPtr>& got, std::vector<bool>& used, std::string& why) {
+              const std::vector<const xmpp::Stanza*>& got, std::vector<bool>& used,
+              std::vector<int>& assigned, std::string& why) {
     if (i == expected.size()) {
       return true;
     }
@@ -371,25 +427,37 @@ class Play {
       auto mismatch = match(expected[i]->root(), got[j]->root(), captures_);
       if (!mismatch) {
         used[j] = true;
-        if (assign(expected, i + 1, got, used, why)) {
+        assigned[i] = static_cast<int>(j);
+        if (assign(expected, i + 1, got, used, assigned, why)) {
           return true;
         }
         used[j] = false;
         captures_ = std::move(saved);
-      } else if (why.empty()) {
-        why = *mismatch;
+      } else if (why.empty() && got[j]->root().name() == expected[i]->root().name()) {
+        why = *mismatch;  // against an element of the same name: the likeliest intended one
       }
     }
     return false;
   }
 
+  // "receives nothing": nothing that is not noise came within the quiet window, nor is any left
+  // unclaimed from before (so "receives: …" then "receives nothing" means "that and nothing
+  // else").
   std::optional<StepFailure> receive_nothing(ActorState& a) {
-    if (xmpp::StanzaPtr stanza = next(a, target_.quiet)) {
-      return StepFailure{"received a stanza, expected none within " +
-                             std::to_string(target_.quiet.count()) + " ms",
-                         "(nothing)", pretty(stanza->root())};
+    const auto deadline = Clock::now() + target_.quiet;
+    std::size_t checked = 0;
+    for (;;) {
+      for (; checked < a.pending.size(); ++checked) {
+        if (!noise(a, *a.pending[checked], {})) {
+          return StepFailure{"received a stanza no step claimed, expected none (within " +
+                                 std::to_string(target_.quiet.count()) + " ms)",
+                             "(nothing)", pretty(a.pending[checked]->root())};
+        }
+      }
+      if (!read_more(a, left_until(deadline))) {
+        return std::nullopt;
+      }
     }
-    return std::nullopt;
   }
 
   // ${Romeo's full JID}, ${Romeo's JID}, ${Romeo's resource}, ${Romeo's username},

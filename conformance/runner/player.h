@@ -24,7 +24,9 @@ struct Target {
   std::chrono::milliseconds quiet{300};     // "receives nothing" waits this long
 };
 
-enum class Outcome { Passed, Failed, Skipped };
+// Warned: a scenario that tests only SHOULDs failed (the server does not follow a
+// recommendation; not a failure).
+enum class Outcome { Passed, Failed, Warned, Skipped };
 
 struct ScenarioResult {
   Outcome outcome = Outcome::Passed;

@@ -60,9 +60,14 @@ void print_result(std::ostream& out, const Entry& e, bool verbose) {
     case Outcome::Skipped:
       out << fmt::format("SKIP {}: {}\n", s.name, r.reason);
       return;
+    case Outcome::Warned:
     case Outcome::Failed:
-      out << fmt::format("FAIL {} ({} ms){}\n", s.name, r.duration.count(),
-                         e.known_gap.empty() ? "" : " [known gap: " + e.known_gap + "]");
+      out << fmt::format("{} {} ({} ms){}\n", r.outcome == Outcome::Warned ? "WARN" : "FAIL",
+                         s.name, r.duration.count(),
+                         r.outcome == Outcome::Warned
+                             ? " [a SHOULD not followed: " + s.shoulds.front() + "]"
+                         : e.known_gap.empty() ? ""
+                                               : " [known gap: " + e.known_gap + "]");
       indented(out, failure_details(e), "    ");
       if (verbose) {
         out << "    transcript:\n";
@@ -74,26 +79,41 @@ void print_result(std::ostream& out, const Entry& e, bool verbose) {
 
 void print_summary(std::ostream& out, const std::vector<Entry>& entries) {
   struct Counts {
-    int passed = 0, failed = 0, skipped = 0;
+    int passed = 0, failed = 0, should = 0, skipped = 0;
   };
   std::map<std::string, Counts> by_spec;
   Counts total;
   for (const Entry& e : entries) {
     Counts& c = by_spec[e.scenario->spec_family()];
     for (Counts* counts : {&c, &total}) {
-      (e.result.outcome == Outcome::Passed   ? counts->passed
-       : e.result.outcome == Outcome::Failed ? counts->failed
-                                             : counts->skipped)++;
+      switch (e.result.outcome) {
+        case Outcome::Passed:
+          ++counts->passed;
+          break;
+        case Outcome::Failed:
+          ++counts->failed;
+          break;
+        case Outcome::Warned:
+          ++counts->should;
+          break;
+        case Outcome::Skipped:
+          ++counts->skipped;
+          break;
+      }
     }
   }
-  out << fmt::format("\n{:<14} {:>6} {:>6} {:>7}\n", "specification", "passed", "failed",
-                     "skipped");
+  out << fmt::format("\n{:<14} {:>6} {:>6} {:>6} {:>7}\n", "specification", "passed", "failed",
+                     "should", "skipped");
   for (const auto& [spec, c] : by_spec) {
-    out << fmt::format("{:<14} {:>6} {:>6} {:>7}\n", spec, c.passed, c.failed, c.skipped);
+    out << fmt::format("{:<14} {:>6} {:>6} {:>6} {:>7}\n", spec, c.passed, c.failed, c.should,
+                       c.skipped);
   }
   out << '\n';
   if (total.skipped > 0) {
     out << total.skipped << " skipped (the server does not advertise what they require)\n";
+  }
+  if (total.should > 0) {
+    out << total.should << " SHOULD not followed (warnings, not failures)\n";
   }
   out << total.passed << " passed, " << total.failed << " failed\n";
 }
@@ -123,6 +143,9 @@ bool write_junit(const std::string& path, const std::vector<Entry>& entries) {
       out << "<system-out>" << text(e.result.transcript) << "</system-out>";
     } else if (e.result.outcome == Outcome::Skipped) {
       out << fmt::format("<skipped message='{}'/>", attr(e.result.reason));
+    } else if (e.result.outcome == Outcome::Warned) {  // JUnit has no warnings: passed, noted
+      out << "<system-out>" << text("a SHOULD not followed: " + failure_details(e))
+          << "</system-out>";
     }
     out << "</testcase>\n";
   }

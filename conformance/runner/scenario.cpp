@@ -49,7 +49,9 @@ constexpr std::array kVerbs = {
     Verb{"sends:", StepKind::Send},
     Verb{"sends raw:", StepKind::SendRaw},
     Verb{"receives:", StepKind::Receive},
+    Verb{"receives in order:", StepKind::ReceiveInOrder},
     Verb{"receives nothing", StepKind::ReceiveNothing},
+    Verb{"receives nothing else", StepKind::ReceiveNothing},
     Verb{"disconnects", StepKind::Disconnect},
     Verb{"loses connection", StepKind::LoseConnection},
     Verb{"is disconnected", StepKind::IsDisconnected},
@@ -73,6 +75,10 @@ void read_metadata(std::string_view comment, Scenario& s) {
   const std::string_view value = trim(comment.substr(colon + 1));
   if (key == "spec") {
     s.specs.emplace_back(value);
+  } else if (key == "must") {
+    s.musts.emplace_back(value);
+  } else if (key == "should") {
+    s.shoulds.emplace_back(value);
   } else if (key == "requires") {
     s.required_features.emplace_back(value);
   } else if (key == "known-gap") {

@@ -32,8 +32,10 @@ enum class StepKind {
   FailToConnectTo,     // "Romeo fails to connect to DOMAIN": the stream error is received
   Send,                // "Romeo sends:" + XML, checked to be well-formed
   SendRaw,             // "Romeo sends raw:" + text, sent as is (malformed XML on purpose)
-  Receive,             // "Romeo receives:" + one or more expected elements
-  ReceiveNothing,      // "Romeo receives nothing": no stanza within the quiet window
+  Receive,             // "Romeo receives:" + expected elements, in any order, others aside
+  ReceiveInOrder,      // "Romeo receives in order:" + the next elements, exactly, in order
+  ReceiveNothing,      // "Romeo receives nothing" (or "nothing else"): none unclaimed, and none
+                       // within the quiet window
   Disconnect,          // "Romeo disconnects": closes the stream politely
   LoseConnection,      // "Romeo loses connection": drops TCP without closing the stream
   IsDisconnected,      // "Romeo is disconnected": the server ends the stream and the connection
@@ -59,12 +61,17 @@ struct Scenario {
   std::vector<std::string> required_features;
   // "# known-gap: prosody: why": a server known to fail this scenario, and why.
   std::vector<std::pair<std::string, std::string>> known_gaps;
+  // "# must: RFC 6121 §2.1.6: \"…\"" and "# should: …": the requirement tested, quoted.
+  std::vector<std::string> musts;
+  std::vector<std::string> shoulds;
   std::vector<Actor> actors;
   std::vector<Step> steps;
 
   // The specification the scenario is filed under in the summary: "RFC 6121" from
   // "RFC 6121 §2.1.3"; "(none)" without a spec line.
   std::string spec_family() const;
+  // It tests only SHOULDs: a server that fails it is warned, not failed.
+  bool tests_should_only() const { return musts.empty() && !shoulds.empty(); }
   const Actor* actor(std::string_view name) const;
 };
 

@@ -57,6 +57,16 @@ TEST(Matcher, AnyAcceptsEveryValueButNotAbsence) {
             std::nullopt);
 }
 
+TEST(Matcher, BareOrFullAcceptsTheBareJidOrOneOfItsResources) {
+  constexpr std::string_view kWant = "<presence to='{bare-or-full:juliet@localhost}'/>";
+  EXPECT_EQ(check(kWant, "<presence to='juliet@localhost'/>"), std::nullopt);
+  EXPECT_EQ(check(kWant, "<presence to='juliet@localhost/balcony'/>"), std::nullopt);
+  EXPECT_NE(check(kWant, "<presence to='juliet@localhost/'/>"), std::nullopt);
+  EXPECT_NE(check(kWant, "<presence to='juliet@localhostx'/>"), std::nullopt);
+  EXPECT_NE(check(kWant, "<presence to='romeo@localhost/balcony'/>"), std::nullopt);
+  EXPECT_NE(check(kWant, "<presence/>"), std::nullopt);
+}
+
 TEST(Matcher, ChildrenMatchInAnyOrder) {
   EXPECT_EQ(check("<error><b xmlns='urn:x'/><a xmlns='urn:x'/></error>",
                   "<error><a xmlns='urn:x'/><c xmlns='urn:x'/><b xmlns='urn:x'/></error>"),

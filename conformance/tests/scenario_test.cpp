@@ -10,6 +10,7 @@ constexpr std::string_view kScript = R"(# Roster get returns the items
 # spec: RFC 6121 §2.1.3
 # requires: urn:xmpp:sm:3
 # known-gap: prosody: sends something else
+# must: RFC 6121 §2.1.3: "the server MUST return the roster"
 
 [Client] Romeo
 	jid: romeo@localhost
@@ -33,6 +34,9 @@ Romeo receives:
 	<iq type='result' id='r1'/>
 Romeo receives nothing
 Juliet fails to connect to nowhere.invalid
+Romeo receives in order:
+	<message/>
+Romeo receives nothing else
 Romeo loses connection
 Romeo fails to log in
 Juliet fails to authenticate
@@ -49,17 +53,23 @@ TEST(ScenarioParser, ReadsMetadataActorsAndSteps) {
   EXPECT_EQ(s.known_gaps[0].first, "prosody");
   ASSERT_EQ(s.actors.size(), 2U);
   EXPECT_EQ(s.actors[1].jid, "juliet@localhost/balcony");
-  ASSERT_EQ(s.steps.size(), 8U);
+  ASSERT_EQ(s.musts.size(), 1U);
+  EXPECT_EQ(s.musts[0], "RFC 6121 §2.1.3: \"the server MUST return the roster\"");
+  EXPECT_FALSE(s.tests_should_only());
+  ASSERT_EQ(s.steps.size(), 10U);
   EXPECT_EQ(s.steps[1].kind, StepKind::Send);
   EXPECT_EQ(s.steps[1].text, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
   EXPECT_EQ(s.steps[3].kind, StepKind::ReceiveNothing);
   EXPECT_EQ(s.steps[4].kind, StepKind::FailToConnectTo);
   EXPECT_EQ(s.steps[4].text, "nowhere.invalid");
-  EXPECT_EQ(s.steps[5].kind, StepKind::LoseConnection);
-  EXPECT_EQ(s.steps[5].line, 28);
-  EXPECT_EQ(s.steps[6].kind, StepKind::FailToLogIn);
-  EXPECT_EQ(s.steps[7].kind, StepKind::FailToAuthenticate);
-  EXPECT_EQ(s.steps[7].actor, "Juliet");
+  EXPECT_EQ(s.steps[5].kind, StepKind::ReceiveInOrder);
+  EXPECT_EQ(s.steps[5].text, "<message/>");
+  EXPECT_EQ(s.steps[6].kind, StepKind::ReceiveNothing);
+  EXPECT_EQ(s.steps[7].kind, StepKind::LoseConnection);
+  EXPECT_EQ(s.steps[7].line, 32);
+  EXPECT_EQ(s.steps[8].kind, StepKind::FailToLogIn);
+  EXPECT_EQ(s.steps[9].kind, StepKind::FailToAuthenticate);
+  EXPECT_EQ(s.steps[9].actor, "Juliet");
 }
 
 TEST(ScenarioParser, NamesTheLineOfAMistake) {
@@ -70,6 +80,15 @@ TEST(ScenarioParser, NamesTheLineOfAMistake) {
   ASSERT_FALSE(no_block.ok());
   EXPECT_EQ(no_block.error(), "4: 'sends:' needs an indented block");
   EXPECT_FALSE(parse_scenario("[Client] Romeo\n\tjid: r@l\nRomeo connects\n").ok());
+}
+
+TEST(ScenarioParser, AScenarioWithOnlyShouldsTestsOnlyAShould) {
+  auto parsed = parse_scenario(
+      "# t\n# should: XEP-0191 §3.5: \"SHOULD return an error\"\n[Client] Romeo\n\tjid: r@l\n"
+      "---\nRomeo connects\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_TRUE(parsed.value().tests_should_only());
+  ASSERT_EQ(parsed.value().shoulds.size(), 1U);
 }
 
 TEST(ScenarioParser, SpecFamilies) {
