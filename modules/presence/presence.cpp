@@ -113,11 +113,7 @@ class Presence final : public Module {
             send_available_presence(user, contact);
           }
           if (outcome->send_unavailable) {
-            for (const ResourceInfo& r : ctx_->resources(user)) {
-              if (r.available) {
-                ctx_->route(presence_stanza(r.jid.full(), contact, "unavailable"));
-              }
-            }
+            send_unavailable_presence(user, contact);
           }
         });
   }
@@ -193,6 +189,9 @@ class Presence final : public Module {
     if (outcome.auto_reply_subscribed) {
       ctx_->route(presence_stanza(owner, contact, "subscribed"));
       send_available_presence(owner, contact);
+    }
+    if (outcome.send_unavailable) {
+      send_unavailable_presence(owner, contact);
     }
   }
 
@@ -297,6 +296,16 @@ class Presence final : public Module {
   // --- Helpers ---
 
   // The last presence of each available resource of `user`, sent to `to`.
+  // §3.2.2 and §3.3.3: `to` may no longer see `user`'s presence; each available resource says
+  // it is gone.
+  void send_unavailable_presence(const std::string& user, const std::string& to) {
+    for (const ResourceInfo& r : ctx_->resources(user)) {
+      if (r.available) {
+        ctx_->route(presence_stanza(r.jid.full(), to, "unavailable"));
+      }
+    }
+  }
+
   void send_available_presence(const std::string& user, std::string_view to) {
     for (const ResourceInfo& r : ctx_->resources(user)) {
       if (r.available && r.presence) {

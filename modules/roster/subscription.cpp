@@ -120,6 +120,9 @@ InboundOutcome apply_inbound(RosterItem& item, SubscriptionType type) {
     case SubscriptionType::Unsubscribe:
       // §3.3.3: the contact stops seeing the owner's presence (or withdraws a pending request).
       if (storage::has_from(item.subscription) || item.pending_in) {
+        // "Generate an outbound presence stanza of type "unavailable" from each of the
+        // contact's available resources to the user" (the contact here is the owner).
+        in.send_unavailable = storage::has_from(item.subscription);
         item.subscription = drop_from(item.subscription);
         item.pending_in = false;
         in.deliver = true;

@@ -32,6 +32,9 @@ struct InboundOutcome {
   // Answer the contact with 'subscribed' on the owner's behalf, followed by the presence of the
   // owner's available resources (§3.1.3: already subscribed, or pre-approved).
   bool auto_reply_subscribed = false;
+  // After delivering: the owner's available resources send the contact unavailable presence
+  // (the contact unsubscribed from a subscription it had, §3.3.3).
+  bool send_unavailable = false;
 };
 
 // `item` is the owner's item for the contact (a new invisible None item if there was none).

@@ -137,9 +137,12 @@ TEST(SubscriptionInbound, UnsubscribeFollowsA23) {
   for (const Row& row : rows) {
     SCOPED_TRACE(static_cast<int>(row.before));
     RosterItem item = item_in(row.before);
+    const bool had_from = storage::has_from(item.subscription);
     InboundOutcome out = apply_inbound(item, T::Unsubscribe);
     expect_state(item, row.after);
     EXPECT_EQ(out.deliver, row.deliver);
+    // §3.3.3: a subscription the contact had ends with the owner's unavailable presence.
+    EXPECT_EQ(out.send_unavailable, had_from);
   }
 }
 
