@@ -249,7 +249,9 @@ int run(int argc, char** argv) {
       std::cerr << "tern-conformance: " << probed.error() << "\n";
       return 2;
     }
-    features = std::move(probed.value());
+    features = std::move(probed.value().features);
+    // ${upload service}: the domain or the disco#items entity offering it (XEP-0363 §3).
+    o.target.variables = std::move(probed.value().variables);
   }
 
   std::vector<Entry> entries(scenarios.size());

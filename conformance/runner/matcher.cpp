@@ -45,8 +45,8 @@ bool value_matches(std::string_view expected, std::string_view actual, Captures&
     return true;
   }
   if (expected.starts_with(kBareOrFull) && expected.ends_with('}')) {
-    // A bare JID, or a full JID of it: where a server may address either (RFC 6121 §3.1.3
-    // delivers a subscription request "to all available resources", with or without naming them).
+    // A bare JID, or a full JID of it: for where a spec lets a server address either. (Not for
+    // stanzas sent to a bare JID: RFC 6121 §8.5.2.1 says the server MUST NOT rewrite their 'to'.)
     const std::string_view bare =
         expected.substr(kBareOrFull.size(), expected.size() - kBareOrFull.size() - 1);
     return actual == bare || (actual.size() > bare.size() + 1 && actual.starts_with(bare) &&

@@ -491,6 +491,9 @@ class Play {
     if (name == "domain") {
       return target_.domain;
     }
+    if (auto v = target_.variables.find(name); v != target_.variables.end()) {
+      return v->second;
+    }
     if (auto c = captures_.find(name); c != captures_.end()) {
       return c->second;
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@
 
 namespace tern::conformance {
 
+// Variables the server-feature probe binds for every scenario: "upload service" (XEP-0363 §3),
+// the JID of the entity offering HTTP upload, the domain or one of its disco#items.
+using ServerVariables = std::map<std::string, std::string, std::less<>>;
+
 struct Target {
   client::Endpoint endpoint;
   std::string domain = "localhost";
@@ -22,6 +27,7 @@ struct Target {
   const core::net::TlsContext* tls_context = nullptr;
   std::chrono::milliseconds timeout{5000};  // connecting, and waiting for an expected stanza
   std::chrono::milliseconds quiet{300};     // "receives nothing" waits this long
+  ServerVariables variables;                // ${upload service}, found by probe_features
 };
 
 // Warned: a scenario that tests only SHOULDs failed (the server does not follow a

@@ -110,7 +110,7 @@ void print_summary(std::ostream& out, const std::vector<Entry>& entries) {
   }
   out << '\n';
   if (total.skipped > 0) {
-    out << total.skipped << " skipped (the server does not advertise what they require)\n";
+    out << total.skipped << " skipped (each with its reason above)\n";
   }
   if (total.should > 0) {
     out << total.should << " SHOULD not followed (warnings, not failures)\n";

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "conformance/runner/fragment.h"
+#include "conformance/runner/server_features.h"
+
 namespace tern::conformance {
 namespace {
 
@@ -97,6 +100,77 @@ TEST(ScenarioParser, SpecFamilies) {
   EXPECT_EQ(s.spec_family(), "XEP-0198");
   s.specs = {"RFC 6120 §4.9.3.1"};
   EXPECT_EQ(s.spec_family(), "RFC 6120");
+}
+
+// The server-feature probe (server_features.h): what it reads from disco answers, and which
+// entity it binds ${upload service} to.
+xmpp::StanzaPtr element(std::string_view xml) {
+  auto parsed = parse_fragment(xml);
+  EXPECT_TRUE(parsed.ok());
+  return std::move(parsed.value().front());
+}
+
+TEST(ServerFeatures, ReadsTheFeaturesOfADiscoInfoResult) {
+  auto iq = element(
+      "<iq type='result' id='p1' from='upload.localhost'>"
+      "<query xmlns='http://jabber.org/protocol/disco#info'>"
+      "<identity category='store' type='file'/>"
+      "<feature var='urn:xmpp:http:upload:0'/><feature "
+      "var='http://jabber.org/protocol/disco#info'/>"
+      "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>v</value></field></x>"
+      "</query></iq>");
+  EXPECT_EQ(disco_info_features(iq->root()),
+            (FeatureSet{"http://jabber.org/protocol/disco#info", "urn:xmpp:http:upload:0"}));
+  auto error = element(
+      "<iq type='error' id='p1'><query xmlns='http://jabber.org/protocol/disco#info'>"
+      "<feature var='urn:xmpp:http:upload:0'/></query><error type='cancel'/></iq>");
+  EXPECT_TRUE(disco_info_features(error->root()).empty());
+}
+
+TEST(ServerFeatures, ReadsTheEntitiesOfADiscoItemsResult) {
+  auto iq = element(
+      "<iq type='result' id='p2' from='localhost'>"
+      "<query xmlns='http://jabber.org/protocol/disco#items'>"
+      "<item jid='pubsub.localhost'/><item jid='localhost' node='announce'/>"
+      "<item jid='upload.localhost' name='HTTP File Upload'/><item jid='pubsub.localhost'/>"
+      "</query></iq>");
+  EXPECT_EQ(disco_item_jids(iq->root()),
+            (std::vector<std::string>{"pubsub.localhost", "upload.localhost"}));
+  auto info = element(
+      "<iq type='result' id='p2'><query xmlns='http://jabber.org/protocol/disco#info'>"
+      "<item jid='upload.localhost'/></query></iq>");
+  EXPECT_TRUE(disco_item_jids(info->root()).empty());
+}
+
+TEST(ServerFeatures, TheDomainOffersTheServiceItself) {
+  ServerFeatures out;
+  out.features = {"urn:xmpp:blocking", "urn:xmpp:http:upload:0"};
+  bind_services("localhost", {"urn:xmpp:blocking", "urn:xmpp:http:upload:0"},
+                {{"upload.localhost", {"urn:xmpp:http:upload:0"}}}, out);
+  EXPECT_EQ(out.variables.at("upload service"), "localhost");
+}
+
+TEST(ServerFeatures, TheFirstItemAdvertisingTheServiceIsIt) {
+  ServerFeatures out;
+  out.features = {"urn:xmpp:blocking"};
+  bind_services("localhost", {"urn:xmpp:blocking"},
+                {{"conference.localhost", {"http://jabber.org/protocol/muc"}},
+                 {"upload.localhost", {"urn:xmpp:http:upload:0"}},
+                 {"files.localhost", {"urn:xmpp:http:upload:0"}}},
+                out);
+  EXPECT_EQ(out.variables.at("upload service"), "upload.localhost");
+  // "# requires: urn:xmpp:http:upload:0" is met; an item's other features are not the server's.
+  EXPECT_TRUE(out.features.contains("urn:xmpp:http:upload:0"));
+  EXPECT_FALSE(out.features.contains("http://jabber.org/protocol/muc"));
+}
+
+TEST(ServerFeatures, NoServiceNoVariable) {
+  ServerFeatures out;
+  out.features = {"urn:xmpp:blocking"};
+  bind_services("localhost", {"urn:xmpp:blocking"},
+                {{"conference.localhost", {"http://jabber.org/protocol/muc"}}}, out);
+  EXPECT_FALSE(out.variables.contains("upload service"));
+  EXPECT_FALSE(out.features.contains("urn:xmpp:http:upload:0"));
 }
 
 }  // namespace
