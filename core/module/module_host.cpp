@@ -42,9 +42,13 @@ Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     if (std::vector<std::string> unread = self->options_.unread(); !unread.empty()) {
       return Err(unread.front());
     }
+    if (!self->clash_.empty()) {
+      return Err(self->clash_);
+    }
   }
   self->starting_ = {};
   self->options_ = ModuleOptions();
+  self->order_hooks();
   return self;
 }
 
@@ -139,8 +143,15 @@ void ModuleHost::add_disco_identity(DiscoIdentity identity) {
 }
 
 void ModuleHost::on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) {
-  iq_handlers_[key(type, addressed, payload.ns, payload.name)] =
-      Registration{std::move(handler), starting_};
+  auto [it, added] = iq_handlers_.try_emplace(key(type, addressed, payload.ns, payload.name),
+                                              Registration{std::move(handler), starting_});
+  if (!added && clash_.empty()) {
+    clash_ = "modules '" + std::string(it->second.module) + "' and '" + std::string(starting_) +
+             "' both handle IQ " + (type == IqType::Get ? "get" : "set") + " <" +
+             std::string(payload.name) + " xmlns='" + std::string(payload.ns) +
+             "'/>: enable only one of them";
+    return;
+  }
   unauthenticated_iqs_ = unauthenticated_iqs_ || addressed == Addressed::Unauthenticated;
 }
 
@@ -187,13 +198,55 @@ bool ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed, const
   return true;
 }
 
-Verdict ModuleHost::run_hooks(const std::vector<StanzaHook>& hooks, xmpp::StanzaPtr& stanza) {
-  for (const StanzaHook& hook : hooks) {
-    if (hook(stanza) == Verdict::Handled || !stanza) {
+void ModuleHost::order_hooks() {
+  auto by_stage = [](auto& hooks) {
+    std::stable_sort(hooks.begin(), hooks.end(),
+                     [](const auto& a, const auto& b) { return a.stage < b.stage; });
+  };
+  for (std::size_t kind = 0; kind < 3; ++kind) {
+    by_stage(outbound_[kind]);
+    by_stage(inbound_[kind]);
+  }
+  by_stage(undeliverable_message_);
+  by_stage(message_delivered_);
+  by_stage(presence_broadcast_);
+}
+
+Verdict ModuleHost::run_hooks(const std::vector<Hook<StanzaHook>>& hooks, xmpp::StanzaPtr& stanza) {
+  for (const Hook<StanzaHook>& hook : hooks) {
+    Verdict verdict = Verdict::Continue;
+    try {
+      verdict = hook.fn(stanza);
+    } catch (const std::exception& e) {
+      // A refusal that cannot be decided fails closed; any other hook is skipped.
+      const bool drop = hook.stage == HookStage::Refuse;
+      kLog.error("module.exception",
+                 drop ? "a module's refusal hook threw: the stanza is dropped"
+                      : "a module's hook threw: the stanza goes on without it",
+                 {{"module", hook.module}, {"error", e.what()}});
+      if (drop) {
+        stanza.reset();
+        return Verdict::Handled;
+      }
+    }
+    if (verdict == Verdict::Handled || !stanza) {
       return Verdict::Handled;
     }
   }
   return Verdict::Continue;
+}
+
+template <typename Event>
+void ModuleHost::notify(const std::vector<Hook<std::function<void(const Event&)>>>& hooks,
+                        const Event& event) {
+  for (const auto& hook : hooks) {
+    try {
+      hook.fn(event);
+    } catch (const std::exception& e) {
+      kLog.error("module.exception", "a module's hook threw: the others still run",
+                 {{"module", hook.module}, {"error", e.what()}});
+    }
+  }
 }
 
 Verdict ModuleHost::run_outbound(xmpp::StanzaPtr& stanza) {
@@ -211,15 +264,11 @@ Verdict ModuleHost::run_undeliverable_message(xmpp::StanzaPtr& stanza) {
 }
 
 void ModuleHost::run_message_delivered(const MessageDelivered& delivered) {
-  for (const MessageDeliveredHook& hook : message_delivered_) {
-    hook(delivered);
-  }
+  notify(message_delivered_, delivered);
 }
 
 void ModuleHost::run_presence_broadcast(const PresenceBroadcast& broadcast) {
-  for (const PresenceBroadcastHook& hook : presence_broadcast_) {
-    hook(broadcast);
-  }
+  notify(presence_broadcast_, broadcast);
 }
 
 void ModuleHost::add_stream_features(xmpp::Element& features, StreamStage stage) const {
@@ -235,28 +284,28 @@ void ModuleHost::add_stream_feature(QName feature, StreamStage stage) {
       StreamFeature{std::string(feature.ns), std::string(feature.name), stage});
 }
 
-void ModuleHost::on_outbound(xmpp::StanzaKind kind, StanzaHook hook) {
+void ModuleHost::on_outbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) {
   if (static_cast<std::size_t>(kind) < 3) {
-    outbound_[static_cast<std::size_t>(kind)].push_back(std::move(hook));
+    add_hook(outbound_[static_cast<std::size_t>(kind)], stage, std::move(hook));
   }
 }
 
-void ModuleHost::on_inbound(xmpp::StanzaKind kind, StanzaHook hook) {
+void ModuleHost::on_inbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) {
   if (static_cast<std::size_t>(kind) < 3) {
-    inbound_[static_cast<std::size_t>(kind)].push_back(std::move(hook));
+    add_hook(inbound_[static_cast<std::size_t>(kind)], stage, std::move(hook));
   }
 }
 
-void ModuleHost::on_undeliverable_message(StanzaHook hook) {
-  undeliverable_message_.push_back(std::move(hook));
+void ModuleHost::on_undeliverable_message(HookStage stage, StanzaHook hook) {
+  add_hook(undeliverable_message_, stage, std::move(hook));
 }
 
-void ModuleHost::on_message_delivered(MessageDeliveredHook hook) {
-  message_delivered_.push_back(std::move(hook));
+void ModuleHost::on_message_delivered(HookStage stage, MessageDeliveredHook hook) {
+  add_hook(message_delivered_, stage, std::move(hook));
 }
 
-void ModuleHost::on_presence_broadcast(PresenceBroadcastHook hook) {
-  presence_broadcast_.push_back(std::move(hook));
+void ModuleHost::on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) {
+  add_hook(presence_broadcast_, stage, std::move(hook));
 }
 
 ModuleServices& ModuleHost::services() const {

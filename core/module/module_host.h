@@ -88,11 +88,11 @@ class ModuleHost final : public ModuleContext {
   }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
   void add_stream_feature(QName feature, StreamStage stage) override;
-  void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) override;
-  void on_inbound(xmpp::StanzaKind kind, StanzaHook hook) override;
-  void on_undeliverable_message(StanzaHook hook) override;
-  void on_message_delivered(MessageDeliveredHook hook) override;
-  void on_presence_broadcast(PresenceBroadcastHook hook) override;
+  void on_outbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) override;
+  void on_inbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) override;
+  void on_undeliverable_message(HookStage stage, StanzaHook hook) override;
+  void on_message_delivered(HookStage stage, MessageDeliveredHook hook) override;
+  void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) override;
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
   std::shared_ptr<void> hold_ack() override;
@@ -111,7 +111,24 @@ class ModuleHost final : public ModuleContext {
   ModuleHost(std::string host, ModuleServices* services)
       : host_(std::move(host)), services_(services) {}
   ModuleServices& services() const;
-  static Verdict run_hooks(const std::vector<StanzaHook>& hooks, xmpp::StanzaPtr& stanza);
+
+  // A hook with where it runs and whose it is (for the log).
+  template <typename Fn>
+  struct Hook {
+    Fn fn;
+    HookStage stage;
+    std::string_view module;
+  };
+  template <typename Fn>
+  void add_hook(std::vector<Hook<Fn>>& hooks, HookStage stage, Fn fn) {
+    hooks.push_back(Hook<Fn>{std::move(fn), stage, starting_});
+  }
+  // Once every module has started: each list by stage, the enabled order kept within a stage.
+  void order_hooks();
+  static Verdict run_hooks(const std::vector<Hook<StanzaHook>>& hooks, xmpp::StanzaPtr& stanza);
+  template <typename Event>
+  static void notify(const std::vector<Hook<std::function<void(const Event&)>>>& hooks,
+                     const Event& event);
   static std::string key(IqType type, Addressed addressed, std::string_view ns,
                          std::string_view name);
 
@@ -137,12 +154,14 @@ class ModuleHost final : public ModuleContext {
   };
   std::vector<StreamFeature> stream_features_;
   bool unauthenticated_iqs_ = false;
+  // A second on_iq for a registered key: the first such clash, reported by start().
+  std::string clash_;
   // By StanzaKind (message, presence, iq).
-  std::vector<StanzaHook> outbound_[3];
-  std::vector<StanzaHook> inbound_[3];
-  std::vector<StanzaHook> undeliverable_message_;
-  std::vector<MessageDeliveredHook> message_delivered_;
-  std::vector<PresenceBroadcastHook> presence_broadcast_;
+  std::vector<Hook<StanzaHook>> outbound_[3];
+  std::vector<Hook<StanzaHook>> inbound_[3];
+  std::vector<Hook<StanzaHook>> undeliverable_message_;
+  std::vector<Hook<MessageDeliveredHook>> message_delivered_;
+  std::vector<Hook<PresenceBroadcastHook>> presence_broadcast_;
 };
 
 }  // namespace tern::core

@@ -91,10 +91,11 @@ class Blocking final : public Module {
               [this](IqRequest& req) { unblock(req); });
     for (xmpp::StanzaKind kind :
          {xmpp::StanzaKind::Message, xmpp::StanzaKind::Presence, xmpp::StanzaKind::Iq}) {
-      ctx.on_inbound(kind, [this](xmpp::StanzaPtr& stanza) {
+      // Refuse: before presence, offline or push may act on a stanza it stops.
+      ctx.on_inbound(kind, HookStage::Refuse, [this](xmpp::StanzaPtr& stanza) {
         return blocking::enforce_inbound(*ctx_, stanza);
       });
-      ctx.on_outbound(kind, [this](xmpp::StanzaPtr& stanza) {
+      ctx.on_outbound(kind, HookStage::Refuse, [this](xmpp::StanzaPtr& stanza) {
         return blocking::enforce_outbound(*ctx_, stanza);
       });
     }

@@ -42,11 +42,14 @@ class Carbons final : public Module {
               [this](IqRequest& req) { switch_carbons(req, true); });
     ctx.on_iq(IqType::Set, {xmpp::ns::kCarbons, "disable"}, Addressed::ToAccount,
               [this](IqRequest& req) { switch_carbons(req, false); });
-    ctx.on_outbound(xmpp::StanzaKind::Message, [this](xmpp::StanzaPtr& message) {
-      copy_sent(*message);
-      return Verdict::Continue;
-    });
-    ctx.on_message_delivered([this](const MessageDelivered& d) { copy_received(d); });
+    // Observe: the copies are of the message as rewritten (forged stanza-ids stripped).
+    ctx.on_outbound(xmpp::StanzaKind::Message, HookStage::Observe,
+                    [this](xmpp::StanzaPtr& message) {
+                      copy_sent(*message);
+                      return Verdict::Continue;
+                    });
+    ctx.on_message_delivered(HookStage::Observe,
+                             [this](const MessageDelivered& d) { copy_received(d); });
   }
 
  private:

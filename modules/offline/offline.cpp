@@ -392,14 +392,16 @@ class Offline final : public Module {
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
     // XEP-0359 §4: the entity named in by= (the account) announces the feature.
     ctx.add_account_disco_feature(xmpp::ns::kStanzaId);
-    ctx.on_outbound(xmpp::StanzaKind::Message, [this](xmpp::StanzaPtr& stanza) {
+    ctx.on_outbound(xmpp::StanzaKind::Message, HookStage::Rewrite, [this](xmpp::StanzaPtr& stanza) {
       strip_forgeries(stanza->root());
       return Verdict::Continue;
     });
-    ctx.on_inbound(xmpp::StanzaKind::Message,
+    // After blocking (Refuse): a message it stops is never written ahead nor stored.
+    ctx.on_inbound(xmpp::StanzaKind::Message, HookStage::Observe,
                    [this](xmpp::StanzaPtr& stanza) { return write_ahead(stanza); });
-    ctx.on_undeliverable_message([this](xmpp::StanzaPtr& stanza) { return store(stanza); });
-    ctx.on_presence_broadcast([this](const PresenceBroadcast& b) {
+    ctx.on_undeliverable_message(HookStage::Handle,
+                                 [this](xmpp::StanzaPtr& stanza) { return store(stanza); });
+    ctx.on_presence_broadcast(HookStage::Observe, [this](const PresenceBroadcast& b) {
       if (b.change == PresenceChange::Initial) {
         SentMarks::instance().forget(b.from.full());
         deliver_if_eligible(std::string(b.from.bare_view()), b.from, kEverythingQueuedNow);

@@ -53,11 +53,13 @@ class Presence final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     ctx.add_stream_feature({xmpp::ns::kPreApproval, "sub"});
-    ctx.on_outbound(xmpp::StanzaKind::Presence,
+    // Handle: subscriptions and probes are this module's to take, after blocking (Refuse).
+    ctx.on_outbound(xmpp::StanzaKind::Presence, HookStage::Handle,
                     [this](xmpp::StanzaPtr& stanza) { return outbound(stanza); });
-    ctx.on_inbound(xmpp::StanzaKind::Presence,
+    ctx.on_inbound(xmpp::StanzaKind::Presence, HookStage::Handle,
                    [this](xmpp::StanzaPtr& stanza) { return inbound(stanza); });
-    ctx.on_presence_broadcast([this](const PresenceBroadcast& b) { broadcast(b); });
+    ctx.on_presence_broadcast(HookStage::Observe,
+                              [this](const PresenceBroadcast& b) { broadcast(b); });
   }
 
  private:

@@ -80,13 +80,14 @@ class Push final : public Module {
               [this](IqRequest& req) { enable(req); });
     ctx.on_iq(IqType::Set, {kPush, "disable"}, Addressed::ToAccount,
               [this](IqRequest& req) { disable(req); });
-    ctx.on_undeliverable_message([this](xmpp::StanzaPtr& message) {
+    // Observe: before offline storage (Handle) takes the message.
+    ctx.on_undeliverable_message(HookStage::Observe, [this](xmpp::StanzaPtr& message) {
       if (worth_a_push(*message)) {
         notify(message->to(), *message);
       }
       return Verdict::Continue;  // the offline module stores it
     });
-    ctx.on_message_delivered([this](const MessageDelivered& delivered) {
+    ctx.on_message_delivered(HookStage::Observe, [this](const MessageDelivered& delivered) {
       if (worth_a_push(delivered.message) && went_to_detached(delivered)) {
         notify(delivered.message.to(), delivered.message);
       }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -147,7 +148,7 @@ TEST(ModuleOptionsTest, TypedValuesDefaultsAndErrorsThatNameTheirPlace) {
   EXPECT_TRUE(g_options_seen.verbose);
   EXPECT_EQ(g_options_seen.greeting, "hi");
 
-  auto fails_with = [](ModuleOptionTables tables) {
+  auto fails_with = [](const ModuleOptionTables& tables) {
     auto started = ModuleHost::start("example.com", {"opts"}, {&kOptionsInfo}, nullptr, tables);
     return started.ok() ? std::string("(started)") : started.error();
   };
@@ -269,6 +270,82 @@ TEST(ModuleHost, CapsVerCoversExtendedForms) {
   ASSERT_TRUE(host.ok());
   EXPECT_EQ((*host)->caps_ver(), "56djVjjqO7VUx2JfaFd6wFvntUc=");
   ASSERT_EQ((*host)->disco_extensions().size(), 1U);
+}
+
+// Modules whose hooks log their names as they run; each registers at one stage, and may throw.
+std::vector<std::string> g_ran;
+template <HookStage kStage, bool kThrows>
+class StagedModule final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    std::string name(ctx.log().component());
+    ctx.on_inbound(xmpp::StanzaKind::Message, kStage, [name](xmpp::StanzaPtr&) {
+      g_ran.push_back(name);
+      if (kThrows) {
+        throw std::runtime_error("hook failed");
+      }
+      return Verdict::Continue;
+    });
+  }
+};
+template <HookStage kStage, bool kThrows = false>
+const ModuleInfo* staged(std::string_view name) {
+  static std::deque<ModuleInfo> infos;  // stable addresses, one per name
+  infos.push_back(ModuleInfo{name, "staged", []() -> std::unique_ptr<Module> {
+                               return std::make_unique<StagedModule<kStage, kThrows>>();
+                             }});
+  return &infos.back();
+}
+
+// Hooks run by stage whatever the order of [modules] enabled (and, within a stage, in that
+// order): a reordered list cannot put storage before a refusal.
+TEST(ModuleHost, HooksRunByStageNotByTheEnabledOrder) {
+  const std::vector<const ModuleInfo*> available = {
+      staged<HookStage::Handle>("store"), staged<HookStage::Observe>("copy"),
+      staged<HookStage::Observe>("notify"), staged<HookStage::Refuse>("block"),
+      staged<HookStage::Rewrite>("strip")};
+  for (const std::vector<std::string>& enabled :
+       {std::vector<std::string>{"store", "copy", "notify", "block", "strip"},
+        std::vector<std::string>{"block", "strip", "copy", "notify", "store"}}) {
+    auto host = ModuleHost::start("example.com", enabled, available);
+    ASSERT_TRUE(host.ok()) << host.error();
+    g_ran.clear();
+    xmpp::StanzaPtr message = parse("<message to='a@example.com'><body>x</body></message>");
+    EXPECT_EQ((*host)->run_inbound(message), Verdict::Continue);
+    EXPECT_EQ(g_ran, (std::vector<std::string>{"block", "strip", "copy", "notify", "store"}));
+  }
+}
+
+// A hook that throws is logged and skipped, but a refusal that throws drops the stanza.
+TEST(ModuleHost, AThrowingHookIsSkippedButAThrowingRefusalDrops) {
+  const std::vector<const ModuleInfo*> available = {staged<HookStage::Observe, true>("flaky"),
+                                                    staged<HookStage::Handle>("store"),
+                                                    staged<HookStage::Refuse, true>("guard")};
+  auto skipped = ModuleHost::start("example.com", {"flaky", "store"}, available);
+  ASSERT_TRUE(skipped.ok()) << skipped.error();
+  g_ran.clear();
+  xmpp::StanzaPtr message = parse("<message to='a@example.com'/>");
+  EXPECT_EQ((*skipped)->run_inbound(message), Verdict::Continue);
+  EXPECT_EQ(g_ran, (std::vector<std::string>{"flaky", "store"}));
+
+  auto dropped = ModuleHost::start("example.com", {"guard", "store"}, available);
+  ASSERT_TRUE(dropped.ok()) << dropped.error();
+  g_ran.clear();
+  message = parse("<message to='a@example.com'/>");
+  EXPECT_EQ((*dropped)->run_inbound(message), Verdict::Handled);
+  EXPECT_EQ(message, nullptr);
+  EXPECT_EQ(g_ran, (std::vector<std::string>{"guard"}));
+}
+
+// Two modules for one IQ payload: the second would silently win; the host refuses to start.
+TEST(ModuleHost, TwoHandlersForOneIqAreRefusedNamingBoth) {
+  const ModuleInfo twin{"twin", "a second ping",
+                        []() -> std::unique_ptr<Module> { return std::make_unique<TestModule>(); }};
+  auto started = ModuleHost::start("example.com", {"test", "twin"}, {&kTestInfo, &twin});
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error(),
+            "modules 'test' and 'twin' both handle IQ get <later xmlns='urn:test'/>: enable only "
+            "one of them");
 }
 
 TEST(ModuleHost, UnknownModuleIsRefused) {

@@ -23,6 +23,9 @@
 //   - An IQ whose payload no module registered gets service-unavailable (RFC 6120 §8.4).
 //   - Handlers run on the worker's event loop: they must not block.
 //   - An exception escaping a handler becomes internal-server-error; the worker carries on.
+//   - One module per IQ payload: a second handler for the same (type, payload, addressed) stops
+//     the server at start, naming both modules.
+//   - Stanza hooks run by HookStage, not by the order of [modules] enabled.
 //   - A handler that must wait (for a store write) calls req.defer() and answers through the
 //     DeferredIq later, on the same worker; one dropped unanswered sends internal-server-error.
 //   - Store writes go through write(): they commit on the writer thread (group commit) and the
@@ -183,6 +186,21 @@ struct ResourceInfo {
 
 // What a hook decided: let the server go on with the stanza, or stop because the hook took it.
 enum class Verdict : std::uint8_t { Continue, Handled };
+
+// Where a hook runs among the hooks of the same event, whatever the order of [modules] enabled:
+// by stage, then (within a stage) in the order the modules were enabled. A reordered list can
+// therefore never let a stanza reach storage or delivery before the modules that may refuse it.
+enum class HookStage : std::uint8_t {
+  // Decides whether the stanza may pass at all (blocking, rate limits). A Refuse hook that throws
+  // drops the stanza: such a hook fails closed.
+  Refuse,
+  // Changes the stanza in place (strips forged elements, stamps ids) before anyone copies it.
+  Rewrite,
+  // Sees the stanza without taking it (carbon copies, push notifications); returns Continue.
+  Observe,
+  // Takes the stanza over when it is theirs (subscription handling, offline storage).
+  Handle,
+};
 // A hook may change the stanza or take it (move it out and return Handled).
 using StanzaHook = std::function<Verdict(xmpp::StanzaPtr& stanza)>;
 
@@ -285,19 +303,21 @@ class ModuleContext {
   virtual void add_stream_feature(QName feature,
                                   StreamStage stage = StreamStage::Authenticated) = 0;
 
-  // Stanza hooks, run in registration order until one returns Handled.
+  // Stanza hooks, run by stage (HookStage) until one returns Handled. An exception escaping a
+  // hook is logged with the module's name; the stanza goes on to the next hook, except after a
+  // Refuse hook, where it is dropped.
   // A stanza of `kind` with a 'to' that a client of this host sent ('from' stamped), before
   // routing.
-  virtual void on_outbound(xmpp::StanzaKind kind, StanzaHook hook) = 0;
+  virtual void on_outbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) = 0;
   // A stanza of `kind` for an account of this host (bare or full 'to'), before delivery; for
   // presence also when the account does not exist (so that a module can refuse subscriptions).
-  virtual void on_inbound(xmpp::StanzaKind kind, StanzaHook hook) = 0;
+  virtual void on_inbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) = 0;
   // A message for an existing account of this host that no resource can take now (RFC 6121
   // §8.5.2.2.1 and §8.5.3.2.1: offline storage). Unhandled, it is bounced service-unavailable.
-  virtual void on_undeliverable_message(StanzaHook hook) = 0;
+  virtual void on_undeliverable_message(HookStage stage, StanzaHook hook) = 0;
   // When a message for an account of this host goes to some of its sessions, just before.
-  virtual void on_message_delivered(MessageDeliveredHook hook) = 0;
-  virtual void on_presence_broadcast(PresenceBroadcastHook hook) = 0;
+  virtual void on_message_delivered(HookStage stage, MessageDeliveredHook hook) = 0;
+  virtual void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) = 0;
 
   // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
   // To one connected resource; dropped if it is gone. (A module that must know the stanza
