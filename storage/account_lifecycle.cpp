@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "storage/account_lifecycle.h"
 
-#include "storage/blocklist_store.h"
-#include "storage/offline_store.h"
-#include "storage/push_store.h"
-#include "storage/roster_store.h"
 #include "xmpp/sasl/scram.h"
 
 namespace tern::storage {
@@ -22,21 +18,13 @@ Result<Account, std::string> make_account(std::string_view password) {
   return account;
 }
 
-Result<bool, StorageError> delete_account(WriteTxn& txn, std::string_view bare_jid) {
+Result<bool, StorageError> delete_account(const Environment& env, WriteTxn& txn,
+                                          std::string_view bare_jid) {
   auto removed = AccountStore::remove(txn, bare_jid);
   if (!removed || !*removed) {
     return removed;
   }
-  if (auto r = RosterStore::remove_all(txn, bare_jid); !r) {
-    return Err(r.error());
-  }
-  if (auto r = OfflineStore::remove_all(txn, bare_jid); !r) {
-    return Err(r.error());
-  }
-  if (auto r = BlocklistStore::remove_all(txn, bare_jid); !r) {
-    return Err(r.error());
-  }
-  if (auto r = PushStore::remove_all(txn, bare_jid); !r) {
+  if (auto r = env.delete_account_records(txn, bare_jid); !r) {
     return Err(r.error());
   }
   return true;

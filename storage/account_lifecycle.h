@@ -17,10 +17,12 @@ namespace tern::storage {
 // The error says why the password was refused.
 Result<Account, std::string> make_account(std::string_view password);
 
-// Removes the account and everything kept for it: roster, offline queue, blocklist. Contacts'
-// rosters and blocklists keep their items (as for a contact that deleted its account elsewhere,
-// it simply no longer answers); a new account of the same name starts with none of them.
-// False when there was no such account.
-Result<bool, StorageError> delete_account(WriteTxn& txn, std::string_view bare_jid);
+// Removes the account and everything kept for it: its records in every per-account store
+// (roster, offline queue, blocklist, push registrations, and any module's). Contacts' rosters and
+// blocklists keep their items (as for a contact that deleted its account elsewhere, it simply no
+// longer answers); a new account of the same name starts with none of them. False when there was
+// no such account.
+Result<bool, StorageError> delete_account(const Environment& env, WriteTxn& txn,
+                                          std::string_view bare_jid);
 
 }  // namespace tern::storage

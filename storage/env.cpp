@@ -12,6 +12,7 @@
 #include <chrono>
 #include <mutex>
 #include <system_error>
+#include <vector>
 
 #include "log/logger.h"
 
@@ -116,12 +117,17 @@ Result<void, StorageError> check_format(MDB_txn* txn, MDB_dbi meta, const std::s
   return {};
 }
 
-bool StorageError::out_of_space() const {
-  return code == ENOSPC || code == EDQUOT || code == MDB_MAP_FULL;
-}
-
 StorageError lmdb_error(int rc, std::string_view doing) {
   return StorageError{rc, std::string(doing) + ": " + mdb_strerror(rc)};
+}
+
+}  // namespace tern::storage
+
+// The transactions modules see (tern/store.h).
+namespace tern {
+
+bool StoreError::out_of_space() const {
+  return code == ENOSPC || code == EDQUOT || code == MDB_MAP_FULL;
 }
 
 ReadTxn::ReadTxn(ReadTxn&& other) noexcept
@@ -135,56 +141,76 @@ ReadTxn::~ReadTxn() {
   }
 }
 
-std::optional<std::string_view> ReadTxn::get(Db db, std::string_view key) const {
-  MDB_val k = as_val(key);
+std::optional<std::string_view> ReadTxn::get(StoreId store, std::string_view key) const {
+  MDB_val k = storage::as_val(key);
   MDB_val v;
-  if (mdb_get(txn_, dbis_[static_cast<std::size_t>(db)], &k, &v) != MDB_SUCCESS) {
+  if (mdb_get(txn_, dbis_[store.index], &k, &v) != MDB_SUCCESS) {
     return std::nullopt;
   }
-  return as_view(v);
+  return storage::as_view(v);
 }
 
-void ReadTxn::scan(Db db, std::string_view prefix,
+void ReadTxn::scan(StoreId store, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  scan_from(db, prefix, prefix, fn);
+  scan_from(store, prefix, prefix, fn);
 }
 
-void ReadTxn::scan_from(Db db, std::string_view prefix, std::string_view from,
+void ReadTxn::scan_from(StoreId store, std::string_view prefix, std::string_view from,
                         const std::function<bool(std::string_view, std::string_view)>& fn) const {
   MDB_cursor* cursor = nullptr;
-  if (mdb_cursor_open(txn_, dbis_[static_cast<std::size_t>(db)], &cursor) != MDB_SUCCESS) {
+  if (mdb_cursor_open(txn_, dbis_[store.index], &cursor) != MDB_SUCCESS) {
     return;
   }
-  MDB_val k = as_val(from);
+  MDB_val k = storage::as_val(from);
   MDB_val v;
   int rc = from.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
                         : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-  while (rc == MDB_SUCCESS && as_view(k).starts_with(prefix) && fn(as_view(k), as_view(v))) {
+  while (rc == MDB_SUCCESS && storage::as_view(k).starts_with(prefix) &&
+         fn(storage::as_view(k), storage::as_view(v))) {
     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   }
   mdb_cursor_close(cursor);
 }
 
-Result<void, StorageError> WriteTxn::put(Db db, std::string_view key, std::string_view value) {
-  MDB_val k = as_val(key);
-  MDB_val v = as_val(value);
-  if (int rc = mdb_put(txn_, dbis_[static_cast<std::size_t>(db)], &k, &v, 0); rc != MDB_SUCCESS) {
-    return Err(lmdb_error(rc, "put"));
+Result<void, StoreError> WriteTxn::put(StoreId store, std::string_view key,
+                                       std::string_view value) {
+  MDB_val k = storage::as_val(key);
+  MDB_val v = storage::as_val(value);
+  if (int rc = mdb_put(txn_, dbis_[store.index], &k, &v, 0); rc != MDB_SUCCESS) {
+    return Err(storage::lmdb_error(rc, "put"));
   }
   return {};
 }
 
-Result<bool, StorageError> WriteTxn::remove(Db db, std::string_view key) {
-  MDB_val k = as_val(key);
-  int rc = mdb_del(txn_, dbis_[static_cast<std::size_t>(db)], &k, nullptr);
+Result<bool, StoreError> WriteTxn::remove(StoreId store, std::string_view key) {
+  MDB_val k = storage::as_val(key);
+  int rc = mdb_del(txn_, dbis_[store.index], &k, nullptr);
   if (rc == MDB_NOTFOUND) {
     return false;
   }
   if (rc != MDB_SUCCESS) {
-    return Err(lmdb_error(rc, "delete"));
+    return Err(storage::lmdb_error(rc, "delete"));
   }
   return true;
 }
+
+Result<void, StoreError> WriteTxn::remove_prefix(StoreId store, std::string_view prefix) {
+  std::vector<std::string> keys;
+  scan(store, prefix, [&](std::string_view key, std::string_view) {
+    keys.emplace_back(key);
+    return true;
+  });
+  for (const std::string& key : keys) {
+    if (auto removed = remove(store, key); !removed) {
+      return Err(removed.error());
+    }
+  }
+  return {};
+}
+
+}  // namespace tern
+
+namespace tern::storage {
 
 Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::string& directory,
                                                                      const EnvOptions& options) {
@@ -203,7 +229,7 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
   // or in another process); options.map_size is set after, if larger.
   int rc = mdb_env_create(&env->env_);
   if (rc == MDB_SUCCESS) {
-    rc = mdb_env_set_maxdbs(env->env_, kDatabaseCount);
+    rc = mdb_env_set_maxdbs(env->env_, kMaxStores);
   }
   if (rc == MDB_SUCCESS) {
     rc = mdb_env_set_maxreaders(env->env_, options.max_readers);
@@ -233,15 +259,140 @@ Result<std::unique_ptr<Environment>, StorageError> Environment::open(const std::
       return Err(lmdb_error(rc, std::string("opening database ") + kDatabaseNames[i]));
     }
   }
-  if (auto format = check_format(txn, env->dbis_[static_cast<std::size_t>(Db::Meta)], directory);
-      !format) {
+  if (auto format = check_format(txn, env->dbis_[Db::Meta.index], directory); !format) {
     mdb_txn_abort(txn);
     return Err(format.error());
+  }
+  if (auto recorded = env->open_recorded_stores(txn); !recorded) {
+    mdb_txn_abort(txn);
+    return Err(recorded.error());
   }
   if ((rc = mdb_txn_commit(txn)) != MDB_SUCCESS) {
     return Err(lmdb_error(rc, "creating databases"));
   }
   return env;
+}
+
+namespace {
+
+constexpr std::string_view kStorePrefix = "store:";
+constexpr std::string_view kPerAccount = "per-account";
+constexpr std::string_view kGlobal = "global";
+
+std::string_view scope_name(StoreScope scope) {
+  return scope == StoreScope::PerAccount ? kPerAccount : kGlobal;
+}
+
+}  // namespace
+
+Result<void, StorageError> Environment::open_recorded_stores(MDB_txn* txn) {
+  const MDB_dbi meta = dbis_[Db::Meta.index];
+  // The per-account databases the server itself still opens (until their modules do).
+  for (std::size_t i = Db::Roster.index; i < kDatabaseCount; ++i) {
+    std::string key = std::string(kStorePrefix) + kDatabaseNames[i];
+    MDB_val k = as_val(key);
+    MDB_val v = as_val(kPerAccount);
+    if (int rc = mdb_put(txn, meta, &k, &v, 0); rc != MDB_SUCCESS) {
+      return Err(lmdb_error(rc, "recording the store " + key));
+    }
+    stores_.emplace(kDatabaseNames[i],
+                    OpenStore{StoreId{static_cast<std::uint16_t>(i)}, StoreScope::PerAccount});
+  }
+  // Every store a module ever opened: so that deleting an account (ternctl too) finds them all.
+  MDB_cursor* cursor = nullptr;
+  if (int rc = mdb_cursor_open(txn, meta, &cursor); rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "reading the recorded stores"));
+  }
+  std::vector<std::pair<std::string, StoreScope>> recorded;
+  MDB_val k = as_val(kStorePrefix);
+  MDB_val v;
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+       rc == MDB_SUCCESS && as_view(k).starts_with(kStorePrefix);
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    std::string name(as_view(k).substr(kStorePrefix.size()));
+    if (!stores_.contains(name)) {
+      recorded.emplace_back(
+          std::move(name), as_view(v) == kPerAccount ? StoreScope::PerAccount : StoreScope::Global);
+    }
+  }
+  mdb_cursor_close(cursor);
+  for (auto& [name, scope] : recorded) {
+    if (auto opened = open_store_in(txn, name, scope); !opened) {
+      return Err(opened.error());
+    }
+  }
+  return {};
+}
+
+Result<StoreId, StorageError> Environment::open_store_in(MDB_txn* txn, std::string_view name,
+                                                         StoreScope scope) {
+  if (store_count_ == kMaxStores) {
+    return Err(StorageError{0, "cannot open store '" + std::string(name) + "': " +
+                                   std::to_string(kMaxStores) + " stores are open already"});
+  }
+  const std::string key = std::string(kStorePrefix) + std::string(name);
+  MDB_dbi dbi = 0;
+  MDB_val k = as_val(key);
+  MDB_val v = as_val(scope_name(scope));
+  int rc = mdb_dbi_open(txn, std::string(name).c_str(), MDB_CREATE, &dbi);
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_put(txn, dbis_[Db::Meta.index], &k, &v, 0);
+  }
+  if (rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "opening store " + std::string(name)));
+  }
+  const StoreId id{static_cast<std::uint16_t>(store_count_)};
+  dbis_[store_count_++] = dbi;
+  stores_.emplace(std::string(name), OpenStore{id, scope});
+  return id;
+}
+
+Result<StoreId, StorageError> Environment::open_store(std::string_view name, StoreScope scope) {
+  std::lock_guard lock(stores_mutex_);
+  if (auto it = stores_.find(name); it != stores_.end()) {
+    if (it->second.scope != scope) {
+      return Err(StorageError{0, "store '" + std::string(name) + "' is " +
+                                     std::string(scope_name(it->second.scope)) + ", not " +
+                                     std::string(scope_name(scope))});
+    }
+    return it->second.id;
+  }
+  MappingLock mapping = lock_mapping();
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, 0, &txn); rc != MDB_SUCCESS) {
+    return Err(lmdb_error(rc, "opening store " + std::string(name)));
+  }
+  const std::size_t before = store_count_;
+  auto opened = open_store_in(txn, name, scope);
+  int rc = opened ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), MDB_SUCCESS);
+  if (opened && rc != MDB_SUCCESS) {
+    opened = Err(lmdb_error(rc, "opening store " + std::string(name)));
+  }
+  if (!opened && store_count_ != before) {  // the handle is void after an abort: forget it
+    store_count_ = before;
+    stores_.erase(std::string(name));
+  }
+  return opened;
+}
+
+Result<void, StorageError> Environment::delete_account_records(WriteTxn& txn,
+                                                               std::string_view bare_jid) const {
+  std::vector<StoreId> per_account;
+  {
+    std::lock_guard lock(stores_mutex_);
+    for (const auto& [name, store] : stores_) {
+      if (store.scope == StoreScope::PerAccount) {
+        per_account.push_back(store.id);
+      }
+    }
+  }
+  const std::string prefix = std::string(bare_jid) + '\0';
+  for (StoreId store : per_account) {
+    if (auto removed = txn.remove_prefix(store, prefix); !removed) {
+      return removed;
+    }
+  }
+  return {};
 }
 
 Environment::~Environment() {

@@ -12,73 +12,40 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 
 #include "storage/commit_faults.h"
+#include "tern/store.h"
 #include "xmpp/result.h"
 
 namespace tern::storage {
 
-struct StorageError {
-  int code = 0;  // an LMDB or errno code; 0 for Tern's own errors (bad record, …)
-  std::string message;
-  // The store ran out of room: its disk (ENOSPC, EDQUOT) or its map (MDB_MAP_FULL).
-  bool out_of_space() const;
-};
+using StorageError = ::tern::StoreError;
+using ::tern::MappingLock;
+using ::tern::ReadTxn;
+using ::tern::StoreId;
+using ::tern::StoreScope;
+using ::tern::WriteTxn;
 
-// The named databases. Adding one: append it here and to kDatabaseNames in env.cpp.
-enum class Db : std::uint8_t { Meta, Accounts, Roster, Offline, Blocklist, Push };
+// The server's own databases, always open; the stores modules open by name follow them
+// (Environment::open_store). Until each module opens its own, Roster … Push are opened here too.
+struct Db {
+  static constexpr StoreId Meta{0};
+  static constexpr StoreId Accounts{1};
+  static constexpr StoreId Roster{2};
+  static constexpr StoreId Offline{3};
+  static constexpr StoreId Blocklist{4};
+  static constexpr StoreId Push{5};
+};
 inline constexpr std::size_t kDatabaseCount = 6;
-
-// Held by an open transaction: the store's map is not moved meanwhile (Environment::grow_map).
-using MappingLock = std::shared_lock<std::shared_timed_mutex>;
-
-class ReadTxn {
- public:
-  ReadTxn(const ReadTxn&) = delete;
-  ReadTxn& operator=(const ReadTxn&) = delete;
-  ReadTxn(ReadTxn&& other) noexcept;
-  ReadTxn& operator=(ReadTxn&&) = delete;
-  ~ReadTxn();
-
-  // The value stored under `key`, valid until the transaction ends.
-  std::optional<std::string_view> get(Db db, std::string_view key) const;
-  // Calls fn(key, value) for every entry whose key starts with `prefix`, in key order, until fn
-  // returns false.
-  void scan(Db db, std::string_view prefix,
-            const std::function<bool(std::string_view, std::string_view)>& fn) const;
-  // The same, starting at the first key not below `from` (which should start with `prefix`).
-  void scan_from(Db db, std::string_view prefix, std::string_view from,
-                 const std::function<bool(std::string_view, std::string_view)>& fn) const;
-
- protected:
-  friend class Environment;
-  // `mapping` keeps the map from being moved while the transaction is open (none for a nested
-  // transaction: its parent holds it). Released after the transaction ends.
-  ReadTxn(MDB_txn* txn, const MDB_dbi* dbis, MappingLock mapping = {})
-      : mapping_(std::move(mapping)), txn_(txn), dbis_(dbis) {}
-  MappingLock mapping_;  // first: destroyed last
-  MDB_txn* txn_;
-  const MDB_dbi* dbis_;
-};
-
-class WriteTxn : public ReadTxn {
- public:
-  Result<void, StorageError> put(Db db, std::string_view key, std::string_view value);
-  // Deleting an absent key is not an error; returns whether it existed.
-  Result<bool, StorageError> remove(Db db, std::string_view key);
-
- private:
-  friend class Environment;
-  friend class Writer;
-  WriteTxn(MDB_txn* txn, const MDB_dbi* dbis, MappingLock mapping = {})
-      : ReadTxn(txn, dbis, std::move(mapping)) {}
-  MDB_txn* release() { return std::exchange(txn_, nullptr); }
-};
+// The most databases one store holds (LMDB's maxdbs): the server's and every module's.
+inline constexpr std::size_t kMaxStores = 64;
 
 struct EnvOptions {
   // The map at open (or the size the store records, if larger: what it grew to before): the most
@@ -123,6 +90,14 @@ class Environment {
   MDB_env* raw() const { return env_; }
   const MDB_dbi* dbis() const { return dbis_; }
 
+  // The store named `name`, created if new, recorded in the store's meta data with its scope (so
+  // that deleting an account, here or in ternctl, finds every per-account store). Thread-safe;
+  // the same name gives the same StoreId. Fails when kMaxStores are open, or the name is used
+  // with another scope.
+  Result<StoreId, StorageError> open_store(std::string_view name, StoreScope scope);
+  // Deletes every record of `bare_jid` in every per-account store the store has ever recorded.
+  Result<void, StorageError> delete_account_records(WriteTxn& txn, std::string_view bare_jid) const;
+
   // Thread-safe; a system call and an LMDB lookup, no transaction.
   StoreUse use() const;
 
@@ -150,7 +125,20 @@ class Environment {
   mutable std::shared_timed_mutex remap_;
   std::shared_ptr<CommitFaults> faults_;
   MDB_env* env_ = nullptr;
-  MDB_dbi dbis_[kDatabaseCount] = {};
+  // kDatabaseCount fixed ones, then the opened stores; written only under stores_mutex_, before
+  // the StoreId that indexes a new entry is handed out.
+  MDB_dbi dbis_[kMaxStores] = {};
+  mutable std::mutex stores_mutex_;
+  std::size_t store_count_ = kDatabaseCount;
+  struct OpenStore {
+    StoreId id;
+    StoreScope scope;
+  };
+  std::map<std::string, OpenStore, std::less<>> stores_;  // by name
+  // At open: the fixed per-account databases recorded, and every recorded store opened.
+  Result<void, StorageError> open_recorded_stores(MDB_txn* txn);
+  Result<StoreId, StorageError> open_store_in(MDB_txn* txn, std::string_view name,
+                                              StoreScope scope);
 };
 
 // The store's on-disk format, recorded under kFormatKey in Db::Meta when a store is created and

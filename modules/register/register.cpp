@@ -225,9 +225,10 @@ class Register final : public Module {
     auto contacts = std::make_shared<std::vector<storage::RosterItem>>();
     std::string bare(req.from().bare_view());
     ctx_->write(
-        [bare, contacts](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+        [bare, contacts,
+         store = &ctx_->store()](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
           *contacts = storage::RosterStore::items(txn, bare);
-          auto removed = storage::delete_account(txn, bare);
+          auto removed = storage::delete_account(*store, txn, bare);
           if (!removed) {
             return Err(removed.error());
           }

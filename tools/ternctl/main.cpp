@@ -157,7 +157,7 @@ int delete_user(Context& ctx, const std::vector<std::string>& args) {
   }
   bool existed = false;
   auto written = ctx.env->write([&](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-    auto removed = storage::delete_account(txn, *key);
+    auto removed = storage::delete_account(*ctx.env, txn, *key);
     if (!removed) {
       return Err(removed.error());
     }

@@ -87,7 +87,7 @@ TEST_F(PushStoreTest, AccountDeletionRemovesTheRegistrationsAndReopenKeepsThem) 
   put("romeo@example.com", {"push.example.net", "phone", ""});
   reopen();
   EXPECT_EQ(list("romeo@example.com").size(), 1U);
-  ASSERT_TRUE(env().write([](WriteTxn& txn) -> Result<void, StorageError> {
+  ASSERT_TRUE(env().write([this](WriteTxn& txn) -> Result<void, StorageError> {
     auto account = make_account("pw");
     if (!account) {
       return Err(StorageError{0, account.error()});
@@ -95,7 +95,7 @@ TEST_F(PushStoreTest, AccountDeletionRemovesTheRegistrationsAndReopenKeepsThem) 
     if (auto r = AccountStore::put(txn, "juliet@example.com", *account); !r) {
       return r;
     }
-    auto deleted = delete_account(txn, "juliet@example.com");
+    auto deleted = delete_account(env(), txn, "juliet@example.com");
     if (!deleted) {
       return Err(deleted.error());
     }
