@@ -292,7 +292,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   bool store_short_of_room() const override {
     return server_.store_short_of_room_.load(std::memory_order_relaxed);
   }
-  const storage::Environment& store() const override { return *server_.store_; }
+  storage::Environment& store() const override { return *server_.store_; }
   void write(StoreWrite write, StoreDone done) override;  // after WorkerState
   void post(std::function<void()> task) override;         // after WorkerState
 

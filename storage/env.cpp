@@ -19,8 +19,8 @@
 namespace tern::storage {
 namespace {
 
-constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {
-    "meta", "accounts", "roster", "offline", "blocklist", "push"};
+constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts", "roster",
+                                                                    "offline", "push"};
 
 MDB_val as_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -297,6 +297,20 @@ Result<void, StorageError> Environment::open_recorded_stores(MDB_txn* txn) {
     }
     stores_.emplace(kDatabaseNames[i],
                     OpenStore{StoreId{static_cast<std::uint16_t>(i)}, StoreScope::PerAccount});
+  }
+  // Stores of modules that were once opened here, by stores from before stores were recorded:
+  // per-account if they exist.
+  for (std::string_view legacy : {"blocklist"}) {
+    MDB_dbi dbi = 0;
+    if (mdb_dbi_open(txn, std::string(legacy).c_str(), 0, &dbi) == MDB_SUCCESS) {
+      std::string key = std::string(kStorePrefix) + std::string(legacy);
+      MDB_val k = as_val(key);
+      MDB_val v = as_val(kPerAccount);
+      if (int rc = mdb_put(txn, meta, &k, &v, MDB_NOOVERWRITE);
+          rc != MDB_SUCCESS && rc != MDB_KEYEXIST) {
+        return Err(lmdb_error(rc, "recording the store " + key));
+      }
+    }
   }
   // Every store a module ever opened: so that deleting an account (ternctl too) finds them all.
   MDB_cursor* cursor = nullptr;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "storage/account_lifecycle.h"
 #include "xmpp/base64.h"
 
 namespace tern::core {
@@ -36,7 +37,7 @@ Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     self->modules_.push_back((*it)->create());
     try {
       self->modules_.back()->start(*self);
-    } catch (const ModuleOptionError& e) {
+    } catch (const ModuleStartError& e) {  // options, stores
       return Err(std::string(e.what()));
     }
     if (std::vector<std::string> unread = self->options_.unread(); !unread.empty()) {
@@ -351,12 +352,33 @@ void ModuleHost::close_sessions(std::string_view bare_jid, const xmpp::StreamErr
   services().close_sessions(bare_jid, error);
 }
 
-const storage::Environment& ModuleHost::store() const {
-  return services().store();
+StoreId ModuleHost::open_store(std::string_view name, StoreScope scope) {
+  if (services_ == nullptr) {
+    return StoreId{};  // a host that only checks options (or answers IQs in a test): no store
+  }
+  auto opened = services_->store().open_store(name, scope);
+  if (!opened) {
+    throw ModuleStartError("module '" + std::string(starting_) + "': " + opened.error().message);
+  }
+  return opened.value();
+}
+
+Result<ReadTxn, StoreError> ModuleHost::read() const {
+  return services().store().read();
 }
 
 void ModuleHost::write(StoreWrite write, StoreDone done) {
   services().write(std::move(write), std::move(done));
+}
+
+void ModuleHost::delete_account(std::string_view bare_jid, StoreDone done) {
+  services().write(
+      [store = &services().store(), bare = std::string(bare_jid)](WriteTxn& txn) {
+        auto deleted = storage::delete_account(*store, txn, bare);
+        return deleted ? Result<void, StoreError>{}
+                       : Result<void, StoreError>(Err(deleted.error()));
+      },
+      std::move(done));
 }
 
 void ModuleHost::post(std::function<void()> task) {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/env.h"
 #include "tern/module_api.h"
 #include "xmpp/result.h"
 
@@ -29,7 +30,7 @@ class ModuleServices {
   virtual bool account_exists(std::string_view bare_jid) const = 0;
   virtual bool store_short_of_room() const = 0;
   virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
-  virtual const storage::Environment& store() const = 0;
+  virtual storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
   virtual void post(std::function<void()> task) = 0;
 };
@@ -102,8 +103,10 @@ class ModuleHost final : public ModuleContext {
   bool account_exists(std::string_view bare_jid) const override;
   bool store_short_of_room() const override;
   void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) override;
-  const storage::Environment& store() const override;
+  StoreId open_store(std::string_view name, StoreScope scope) override;
+  Result<ReadTxn, StoreError> read() const override;
   void write(StoreWrite write, StoreDone done) override;
+  void delete_account(std::string_view bare_jid, StoreDone done) override;
   void post(std::function<void()> task) override;
   log::Logger log() const override;
 

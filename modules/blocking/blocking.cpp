@@ -13,14 +13,14 @@
 #include "modules/blocking/enforcement.h"
 #include "modules/blocking/notifications.h"
 #include "modules/roster/roster_items.h"
-#include "storage/blocklist_store.h"
 #include "storage/roster_store.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
 namespace {
 
-using storage::BlocklistStore;
+using blocking::blocklist_item_blocks;
+using blocking::BlocklistStore;
 
 // The <item jid/> children of a <block/> or <unblock/>, prepared, without duplicates, in order.
 Result<std::vector<std::string>, xmpp::StanzaError> parse_items(const xmpp::Element& command) {
@@ -62,7 +62,7 @@ Result<void, storage::StorageError> withdraw_pending_requests(
     auto contact = xmpp::Jid::parse(entry.jid);
     if (!entry.pending_in || !contact ||
         std::none_of(blocked.begin(), blocked.end(), [&](const xmpp::Jid& item) {
-          return storage::blocklist_item_blocks(item, *contact);
+          return blocklist_item_blocks(item, *contact);
         })) {
       continue;
     }
@@ -80,6 +80,7 @@ class Blocking final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    blocklist_ = BlocklistStore(ctx.open_store("blocklist"));
     // [modules.blocking] max_items: the most JIDs one blocklist may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
     ctx.add_disco_feature(xmpp::ns::kBlocking);
@@ -93,10 +94,10 @@ class Blocking final : public Module {
          {xmpp::StanzaKind::Message, xmpp::StanzaKind::Presence, xmpp::StanzaKind::Iq}) {
       // Refuse: before presence, offline or push may act on a stanza it stops.
       ctx.on_inbound(kind, HookStage::Refuse, [this](xmpp::StanzaPtr& stanza) {
-        return blocking::enforce_inbound(*ctx_, stanza);
+        return blocking::enforce_inbound(*ctx_, blocklist_, stanza);
       });
       ctx.on_outbound(kind, HookStage::Refuse, [this](xmpp::StanzaPtr& stanza) {
-        return blocking::enforce_outbound(*ctx_, stanza);
+        return blocking::enforce_outbound(*ctx_, blocklist_, stanza);
       });
     }
   }
@@ -106,14 +107,14 @@ class Blocking final : public Module {
     if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
-    auto txn = ctx_->store().read();
+    auto txn = ctx_->read();
     if (!txn) {
       return req.reply_error(xmpp::StanzaError::internal_server_error());
     }
     // §3.3: from now on this resource gets the pushes.
     ctx_->set_flag(req.from(), blocking::kInterestedFlag, true);
     xmpp::Element& blocklist = req.reply_result({xmpp::ns::kBlocking, "blocklist"});
-    for (const std::string& item : BlocklistStore::list(*txn, req.from().bare_view())) {
+    for (const std::string& item : blocklist_.list(*txn, req.from().bare_view())) {
       blocklist.add_child("item", xmpp::ns::kBlocking).set_attr("jid", item);
     }
   }
@@ -132,21 +133,21 @@ class Blocking final : public Module {
     std::string owner(req.from().bare_view());
     auto outcome = std::make_shared<BlockOutcome>();
     ctx_->write(
-        [owner, items = *items, outcome,
-         limit = max_items_](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+        [owner, items = *items, outcome, limit = max_items_,
+         blocklist = blocklist_](WriteTxn& txn) -> Result<void, StoreError> {
           std::vector<std::string> fresh;
           for (const std::string& item : items) {
-            if (!BlocklistStore::contains(txn, owner, item)) {
+            if (!blocklist.contains(txn, owner, item)) {
               fresh.push_back(item);
             }
           }
           // Counted here, in the write, so that two resources blocking at once cannot both pass.
-          if (BlocklistStore::count(txn, owner) + fresh.size() > limit) {
+          if (blocklist.count(txn, owner) + fresh.size() > limit) {
             outcome->over_limit = true;
             return {};
           }
           for (const std::string& item : fresh) {
-            if (auto r = BlocklistStore::add(txn, owner, item); !r) {
+            if (auto r = blocklist.add(txn, owner, item); !r) {
               return r;
             }
           }
@@ -181,14 +182,14 @@ class Blocking final : public Module {
     // §3.5: no item means every item. Filled on the writer thread: what was actually removed.
     auto removed = std::make_shared<std::vector<std::string>>();
     ctx_->write(
-        [owner, items = *items,
-         removed](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+        [owner, items = *items, removed,
+         blocklist = blocklist_](WriteTxn& txn) -> Result<void, StoreError> {
           if (items.empty()) {
-            *removed = BlocklistStore::list(txn, owner);
-            return BlocklistStore::remove_all(txn, owner);
+            *removed = blocklist.list(txn, owner);
+            return blocklist.remove_all(txn, owner);
           }
           for (const std::string& item : items) {
-            auto existed = BlocklistStore::remove(txn, owner, item);
+            auto existed = blocklist.remove(txn, owner, item);
             if (!existed) {
               return Err(existed.error());
             }
@@ -204,11 +205,12 @@ class Blocking final : public Module {
           }
           reply->reply_result();
           blocking::push_to_interested(*ctx_, owner, "unblock", items);
-          blocking::send_presence_to_unblocked(*ctx_, owner, *removed);
+          blocking::send_presence_to_unblocked(*ctx_, blocklist_, owner, *removed);
         });
   }
 
   ModuleContext* ctx_ = nullptr;
+  BlocklistStore blocklist_{StoreId{}};  // opened in start()
   std::size_t max_items_ = 1000;
 };
 

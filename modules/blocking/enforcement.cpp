@@ -2,12 +2,8 @@
 // Blocklist checks on inbound and outbound stanzas (rules in enforcement.h).
 #include "modules/blocking/enforcement.h"
 
-#include "storage/blocklist_store.h"
-
 namespace tern::modules::blocking {
 namespace {
-
-using storage::BlocklistStore;
 
 // Presence that shows the owner online or asks for the contact's presence.
 bool reveals_presence(const xmpp::Stanza& presence) {
@@ -17,17 +13,18 @@ bool reveals_presence(const xmpp::Stanza& presence) {
 
 }  // namespace
 
-Verdict enforce_inbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
+Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
+                        xmpp::StanzaPtr& stanza) {
   auto from = xmpp::Jid::parse(stanza->from());
   auto to = xmpp::Jid::parse(stanza->to());
   if (!from || !to) {
     return Verdict::Continue;
   }
-  auto txn = ctx.store().read();
+  auto txn = ctx.read();
   if (!txn) {
     return Verdict::Continue;  // fail open: a store that cannot be read blocks nobody
   }
-  if (BlocklistStore::is_blocked(*txn, to->bare_view(), *from)) {
+  if (blocklist.is_blocked(*txn, to->bare_view(), *from)) {
     if (stanza->kind() != xmpp::StanzaKind::Presence) {
       // Messages (SHOULD) and IQ gets and sets (MUST); make_error_reply gives nothing for IQ
       // results and errors, which are dropped.
@@ -39,20 +36,21 @@ Verdict enforce_inbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
     return Verdict::Handled;
   }
   if (stanza->kind() == xmpp::StanzaKind::Presence && from->has_local() &&
-      reveals_presence(*stanza) && BlocklistStore::is_blocked(*txn, from->bare_view(), *to)) {
+      reveals_presence(*stanza) && blocklist.is_blocked(*txn, from->bare_view(), *to)) {
     return Verdict::Handled;
   }
   return Verdict::Continue;
 }
 
-Verdict enforce_outbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
+Verdict enforce_outbound(ModuleContext& ctx, const BlocklistStore& blocklist,
+                         xmpp::StanzaPtr& stanza) {
   auto from = xmpp::Jid::parse(stanza->from());
   auto to = xmpp::Jid::parse(stanza->to());
   if (!from || !to) {
     return Verdict::Continue;
   }
-  auto txn = ctx.store().read();
-  if (!txn || !BlocklistStore::is_blocked(*txn, from->bare_view(), *to)) {
+  auto txn = ctx.read();
+  if (!txn || !blocklist.is_blocked(*txn, from->bare_view(), *to)) {
     return Verdict::Continue;
   }
   // XEP-0191 §3.3 shows type='cancel': retrying will not help while the block stands.

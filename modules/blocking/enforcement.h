@@ -10,11 +10,14 @@
 //     not routed; the client gets not-acceptable with <blocked xmlns='urn:xmpp:blocking:errors'/>.
 #pragma once
 
+#include "modules/blocking/blocklist_store.h"
 #include "tern/module_api.h"
 
 namespace tern::modules::blocking {
 
-Verdict enforce_inbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza);
-Verdict enforce_outbound(ModuleContext& ctx, xmpp::StanzaPtr& stanza);
+Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
+                        xmpp::StanzaPtr& stanza);
+Verdict enforce_outbound(ModuleContext& ctx, const BlocklistStore& blocklist,
+                         xmpp::StanzaPtr& stanza);
 
 }  // namespace tern::modules::blocking

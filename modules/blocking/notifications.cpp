@@ -5,22 +5,20 @@
 #include <atomic>
 #include <set>
 
-#include "storage/blocklist_store.h"
 #include "storage/roster_store.h"
 
 namespace tern::modules::blocking {
 namespace {
 
-using storage::BlocklistStore;
 using storage::RosterItem;
 using storage::RosterStore;
 
 // The addresses `items` block among the contacts with a presence subscription to `owner`
 // (RFC 6121 §4: only they may see its presence): a contact's bare JID, or one resource of it for
-// a full-JID item. With `still_blocked_out`, addresses the blocklist still blocks are left out.
+// a full-JID item. With `still_blocking`, addresses that blocklist still blocks are left out.
 std::set<std::string> presence_recipients(const storage::ReadTxn& txn, const std::string& owner,
                                           const std::vector<std::string>& items,
-                                          bool still_blocked_out) {
+                                          const BlocklistStore* still_blocking) {
   std::vector<xmpp::Jid> parsed;
   for (const std::string& item : items) {
     if (auto jid = xmpp::Jid::parse(item)) {
@@ -40,11 +38,11 @@ std::set<std::string> presence_recipients(const storage::ReadTxn& txn, const std
       const xmpp::Jid* address = nullptr;
       if (item.has_resource() && item.bare_view() == contact_jid->full()) {
         address = &item;  // one resource of the contact
-      } else if (storage::blocklist_item_blocks(item, *contact_jid)) {
+      } else if (blocklist_item_blocks(item, *contact_jid)) {
         address = &*contact_jid;
       }
       if (address != nullptr &&
-          !(still_blocked_out && BlocklistStore::is_blocked(txn, owner, *address))) {
+          !(still_blocking != nullptr && still_blocking->is_blocked(txn, owner, *address))) {
         out.emplace(address->full());
       }
     }
@@ -77,8 +75,8 @@ void push_to_interested(ModuleContext& ctx, const std::string& owner, std::strin
 void send_unavailable_to_blocked(ModuleContext& ctx, const std::string& owner,
                                  const std::vector<std::string>& blocked) {
   std::set<std::string> recipients;
-  if (auto txn = ctx.store().read()) {
-    recipients = presence_recipients(*txn, owner, blocked, /*still_blocked_out=*/false);
+  if (auto txn = ctx.read()) {
+    recipients = presence_recipients(*txn, owner, blocked, /*still_blocking=*/nullptr);
   }
   if (recipients.empty()) {
     return;
@@ -95,11 +93,12 @@ void send_unavailable_to_blocked(ModuleContext& ctx, const std::string& owner,
   }
 }
 
-void send_presence_to_unblocked(ModuleContext& ctx, const std::string& owner,
+void send_presence_to_unblocked(ModuleContext& ctx, const BlocklistStore& blocklist,
+                                const std::string& owner,
                                 const std::vector<std::string>& unblocked) {
   std::set<std::string> recipients;
-  if (auto txn = ctx.store().read()) {
-    recipients = presence_recipients(*txn, owner, unblocked, /*still_blocked_out=*/true);
+  if (auto txn = ctx.read()) {
+    recipients = presence_recipients(*txn, owner, unblocked, &blocklist);
   }
   if (recipients.empty()) {
     return;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "modules/blocking/blocklist_store.h"
 #include "tern/module_api.h"
 
 namespace tern::modules::blocking {
@@ -28,7 +29,8 @@ void send_unavailable_to_blocked(ModuleContext& ctx, const std::string& owner,
 // The current presence of each available resource of `owner` to the contacts that `unblocked`
 // items blocked, that nothing on the blocklist blocks any more and that have a presence
 // subscription to the owner.
-void send_presence_to_unblocked(ModuleContext& ctx, const std::string& owner,
+void send_presence_to_unblocked(ModuleContext& ctx, const BlocklistStore& blocklist,
+                                const std::string& owner,
                                 const std::vector<std::string>& unblocked);
 
 }  // namespace tern::modules::blocking

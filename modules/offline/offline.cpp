@@ -609,7 +609,7 @@ class Offline final : public Module {
     std::shared_ptr<SliceInFlight> in_flight;
     SentMarks& marks = SentMarks::instance();
     marks.advance(resource.full(), [&](SentMarks::Mark& mark) {
-      auto txn = ctx_->store().read();
+      auto txn = ctx_->read();
       if (!txn) {
         return;
       }

@@ -201,7 +201,7 @@ class Presence final : public Module {
   // only to someone who may see it.
   void answer_probe(const std::string& owner, const xmpp::Jid& prober) {
     if (prober.bare_view() != owner) {
-      auto txn = ctx_->store().read();
+      auto txn = ctx_->read();
       if (!txn) {
         return;
       }
@@ -218,7 +218,7 @@ class Presence final : public Module {
   void broadcast(const PresenceBroadcast& b) {
     std::string user = std::string(b.from.bare_view());
     std::vector<RosterItem> items;
-    if (auto txn = ctx_->store().read()) {
+    if (auto txn = ctx_->read()) {
       items = RosterStore::items(*txn, user);
     }
     for (const RosterItem& item : items) {

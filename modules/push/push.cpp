@@ -187,7 +187,7 @@ class Push final : public Module {
     }
     const std::string owner(recipient->bare_view());
     std::vector<PushRegistration> registrations;
-    if (auto txn = ctx_->store().read()) {
+    if (auto txn = ctx_->read()) {
       registrations = PushStore::list(*txn, owner);
     }
     for (const PushRegistration& registration : registrations) {

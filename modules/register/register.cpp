@@ -222,34 +222,29 @@ class Register final : public Module {
   // §3.2–3.3 presence), then every session of the account gets <not-authorized/>.
   void remove_account(IqRequest& req) {
     std::shared_ptr<DeferredIq> answer = req.defer();
+    // The roster as it is now: who must hear that the subscriptions ended. (A change that
+    // commits before the deletion is not told; the deletion itself is one commit.)
     auto contacts = std::make_shared<std::vector<storage::RosterItem>>();
     std::string bare(req.from().bare_view());
-    ctx_->write(
-        [bare, contacts,
-         store = &ctx_->store()](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          *contacts = storage::RosterStore::items(txn, bare);
-          auto removed = storage::delete_account(*store, txn, bare);
-          if (!removed) {
-            return Err(removed.error());
-          }
-          return {};
-        },
-        [this, answer, contacts, bare](bool ok) {
-          if (!ok) {
-            return answer->reply_error(xmpp::StanzaError::internal_server_error());
-          }
-          log_.info("account.deleted", "account deleted by its owner", {{"jid", bare}});
-          answer->reply_result();
-          for (const storage::RosterItem& item : *contacts) {
-            if (storage::has_from(item.subscription) || item.pending_in) {
-              ctx_->route(presence(bare, item.jid, "unsubscribed"));
-            }
-            if (storage::has_to(item.subscription) || item.ask) {
-              ctx_->route(presence(bare, item.jid, "unsubscribe"));
-            }
-          }
-          ctx_->close_sessions(bare, xmpp::StreamError::not_authorized("the account was deleted"));
-        });
+    if (auto txn = ctx_->read()) {
+      *contacts = storage::RosterStore::items(*txn, bare);
+    }
+    ctx_->delete_account(bare, [this, answer, contacts, bare](bool ok) {
+      if (!ok) {
+        return answer->reply_error(xmpp::StanzaError::internal_server_error());
+      }
+      log_.info("account.deleted", "account deleted by its owner", {{"jid", bare}});
+      answer->reply_result();
+      for (const storage::RosterItem& item : *contacts) {
+        if (storage::has_from(item.subscription) || item.pending_in) {
+          ctx_->route(presence(bare, item.jid, "unsubscribed"));
+        }
+        if (storage::has_to(item.subscription) || item.ask) {
+          ctx_->route(presence(bare, item.jid, "unsubscribe"));
+        }
+      }
+      ctx_->close_sessions(bare, xmpp::StreamError::not_authorized("the account was deleted"));
+    });
   }
 
   static xmpp::StanzaPtr presence(std::string_view from, std::string_view to,

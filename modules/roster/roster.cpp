@@ -95,7 +95,7 @@ class Roster final : public Module {
       return req.reply_error(xmpp::StanzaError::forbidden());
     }
     std::string owner(req.from().bare_view());
-    auto txn = ctx_->store().read();
+    auto txn = ctx_->read();
     if (!txn) {
       return req.reply_error(xmpp::StanzaError::internal_server_error());
     }

@@ -61,9 +61,7 @@ class FakeServices final : public core::ModuleServices {
   bool store_short_of_room() const override { return short_of_room; }
   bool short_of_room = false;
   void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
-  const storage::Environment& store() const override {
-    throw std::logic_error("carbons use no store");
-  }
+  storage::Environment& store() const override { throw std::logic_error("carbons use no store"); }
   void write(StoreWrite /*write*/, StoreDone /*done*/) override {
     ADD_FAILURE() << "carbons write nothing";
   }

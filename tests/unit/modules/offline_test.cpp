@@ -31,7 +31,7 @@ Jid jid(std::string_view text) {
 
 class FakeServices final : public core::ModuleServices {
  public:
-  explicit FakeServices(const storage::Environment& env) : env_(env) {}
+  explicit FakeServices(storage::Environment& env) : env_(env) {}
 
   void set_available(std::string_view full, bool available) {
     std::erase_if(resources_, [&](const ResourceInfo& r) { return r.jid.full() == full; });
@@ -52,8 +52,7 @@ class FakeServices final : public core::ModuleServices {
       completions_.emplace_back([done = std::move(done)]() { done(StoreStatus{false, true}); });
       return;
     }
-    auto* env = const_cast<storage::Environment*>(&env_);
-    const bool ok = env->write(write).ok();
+    const bool ok = env_.write(write).ok();
     completions_.emplace_back([done = std::move(done), ok]() { done(StoreStatus{ok, false}); });
   }
   void run_completion() {
@@ -97,7 +96,7 @@ class FakeServices final : public core::ModuleServices {
   bool store_short_of_room() const override { return short_of_room; }
   bool short_of_room = false;
   void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
-  const storage::Environment& store() const override { return env_; }
+  storage::Environment& store() const override { return env_; }
   void write(StoreWrite write, StoreDone done) override {
     writes_.emplace_back(std::move(write), std::move(done));
   }
@@ -112,7 +111,7 @@ class FakeServices final : public core::ModuleServices {
   }
 
  private:
-  const storage::Environment& env_;
+  storage::Environment& env_;
   std::vector<ResourceInfo> resources_;
   std::vector<std::pair<std::string, StanzaPtr>> sent_;
   std::deque<std::pair<StoreWrite, StoreDone>> writes_;

@@ -51,20 +51,19 @@ TEST_F(ModuleStoresTest, DeletingAnAccountDeletesItsRecordsInEveryPerAccountStor
   put(notes, juliet + "b", "2");
   put(notes, julietta + "a", "3");
   put(settings, juliet + "a", "global");
-  put(Db::Blocklist, juliet + "tybalt@example.com", "1");
+  put(Db::Roster, juliet + "tybalt@example.com", "1");
 
   // Reopened as ternctl would be, without opening the module's store: it is known from the meta
   // data all the same.
   reopen();
-  auto deleted = env().write([this](WriteTxn& txn) {
-    return env().delete_account_records(txn, "juliet@example.com");
-  });
+  auto deleted = env().write(
+      [this](WriteTxn& txn) { return env().delete_account_records(txn, "juliet@example.com"); });
   ASSERT_TRUE(deleted.ok()) << deleted.error().message;
   const StoreId reopened = env().open_store("notes", StoreScope::PerAccount).value();
   EXPECT_FALSE(has(reopened, juliet + "a"));
   EXPECT_FALSE(has(reopened, juliet + "b"));
   EXPECT_TRUE(has(reopened, julietta + "a"));  // a longer name with the same start is not hers
-  EXPECT_FALSE(has(Db::Blocklist, juliet + "tybalt@example.com"));
+  EXPECT_FALSE(has(Db::Roster, juliet + "tybalt@example.com"));
   EXPECT_TRUE(has(env().open_store("settings", StoreScope::Global).value(), juliet + "a"));
 }
 

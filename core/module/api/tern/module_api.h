@@ -29,7 +29,7 @@
 //   - A handler that must wait (for a store write) calls req.defer() and answers through the
 //     DeferredIq later, on the same worker; one dropped unanswered sends internal-server-error.
 //   - Store writes go through write(): they commit on the writer thread (group commit) and the
-//     completion runs back on the module's worker. Reads use store().read() directly (LMDB
+//     completion runs back on the module's worker. Reads use read() directly (LMDB
 //     reads are lock-free snapshots of memory-mapped pages).
 //   - Logging goes through log(), taken in start(): lines carry the module's name as their
 //     component, so [log] components = { NAME = "debug" } sets the module's level. One line per
@@ -48,7 +48,7 @@
 #include <vector>
 
 #include "log/logger.h"
-#include "storage/env.h"
+#include "tern/store.h"
 #include "xmpp/jid.h"
 #include "xmpp/namespaces.h"
 #include "xmpp/stanza.h"
@@ -228,7 +228,7 @@ struct MessageDelivered {
 };
 using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 
-using StoreWrite = std::function<Result<void, storage::StorageError>(storage::WriteTxn&)>;
+using StoreWrite = std::function<Result<void, StoreError>(WriteTxn&)>;
 // How a store write ended. It converts to true when the write committed, so a completion may
 // simply take `bool ok`; one that answers a client differently for a full disk reads the rest.
 struct StoreStatus {
@@ -239,10 +239,17 @@ struct StoreStatus {
 // Runs on the module's worker once the write committed durably or failed.
 using StoreDone = std::function<void(StoreStatus status)>;
 
-// A bad value in a module's options; the server refuses to start and prints what().
-class ModuleOptionError : public std::runtime_error {
+// A module cannot start (a store that cannot be opened, say); the server refuses to start and
+// prints what().
+class ModuleStartError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A bad value in a module's options; the server refuses to start and prints what().
+class ModuleOptionError : public ModuleStartError {
+ public:
+  using ModuleStartError::ModuleStartError;
 };
 
 // A module's [modules.NAME] options, read in start(). Each getter reads one key (absent: the
@@ -344,9 +351,17 @@ class ModuleContext {
   // Ends every session of the account with `error` (the account was deleted, say).
   virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
 
-  // Storage.
-  virtual const storage::Environment& store() const = 0;
+  // Storage (tern/store.h). A module keeps its data in stores of its own, opened by name in
+  // start(): `notes_ = ctx.open_store("notes");`. A per-account store keys every record under
+  // "bare JID \0 …", and deleting the account deletes them without the module being asked. A
+  // store that cannot be opened stops the server at start.
+  virtual StoreId open_store(std::string_view name, StoreScope scope = StoreScope::PerAccount) = 0;
+  // A read transaction: a lock-free snapshot, fine on the event loop; keep it short.
+  virtual Result<ReadTxn, StoreError> read() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
+  // Deletes the account and its records in every per-account store (one commit); `done` reports
+  // whether it was committed. The caller ends its sessions (close_sessions) when it should.
+  virtual void delete_account(std::string_view bare_jid, StoreDone done) = 0;
 
   // Runs `task` on this instance's worker at a later turn of its loop. Thread-safe: how work
   // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// BlocklistStore: every account's blocklist (XEP-0191). Stateless over the Blocklist database,
-// like the other stores: each call takes the transaction it runs in.
+// BlocklistStore: every account's blocklist (XEP-0191), in the module's per-account store
+// "blocklist" (deleted with the account). Each call takes the transaction it runs in.
 //
 // Keys: "owner\0item" → a one-byte record (version 1; nothing else yet). The owner is a prepared
 // bare JID, which cannot contain NUL, so one prefix scan reads exactly one blocklist. An item is a
@@ -17,32 +17,37 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/env.h"
+#include "tern/module_api.h"
 #include "xmpp/jid.h"
 
-namespace tern::storage {
+namespace tern::modules::blocking {
 
 class BlocklistStore {
  public:
+  // The store the module opened: ctx.open_store("blocklist").
+  explicit BlocklistStore(StoreId store) : store_(store) {}
+
   // The items of `owner`'s blocklist, in key order.
-  static std::vector<std::string> list(const ReadTxn& txn, std::string_view owner);
-  static std::size_t count(const ReadTxn& txn, std::string_view owner);
+  std::vector<std::string> list(const ReadTxn& txn, std::string_view owner) const;
+  std::size_t count(const ReadTxn& txn, std::string_view owner) const;
   // Whether `item` itself is on the blocklist (no matching).
-  static bool contains(const ReadTxn& txn, std::string_view owner, std::string_view item);
+  bool contains(const ReadTxn& txn, std::string_view owner, std::string_view item) const;
   // Whether some item of `owner`'s blocklist blocks `address` (matching above).
-  static bool is_blocked(const ReadTxn& txn, std::string_view owner, const xmpp::Jid& address);
+  bool is_blocked(const ReadTxn& txn, std::string_view owner, const xmpp::Jid& address) const;
 
   // Adds a prepared JID (present already is fine).
-  static Result<void, StorageError> add(WriteTxn& txn, std::string_view owner,
-                                        std::string_view item);
+  Result<void, StoreError> add(WriteTxn& txn, std::string_view owner, std::string_view item) const;
   // Removes one item; returns whether it was there.
-  static Result<bool, StorageError> remove(WriteTxn& txn, std::string_view owner,
-                                           std::string_view item);
-  // Deletes the whole blocklist (unblock all, or the account is being deleted).
-  static Result<void, StorageError> remove_all(WriteTxn& txn, std::string_view owner);
+  Result<bool, StoreError> remove(WriteTxn& txn, std::string_view owner,
+                                  std::string_view item) const;
+  // Deletes the whole blocklist (unblock all).
+  Result<void, StoreError> remove_all(WriteTxn& txn, std::string_view owner) const;
+
+ private:
+  StoreId store_;
 };
 
 // Whether the blocklist item `item` blocks `address` (the matching above, without a store).
 bool blocklist_item_blocks(const xmpp::Jid& item, const xmpp::Jid& address);
 
-}  // namespace tern::storage
+}  // namespace tern::modules::blocking

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Blocklist keys and XEP-0191 matching (layout and rules in blocklist_store.h).
-#include "storage/blocklist_store.h"
+#include "modules/blocking/blocklist_store.h"
 
 #include <algorithm>
 
-namespace tern::storage {
+namespace tern::modules::blocking {
 namespace {
 
 // Every item's value: a record version, so that later versions can attach data (a comment, when
@@ -50,31 +50,32 @@ bool blocklist_item_blocks(const xmpp::Jid& item, const xmpp::Jid& address) {
   return std::find(items.begin(), items.end(), item.full()) != items.end();
 }
 
-std::vector<std::string> BlocklistStore::list(const ReadTxn& txn, std::string_view owner) {
+std::vector<std::string> BlocklistStore::list(const ReadTxn& txn, std::string_view owner) const {
   std::vector<std::string> out;
   std::string prefix = blocklist_prefix(owner);
-  txn.scan(Db::Blocklist, prefix, [&](std::string_view key, std::string_view) {
+  txn.scan(store_, prefix, [&](std::string_view key, std::string_view) {
     out.emplace_back(key.substr(prefix.size()));
     return true;
   });
   return out;
 }
 
-std::size_t BlocklistStore::count(const ReadTxn& txn, std::string_view owner) {
+std::size_t BlocklistStore::count(const ReadTxn& txn, std::string_view owner) const {
   std::size_t n = 0;
-  txn.scan(Db::Blocklist, blocklist_prefix(owner), [&](std::string_view, std::string_view) {
+  txn.scan(store_, blocklist_prefix(owner), [&](std::string_view, std::string_view) {
     ++n;
     return true;
   });
   return n;
 }
 
-bool BlocklistStore::contains(const ReadTxn& txn, std::string_view owner, std::string_view item) {
-  return !item.empty() && txn.get(Db::Blocklist, blocklist_prefix(owner).append(item)).has_value();
+bool BlocklistStore::contains(const ReadTxn& txn, std::string_view owner,
+                              std::string_view item) const {
+  return !item.empty() && txn.get(store_, blocklist_prefix(owner).append(item)).has_value();
 }
 
 bool BlocklistStore::is_blocked(const ReadTxn& txn, std::string_view owner,
-                                const xmpp::Jid& address) {
+                                const xmpp::Jid& address) const {
   if (address.empty()) {
     return false;
   }
@@ -84,41 +85,31 @@ bool BlocklistStore::is_blocked(const ReadTxn& txn, std::string_view owner,
   for (std::string_view item : items_blocking(address)) {
     key.resize(prefix_size);
     key.append(item);
-    if (txn.get(Db::Blocklist, key).has_value()) {
+    if (txn.get(store_, key).has_value()) {
       return true;
     }
   }
   return false;
 }
 
-Result<void, StorageError> BlocklistStore::add(WriteTxn& txn, std::string_view owner,
-                                               std::string_view item) {
+Result<void, StoreError> BlocklistStore::add(WriteTxn& txn, std::string_view owner,
+                                             std::string_view item) const {
   if (item.empty()) {
-    return Err(StorageError{0, "blocklist item without a JID"});
+    return Err(StoreError{0, "blocklist item without a JID"});
   }
-  return txn.put(Db::Blocklist, blocklist_prefix(owner).append(item), kItemRecord);
+  return txn.put(store_, blocklist_prefix(owner).append(item), kItemRecord);
 }
 
-Result<bool, StorageError> BlocklistStore::remove(WriteTxn& txn, std::string_view owner,
-                                                  std::string_view item) {
+Result<bool, StoreError> BlocklistStore::remove(WriteTxn& txn, std::string_view owner,
+                                                std::string_view item) const {
   if (item.empty()) {
     return false;
   }
-  return txn.remove(Db::Blocklist, blocklist_prefix(owner).append(item));
+  return txn.remove(store_, blocklist_prefix(owner).append(item));
 }
 
-Result<void, StorageError> BlocklistStore::remove_all(WriteTxn& txn, std::string_view owner) {
-  std::vector<std::string> keys;
-  txn.scan(Db::Blocklist, blocklist_prefix(owner), [&](std::string_view key, std::string_view) {
-    keys.emplace_back(key);
-    return true;
-  });
-  for (const std::string& key : keys) {
-    if (auto r = txn.remove(Db::Blocklist, key); !r) {
-      return Err(r.error());
-    }
-  }
-  return {};
+Result<void, StoreError> BlocklistStore::remove_all(WriteTxn& txn, std::string_view owner) const {
+  return txn.remove_prefix(store_, blocklist_prefix(owner));
 }
 
-}  // namespace tern::storage
+}  // namespace tern::modules::blocking

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "storage/blocklist_store.h"
+#include "modules/blocking/blocklist_store.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "tests/unit/storage/temp_store.h"
 
-namespace tern::storage {
+namespace tern::modules::blocking {
 namespace {
 
 xmpp::Jid jid(std::string_view text) {
@@ -16,12 +16,18 @@ xmpp::Jid jid(std::string_view text) {
   return parsed.ok() ? *parsed : xmpp::Jid();
 }
 
-class BlocklistStoreTest : public testing::TempStore {
+class BlocklistStoreTest : public storage::testing::TempStore {
  protected:
+  void SetUp() override {
+    TempStore::SetUp();
+    store_ = BlocklistStore(env().open_store("blocklist", StoreScope::PerAccount).value());
+  }
+  BlocklistStore store_{StoreId{}};
+
   void block(std::string_view owner, std::initializer_list<std::string_view> items) {
-    ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
+    ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
       for (std::string_view item : items) {
-        if (auto r = BlocklistStore::add(txn, owner, item); !r) {
+        if (auto r = store_.add(txn, owner, item); !r) {
           return r;
         }
       }
@@ -31,12 +37,12 @@ class BlocklistStoreTest : public testing::TempStore {
   bool blocked(std::string_view owner, std::string_view address) {
     auto txn = env().read();
     EXPECT_TRUE(txn.ok());
-    return txn.ok() && BlocklistStore::is_blocked(*txn, owner, jid(address));
+    return txn.ok() && store_.is_blocked(*txn, owner, jid(address));
   }
   std::vector<std::string> list(std::string_view owner) {
     auto txn = env().read();
     EXPECT_TRUE(txn.ok());
-    return txn.ok() ? BlocklistStore::list(*txn, owner) : std::vector<std::string>{};
+    return txn.ok() ? store_.list(*txn, owner) : std::vector<std::string>{};
   }
 };
 
@@ -103,21 +109,21 @@ TEST_F(BlocklistStoreTest, AddIsIdempotentRemoveReportsPresenceRemoveAllClearsOn
   {
     auto txn = env().read();
     ASSERT_TRUE(txn.ok());
-    EXPECT_EQ(BlocklistStore::count(*txn, "juliet@capulet.example"), 2u);
-    EXPECT_TRUE(BlocklistStore::contains(*txn, "juliet@capulet.example", "romeo@montague.example"));
-    EXPECT_FALSE(BlocklistStore::contains(*txn, "juliet@capulet.example", "montague.example"));
-    EXPECT_FALSE(BlocklistStore::contains(*txn, "juliet@capulet.example", ""));
+    EXPECT_EQ(store_.count(*txn, "juliet@capulet.example"), 2u);
+    EXPECT_TRUE(store_.contains(*txn, "juliet@capulet.example", "romeo@montague.example"));
+    EXPECT_FALSE(store_.contains(*txn, "juliet@capulet.example", "montague.example"));
+    EXPECT_FALSE(store_.contains(*txn, "juliet@capulet.example", ""));
   }
 
   bool first = false;
   bool second = true;
-  ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
-    auto r = BlocklistStore::remove(txn, "juliet@capulet.example", "tybalt@capulet.example");
+  ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+    auto r = store_.remove(txn, "juliet@capulet.example", "tybalt@capulet.example");
     if (!r) {
       return Err(r.error());
     }
     first = *r;
-    r = BlocklistStore::remove(txn, "juliet@capulet.example", "tybalt@capulet.example");
+    r = store_.remove(txn, "juliet@capulet.example", "tybalt@capulet.example");
     if (!r) {
       return Err(r.error());
     }
@@ -129,7 +135,7 @@ TEST_F(BlocklistStoreTest, AddIsIdempotentRemoveReportsPresenceRemoveAllClearsOn
   EXPECT_EQ(list("juliet@capulet.example"), (std::vector<std::string>{"romeo@montague.example"}));
 
   ASSERT_TRUE(env().write(
-      [](WriteTxn& txn) { return BlocklistStore::remove_all(txn, "juliet@capulet.example"); }));
+      [this](WriteTxn& txn) { return store_.remove_all(txn, "juliet@capulet.example"); }));
   EXPECT_TRUE(list("juliet@capulet.example").empty());
   EXPECT_FALSE(blocked("juliet@capulet.example", "romeo@montague.example"));
   EXPECT_EQ(list("nurse@capulet.example"), (std::vector<std::string>{"romeo@montague.example"}));
@@ -137,8 +143,8 @@ TEST_F(BlocklistStoreTest, AddIsIdempotentRemoveReportsPresenceRemoveAllClearsOn
 }
 
 TEST_F(BlocklistStoreTest, RefusesAnEmptyItem) {
-  EXPECT_FALSE(env().write(
-      [](WriteTxn& txn) { return BlocklistStore::add(txn, "juliet@capulet.example", ""); }));
+  EXPECT_FALSE(
+      env().write([this](WriteTxn& txn) { return store_.add(txn, "juliet@capulet.example", ""); }));
 }
 
 TEST_F(BlocklistStoreTest, SurvivesReopen) {
@@ -157,4 +163,4 @@ TEST(BlocklistMatching, ItemBlocksFollowsTheSameRules) {
 }
 
 }  // namespace
-}  // namespace tern::storage
+}  // namespace tern::modules::blocking
