@@ -9,7 +9,7 @@
 // What a notification says (§7, urn:xmpp:push:summary): the message count, and the sender and
 // body only when the operator allows it ([modules.push] include_sender, include_body; both off
 // by default, as the app server and the platform's push service are third parties). Stored in
-// storage/push_store; deleted with the account.
+// the module's "push" store (push_store.h); deleted with the account.
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/push_store.h"
+#include "modules/push/push_store.h"
 #include "tern/module_api.h"
 #include "xmpp/serializer.h"
 #include "xmpp/stream_parser.h"
@@ -27,8 +27,8 @@ namespace tern::modules {
 namespace {
 
 namespace ns = xmpp::ns;
-using storage::PushRegistration;
-using storage::PushStore;
+using push::PushRegistration;
+using push::PushStore;
 
 constexpr std::string_view kPush = "urn:xmpp:push:0";
 constexpr std::string_view kSummary = "urn:xmpp:push:summary";
@@ -71,6 +71,7 @@ class Push final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    registrations_ = PushStore(ctx.open_store("push"));
     include_sender_ = ctx.options().boolean("include_sender", false);
     include_body_ = ctx.options().boolean("include_body", false);
     max_registrations_ =
@@ -115,9 +116,9 @@ class Push final : public Module {
     auto full = std::make_shared<bool>(false);
     ctx_->write(
         [owner = std::string(req.from().bare_view()), registration, full,
-         limit =
-             max_registrations_](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          const std::vector<PushRegistration> existing = PushStore::list(txn, owner);
+         limit = max_registrations_,
+         store = registrations_](WriteTxn& txn) -> Result<void, StoreError> {
+          const std::vector<PushRegistration> existing = store.list(txn, owner);
           const bool known =
               std::any_of(existing.begin(), existing.end(), [&](const PushRegistration& r) {
                 return r.app_server == registration.app_server && r.node == registration.node;
@@ -126,7 +127,7 @@ class Push final : public Module {
             *full = true;
             return {};
           }
-          return PushStore::put(txn, owner, registration);
+          return store.put(txn, owner, registration);
         },
         [answer, full](bool ok) {
           if (!ok) {
@@ -152,9 +153,9 @@ class Push final : public Module {
     std::shared_ptr<DeferredIq> answer = req.defer();
     ctx_->write(
         [owner = std::string(req.from().bare_view()), jid = std::string(app_server->full()),
-         node = std::string(req.payload().attr("node"))](
-            storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          auto removed = PushStore::remove(txn, owner, jid, node);
+         node = std::string(req.payload().attr("node")),
+         store = registrations_](WriteTxn& txn) -> Result<void, StoreError> {
+          auto removed = store.remove(txn, owner, jid, node);
           if (!removed) {
             return Err(removed.error());
           }
@@ -188,7 +189,7 @@ class Push final : public Module {
     const std::string owner(recipient->bare_view());
     std::vector<PushRegistration> registrations;
     if (auto txn = ctx_->read()) {
-      registrations = PushStore::list(*txn, owner);
+      registrations = registrations_.list(*txn, owner);
     }
     for (const PushRegistration& registration : registrations) {
       ctx_->route(notification(owner, registration, message));
@@ -231,6 +232,7 @@ class Push final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  PushStore registrations_{StoreId{}};  // opened in start()
   bool include_sender_ = false;
   bool include_body_ = false;
   std::size_t max_registrations_ = 20;

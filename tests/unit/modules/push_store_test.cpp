@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // PushStore: registrations per (app server, node), replaced in place, removed one by one or per
 // app server, kept apart per owner, gone with the account, and still there after a reopen.
-#include "storage/push_store.h"
+#include "modules/push/push_store.h"
 
 #include <gtest/gtest.h>
 
@@ -12,19 +12,28 @@
 #include "storage/account_store.h"
 #include "tests/unit/storage/temp_store.h"
 
-namespace tern::storage {
+namespace tern::modules::push {
 namespace {
 
-class PushStoreTest : public testing::TempStore {
+using storage::AccountStore;
+using storage::delete_account;
+using storage::make_account;
+
+class PushStoreTest : public storage::testing::TempStore {
  protected:
+  void SetUp() override {
+    TempStore::SetUp();
+    store_ = PushStore(env().open_store("push", StoreScope::PerAccount).value());
+  }
+  PushStore store_{StoreId{}};
+
   void put(std::string_view owner, PushRegistration registration) {
-    ASSERT_TRUE(
-        env().write([&](WriteTxn& txn) { return PushStore::put(txn, owner, registration); }));
+    ASSERT_TRUE(env().write([&](WriteTxn& txn) { return store_.put(txn, owner, registration); }));
   }
   std::size_t remove(std::string_view owner, std::string_view app_server, std::string_view node) {
     std::size_t removed = 0;
-    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
-      auto r = PushStore::remove(txn, owner, app_server, node);
+    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+      auto r = store_.remove(txn, owner, app_server, node);
       if (!r) {
         return Err(r.error());
       }
@@ -38,7 +47,7 @@ class PushStoreTest : public testing::TempStore {
     auto txn = env().read();
     EXPECT_TRUE(txn.ok());
     std::vector<std::string> out;
-    for (const PushRegistration& r : PushStore::list(*txn, owner)) {
+    for (const PushRegistration& r : store_.list(*txn, owner)) {
       out.push_back(r.app_server + " " + r.node + " " + r.publish_options);
     }
     return out;
@@ -57,7 +66,7 @@ TEST_F(PushStoreTest, RegistrationsAreKeptPerAppServerAndNodeAndReplacedInPlace)
                                       "push.other.net phone "}));
   auto txn = env().read();
   ASSERT_TRUE(txn.ok());
-  EXPECT_EQ(PushStore::count(*txn, "juliet@example.com"), 3U);
+  EXPECT_EQ(store_.count(*txn, "juliet@example.com"), 3U);
 }
 
 TEST_F(PushStoreTest, RemoveOneNodeOrEveryNodeOfAnAppServer) {
@@ -74,23 +83,24 @@ TEST_F(PushStoreTest, RemoveOneNodeOrEveryNodeOfAnAppServer) {
 }
 
 TEST_F(PushStoreTest, RefusesARegistrationWithoutAppServerOrNode) {
-  EXPECT_FALSE(env().write([](WriteTxn& txn) {
-    return PushStore::put(txn, "juliet@example.com", {"", "n", ""});
+  EXPECT_FALSE(env().write([this](WriteTxn& txn) {
+    return store_.put(txn, "juliet@example.com", {"", "n", ""});
   }));
-  EXPECT_FALSE(env().write([](WriteTxn& txn) {
-    return PushStore::put(txn, "juliet@example.com", {"push.example.net", "", ""});
+  EXPECT_FALSE(env().write([this](WriteTxn& txn) {
+    return store_.put(txn, "juliet@example.com", {"push.example.net", "", ""});
   }));
 }
 
 TEST_F(PushStoreTest, AccountDeletionRemovesTheRegistrationsAndReopenKeepsThem) {
   put("juliet@example.com", {"push.example.net", "phone", ""});
   put("romeo@example.com", {"push.example.net", "phone", ""});
-  reopen();
+  reopen();  // the registrations are still there
+  store_ = PushStore(env().open_store("push", StoreScope::PerAccount).value());
   EXPECT_EQ(list("romeo@example.com").size(), 1U);
-  ASSERT_TRUE(env().write([this](WriteTxn& txn) -> Result<void, StorageError> {
+  ASSERT_TRUE(env().write([this](WriteTxn& txn) -> Result<void, StoreError> {
     auto account = make_account("pw");
     if (!account) {
-      return Err(StorageError{0, account.error()});
+      return Err(StoreError{0, account.error()});
     }
     if (auto r = AccountStore::put(txn, "juliet@example.com", *account); !r) {
       return r;
@@ -106,4 +116,4 @@ TEST_F(PushStoreTest, AccountDeletionRemovesTheRegistrationsAndReopenKeepsThem) 
 }
 
 }  // namespace
-}  // namespace tern::storage
+}  // namespace tern::modules::push

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Push registration keys and records (layout in push_store.h).
-#include "storage/push_store.h"
+#include "modules/push/push_store.h"
 
-namespace tern::storage {
+namespace tern::modules::push {
 namespace {
 
 constexpr char kRecordVersion = '\x01';
@@ -21,18 +21,19 @@ std::string app_server_prefix(std::string_view owner, std::string_view app_serve
 }
 
 // Every key under `prefix`, collected before any is deleted (no cursor survives a delete).
-std::vector<std::string> keys_under(const ReadTxn& txn, const std::string& prefix) {
+std::vector<std::string> keys_under(const ReadTxn& txn, StoreId store, const std::string& prefix) {
   std::vector<std::string> keys;
-  txn.scan(Db::Push, prefix, [&](std::string_view key, std::string_view) {
+  txn.scan(store, prefix, [&](std::string_view key, std::string_view) {
     keys.emplace_back(key);
     return true;
   });
   return keys;
 }
 
-Result<std::size_t, StorageError> remove_keys(WriteTxn& txn, const std::vector<std::string>& keys) {
+Result<std::size_t, StoreError> remove_keys(WriteTxn& txn, StoreId store,
+                                            const std::vector<std::string>& keys) {
   for (const std::string& key : keys) {
-    if (auto r = txn.remove(Db::Push, key); !r) {
+    if (auto r = txn.remove(store, key); !r) {
       return Err(r.error());
     }
   }
@@ -41,10 +42,10 @@ Result<std::size_t, StorageError> remove_keys(WriteTxn& txn, const std::vector<s
 
 }  // namespace
 
-std::vector<PushRegistration> PushStore::list(const ReadTxn& txn, std::string_view owner) {
+std::vector<PushRegistration> PushStore::list(const ReadTxn& txn, std::string_view owner) const {
   std::vector<PushRegistration> out;
   const std::string prefix = owner_prefix(owner);
-  txn.scan(Db::Push, prefix, [&](std::string_view key, std::string_view value) {
+  txn.scan(store_, prefix, [&](std::string_view key, std::string_view value) {
     key.remove_prefix(prefix.size());
     const auto separator = key.find('\0');
     if (separator == std::string_view::npos || value.empty() || value[0] != kRecordVersion) {
@@ -57,46 +58,38 @@ std::vector<PushRegistration> PushStore::list(const ReadTxn& txn, std::string_vi
   return out;
 }
 
-std::size_t PushStore::count(const ReadTxn& txn, std::string_view owner) {
+std::size_t PushStore::count(const ReadTxn& txn, std::string_view owner) const {
   std::size_t n = 0;
-  txn.scan(Db::Push, owner_prefix(owner), [&](std::string_view, std::string_view) {
+  txn.scan(store_, owner_prefix(owner), [&](std::string_view, std::string_view) {
     ++n;
     return true;
   });
   return n;
 }
 
-Result<void, StorageError> PushStore::put(WriteTxn& txn, std::string_view owner,
-                                          const PushRegistration& registration) {
+Result<void, StoreError> PushStore::put(WriteTxn& txn, std::string_view owner,
+                                        const PushRegistration& registration) const {
   if (registration.app_server.empty() || registration.node.empty()) {
-    return Err(StorageError{0, "push registration without an app server or node"});
+    return Err(StoreError{0, "push registration without an app server or node"});
   }
   std::string value(1, kRecordVersion);
   value += registration.publish_options;
-  return txn.put(Db::Push, app_server_prefix(owner, registration.app_server) + registration.node,
+  return txn.put(store_, app_server_prefix(owner, registration.app_server) + registration.node,
                  value);
 }
 
-Result<std::size_t, StorageError> PushStore::remove(WriteTxn& txn, std::string_view owner,
-                                                    std::string_view app_server,
-                                                    std::string_view node) {
+Result<std::size_t, StoreError> PushStore::remove(WriteTxn& txn, std::string_view owner,
+                                                  std::string_view app_server,
+                                                  std::string_view node) const {
   const std::string prefix = app_server_prefix(owner, app_server);
   if (!node.empty()) {
-    auto removed = txn.remove(Db::Push, prefix + std::string(node));
+    auto removed = txn.remove(store_, prefix + std::string(node));
     if (!removed) {
       return Err(removed.error());
     }
     return std::size_t{*removed ? 1U : 0U};
   }
-  return remove_keys(txn, keys_under(txn, prefix));
+  return remove_keys(txn, store_, keys_under(txn, store_, prefix));
 }
 
-Result<void, StorageError> PushStore::remove_all(WriteTxn& txn, std::string_view owner) {
-  auto removed = remove_keys(txn, keys_under(txn, owner_prefix(owner)));
-  if (!removed) {
-    return Err(removed.error());
-  }
-  return {};
-}
-
-}  // namespace tern::storage
+}  // namespace tern::modules::push

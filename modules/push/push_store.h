@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PushStore: the XEP-0357 app servers each account registered for push notifications. Stateless
-// over the Push database, like the other stores.
+// PushStore: the XEP-0357 app servers each account registered for push notifications, in the
+// module's per-account store "push" (deleted with the account).
 //
 // Keys: "owner\0app-server-jid\0node" → record version 1, then the publish options (a XEP-0004
 // form as XML, possibly empty). Owner and app server are prepared JIDs (no NUL); the node is the
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/env.h"
+#include "tern/module_api.h"
 
-namespace tern::storage {
+namespace tern::modules::push {
 
 struct PushRegistration {
   std::string app_server;       // JID
@@ -24,20 +24,23 @@ struct PushRegistration {
 
 class PushStore {
  public:
+  // The store the module opened: ctx.open_store("push").
+  explicit PushStore(StoreId store) : store_(store) {}
+
   // Every registration of `owner`, in key order.
-  static std::vector<PushRegistration> list(const ReadTxn& txn, std::string_view owner);
-  static std::size_t count(const ReadTxn& txn, std::string_view owner);
+  std::vector<PushRegistration> list(const ReadTxn& txn, std::string_view owner) const;
+  std::size_t count(const ReadTxn& txn, std::string_view owner) const;
 
   // Adds or replaces the registration for (app server, node).
-  static Result<void, StorageError> put(WriteTxn& txn, std::string_view owner,
-                                        const PushRegistration& registration);
+  Result<void, StoreError> put(WriteTxn& txn, std::string_view owner,
+                               const PushRegistration& registration) const;
   // Removes the registration for (app server, node), or every one of the app server when `node`
   // is empty (XEP-0357 §6). Returns how many went.
-  static Result<std::size_t, StorageError> remove(WriteTxn& txn, std::string_view owner,
-                                                  std::string_view app_server,
-                                                  std::string_view node);
-  // The account is being deleted.
-  static Result<void, StorageError> remove_all(WriteTxn& txn, std::string_view owner);
+  Result<std::size_t, StoreError> remove(WriteTxn& txn, std::string_view owner,
+                                         std::string_view app_server, std::string_view node) const;
+
+ private:
+  StoreId store_;
 };
 
-}  // namespace tern::storage
+}  // namespace tern::modules::push
