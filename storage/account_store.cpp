@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "storage/record.h"
+#include "tern/record.h"
 
 namespace tern::storage {
 namespace {

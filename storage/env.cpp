@@ -19,8 +19,7 @@
 namespace tern::storage {
 namespace {
 
-constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts", "roster",
-                                                                    "offline"};
+constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts", "roster"};
 
 MDB_val as_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -300,7 +299,7 @@ Result<void, StorageError> Environment::open_recorded_stores(MDB_txn* txn) {
   }
   // Stores of modules that were once opened here, by stores from before stores were recorded:
   // per-account if they exist.
-  for (std::string_view legacy : {"blocklist", "push"}) {
+  for (std::string_view legacy : {"blocklist", "push", "offline"}) {
     MDB_dbi dbi = 0;
     if (mdb_dbi_open(txn, std::string(legacy).c_str(), 0, &dbi) == MDB_SUCCESS) {
       std::string key = std::string(kStorePrefix) + std::string(legacy);

@@ -34,15 +34,13 @@ using ::tern::StoreScope;
 using ::tern::WriteTxn;
 
 // The server's own databases, always open; the stores modules open by name follow them
-// (Environment::open_store). Until their modules open them, Roster and Offline are opened here
-// too.
+// (Environment::open_store). Until the roster module opens it, Roster is opened here too.
 struct Db {
   static constexpr StoreId Meta{0};
   static constexpr StoreId Accounts{1};
   static constexpr StoreId Roster{2};
-  static constexpr StoreId Offline{3};
 };
-inline constexpr std::size_t kDatabaseCount = 4;
+inline constexpr std::size_t kDatabaseCount = 3;
 // The most databases one store holds (LMDB's maxdbs): the server's and every module's.
 inline constexpr std::size_t kMaxStores = 64;
 

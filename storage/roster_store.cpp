@@ -2,7 +2,7 @@
 // Roster records and the version counter (layout in roster_store.h).
 #include "storage/roster_store.h"
 
-#include "storage/record.h"
+#include "tern/record.h"
 
 namespace tern::storage {
 namespace {

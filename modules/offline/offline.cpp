@@ -29,7 +29,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "storage/offline_store.h"
+#include "modules/offline/offline_store.h"
 #include "tern/module_api.h"
 #include "xmpp/serializer.h"
 #include "xmpp/stream_parser.h"
@@ -37,8 +37,8 @@
 namespace tern::modules {
 namespace {
 
-using storage::OfflineMessage;
-using storage::OfflineStore;
+using offline::OfflineMessage;
+using offline::OfflineStore;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -163,12 +163,12 @@ class PendingRemovals {
 };
 
 // Removes a delivered message from its queue; a removal that fails waits in PendingRemovals.
-void remove_from_queue(ModuleContext& ctx, const log::Logger& log, const std::string& owner,
-                       std::uint64_t sequence) {
+void remove_from_queue(ModuleContext& ctx, const log::Logger& log, OfflineStore queue,
+                       const std::string& owner, std::uint64_t sequence) {
   ctx.write(
-      [owner, sequence](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-        auto removed = OfflineStore::remove(txn, owner, sequence);
-        return removed ? Result<void, storage::StorageError>{} : Err(removed.error());
+      [owner, sequence, queue](WriteTxn& txn) -> Result<void, StoreError> {
+        auto removed = queue.remove(txn, owner, sequence);
+        return removed ? Result<void, StoreError>{} : Err(removed.error());
       },
       [log, owner, sequence](StoreStatus status) {
         if (status) {
@@ -194,8 +194,8 @@ void remove_from_queue(ModuleContext& ctx, const log::Logger& log, const std::st
 // then the ack). An acknowledged message is delivered or answered, never lost.
 class QueuedMessage {
  public:
-  QueuedMessage(ModuleContext& ctx, log::Logger log, std::string owner)
-      : ctx_(ctx), log_(log), owner_(std::move(owner)) {}
+  QueuedMessage(ModuleContext& ctx, log::Logger log, OfflineStore queue, std::string owner)
+      : ctx_(ctx), log_(log), queue_(queue), owner_(std::move(owner)) {}
 
   void committed(std::uint64_t sequence) {
     std::lock_guard lock(mutex_);
@@ -263,7 +263,7 @@ class QueuedMessage {
     }
     removed_ = true;
     // The writer is thread-safe: this may run on the recipient's worker.
-    remove_from_queue(ctx_, log_, owner_, *sequence_);
+    remove_from_queue(ctx_, log_, queue_, owner_, *sequence_);
   }
 
   // Receipts fire on any worker: the error is routed on the module's, then the ack goes (the
@@ -274,6 +274,7 @@ class QueuedMessage {
 
   ModuleContext& ctx_;
   log::Logger log_;
+  OfflineStore queue_;
   std::string owner_;
   std::mutex mutex_;
   std::optional<std::uint64_t> sequence_;
@@ -376,6 +377,7 @@ class Offline final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    queue_ = OfflineStore(ctx.open_store("offline"));
     log_ = ctx.log();
     lifeline_ = std::make_shared<Lifeline>(Lifeline{
         &ctx, [this](const std::string& owner, const xmpp::Jid& resource, std::uint64_t slice) {
@@ -437,7 +439,7 @@ class Offline final : public Module {
     }
     std::string owner(to->bare_view());
     stamp_stanza_id(stanza->root(), owner);
-    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, owner);
     stanza->set_receipt(QueuedMessage::receipt_for(queued));
     // For the error, should it come to that; without the receipt, which would keep itself alive
     // through it (receipt → QueuedMessage → bounce → this copy → receipt) and never fire.
@@ -520,7 +522,7 @@ class Offline final : public Module {
     log_.info("store.retry", "retrying removals from offline queues that failed",
               {{"count", pending.size()}});
     for (const auto& [owner, sequence] : pending) {
-      remove_from_queue(*ctx_, log_, owner, sequence);
+      remove_from_queue(*ctx_, log_, queue_, owner, sequence);
     }
   }
 
@@ -551,9 +553,9 @@ class Offline final : public Module {
             std::function<void(std::optional<std::uint64_t>, StoreStatus)> done) {
     auto sequence = std::make_shared<std::optional<std::uint64_t>>();
     ctx_->write(
-        [owner, xml = xmpp::to_xml(message.root()), stamp = now_ms(), quota = quota_,
-         sequence](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          auto pushed = OfflineStore::push(txn, owner, stamp, xml, quota);
+        [owner, xml = xmpp::to_xml(message.root()), stamp = now_ms(), quota = quota_, sequence,
+         queue = queue_](WriteTxn& txn) -> Result<void, StoreError> {
+          auto pushed = queue.push(txn, owner, stamp, xml, quota);
           if (!pushed) {
             return Err(pushed.error());
           }
@@ -613,16 +615,16 @@ class Offline final : public Module {
       if (!txn) {
         return;
       }
-      mark.until = std::max(
-          mark.until, due == kEverythingQueuedNow ? OfflineStore::last_sequence(*txn, owner) : due);
+      mark.until = std::max(mark.until,
+                            due == kEverythingQueuedNow ? queue_.last_sequence(*txn, owner) : due);
       if (mark.slice != 0) {
         return;  // a slice is on its way; what is left follows it
       }
-      slice = OfflineStore::read(*txn, owner,
-                                 OfflineStore::Range{.after = mark.sent,
-                                                     .until = mark.until,
-                                                     .max_messages = kSliceMessages,
-                                                     .max_bytes = kSliceBytes});
+      slice = queue_.read(*txn, owner,
+                          OfflineStore::Range{.after = mark.sent,
+                                              .until = mark.until,
+                                              .max_messages = kSliceMessages,
+                                              .max_bytes = kSliceBytes});
       if (slice.empty()) {
         return;
       }
@@ -653,7 +655,7 @@ class Offline final : public Module {
           .set_attr("stamp", xep82_stamp(m.stamp_ms))
           .set_text("Offline Storage");
     }
-    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, owner);
     queued->committed(m.sequence);
     stanza->set_receipt(QueuedMessage::receipt_for(queued, slice));
     ctx_->send_to_session(resource, std::move(stanza));
@@ -688,6 +690,7 @@ class Offline final : public Module {
   static constexpr std::size_t kSliceBytes = std::size_t{256} * 1024;
 
   ModuleContext* ctx_ = nullptr;
+  OfflineStore queue_{StoreId{}};  // opened in start()
   log::Logger log_;
   std::size_t quota_ = 10000;
   std::shared_ptr<Lifeline> lifeline_;  // released with the instance: later slices are dropped

@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "modules/offline/offline_store.h"
 #include "storage/account_lifecycle.h"
 #include "storage/account_store.h"
-#include "storage/offline_store.h"
 #include "xmpp/jid.h"
 
 namespace {
@@ -197,6 +197,12 @@ int offline_count(Context& ctx, const std::vector<std::string>& args) {
   if (!key) {
     return fail(key.error());
   }
+  // The offline module's queue store (modules/offline/offline_store.h), opened before the read:
+  // a transaction sees only the stores opened before it began.
+  auto queue = ctx.env->open_store("offline", StoreScope::PerAccount);
+  if (!queue) {
+    return fail(queue.error().message);
+  }
   auto txn = ctx.env->read();
   if (!txn) {
     return fail(txn.error().message);
@@ -204,7 +210,7 @@ int offline_count(Context& ctx, const std::vector<std::string>& args) {
   if (!storage::AccountStore::exists(*txn, *key)) {
     return fail("no account " + *key);
   }
-  std::cout << storage::OfflineStore::count(*txn, *key) << "\n";
+  std::cout << modules::offline::OfflineStore(*queue).count(*txn, *key) << "\n";
   return 0;
 }
 

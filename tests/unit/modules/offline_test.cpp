@@ -15,8 +15,8 @@
 
 #include "core/module/module_host.h"
 #include "modules/builtin_modules.h"
+#include "modules/offline/offline_store.h"
 #include "storage/env.h"
-#include "storage/offline_store.h"
 #include "xmpp/stream_parser.h"
 
 namespace tern {
@@ -170,6 +170,11 @@ class OfflineTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<storage::Environment> env_;
+  // The module's queue store, as the module opens it.
+  modules::offline::OfflineStore queue() {
+    return modules::offline::OfflineStore(
+        env_->open_store("offline", StoreScope::PerAccount).value());
+  }
   std::unique_ptr<FakeServices> services_;
   std::unique_ptr<core::ModuleHost> host_;
 };
@@ -272,8 +277,8 @@ TEST_F(OfflineTest, SlicesSendOnlyWhatTheSessionIsDue) {
   presence("juliet@example.com/phone", PresenceChange::Initial);
   EXPECT_EQ(bodies_sent_to("juliet@example.com/phone").size(), 100U);
   // What write_ahead commits for a message delivered live meanwhile.
-  ASSERT_TRUE(env_->write([](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-                    auto pushed = storage::OfflineStore::push(
+  ASSERT_TRUE(env_->write([this](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
+                    auto pushed = queue().push(
                         txn, "juliet@example.com", 0,
                         "<message xmlns='jabber:client'><body>live</body></message>", 10000);
                     return pushed ? Result<void, storage::StorageError>{} : Err(pushed.error());
@@ -307,9 +312,9 @@ TEST_F(OfflineTest, AFailedRemovalIsRetriedAndItsMessageNotDeliveredAgain) {
   services_->settle();
   auto txn = env_->read();
   ASSERT_TRUE(txn);
-  auto queue = storage::OfflineStore::read(*txn, "juliet@example.com");
-  ASSERT_EQ(queue.size(), 1U);
-  EXPECT_NE(queue.front().xml.find("second"), std::string::npos);
+  auto queued = queue().read(*txn, "juliet@example.com");
+  ASSERT_EQ(queued.size(), 1U);
+  EXPECT_NE(queued.front().xml.find("second"), std::string::npos);
 }
 
 // [modules.offline] max_pending_removals bounds the failed removals kept for a retry: at 2, the
@@ -341,7 +346,7 @@ TEST_F(OfflineTest, FailedRemovalsPastTheLimitAreForgottenAndDeliveredAgain) {
   services_->settle();
   auto txn = env_->read();
   ASSERT_TRUE(txn);
-  EXPECT_EQ(storage::OfflineStore::count(*txn, "juliet@example.com"), 2U);  // three, four
+  EXPECT_EQ(queue().count(*txn, "juliet@example.com"), 2U);  // three, four
 }
 
 // While the store is short of room ([storage] min_room), a message for an offline account is
@@ -359,7 +364,7 @@ TEST_F(OfflineTest, ShortOfRoomRefusesOfflineStorageAtOnce) {
             nullptr);
   auto txn = env_->read();
   ASSERT_TRUE(txn);
-  EXPECT_EQ(storage::OfflineStore::count(*txn, "juliet@example.com"), 0U);
+  EXPECT_EQ(queue().count(*txn, "juliet@example.com"), 0U);
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Offline queue records, keys and metadata (layout in offline_store.h).
-#include "storage/offline_store.h"
+#include "modules/offline/offline_store.h"
 
-#include "storage/record.h"
+#include "tern/record.h"
 
-namespace tern::storage {
+namespace tern::modules::offline {
 namespace {
 
 constexpr std::uint8_t kRecordVersion = 1;
@@ -39,9 +39,9 @@ std::optional<std::uint64_t> sequence_of(std::string_view suffix) {
   return sequence;
 }
 
-QueueMeta read_meta(const ReadTxn& txn, std::string_view owner) {
+QueueMeta read_meta(const ReadTxn& txn, StoreId store, std::string_view owner) {
   QueueMeta meta;
-  if (auto value = txn.get(Db::Offline, queue_prefix(owner))) {
+  if (auto value = txn.get(store, queue_prefix(owner))) {
     record::Reader in(*value);
     QueueMeta stored{in.u64(), in.u64()};
     if (in.ok()) {
@@ -51,12 +51,12 @@ QueueMeta read_meta(const ReadTxn& txn, std::string_view owner) {
   return meta;
 }
 
-Result<void, StorageError> write_meta(WriteTxn& txn, std::string_view owner,
-                                      const QueueMeta& meta) {
+Result<void, StoreError> write_meta(WriteTxn& txn, StoreId store, std::string_view owner,
+                                    const QueueMeta& meta) {
   std::string value;
   record::put_u64(value, meta.next_sequence);
   record::put_u64(value, meta.count);
-  return txn.put(Db::Offline, queue_prefix(owner), value);
+  return txn.put(store, queue_prefix(owner), value);
 }
 
 }  // namespace
@@ -85,36 +85,35 @@ std::optional<OfflineMessage> decode_offline_message(std::uint64_t sequence,
   return message;
 }
 
-Result<std::optional<std::uint64_t>, StorageError> OfflineStore::push(WriteTxn& txn,
-                                                                      std::string_view owner,
-                                                                      std::int64_t stamp_ms,
-                                                                      std::string_view xml,
-                                                                      std::size_t quota) {
-  QueueMeta meta = read_meta(txn, owner);
+Result<std::optional<std::uint64_t>, StoreError> OfflineStore::push(WriteTxn& txn,
+                                                                    std::string_view owner,
+                                                                    std::int64_t stamp_ms,
+                                                                    std::string_view xml,
+                                                                    std::size_t quota) const {
+  QueueMeta meta = read_meta(txn, store_, owner);
   if (meta.count >= quota) {
     return std::optional<std::uint64_t>();
   }
   std::uint64_t sequence = meta.next_sequence;
   OfflineMessage message{sequence, stamp_ms, std::string(xml)};
-  if (auto r = txn.put(Db::Offline, message_key(owner, sequence), encode_offline_message(message));
-      !r) {
+  if (auto r = txn.put(store_, message_key(owner, sequence), encode_offline_message(message)); !r) {
     return Err(r.error());
   }
   meta.next_sequence = sequence + 1;
   meta.count += 1;
-  if (auto r = write_meta(txn, owner, meta); !r) {
+  if (auto r = write_meta(txn, store_, owner, meta); !r) {
     return Err(r.error());
   }
   return std::optional<std::uint64_t>(sequence);
 }
 
 std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_view owner,
-                                               std::size_t limit) {
+                                               std::size_t limit) const {
   return read(txn, owner, Range{.max_messages = limit});
 }
 
 std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_view owner,
-                                               const Range& range) {
+                                               const Range& range) const {
   std::vector<OfflineMessage> out;
   if (range.max_messages == 0 || range.after >= range.until) {
     return out;
@@ -123,7 +122,7 @@ std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_v
   // Straight to the first message after `after` (big-endian keys sort like the numbers).
   std::string from = range.after == 0 ? prefix : message_key(owner, range.after + 1);
   std::size_t bytes = 0;
-  txn.scan_from(Db::Offline, prefix, from, [&](std::string_view key, std::string_view value) {
+  txn.scan_from(store_, prefix, from, [&](std::string_view key, std::string_view value) {
     auto sequence = sequence_of(key.substr(prefix.size()));
     if (!sequence) {
       return true;  // the metadata record
@@ -140,40 +139,30 @@ std::vector<OfflineMessage> OfflineStore::read(const ReadTxn& txn, std::string_v
   return out;
 }
 
-std::uint64_t OfflineStore::last_sequence(const ReadTxn& txn, std::string_view owner) {
-  return read_meta(txn, owner).next_sequence - 1;
+std::uint64_t OfflineStore::last_sequence(const ReadTxn& txn, std::string_view owner) const {
+  return read_meta(txn, store_, owner).next_sequence - 1;
 }
 
-std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) {
-  return static_cast<std::size_t>(read_meta(txn, owner).count);
+std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) const {
+  return static_cast<std::size_t>(read_meta(txn, store_, owner).count);
 }
 
-Result<bool, StorageError> OfflineStore::remove(WriteTxn& txn, std::string_view owner,
-                                                std::uint64_t sequence) {
-  auto removed = txn.remove(Db::Offline, message_key(owner, sequence));
+Result<bool, StoreError> OfflineStore::remove(WriteTxn& txn, std::string_view owner,
+                                              std::uint64_t sequence) const {
+  auto removed = txn.remove(store_, message_key(owner, sequence));
   if (!removed || !*removed) {
     return removed;
   }
-  QueueMeta meta = read_meta(txn, owner);
+  QueueMeta meta = read_meta(txn, store_, owner);
   meta.count = meta.count > 0 ? meta.count - 1 : 0;
-  if (auto r = write_meta(txn, owner, meta); !r) {
+  if (auto r = write_meta(txn, store_, owner, meta); !r) {
     return Err(r.error());
   }
   return true;
 }
 
-Result<void, StorageError> OfflineStore::remove_all(WriteTxn& txn, std::string_view owner) {
-  std::vector<std::string> keys;
-  txn.scan(Db::Offline, queue_prefix(owner), [&](std::string_view key, std::string_view) {
-    keys.emplace_back(key);
-    return true;
-  });
-  for (const std::string& key : keys) {
-    if (auto r = txn.remove(Db::Offline, key); !r) {
-      return Err(r.error());
-    }
-  }
-  return {};
+Result<void, StoreError> OfflineStore::remove_all(WriteTxn& txn, std::string_view owner) const {
+  return txn.remove_prefix(store_, queue_prefix(owner));
 }
 
-}  // namespace tern::storage
+}  // namespace tern::modules::offline

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // OfflineStore: the per-account queue of messages that wait for the account's next session
-// (XEP-0160). Stateless over the Offline database, like the other stores.
+// (XEP-0160), in the module's per-account store "offline" (deleted with the account).
 //
 // Keys: "owner\0" + 8-byte big-endian sequence number → message record; "owner\0" → the queue's
 // metadata (next sequence number, message count). Big-endian numbers sort like the numbers, so a
@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/env.h"
+#include "tern/module_api.h"
 
-namespace tern::storage {
+namespace tern::modules::offline {
 
 struct OfflineMessage {
   std::uint64_t sequence = 0;
@@ -33,16 +33,17 @@ std::optional<OfflineMessage> decode_offline_message(std::uint64_t sequence,
 
 class OfflineStore {
  public:
+  // The store the module opened: ctx.open_store("offline").
+  explicit OfflineStore(StoreId store) : store_(store) {}
+
   // Appends a message unless the queue already holds `quota` messages. Returns its sequence
   // number, or nullopt when over quota (nothing was written).
-  static Result<std::optional<std::uint64_t>, StorageError> push(WriteTxn& txn,
-                                                                 std::string_view owner,
-                                                                 std::int64_t stamp_ms,
-                                                                 std::string_view xml,
-                                                                 std::size_t quota);
+  Result<std::optional<std::uint64_t>, StoreError> push(WriteTxn& txn, std::string_view owner,
+                                                        std::int64_t stamp_ms, std::string_view xml,
+                                                        std::size_t quota) const;
   // Up to `limit` messages, oldest first.
-  static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
-                                          std::size_t limit = SIZE_MAX);
+  std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
+                                   std::size_t limit = SIZE_MAX) const;
   // A slice of the queue, oldest first (a delivery in slices reads on where it stopped).
   struct Range {
     std::uint64_t after = 0;           // sequence numbers above this
@@ -50,16 +51,19 @@ class OfflineStore {
     std::size_t max_messages = SIZE_MAX;
     std::size_t max_bytes = SIZE_MAX;  // no more once this much XML was read (at least one)
   };
-  static std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
-                                          const Range& range);
+  std::vector<OfflineMessage> read(const ReadTxn& txn, std::string_view owner,
+                                   const Range& range) const;
   // The sequence number of the newest message ever queued for `owner` (0: none yet).
-  static std::uint64_t last_sequence(const ReadTxn& txn, std::string_view owner);
-  static std::size_t count(const ReadTxn& txn, std::string_view owner);
+  std::uint64_t last_sequence(const ReadTxn& txn, std::string_view owner) const;
+  std::size_t count(const ReadTxn& txn, std::string_view owner) const;
   // Removes one message (delivered and acknowledged); false if it was not there.
-  static Result<bool, StorageError> remove(WriteTxn& txn, std::string_view owner,
-                                           std::uint64_t sequence);
-  // Removes the whole queue (the account is being deleted).
-  static Result<void, StorageError> remove_all(WriteTxn& txn, std::string_view owner);
+  Result<bool, StoreError> remove(WriteTxn& txn, std::string_view owner,
+                                  std::uint64_t sequence) const;
+  // Removes the whole queue.
+  Result<void, StoreError> remove_all(WriteTxn& txn, std::string_view owner) const;
+
+ private:
+  StoreId store_;
 };
 
-}  // namespace tern::storage
+}  // namespace tern::modules::offline

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The little binary record helpers every store uses: little-endian integers and length-prefixed
-// bytes written to a std::string, and a Reader that never reads past the end (ok() turns false).
+// The little binary record helpers every store uses (modules' too): little-endian integers and
+// length-prefixed bytes written to a std::string, and a Reader that never reads past the end (ok()
+// turns false).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace tern::storage::record {
+namespace tern::record {
 
 inline void put_u8(std::string& out, std::size_t v) {
   out.push_back(static_cast<char>(v & 0xFF));
@@ -76,4 +77,4 @@ class Reader {
   bool ok_ = true;
 };
 
-}  // namespace tern::storage::record
+}  // namespace tern::record

@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: MIT
-#include "storage/offline_store.h"
+#include "modules/offline/offline_store.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/unit/storage/temp_store.h"
 
-namespace tern::storage {
+namespace tern::modules::offline {
 namespace {
 
-class OfflineStoreTest : public testing::TempStore {
+class OfflineStoreTest : public storage::testing::TempStore {
  protected:
+  void SetUp() override {
+    TempStore::SetUp();
+    store_ = OfflineStore(env().open_store("offline", StoreScope::PerAccount).value());
+  }
+  OfflineStore store_{StoreId{}};
+
   // Pushes in one write; returns the sequence numbers (0 for over quota).
   std::vector<std::uint64_t> push(std::string_view owner, const std::vector<std::string>& xmls,
                                   std::size_t quota = 100) {
     std::vector<std::uint64_t> sequences;
-    auto written = env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
+    auto written = env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
       for (const std::string& xml : xmls) {
-        auto r = OfflineStore::push(txn, owner, 1700000000000 + static_cast<int>(sequences.size()),
-                                    xml, quota);
+        auto r =
+            store_.push(txn, owner, 1700000000000 + static_cast<int>(sequences.size()), xml, quota);
         if (!r) {
           return Err(r.error());
         }
@@ -30,16 +36,16 @@ class OfflineStoreTest : public testing::TempStore {
   }
   std::vector<OfflineMessage> read(std::string_view owner, std::size_t limit = SIZE_MAX) {
     auto txn = env().read();
-    return txn ? OfflineStore::read(*txn, owner, limit) : std::vector<OfflineMessage>{};
+    return txn ? store_.read(*txn, owner, limit) : std::vector<OfflineMessage>{};
   }
   std::size_t count(std::string_view owner) {
     auto txn = env().read();
-    return txn ? OfflineStore::count(*txn, owner) : SIZE_MAX;
+    return txn ? store_.count(*txn, owner) : SIZE_MAX;
   }
   bool remove(std::string_view owner, std::uint64_t sequence) {
     bool removed = false;
-    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
-      auto r = OfflineStore::remove(txn, owner, sequence);
+    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+      auto r = store_.remove(txn, owner, sequence);
       if (!r) {
         return Err(r.error());
       }
@@ -63,23 +69,22 @@ TEST_F(OfflineStoreTest, ReadsASliceOfTheQueue) {
   ASSERT_TRUE(txn);
   using Range = OfflineStore::Range;
   const std::string_view juliet = "juliet@example.com";
-  auto slice =
-      OfflineStore::read(*txn, juliet, Range{.after = sequences[254], .max_messages = 100});
+  auto slice = store_.read(*txn, juliet, Range{.after = sequences[254], .max_messages = 100});
   ASSERT_EQ(slice.size(), 45U);  // 255..299: past the byte boundary, and no further
   EXPECT_EQ(slice.front().sequence, sequences[255]);
   EXPECT_EQ(slice.back().xml, xmls[299]);
-  slice = OfflineStore::read(*txn, juliet, Range{.after = sequences[9], .until = sequences[19]});
+  slice = store_.read(*txn, juliet, Range{.after = sequences[9], .until = sequences[19]});
   ASSERT_EQ(slice.size(), 10U);
   EXPECT_EQ(slice.front().xml, xmls[10]);
   EXPECT_EQ(slice.back().xml, xmls[19]);
   // A byte budget stops after the message that reaches it, and always reads one.
   std::size_t two = xmls[0].size() + xmls[1].size();
-  EXPECT_EQ(OfflineStore::read(*txn, juliet, Range{.max_bytes = two}).size(), 2U);
-  EXPECT_EQ(OfflineStore::read(*txn, juliet, Range{.max_bytes = 1}).size(), 1U);
-  EXPECT_TRUE(OfflineStore::read(*txn, juliet, Range{.after = sequences[299]}).empty());
-  EXPECT_TRUE(OfflineStore::read(*txn, juliet, Range{.after = UINT64_MAX}).empty());
-  EXPECT_EQ(OfflineStore::last_sequence(*txn, juliet), sequences[299]);
-  EXPECT_EQ(OfflineStore::last_sequence(*txn, "nobody@example.com"), 0U);
+  EXPECT_EQ(store_.read(*txn, juliet, Range{.max_bytes = two}).size(), 2U);
+  EXPECT_EQ(store_.read(*txn, juliet, Range{.max_bytes = 1}).size(), 1U);
+  EXPECT_TRUE(store_.read(*txn, juliet, Range{.after = sequences[299]}).empty());
+  EXPECT_TRUE(store_.read(*txn, juliet, Range{.after = UINT64_MAX}).empty());
+  EXPECT_EQ(store_.last_sequence(*txn, juliet), sequences[299]);
+  EXPECT_EQ(store_.last_sequence(*txn, "nobody@example.com"), 0U);
 }
 
 TEST(OfflineRecord, RoundTripsAndRejectsBadRecords) {
@@ -136,8 +141,8 @@ TEST_F(OfflineStoreTest, RemoveTakesExactlyOneMessageOutOfOrder) {
   auto sequences = push("juliet@example.com", {"<a/>", "<b/>", "<c/>"});
   bool removed = false;
   auto remove = [&](std::uint64_t sequence) {
-    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
-      auto r = OfflineStore::remove(txn, "juliet@example.com", sequence);
+    EXPECT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+      auto r = store_.remove(txn, "juliet@example.com", sequence);
       if (!r) {
         return Err(r.error());
       }
@@ -160,12 +165,12 @@ TEST_F(OfflineStoreTest, SurvivesReopenAndRemoveAllClearsOneQueue) {
   push("romeo@example.com", {"<c/>"});
   reopen();
   EXPECT_EQ(read("juliet@example.com").size(), 2U);
-  ASSERT_TRUE(env().write(
-      [](WriteTxn& txn) { return OfflineStore::remove_all(txn, "juliet@example.com"); }));
+  ASSERT_TRUE(
+      env().write([this](WriteTxn& txn) { return store_.remove_all(txn, "juliet@example.com"); }));
   EXPECT_TRUE(read("juliet@example.com").empty());
   EXPECT_EQ(count("juliet@example.com"), 0U);
   EXPECT_EQ(read("romeo@example.com").size(), 1U);
 }
 
 }  // namespace
-}  // namespace tern::storage
+}  // namespace tern::modules::offline
