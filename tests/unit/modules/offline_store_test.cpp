@@ -60,6 +60,7 @@ class OfflineStoreTest : public storage::testing::TempStore {
 // of messages and bytes, without touching another owner's queue.
 TEST_F(OfflineStoreTest, ReadsASliceOfTheQueue) {
   std::vector<std::string> xmls;
+  xmls.reserve(300);
   for (int i = 0; i < 300; ++i) {
     xmls.push_back("<message><body>" + std::to_string(i) + "</body></message>");
   }
@@ -100,6 +101,7 @@ TEST(OfflineRecord, RoundTripsAndRejectsBadRecords) {
 
 TEST_F(OfflineStoreTest, KeepsOrderPerOwnerBeyondTwoHundredFiftySix) {
   std::vector<std::string> xmls;
+  xmls.reserve(300);
   for (int i = 0; i < 300; ++i) {  // past one byte of sequence number: order must still hold
     xmls.push_back("<message><body>" + std::to_string(i) + "</body></message>");
   }
