@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The dependency rules of docs/architecture.md, checked on the includes:
 #   xmpp/     includes nothing from core/ or storage/ (the protocol library knows no I/O);
-#   modules/  includes from core/ only "tern/module_api.h";
+#   modules/  includes from core/ only "tern/module_api.h", and nothing from storage/ (a module's
+#             data is in stores it opens through that API);
+#   modules/  includes another module's folder only where listed below (the roster's files,
+#             until the roster offers presence, blocking and registration a service);
 #   storage/  includes nothing from core/ or modules/;
 #   log/      includes nothing of Tern's but itself (everything else may log through it);
 #   modules/  log through ModuleContext::log(), never log/ directly; xmpp/ does not log at all.
@@ -27,6 +30,18 @@ check storage '#include[[:space:]]+"(core|modules)/' "storage/ must not include 
 check modules '#include[[:space:]]+"core/' 'modules/ may only include "tern/module_api.h" from core/'
 check log '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools)/' "log/ must not include the rest of Tern"
 check modules '#include[[:space:]]+"log/' 'modules/ log through ctx.log() (tern/module_api.h), not log/'
+check modules '#include[[:space:]]+"storage/' 'modules/ keep their data in stores they open through tern/module_api.h, never storage/'
+
+# A module's files include its own folder; another module's only on this list.
+allowed_cross_module='^modules/(presence|blocking|register)/[^:]*:[0-9]+:#include "modules/roster/'
+cross=$(grep -rnE --include='*.h' --include='*.cpp' '#include[[:space:]]+"modules/' modules |
+  grep -vE '^modules/([a-z_]+)/[^:]*:[0-9]+:#include "modules/\1/' |
+  grep -vE '^modules/builtin_modules' | grep -vE "$allowed_cross_module" || true)
+if [[ -n $cross ]]; then
+  echo "layering: a module includes another module's folder (publish what it needs instead)"
+  echo "$cross"
+  fail=1
+fi
 check xmpp '#include[[:space:]]+"log/' "xmpp/ knows no I/O: it does not log"
 
 if [[ $fail -eq 0 ]]; then

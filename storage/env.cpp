@@ -19,7 +19,7 @@
 namespace tern::storage {
 namespace {
 
-constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts", "roster"};
+constexpr std::array<const char*, kDatabaseCount> kDatabaseNames = {"meta", "accounts"};
 
 MDB_val as_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -286,20 +286,9 @@ std::string_view scope_name(StoreScope scope) {
 
 Result<void, StorageError> Environment::open_recorded_stores(MDB_txn* txn) {
   const MDB_dbi meta = dbis_[Db::Meta.index];
-  // The per-account databases the server itself still opens (until their modules do).
-  for (std::size_t i = Db::Roster.index; i < kDatabaseCount; ++i) {
-    std::string key = std::string(kStorePrefix) + kDatabaseNames[i];
-    MDB_val k = as_val(key);
-    MDB_val v = as_val(kPerAccount);
-    if (int rc = mdb_put(txn, meta, &k, &v, 0); rc != MDB_SUCCESS) {
-      return Err(lmdb_error(rc, "recording the store " + key));
-    }
-    stores_.emplace(kDatabaseNames[i],
-                    OpenStore{StoreId{static_cast<std::uint16_t>(i)}, StoreScope::PerAccount});
-  }
   // Stores of modules that were once opened here, by stores from before stores were recorded:
   // per-account if they exist.
-  for (std::string_view legacy : {"blocklist", "push", "offline"}) {
+  for (std::string_view legacy : {"roster", "blocklist", "push", "offline"}) {
     MDB_dbi dbi = 0;
     if (mdb_dbi_open(txn, std::string(legacy).c_str(), 0, &dbi) == MDB_SUCCESS) {
       std::string key = std::string(kStorePrefix) + std::string(legacy);

@@ -34,13 +34,12 @@ using ::tern::StoreScope;
 using ::tern::WriteTxn;
 
 // The server's own databases, always open; the stores modules open by name follow them
-// (Environment::open_store). Until the roster module opens it, Roster is opened here too.
+// (Environment::open_store).
 struct Db {
   static constexpr StoreId Meta{0};
   static constexpr StoreId Accounts{1};
-  static constexpr StoreId Roster{2};
 };
-inline constexpr std::size_t kDatabaseCount = 3;
+inline constexpr std::size_t kDatabaseCount = 2;
 // The most databases one store holds (LMDB's maxdbs): the server's and every module's.
 inline constexpr std::size_t kMaxStores = 64;
 

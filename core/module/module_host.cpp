@@ -371,6 +371,34 @@ void ModuleHost::write(StoreWrite write, StoreDone done) {
   services().write(std::move(write), std::move(done));
 }
 
+void ModuleHost::create_account(std::string_view bare_jid, std::string password, AccountDone done) {
+  write_account(bare_jid, std::move(password), /*create=*/true, std::move(done));
+}
+
+void ModuleHost::set_password(std::string_view bare_jid, std::string password, AccountDone done) {
+  write_account(bare_jid, std::move(password), /*create=*/false, std::move(done));
+}
+
+void ModuleHost::write_account(std::string_view bare_jid, std::string password, bool create,
+                               AccountDone done) {
+  auto change = std::make_shared<AccountChange>(AccountChange::Done);
+  services().write(
+      [bare = std::string(bare_jid), password = std::move(password), create,
+       change](WriteTxn& txn) -> Result<void, StoreError> {
+        if (create && storage::AccountStore::exists(txn, bare)) {
+          *change = AccountChange::Exists;
+          return {};
+        }
+        auto account = storage::make_account(password);
+        if (!account) {
+          *change = AccountChange::BadPassword;
+          return {};
+        }
+        return storage::AccountStore::put(txn, bare, *account);
+      },
+      [change, done = std::move(done)](StoreStatus status) { done(status, *change); });
+}
+
 void ModuleHost::delete_account(std::string_view bare_jid, StoreDone done) {
   services().write(
       [store = &services().store(), bare = std::string(bare_jid)](WriteTxn& txn) {

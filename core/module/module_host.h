@@ -107,6 +107,8 @@ class ModuleHost final : public ModuleContext {
   Result<ReadTxn, StoreError> read() const override;
   void write(StoreWrite write, StoreDone done) override;
   void delete_account(std::string_view bare_jid, StoreDone done) override;
+  void create_account(std::string_view bare_jid, std::string password, AccountDone done) override;
+  void set_password(std::string_view bare_jid, std::string password, AccountDone done) override;
   void post(std::function<void()> task) override;
   log::Logger log() const override;
 
@@ -114,6 +116,9 @@ class ModuleHost final : public ModuleContext {
   ModuleHost(std::string host, ModuleServices* services)
       : host_(std::move(host)), services_(services) {}
   ModuleServices& services() const;
+  // create_account and set_password: `create` refuses a name that exists.
+  void write_account(std::string_view bare_jid, std::string password, bool create,
+                     AccountDone done);
 
   // A hook with where it runs and whose it is (for the log).
   template <typename Fn>

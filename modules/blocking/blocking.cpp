@@ -13,7 +13,7 @@
 #include "modules/blocking/enforcement.h"
 #include "modules/blocking/notifications.h"
 #include "modules/roster/roster_items.h"
-#include "storage/roster_store.h"
+#include "modules/roster/roster_store.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -50,15 +50,16 @@ struct BlockOutcome {
 // A subscription request from a contact the owner now blocks will never be answered: it is
 // withdrawn, so that it is not delivered again on each initial presence (RFC 6121 §3.1.3 keeps
 // it only until the owner decides, and blocking is a decision).
-Result<void, storage::StorageError> withdraw_pending_requests(
-    storage::WriteTxn& txn, const std::string& owner, const std::vector<std::string>& items) {
+Result<void, StoreError> withdraw_pending_requests(const roster::RosterStore& rosters,
+                                                   WriteTxn& txn, const std::string& owner,
+                                                   const std::vector<std::string>& items) {
   std::vector<xmpp::Jid> blocked;
   for (const std::string& item : items) {
     if (auto jid = xmpp::Jid::parse(item)) {
       blocked.push_back(std::move(*jid));
     }
   }
-  for (storage::RosterItem entry : storage::RosterStore::items(txn, owner)) {
+  for (roster::RosterItem entry : rosters.items(txn, owner)) {
     auto contact = xmpp::Jid::parse(entry.jid);
     if (!entry.pending_in || !contact ||
         std::none_of(blocked.begin(), blocked.end(), [&](const xmpp::Jid& item) {
@@ -67,8 +68,8 @@ Result<void, storage::StorageError> withdraw_pending_requests(
       continue;
     }
     entry.pending_in = false;
-    auto written = roster::is_empty(entry) ? storage::RosterStore::remove(txn, owner, entry.jid)
-                                           : storage::RosterStore::put(txn, owner, entry);
+    auto written = roster::is_empty(entry) ? rosters.remove(txn, owner, entry.jid)
+                                           : rosters.put(txn, owner, entry);
     if (!written) {
       return Err(written.error());
     }
@@ -81,6 +82,7 @@ class Blocking final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     blocklist_ = BlocklistStore(ctx.open_store("blocklist"));
+    rosters_ = roster::RosterStore(ctx.open_store("roster"));  // the roster module's
     // [modules.blocking] max_items: the most JIDs one blocklist may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
     ctx.add_disco_feature(xmpp::ns::kBlocking);
@@ -133,8 +135,8 @@ class Blocking final : public Module {
     std::string owner(req.from().bare_view());
     auto outcome = std::make_shared<BlockOutcome>();
     ctx_->write(
-        [owner, items = *items, outcome, limit = max_items_,
-         blocklist = blocklist_](WriteTxn& txn) -> Result<void, StoreError> {
+        [owner, items = *items, outcome, limit = max_items_, blocklist = blocklist_,
+         rosters = rosters_](WriteTxn& txn) -> Result<void, StoreError> {
           std::vector<std::string> fresh;
           for (const std::string& item : items) {
             if (!blocklist.contains(txn, owner, item)) {
@@ -151,7 +153,7 @@ class Blocking final : public Module {
               return r;
             }
           }
-          if (auto r = withdraw_pending_requests(txn, owner, fresh); !r) {
+          if (auto r = withdraw_pending_requests(rosters, txn, owner, fresh); !r) {
             return r;
           }
           outcome->added = std::move(fresh);
@@ -166,7 +168,7 @@ class Blocking final : public Module {
           }
           reply->reply_result();
           blocking::push_to_interested(*ctx_, owner, "block", items);
-          blocking::send_unavailable_to_blocked(*ctx_, owner, outcome->added);
+          blocking::send_unavailable_to_blocked(*ctx_, rosters_, owner, outcome->added);
         });
   }
 
@@ -205,12 +207,13 @@ class Blocking final : public Module {
           }
           reply->reply_result();
           blocking::push_to_interested(*ctx_, owner, "unblock", items);
-          blocking::send_presence_to_unblocked(*ctx_, blocklist_, owner, *removed);
+          blocking::send_presence_to_unblocked(*ctx_, rosters_, blocklist_, owner, *removed);
         });
   }
 
   ModuleContext* ctx_ = nullptr;
   BlocklistStore blocklist_{StoreId{}};  // opened in start()
+  roster::RosterStore rosters_{StoreId{}};
   std::size_t max_items_ = 1000;
 };
 

@@ -5,18 +5,18 @@
 #include <atomic>
 #include <set>
 
-#include "storage/roster_store.h"
+#include "modules/roster/roster_store.h"
 
 namespace tern::modules::blocking {
 namespace {
 
-using storage::RosterItem;
-using storage::RosterStore;
+using roster::RosterItem;
 
 // The addresses `items` block among the contacts with a presence subscription to `owner`
 // (RFC 6121 §4: only they may see its presence): a contact's bare JID, or one resource of it for
 // a full-JID item. With `still_blocking`, addresses that blocklist still blocks are left out.
-std::set<std::string> presence_recipients(const storage::ReadTxn& txn, const std::string& owner,
+std::set<std::string> presence_recipients(const roster::RosterStore& rosters, const ReadTxn& txn,
+                                          const std::string& owner,
                                           const std::vector<std::string>& items,
                                           const BlocklistStore* still_blocking) {
   std::vector<xmpp::Jid> parsed;
@@ -26,8 +26,8 @@ std::set<std::string> presence_recipients(const storage::ReadTxn& txn, const std
     }
   }
   std::set<std::string> out;
-  for (const RosterItem& contact : RosterStore::items(txn, owner)) {
-    if (!storage::has_from(contact.subscription)) {
+  for (const RosterItem& contact : rosters.items(txn, owner)) {
+    if (!roster::has_from(contact.subscription)) {
       continue;
     }
     auto contact_jid = xmpp::Jid::parse(contact.jid);
@@ -72,11 +72,12 @@ void push_to_interested(ModuleContext& ctx, const std::string& owner, std::strin
   }
 }
 
-void send_unavailable_to_blocked(ModuleContext& ctx, const std::string& owner,
+void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterStore& rosters,
+                                 const std::string& owner,
                                  const std::vector<std::string>& blocked) {
   std::set<std::string> recipients;
   if (auto txn = ctx.read()) {
-    recipients = presence_recipients(*txn, owner, blocked, /*still_blocking=*/nullptr);
+    recipients = presence_recipients(rosters, *txn, owner, blocked, /*still_blocking=*/nullptr);
   }
   if (recipients.empty()) {
     return;
@@ -93,12 +94,12 @@ void send_unavailable_to_blocked(ModuleContext& ctx, const std::string& owner,
   }
 }
 
-void send_presence_to_unblocked(ModuleContext& ctx, const BlocklistStore& blocklist,
-                                const std::string& owner,
+void send_presence_to_unblocked(ModuleContext& ctx, const roster::RosterStore& rosters,
+                                const BlocklistStore& blocklist, const std::string& owner,
                                 const std::vector<std::string>& unblocked) {
   std::set<std::string> recipients;
   if (auto txn = ctx.read()) {
-    recipients = presence_recipients(*txn, owner, unblocked, &blocklist);
+    recipients = presence_recipients(rosters, *txn, owner, unblocked, &blocklist);
   }
   if (recipients.empty()) {
     return;

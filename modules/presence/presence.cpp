@@ -27,9 +27,9 @@
 namespace tern::modules {
 namespace {
 
+using roster::RosterItem;
+using roster::RosterStore;
 using roster::SubscriptionType;
-using storage::RosterItem;
-using storage::RosterStore;
 
 xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to,
                                 std::string_view type = {}) {
@@ -52,6 +52,7 @@ class Presence final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    rosters_ = RosterStore(ctx.open_store("roster"));
     ctx.add_stream_feature({xmpp::ns::kPreApproval, "sub"});
     // Handle: subscriptions and probes are this module's to take, after blocking (Refuse).
     ctx.on_outbound(xmpp::StanzaKind::Presence, HookStage::Handle,
@@ -98,7 +99,7 @@ class Presence final : public Module {
     auto outcome = std::make_shared<roster::OutboundOutcome>();
     std::shared_ptr<xmpp::Stanza> shared(stanza.release());
     roster::change_item(
-        *ctx_, user, contact,
+        *ctx_, rosters_, user, contact,
         [type, outcome](RosterItem& item) {
           *outcome = roster::apply_outbound(item, type);
           return outcome->changed;
@@ -163,7 +164,7 @@ class Presence final : public Module {
     std::string pair = pair_key(owner, contact);
     ++in_flight_[pair].changes;
     roster::change_item(
-        *ctx_, owner, contact,
+        *ctx_, rosters_, owner, contact,
         [type, outcome](RosterItem& item) {
           *outcome = roster::apply_inbound(item, type);
           return outcome->changed;
@@ -205,8 +206,8 @@ class Presence final : public Module {
       if (!txn) {
         return;
       }
-      auto item = RosterStore::get(*txn, owner, prober.bare_view());
-      if (!item || !storage::has_from(item->subscription)) {
+      auto item = rosters_.get(*txn, owner, prober.bare_view());
+      if (!item || !roster::has_from(item->subscription)) {
         return;
       }
     }
@@ -219,16 +220,16 @@ class Presence final : public Module {
     std::string user = std::string(b.from.bare_view());
     std::vector<RosterItem> items;
     if (auto txn = ctx_->read()) {
-      items = RosterStore::items(*txn, user);
+      items = rosters_.items(*txn, user);
     }
     for (const RosterItem& item : items) {
-      if (storage::has_from(item.subscription)) {
+      if (roster::has_from(item.subscription)) {
         ctx_->route(copy_to(b.presence, item.jid));
       }
     }
     if (b.change == PresenceChange::Initial) {
       for (const RosterItem& item : items) {
-        if (storage::has_to(item.subscription)) {
+        if (roster::has_to(item.subscription)) {
           ctx_->route(presence_stanza(b.from.full(), item.jid, "probe"));
         }
         if (item.pending_in) {  // §3.1.3: requests waiting for an answer
@@ -327,6 +328,7 @@ class Presence final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  RosterStore rosters_{StoreId{}};  // the roster module's store, opened in start()
   struct InFlight {
     int changes = 0;                    // inbound subscription changes not yet applied
     std::vector<xmpp::StanzaPtr> held;  // presence from the contact, to route after them

@@ -12,8 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "storage/account_lifecycle.h"
-#include "storage/roster_store.h"
+#include "modules/roster/roster_store.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -59,6 +58,7 @@ class Register final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    rosters_ = roster::RosterStore(ctx.open_store("roster"));
     log_ = ctx.log();
     allow_registration_ = ctx.options().boolean("allow_registration", false);
     throttle_.emplace(ctx.options().integer("registrations_per_minute", 10, 0, 1'000'000));
@@ -141,34 +141,20 @@ class Register final : public Module {
           xmpp::StanzaError::resource_constraint("too many registrations; try again later"));
     }
     std::shared_ptr<DeferredIq> answer = req.defer();
-    enum class Outcome { Created, Exists, BadPassword };
-    auto outcome = std::make_shared<Outcome>(Outcome::Created);
-    ctx_->write(
-        [bare = std::string(jid->bare_view()), password = *password,
-         outcome](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          if (storage::AccountStore::exists(txn, bare)) {
-            *outcome = Outcome::Exists;
-            return {};
-          }
-          auto account = storage::make_account(password);
-          if (!account) {
-            *outcome = Outcome::BadPassword;
-            return {};
-          }
-          return storage::AccountStore::put(txn, bare, *account);
-        },
-        [answer, outcome, log = log_, bare = std::string(jid->bare_view())](bool ok) {
-          if (!ok) {
+    const std::string bare(jid->bare_view());
+    ctx_->create_account(
+        bare, *password, [answer, log = log_, bare](StoreStatus status, AccountChange change) {
+          if (!status) {
             return answer->reply_error(xmpp::StanzaError::internal_server_error());
           }
-          switch (*outcome) {
-            case Outcome::Created:
+          switch (change) {
+            case AccountChange::Done:
               log.info("account.registered", "account created in-band", {{"jid", bare}});
               return answer->reply_result();
-            case Outcome::Exists:
+            case AccountChange::Exists:
               return answer->reply_error(
                   xmpp::StanzaError::conflict("the username is already taken"));
-            case Outcome::BadPassword:
+            case AccountChange::BadPassword:
               return answer->reply_error(
                   xmpp::StanzaError::not_acceptable("the password cannot be used"));
           }
@@ -194,28 +180,19 @@ class Register final : public Module {
           xmpp::StanzaError::not_authorized("the username is not the one authenticated"));
     }
     std::shared_ptr<DeferredIq> answer = req.defer();
-    auto refused = std::make_shared<bool>(false);
-    ctx_->write(
-        [bare = std::string(req.from().bare_view()), password = *password,
-         refused](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-          auto account = storage::make_account(password);
-          if (!account) {
-            *refused = true;
-            return {};
-          }
-          return storage::AccountStore::put(txn, bare, *account);
-        },
-        [answer, refused, log = log_, bare = std::string(req.from().bare_view())](bool ok) {
-          if (!ok) {
-            return answer->reply_error(xmpp::StanzaError::internal_server_error());
-          }
-          if (*refused) {
-            return answer->reply_error(
-                xmpp::StanzaError::not_acceptable("the password cannot be used"));
-          }
-          log.info("account.password_changed", "password changed", {{"jid", bare}});
-          answer->reply_result();
-        });
+    const std::string bare(req.from().bare_view());
+    ctx_->set_password(bare, *password,
+                       [answer, log = log_, bare](StoreStatus status, AccountChange change) {
+                         if (!status) {
+                           return answer->reply_error(xmpp::StanzaError::internal_server_error());
+                         }
+                         if (change == AccountChange::BadPassword) {
+                           return answer->reply_error(
+                               xmpp::StanzaError::not_acceptable("the password cannot be used"));
+                         }
+                         log.info("account.password_changed", "password changed", {{"jid", bare}});
+                         answer->reply_result();
+                       });
   }
 
   // §3.2: the account goes with its data; contacts are told the subscriptions ended (RFC 6121
@@ -224,10 +201,10 @@ class Register final : public Module {
     std::shared_ptr<DeferredIq> answer = req.defer();
     // The roster as it is now: who must hear that the subscriptions ended. (A change that
     // commits before the deletion is not told; the deletion itself is one commit.)
-    auto contacts = std::make_shared<std::vector<storage::RosterItem>>();
+    auto contacts = std::make_shared<std::vector<roster::RosterItem>>();
     std::string bare(req.from().bare_view());
     if (auto txn = ctx_->read()) {
-      *contacts = storage::RosterStore::items(*txn, bare);
+      *contacts = rosters_.items(*txn, bare);
     }
     ctx_->delete_account(bare, [this, answer, contacts, bare](bool ok) {
       if (!ok) {
@@ -235,11 +212,11 @@ class Register final : public Module {
       }
       log_.info("account.deleted", "account deleted by its owner", {{"jid", bare}});
       answer->reply_result();
-      for (const storage::RosterItem& item : *contacts) {
-        if (storage::has_from(item.subscription) || item.pending_in) {
+      for (const roster::RosterItem& item : *contacts) {
+        if (roster::has_from(item.subscription) || item.pending_in) {
           ctx_->route(presence(bare, item.jid, "unsubscribed"));
         }
-        if (storage::has_to(item.subscription) || item.ask) {
+        if (roster::has_to(item.subscription) || item.ask) {
           ctx_->route(presence(bare, item.jid, "unsubscribe"));
         }
       }
@@ -255,6 +232,7 @@ class Register final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
+  roster::RosterStore rosters_{StoreId{}};  // the roster module's store, opened in start()
   log::Logger log_;
   bool allow_registration_ = false;
   std::optional<SignupThrottle> throttle_;

@@ -14,8 +14,8 @@
 namespace tern::modules {
 namespace {
 
-using storage::RosterItem;
-using storage::RosterStore;
+using roster::RosterItem;
+using roster::RosterStore;
 
 // <presence from to type/>: a subscription presence from the owner's bare JID (§3.1.2), or
 // unavailable presence from one of its resources.
@@ -79,6 +79,7 @@ class Roster final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    rosters_ = RosterStore(ctx.open_store("roster"));
     // [modules.roster] max_items: the most contacts one roster may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
     log_ = ctx.log();
@@ -100,7 +101,7 @@ class Roster final : public Module {
       return req.reply_error(xmpp::StanzaError::internal_server_error());
     }
     ctx_->set_interested(req.from());
-    std::string version = std::to_string(RosterStore::version(*txn, owner));
+    std::string version = std::to_string(rosters_.version(*txn, owner));
     const xmpp::Attribute* asked = req.payload().find_attr("ver");
     if (asked != nullptr && asked->value == version) {
       req.reply_result();  // §2.6.3: the client's copy is current
@@ -108,7 +109,7 @@ class Roster final : public Module {
     }
     xmpp::Element& query = req.reply_result({xmpp::ns::kRoster, "query"});
     query.set_attr("ver", version);
-    for (const RosterItem& item : RosterStore::items(*txn, owner)) {
+    for (const RosterItem& item : rosters_.items(*txn, owner)) {
       if (item.visible) {
         roster::append_item(query, item);
       }
@@ -129,7 +130,7 @@ class Roster final : public Module {
     }
     std::shared_ptr<DeferredIq> reply = req.defer();
     roster::change_item(
-        *ctx_, owner, request->jid,
+        *ctx_, rosters_, owner, request->jid,
         [request = *request](RosterItem& item) {
           item.visible = true;
           item.name = request.name;
@@ -149,9 +150,9 @@ class Roster final : public Module {
           reply->reply_result();
           roster::push_item(*ctx_, owner, change.after, change.version);
         },
-        [owner, limit = max_items_](storage::WriteTxn& txn, const RosterItem& before,
-                                    const RosterItem& /*after*/) {
-          return before.visible || visible_items(txn, owner) < limit;
+        [owner, limit = max_items_, store = rosters_](WriteTxn& txn, const RosterItem& before,
+                                                      const RosterItem& /*after*/) {
+          return before.visible || visible_items(store, txn, owner) < limit;
         });
   }
 
@@ -159,7 +160,7 @@ class Roster final : public Module {
   void remove(const std::shared_ptr<DeferredIq>& reply, const std::string& owner,
               const std::string& contact) {
     roster::change_item(
-        *ctx_, owner, contact,
+        *ctx_, rosters_, owner, contact,
         [](RosterItem& item) {
           if (!item.visible) {
             return false;  // nothing the owner could remove
@@ -180,13 +181,13 @@ class Roster final : public Module {
           reply->reply_result();
           roster::push_item(*ctx_, owner, change.after, change.version, /*removed=*/true);
           const RosterItem& before = *change.before;
-          if (storage::has_to(before.subscription) || before.ask) {
+          if (roster::has_to(before.subscription) || before.ask) {
             ctx_->route(presence_stanza(owner, contact, "unsubscribe"));
           }
-          if (storage::has_from(before.subscription) || before.pending_in) {
+          if (roster::has_from(before.subscription) || before.pending_in) {
             ctx_->route(presence_stanza(owner, contact, "unsubscribed"));
           }
-          if (storage::has_from(before.subscription)) {
+          if (roster::has_from(before.subscription)) {
             for (const ResourceInfo& r : ctx_->resources(owner)) {
               if (r.available) {
                 ctx_->route(presence_stanza(r.jid.full(), contact, "unavailable"));
@@ -198,13 +199,15 @@ class Roster final : public Module {
 
   // Counted inside the write (roster::AdmitChange): sets pipelined by a client each see the ones
   // before them.
-  static std::size_t visible_items(storage::WriteTxn& txn, const std::string& owner) {
-    std::vector<RosterItem> items = RosterStore::items(txn, owner);
+  static std::size_t visible_items(const RosterStore& store, WriteTxn& txn,
+                                   const std::string& owner) {
+    std::vector<RosterItem> items = store.items(txn, owner);
     return static_cast<std::size_t>(std::count_if(
         items.begin(), items.end(), [](const RosterItem& item) { return item.visible; }));
   }
 
   ModuleContext* ctx_ = nullptr;
+  RosterStore rosters_{StoreId{}};  // opened in start()
   log::Logger log_;
   std::size_t max_items_ = 1000;
 };

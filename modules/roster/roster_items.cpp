@@ -7,15 +7,13 @@
 
 namespace tern::modules::roster {
 
-using storage::RosterItem;
-
 void append_item(xmpp::Element& query, const RosterItem& item) {
   xmpp::Element& e = query.add_child("item", xmpp::ns::kRoster);
   e.set_attr("jid", item.jid);
   if (!item.name.empty()) {
     e.set_attr("name", item.name);
   }
-  e.set_attr("subscription", storage::subscription_name(item.subscription));
+  e.set_attr("subscription", subscription_name(item.subscription));
   if (item.ask) {
     e.set_attr("ask", "subscribe");
   }
@@ -60,19 +58,19 @@ bool shows_the_same(const RosterItem& a, const RosterItem& b) {
 }
 
 bool is_empty(const RosterItem& item) {
-  return !item.visible && item.subscription == storage::Subscription::None && !item.ask &&
+  return !item.visible && item.subscription == Subscription::None && !item.ask &&
          !item.pending_in && !item.approved;
 }
 
-void change_item(ModuleContext& ctx, const std::string& owner, const std::string& contact,
-                 std::function<bool(RosterItem&)> edit, std::function<void(const ItemChange&)> done,
-                 AdmitChange admit) {
+void change_item(ModuleContext& ctx, const RosterStore& store, const std::string& owner,
+                 const std::string& contact, std::function<bool(RosterItem&)> edit,
+                 std::function<void(const ItemChange&)> done, AdmitChange admit) {
   // Filled on the writer thread, read on the worker after the commit.
   auto change = std::make_shared<ItemChange>();
   ctx.write(
-      [owner, contact, edit = std::move(edit), admit = std::move(admit),
-       change](storage::WriteTxn& txn) -> Result<void, storage::StorageError> {
-        change->before = storage::RosterStore::get(txn, owner, contact);
+      [owner, contact, edit = std::move(edit), admit = std::move(admit), change,
+       store](WriteTxn& txn) -> Result<void, StoreError> {
+        change->before = store.get(txn, owner, contact);
         RosterItem item;
         if (change->before) {
           item = *change->before;
@@ -90,8 +88,8 @@ void change_item(ModuleContext& ctx, const std::string& owner, const std::string
           change->after = std::move(unchanged);
           return {};
         }
-        auto version = is_empty(item) ? storage::RosterStore::remove(txn, owner, contact)
-                                      : storage::RosterStore::put(txn, owner, item);
+        auto version =
+            is_empty(item) ? store.remove(txn, owner, contact) : store.put(txn, owner, item);
         if (!version) {
           return Err(version.error());
         }

@@ -5,9 +5,6 @@
 namespace tern::modules::roster {
 namespace {
 
-using storage::RosterItem;
-using storage::Subscription;
-
 Subscription add_to(Subscription s) {
   return s == Subscription::From || s == Subscription::Both ? Subscription::Both : Subscription::To;
 }
@@ -49,7 +46,7 @@ OutboundOutcome apply_outbound(RosterItem& item, SubscriptionType type) {
       // subscribed; the request is routed in any case (the contact's server answers for an
       // existing subscription, §3.1.3).
       item.visible = true;
-      if (!storage::has_to(item.subscription)) {
+      if (!has_to(item.subscription)) {
         item.ask = true;
       }
       out.forward = true;
@@ -63,7 +60,7 @@ OutboundOutcome apply_outbound(RosterItem& item, SubscriptionType type) {
         item.visible = true;
         out.forward = true;
         out.send_presence = true;
-      } else if (!storage::has_from(item.subscription)) {
+      } else if (!has_from(item.subscription)) {
         // §3.4: no request yet, so this pre-approves one; nothing is sent.
         item.approved = true;
         item.visible = true;
@@ -78,8 +75,8 @@ OutboundOutcome apply_outbound(RosterItem& item, SubscriptionType type) {
     case SubscriptionType::Unsubscribed:
       // §3.2.2: cancelling the contact's subscription, or denying (§3.1.5) or withdrawing a
       // pre-approval (§3.4).
-      out.forward = item.pending_in || storage::has_from(item.subscription);
-      out.send_unavailable = storage::has_from(item.subscription);
+      out.forward = item.pending_in || has_from(item.subscription);
+      out.send_unavailable = has_from(item.subscription);
       item.subscription = drop_from(item.subscription);
       item.pending_in = false;
       item.approved = false;
@@ -94,7 +91,7 @@ InboundOutcome apply_inbound(RosterItem& item, SubscriptionType type) {
   InboundOutcome in;
   switch (type) {
     case SubscriptionType::Subscribe:
-      if (storage::has_from(item.subscription)) {
+      if (has_from(item.subscription)) {
         in.auto_reply_subscribed = true;  // §3.1.3: already subscribed
       } else if (item.approved) {
         // §3.4: pre-approved.
@@ -119,10 +116,10 @@ InboundOutcome apply_inbound(RosterItem& item, SubscriptionType type) {
       break;
     case SubscriptionType::Unsubscribe:
       // §3.3.3: the contact stops seeing the owner's presence (or withdraws a pending request).
-      if (storage::has_from(item.subscription) || item.pending_in) {
+      if (has_from(item.subscription) || item.pending_in) {
         // "Generate an outbound presence stanza of type "unavailable" from each of the
         // contact's available resources to the user" (the contact here is the owner).
-        in.send_unavailable = storage::has_from(item.subscription);
+        in.send_unavailable = has_from(item.subscription);
         item.subscription = drop_from(item.subscription);
         item.pending_in = false;
         in.deliver = true;
@@ -130,7 +127,7 @@ InboundOutcome apply_inbound(RosterItem& item, SubscriptionType type) {
       break;
     case SubscriptionType::Unsubscribed:
       // §3.2.3: the owner no longer sees the contact's presence (or was denied).
-      if (storage::has_to(item.subscription) || item.ask) {
+      if (has_to(item.subscription) || item.ask) {
         item.subscription = drop_to(item.subscription);
         item.ask = false;
         in.deliver = true;

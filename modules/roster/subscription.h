@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "storage/roster_store.h"
+#include "modules/roster/roster_store.h"
 
 namespace tern::modules::roster {
 
@@ -38,7 +38,7 @@ struct InboundOutcome {
 };
 
 // `item` is the owner's item for the contact (a new invisible None item if there was none).
-OutboundOutcome apply_outbound(storage::RosterItem& item, SubscriptionType type);
-InboundOutcome apply_inbound(storage::RosterItem& item, SubscriptionType type);
+OutboundOutcome apply_outbound(RosterItem& item, SubscriptionType type);
+InboundOutcome apply_inbound(RosterItem& item, SubscriptionType type);
 
 }  // namespace tern::modules::roster

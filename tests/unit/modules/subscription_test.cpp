@@ -10,8 +10,8 @@
 namespace tern::modules::roster {
 namespace {
 
-using storage::RosterItem;
-using storage::Subscription;
+using roster::RosterItem;
+using roster::Subscription;
 using T = SubscriptionType;
 
 // The nine states of Appendix A.1, written the RFC's way.
@@ -96,7 +96,7 @@ TEST(SubscriptionInbound, SubscribeFollowsA21) {
     InboundOutcome out = apply_inbound(item, T::Subscribe);
     expect_state(item, row.after);
     EXPECT_EQ(out.deliver, row.deliver);
-    EXPECT_EQ(out.auto_reply_subscribed, storage::has_from(item.subscription));
+    EXPECT_EQ(out.auto_reply_subscribed, roster::has_from(item.subscription));
   }
 }
 
@@ -137,7 +137,7 @@ TEST(SubscriptionInbound, UnsubscribeFollowsA23) {
   for (const Row& row : rows) {
     SCOPED_TRACE(static_cast<int>(row.before));
     RosterItem item = item_in(row.before);
-    const bool had_from = storage::has_from(item.subscription);
+    const bool had_from = roster::has_from(item.subscription);
     InboundOutcome out = apply_inbound(item, T::Unsubscribe);
     expect_state(item, row.after);
     EXPECT_EQ(out.deliver, row.deliver);
@@ -219,7 +219,7 @@ TEST(SubscriptionOutbound, SubscribedApprovesAPendingRequestOrPreApproves) {
     InboundOutcome in = apply_inbound(item, T::Subscribe);
     EXPECT_TRUE(in.auto_reply_subscribed);
     EXPECT_FALSE(in.deliver);
-    EXPECT_TRUE(storage::has_from(item.subscription));
+    EXPECT_TRUE(roster::has_from(item.subscription));
     EXPECT_FALSE(item.approved);
   }
 }

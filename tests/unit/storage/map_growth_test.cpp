@@ -44,7 +44,7 @@ class MapGrowthTest : public testing::TempStore {
         std::future<void> written = done->get_future();
         writer.submit(
             [i](WriteTxn& txn) {
-              return txn.put(Db::Roster, "m" + std::to_string(i), std::string(8192, 'x'));
+              return txn.put(Db::Accounts, "m" + std::to_string(i), std::string(8192, 'x'));
             },
             [&results, done, i](const Result<void, StorageError>& r) {
               results[static_cast<std::size_t>(i)] = r;
@@ -73,7 +73,7 @@ TEST_F(MapGrowthTest, TheMapGrowsAndEveryWriteCommits) {
   {
     auto txn = env().read();
     ASSERT_TRUE(txn.ok());
-    EXPECT_TRUE(txn->get(Db::Roster, "m599").has_value());
+    EXPECT_TRUE(txn->get(Db::Accounts, "m599").has_value());
   }
 
   // Opened again with the same options, the store keeps the map it grew to.
@@ -108,14 +108,14 @@ TEST_F(MapGrowthTest, AtItsLimitTheMapIsFull) {
 TEST_F(MapGrowthTest, TheMapDoesNotMoveUnderAnOpenRead) {
   open_with_map(kMiB, 4 * kMiB);
   auto filled = env().write([](WriteTxn& txn) {
-    return txn.put(Db::Roster, "big",
+    return txn.put(Db::Accounts, "big",
                    std::string(std::size_t{800} * 1024, 'x'));  // over three quarters
   });
   ASSERT_TRUE(filled.ok()) << filled.error().message;
   {
     auto reading = env().read();
     ASSERT_TRUE(reading.ok());
-    auto value = reading->get(Db::Roster, "big");
+    auto value = reading->get(Db::Accounts, "big");
     ASSERT_TRUE(value.has_value());
     auto started = std::chrono::steady_clock::now();
     EXPECT_FALSE(std::async(std::launch::async, [this] { return env().grow_map(); }).get());
@@ -143,7 +143,7 @@ class AnotherProcessTest : public MapGrowthTest {
       auto other = Environment::open(dir_, options);
       bool ok = other.ok() && other.value()
                                   ->write([&](WriteTxn& txn) {
-                                    return txn.put(Db::Roster, key, std::string(size, 'y'));
+                                    return txn.put(Db::Accounts, key, std::string(size, 'y'));
                                   })
                                   .ok();
       _exit(ok ? 0 : 1);
@@ -159,7 +159,7 @@ TEST_F(AnotherProcessTest, AReadAdoptsTheGrownMap) {
   write_from_another_process(8 * kMiB, "theirs", 3 * kMiB);
   auto txn = env().read();
   ASSERT_TRUE(txn.ok()) << txn.error().message;
-  auto theirs = txn->get(Db::Roster, "theirs");
+  auto theirs = txn->get(Db::Accounts, "theirs");
   ASSERT_TRUE(theirs.has_value());
   EXPECT_EQ(theirs->size(), 3 * kMiB);
   EXPECT_GE(env().use().map_size, 3 * kMiB);
@@ -168,12 +168,12 @@ TEST_F(AnotherProcessTest, AReadAdoptsTheGrownMap) {
 TEST_F(AnotherProcessTest, AWriteAdoptsTheGrownMap) {
   open_with_map(kMiB, kMiB);
   write_from_another_process(8 * kMiB, "theirs", 3 * kMiB);
-  auto written = env().write([](WriteTxn& txn) { return txn.put(Db::Roster, "ours", "z"); });
+  auto written = env().write([](WriteTxn& txn) { return txn.put(Db::Accounts, "ours", "z"); });
   ASSERT_TRUE(written.ok()) << written.error().message;
   auto txn = env().read();
   ASSERT_TRUE(txn.ok()) << txn.error().message;
-  EXPECT_EQ(txn->get(Db::Roster, "ours"), "z");
-  EXPECT_EQ(txn->get(Db::Roster, "theirs")->size(), 3 * kMiB);
+  EXPECT_EQ(txn->get(Db::Accounts, "ours"), "z");
+  EXPECT_EQ(txn->get(Db::Accounts, "theirs")->size(), 3 * kMiB);
 }
 
 }  // namespace

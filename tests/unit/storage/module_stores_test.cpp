@@ -31,7 +31,7 @@ TEST_F(ModuleStoresTest, AStoreIsOpenedOnceByNameWithOneScope) {
   ASSERT_TRUE(notes.ok() && again.ok() && other.ok());
   EXPECT_EQ(notes.value(), again.value());
   EXPECT_NE(notes.value(), other.value());
-  EXPECT_NE(notes.value(), Db::Roster);
+  EXPECT_NE(notes.value(), Db::Accounts);
   auto clash = env().open_store("notes", StoreScope::Global);
   ASSERT_FALSE(clash.ok());
   EXPECT_EQ(clash.error().message, "store 'notes' is per-account, not global");
@@ -51,7 +51,8 @@ TEST_F(ModuleStoresTest, DeletingAnAccountDeletesItsRecordsInEveryPerAccountStor
   put(notes, juliet + "b", "2");
   put(notes, julietta + "a", "3");
   put(settings, juliet + "a", "global");
-  put(Db::Roster, juliet + "tybalt@example.com", "1");
+  const StoreId other = env().open_store("other notes", StoreScope::PerAccount).value();
+  put(other, juliet + "tybalt@example.com", "1");
 
   // Reopened as ternctl would be, without opening the module's store: it is known from the meta
   // data all the same.
@@ -63,7 +64,8 @@ TEST_F(ModuleStoresTest, DeletingAnAccountDeletesItsRecordsInEveryPerAccountStor
   EXPECT_FALSE(has(reopened, juliet + "a"));
   EXPECT_FALSE(has(reopened, juliet + "b"));
   EXPECT_TRUE(has(reopened, julietta + "a"));  // a longer name with the same start is not hers
-  EXPECT_FALSE(has(Db::Roster, juliet + "tybalt@example.com"));
+  EXPECT_FALSE(has(env().open_store("other notes", StoreScope::PerAccount).value(),
+                   juliet + "tybalt@example.com"));
   EXPECT_TRUE(has(env().open_store("settings", StoreScope::Global).value(), juliet + "a"));
 }
 

@@ -239,6 +239,14 @@ struct StoreStatus {
 // Runs on the module's worker once the write committed durably or failed.
 using StoreDone = std::function<void(StoreStatus status)>;
 
+// What became of an account creation or password change that committed.
+enum class AccountChange : std::uint8_t {
+  Done,
+  Exists,       // create_account: the name is taken
+  BadPassword,  // the password cannot be used (SASLprep refused it)
+};
+using AccountDone = std::function<void(StoreStatus status, AccountChange change)>;
+
 // A module cannot start (a store that cannot be opened, say); the server refuses to start and
 // prints what().
 class ModuleStartError : public std::runtime_error {
@@ -362,6 +370,12 @@ class ModuleContext {
   // Deletes the account and its records in every per-account store (one commit); `done` reports
   // whether it was committed. The caller ends its sessions (close_sessions) when it should.
   virtual void delete_account(std::string_view bare_jid, StoreDone done) = 0;
+  // Creates an account, or sets an account's password: the SCRAM credentials for every hash the
+  // server offers are derived on the writer thread (PBKDF2 costs milliseconds, never an event
+  // loop's), and stored in one commit.
+  virtual void create_account(std::string_view bare_jid, std::string password,
+                              AccountDone done) = 0;
+  virtual void set_password(std::string_view bare_jid, std::string password, AccountDone done) = 0;
 
   // Runs `task` on this instance's worker at a later turn of its loop. Thread-safe: how work
   // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // RosterStore: every account's roster (RFC 6121 §2) with its subscription states (§3) and a
-// version counter for roster versioning (§2.6). Stateless over the Roster database, like
-// AccountStore: each call takes the transaction it runs in.
+// version counter for roster versioning (§2.6), in the per-account store "roster" (deleted with
+// the account). Each call takes the transaction it runs in. The presence, blocking and register
+// modules open the same store to read and change rosters (a roster service is to replace that).
 //
 // Keys: "owner\0contact" → item record; "owner\0" → the roster's version (u64). Both JIDs are
 // prepared bare JIDs, which cannot contain NUL, so one prefix scan reads exactly one roster.
@@ -17,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/env.h"
+#include "tern/module_api.h"
 
-namespace tern::storage {
+namespace tern::modules::roster {
 
 // RFC 6121 §2.1.2.5: whose presence each side sees. To: the owner sees the contact's; From: the
 // contact sees the owner's.
@@ -50,21 +51,25 @@ std::optional<RosterItem> decode_roster_item(std::string_view contact, std::stri
 
 class RosterStore {
  public:
+  // The store a module opened: ctx.open_store("roster").
+  explicit RosterStore(StoreId store) : store_(store) {}
+
   // Every item of `owner`'s roster, hidden ones included, in contact order.
-  static std::vector<RosterItem> items(const ReadTxn& txn, std::string_view owner);
-  static std::optional<RosterItem> get(const ReadTxn& txn, std::string_view owner,
-                                       std::string_view contact);
+  std::vector<RosterItem> items(const ReadTxn& txn, std::string_view owner) const;
+  std::optional<RosterItem> get(const ReadTxn& txn, std::string_view owner,
+                                std::string_view contact) const;
   // 0 for a roster never written.
-  static std::uint64_t version(const ReadTxn& txn, std::string_view owner);
+  std::uint64_t version(const ReadTxn& txn, std::string_view owner) const;
 
   // Stores `item` and bumps the roster's version; returns the new version.
-  static Result<std::uint64_t, StorageError> put(WriteTxn& txn, std::string_view owner,
-                                                 const RosterItem& item);
+  Result<std::uint64_t, StoreError> put(WriteTxn& txn, std::string_view owner,
+                                        const RosterItem& item) const;
   // Removes the item (absent is fine) and bumps the version; returns the new version.
-  static Result<std::uint64_t, StorageError> remove(WriteTxn& txn, std::string_view owner,
-                                                    std::string_view contact);
-  // Deletes the whole roster (the account is being deleted).
-  static Result<void, StorageError> remove_all(WriteTxn& txn, std::string_view owner);
+  Result<std::uint64_t, StoreError> remove(WriteTxn& txn, std::string_view owner,
+                                           std::string_view contact) const;
+
+ private:
+  StoreId store_;
 };
 
-}  // namespace tern::storage
+}  // namespace tern::modules::roster

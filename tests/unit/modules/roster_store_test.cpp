@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "storage/roster_store.h"
+#include "modules/roster/roster_store.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/unit/storage/temp_store.h"
 
-namespace tern::storage {
+namespace tern::modules::roster {
 namespace {
 
 RosterItem item(std::string jid, Subscription s = Subscription::None) {
@@ -15,11 +15,17 @@ RosterItem item(std::string jid, Subscription s = Subscription::None) {
   return i;
 }
 
-class RosterStoreTest : public testing::TempStore {
+class RosterStoreTest : public storage::testing::TempStore {
  protected:
+  void SetUp() override {
+    TempStore::SetUp();
+    store_ = RosterStore(env().open_store("roster", StoreScope::PerAccount).value());
+  }
+  RosterStore store_{StoreId{}};
+
   std::uint64_t read_version(std::string_view owner) {
     auto txn = env().read();
-    return txn ? RosterStore::version(*txn, owner) : ~std::uint64_t{0};
+    return txn ? store_.version(*txn, owner) : ~std::uint64_t{0};
   }
 };
 
@@ -51,68 +57,68 @@ TEST(RosterRecord, RejectsTruncatedTrailingAndUnknownRecords) {
 
 TEST_F(RosterStoreTest, ItemsOfOneOwnerOnlyInContactOrderWithVersions) {
   EXPECT_EQ(read_version("romeo@montague.example"), 0u);
-  ASSERT_TRUE(env().write([](WriteTxn& txn) -> Result<void, StorageError> {
+  ASSERT_TRUE(env().write([this](WriteTxn& txn) -> Result<void, StoreError> {
     for (const char* contact : {"juliet@capulet.example", "benvolio@montague.example"}) {
-      if (auto r = RosterStore::put(txn, "romeo@montague.example", item(contact)); !r) {
+      if (auto r = store_.put(txn, "romeo@montague.example", item(contact)); !r) {
         return Err(r.error());
       }
     }
     // A longer owner that starts with the same bytes must not leak into romeo's roster.
-    if (auto r = RosterStore::put(txn, "romeo@montague.example.org", item("x@y")); !r) {
+    if (auto r = store_.put(txn, "romeo@montague.example.org", item("x@y")); !r) {
       return Err(r.error());
     }
     return {};
   }));
   auto txn = env().read();
   ASSERT_TRUE(txn.ok());
-  auto items = RosterStore::items(*txn, "romeo@montague.example");
+  auto items = store_.items(*txn, "romeo@montague.example");
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].jid, "benvolio@montague.example");
   EXPECT_EQ(items[1].jid, "juliet@capulet.example");
-  EXPECT_EQ(RosterStore::version(*txn, "romeo@montague.example"), 2u);
-  EXPECT_EQ(RosterStore::version(*txn, "romeo@montague.example.org"), 1u);
-  EXPECT_EQ(RosterStore::get(*txn, "romeo@montague.example", "juliet@capulet.example")->jid,
+  EXPECT_EQ(store_.version(*txn, "romeo@montague.example"), 2u);
+  EXPECT_EQ(store_.version(*txn, "romeo@montague.example.org"), 1u);
+  EXPECT_EQ(store_.get(*txn, "romeo@montague.example", "juliet@capulet.example")->jid,
             "juliet@capulet.example");
-  EXPECT_FALSE(RosterStore::get(*txn, "romeo@montague.example", "x@y").has_value());
-  EXPECT_FALSE(RosterStore::get(*txn, "romeo@montague.example", "").has_value());
+  EXPECT_FALSE(store_.get(*txn, "romeo@montague.example", "x@y").has_value());
+  EXPECT_FALSE(store_.get(*txn, "romeo@montague.example", "").has_value());
 }
 
 TEST_F(RosterStoreTest, RemoveBumpsTheVersionAndRemoveAllClearsOneRoster) {
   std::uint64_t version = 0;
-  ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
-    if (auto r = RosterStore::put(txn, "a@x", item("b@x", Subscription::Both)); !r) {
+  ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+    if (auto r = store_.put(txn, "a@x", item("b@x", Subscription::Both)); !r) {
       return Err(r.error());
     }
-    if (auto r = RosterStore::put(txn, "b@x", item("a@x", Subscription::Both)); !r) {
+    if (auto r = store_.put(txn, "b@x", item("a@x", Subscription::Both)); !r) {
       return Err(r.error());
     }
-    auto removed = RosterStore::remove(txn, "a@x", "b@x");
+    auto removed = store_.remove(txn, "a@x", "b@x");
     if (!removed) {
       return Err(removed.error());
     }
     version = *removed;
-    return RosterStore::remove_all(txn, "b@x");
+    return env().delete_account_records(txn, "b@x");  // the account goes: its roster too
   }));
   EXPECT_EQ(version, 2u);
   auto txn = env().read();
   ASSERT_TRUE(txn.ok());
-  EXPECT_TRUE(RosterStore::items(*txn, "a@x").empty());
-  EXPECT_TRUE(RosterStore::items(*txn, "b@x").empty());
-  EXPECT_EQ(RosterStore::version(*txn, "b@x"), 0u);
+  EXPECT_TRUE(store_.items(*txn, "a@x").empty());
+  EXPECT_TRUE(store_.items(*txn, "b@x").empty());
+  EXPECT_EQ(store_.version(*txn, "b@x"), 0u);
 }
 
 TEST_F(RosterStoreTest, SurvivesReopen) {
   RosterItem i = item("juliet@capulet.example", Subscription::To);
   i.groups = {"Lovers"};
-  ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StorageError> {
-    auto r = RosterStore::put(txn, "romeo@montague.example", i);
-    return r ? Result<void, StorageError>{} : Err(r.error());
+  ASSERT_TRUE(env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+    auto r = store_.put(txn, "romeo@montague.example", i);
+    return r ? Result<void, StoreError>{} : Err(r.error());
   }));
   reopen();
   auto txn = env().read();
   ASSERT_TRUE(txn.ok());
-  EXPECT_EQ(RosterStore::get(*txn, "romeo@montague.example", i.jid), i);
+  EXPECT_EQ(store_.get(*txn, "romeo@montague.example", i.jid), i);
 }
 
 }  // namespace
-}  // namespace tern::storage
+}  // namespace tern::modules::roster

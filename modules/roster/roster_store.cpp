@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Roster records and the version counter (layout in roster_store.h).
-#include "storage/roster_store.h"
+#include "modules/roster/roster_store.h"
 
 #include "tern/record.h"
 
-namespace tern::storage {
+namespace tern::modules::roster {
 namespace {
 
 constexpr std::uint8_t kRecordVersion = 1;
@@ -23,11 +23,22 @@ std::string item_key(std::string_view owner, std::string_view contact) {
   return roster_prefix(owner).append(contact);
 }
 
-Result<std::uint64_t, StorageError> bump_version(WriteTxn& txn, std::string_view owner) {
-  std::uint64_t next = RosterStore::version(txn, owner) + 1;
+std::uint64_t read_version(const ReadTxn& txn, StoreId store, std::string_view owner) {
+  std::optional<std::string_view> value = txn.get(store, roster_prefix(owner));
+  if (!value) {
+    return 0;
+  }
+  record::Reader in(*value);
+  std::uint64_t v = in.u64();
+  return in.ok() ? v : 0;
+}
+
+Result<std::uint64_t, StoreError> bump_version(WriteTxn& txn, StoreId store,
+                                               std::string_view owner) {
+  std::uint64_t next = read_version(txn, store, owner) + 1;
   std::string value;
   record::put_u64(value, next);
-  if (auto r = txn.put(Db::Roster, roster_prefix(owner), value); !r) {
+  if (auto r = txn.put(store, roster_prefix(owner), value); !r) {
     return Err(r.error());
   }
   return next;
@@ -98,10 +109,10 @@ std::optional<RosterItem> decode_roster_item(std::string_view contact, std::stri
   return item;
 }
 
-std::vector<RosterItem> RosterStore::items(const ReadTxn& txn, std::string_view owner) {
+std::vector<RosterItem> RosterStore::items(const ReadTxn& txn, std::string_view owner) const {
   std::vector<RosterItem> out;
   std::string prefix = roster_prefix(owner);
-  txn.scan(Db::Roster, prefix, [&](std::string_view key, std::string_view value) {
+  txn.scan(store_, prefix, [&](std::string_view key, std::string_view value) {
     std::string_view contact = key.substr(prefix.size());
     if (!contact.empty()) {  // the empty suffix is the version record
       if (auto item = decode_roster_item(contact, value)) {
@@ -114,55 +125,35 @@ std::vector<RosterItem> RosterStore::items(const ReadTxn& txn, std::string_view 
 }
 
 std::optional<RosterItem> RosterStore::get(const ReadTxn& txn, std::string_view owner,
-                                           std::string_view contact) {
+                                           std::string_view contact) const {
   if (contact.empty()) {
     return std::nullopt;
   }
-  std::optional<std::string_view> value = txn.get(Db::Roster, item_key(owner, contact));
+  std::optional<std::string_view> value = txn.get(store_, item_key(owner, contact));
   return value ? decode_roster_item(contact, *value) : std::nullopt;
 }
 
-std::uint64_t RosterStore::version(const ReadTxn& txn, std::string_view owner) {
-  std::optional<std::string_view> value = txn.get(Db::Roster, roster_prefix(owner));
-  if (!value) {
-    return 0;
-  }
-  record::Reader in(*value);
-  std::uint64_t v = in.u64();
-  return in.ok() ? v : 0;
+std::uint64_t RosterStore::version(const ReadTxn& txn, std::string_view owner) const {
+  return read_version(txn, store_, owner);
 }
 
-Result<std::uint64_t, StorageError> RosterStore::put(WriteTxn& txn, std::string_view owner,
-                                                     const RosterItem& item) {
+Result<std::uint64_t, StoreError> RosterStore::put(WriteTxn& txn, std::string_view owner,
+                                                   const RosterItem& item) const {
   if (item.jid.empty()) {
-    return Err(StorageError{0, "roster item without a JID"});
+    return Err(StoreError{0, "roster item without a JID"});
   }
-  if (auto r = txn.put(Db::Roster, item_key(owner, item.jid), encode_roster_item(item)); !r) {
+  if (auto r = txn.put(store_, item_key(owner, item.jid), encode_roster_item(item)); !r) {
     return Err(r.error());
   }
-  return bump_version(txn, owner);
+  return bump_version(txn, store_, owner);
 }
 
-Result<std::uint64_t, StorageError> RosterStore::remove(WriteTxn& txn, std::string_view owner,
-                                                        std::string_view contact) {
-  if (auto r = txn.remove(Db::Roster, item_key(owner, contact)); !r) {
+Result<std::uint64_t, StoreError> RosterStore::remove(WriteTxn& txn, std::string_view owner,
+                                                      std::string_view contact) const {
+  if (auto r = txn.remove(store_, item_key(owner, contact)); !r) {
     return Err(r.error());
   }
-  return bump_version(txn, owner);
+  return bump_version(txn, store_, owner);
 }
 
-Result<void, StorageError> RosterStore::remove_all(WriteTxn& txn, std::string_view owner) {
-  std::vector<std::string> keys;
-  txn.scan(Db::Roster, roster_prefix(owner), [&](std::string_view key, std::string_view) {
-    keys.emplace_back(key);
-    return true;
-  });
-  for (const std::string& key : keys) {
-    if (auto r = txn.remove(Db::Roster, key); !r) {
-      return Err(r.error());
-    }
-  }
-  return {};
-}
-
-}  // namespace tern::storage
+}  // namespace tern::modules::roster
