@@ -211,6 +211,7 @@ void ModuleHost::order_hooks() {
   by_stage(undeliverable_message_);
   by_stage(message_delivered_);
   by_stage(presence_broadcast_);
+  by_stage(account_deleted_);
 }
 
 Verdict ModuleHost::run_hooks(const std::vector<Hook<StanzaHook>>& hooks, xmpp::StanzaPtr& stanza) {
@@ -307,6 +308,10 @@ void ModuleHost::on_message_delivered(HookStage stage, MessageDeliveredHook hook
 
 void ModuleHost::on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) {
   add_hook(presence_broadcast_, stage, std::move(hook));
+}
+
+void ModuleHost::on_account_deleted(HookStage stage, AccountDeletedHook hook) {
+  add_hook(account_deleted_, stage, std::move(hook));
 }
 
 ModuleServices& ModuleHost::services() const {
@@ -406,7 +411,12 @@ void ModuleHost::delete_account(std::string_view bare_jid, StoreDone done) {
         return deleted ? Result<void, StoreError>{}
                        : Result<void, StoreError>(Err(deleted.error()));
       },
-      std::move(done));
+      [this, bare = std::string(bare_jid), done = std::move(done)](StoreStatus status) {
+        if (status) {
+          notify(account_deleted_, AccountDeleted{bare});
+        }
+        done(status);
+      });
 }
 
 void ModuleHost::post(std::function<void()> task) {

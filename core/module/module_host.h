@@ -94,6 +94,7 @@ class ModuleHost final : public ModuleContext {
   void on_undeliverable_message(HookStage stage, StanzaHook hook) override;
   void on_message_delivered(HookStage stage, MessageDeliveredHook hook) override;
   void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) override;
+  void on_account_deleted(HookStage stage, AccountDeletedHook hook) override;
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
   std::shared_ptr<void> hold_ack() override;
@@ -170,6 +171,7 @@ class ModuleHost final : public ModuleContext {
   std::vector<Hook<StanzaHook>> undeliverable_message_;
   std::vector<Hook<MessageDeliveredHook>> message_delivered_;
   std::vector<Hook<PresenceBroadcastHook>> presence_broadcast_;
+  std::vector<Hook<AccountDeletedHook>> account_deleted_;
 };
 
 }  // namespace tern::core

@@ -146,6 +146,12 @@ class PendingRemovals {
     std::lock_guard lock(mutex_);
     return entries_.empty();
   }
+  // The account was deleted: its queue is gone, and a new one counts from 1 again, so a removal
+  // kept for the old queue must never run against the new.
+  void forget(std::string_view owner) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(entries_, [&](const auto& entry) { return entry.first == owner; });
+  }
   std::vector<std::pair<std::string, std::uint64_t>> take_all() {
     std::lock_guard lock(mutex_);
     std::vector<std::pair<std::string, std::uint64_t>> all(entries_.begin(), entries_.end());
@@ -401,6 +407,9 @@ class Offline final : public Module {
     // After blocking (Refuse): a message it stops is never written ahead nor stored.
     ctx.on_inbound(xmpp::StanzaKind::Message, HookStage::Observe,
                    [this](xmpp::StanzaPtr& stanza) { return write_ahead(stanza); });
+    ctx.on_account_deleted(HookStage::Observe, [](const AccountDeleted& deleted) {
+      PendingRemovals::instance().forget(deleted.bare_jid);
+    });
     ctx.on_undeliverable_message(HookStage::Handle,
                                  [this](xmpp::StanzaPtr& stanza) { return store(stanza); });
     ctx.on_presence_broadcast(HookStage::Observe, [this](const PresenceBroadcast& b) {

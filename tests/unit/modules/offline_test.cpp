@@ -317,6 +317,31 @@ TEST_F(OfflineTest, AFailedRemovalIsRetriedAndItsMessageNotDeliveredAgain) {
   EXPECT_NE(queued.front().xml.find("second"), std::string::npos);
 }
 
+// A removal kept for a retry dies with the account: a new account of the same name gets a new
+// queue numbered from 1 again, which the old removal would otherwise hit.
+TEST_F(OfflineTest, ADeletedAccountsPendingRemovalNeverHitsTheNewQueue) {
+  host_->create_account("juliet@example.com", "pw", [](StoreStatus, AccountChange) {});
+  services_->settle();
+  undeliverable("old");
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  auto sent = services_->take_sent();
+  ASSERT_EQ(sent.size(), 1U);
+  sent.front().second->receipt()->delivered();
+  services_->failing_commits = 1;
+  services_->settle();  // the removal of message 1 fails: kept for a retry
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  bool deleted = false;
+  host_->delete_account("juliet@example.com", [&](StoreStatus status) { deleted = status; });
+  services_->settle();
+  ASSERT_TRUE(deleted);
+  host_->create_account("juliet@example.com", "pw", [](StoreStatus, AccountChange) {});
+  undeliverable("new");  // message 1 of the new queue; its commit retries the kept removals
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), std::vector<std::string>{"new"});
+}
+
 // [modules.offline] max_pending_removals bounds the failed removals kept for a retry: at 2, the
 // third failed removal is forgotten, and only its message is delivered again at the next login.
 TEST_F(OfflineTest, FailedRemovalsPastTheLimitAreForgottenAndDeliveredAgain) {

@@ -228,6 +228,11 @@ struct MessageDelivered {
 };
 using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 
+struct AccountDeleted {
+  std::string_view bare_jid;
+};
+using AccountDeletedHook = std::function<void(const AccountDeleted&)>;
+
 using StoreWrite = std::function<Result<void, StoreError>(WriteTxn&)>;
 // How a store write ended. It converts to true when the write committed, so a completion may
 // simply take `bool ok`; one that answers a client differently for a full disk reads the rest.
@@ -333,6 +338,10 @@ class ModuleContext {
   // When a message for an account of this host goes to some of its sessions, just before.
   virtual void on_message_delivered(HookStage stage, MessageDeliveredHook hook) = 0;
   virtual void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) = 0;
+  // After delete_account committed (on the worker that asked for it): the account's records are
+  // gone from every per-account store; a module forgets what it keeps about it in memory.
+  // (ternctl deluser, another process, raises nothing: the server's sessions end on their own.)
+  virtual void on_account_deleted(HookStage stage, AccountDeletedHook hook) = 0;
 
   // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
   // To one connected resource; dropped if it is gone. (A module that must know the stanza
