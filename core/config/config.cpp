@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/config/embedded_config.h"
 #include "xmpp/jid_prep.h"
 
 namespace tern::core {
@@ -542,7 +543,7 @@ std::string resolve_storage_path(const std::string& storage_path, const std::str
 
 Result<Config, ConfigError> load_config(const std::string& path,
                                         const std::vector<std::string>& overrides) {
-  std::string text;
+  std::string text(kEmbeddedConfig);
   if (!path.empty()) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
