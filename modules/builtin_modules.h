@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The modules built into ternd, listed explicitly (as nginx generates ngx_modules.c): a static
 // library's unreferenced object files would otherwise be dropped by the linker, and a module
-// would silently vanish.
+// would silently vanish. The list is generated from modules/meson.build (gen_builtin_modules.py).
 #pragma once
 
 #include <vector>
