@@ -67,13 +67,6 @@ class BlockingTestCase(ClientTestCase):
 
 
 class BlockingTest(BlockingTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def test_disco_feature_and_empty_blocklist(self):
         (juliet,) = self.accounts("juliet")
@@ -285,12 +278,8 @@ class ReorderedModulesBlockingTest(BlockingTest):
     """Every test above again, with blocking enabled last: hooks run by stage (blocking refuses
     before presence, offline and push act), not by the order of [modules] enabled."""
 
-    @classmethod
-    def setUpClass(cls):
-        enabled = ["offline", "push", "carbons", "presence", "roster", "disco", "ping", "version",
-                   "time", "register", "blocking"]
-        cls.server = TernServer("modules.enabled=[" + ",".join(f'"{m}"' for m in enabled) +
-                                "]").start()
+    settings = ('modules.enabled=["offline", "push", "carbons", "presence", "roster", "disco", '
+                '"ping", "version", "time", "register", "blocking"]',)
 
     async def test_a_blocked_contact_message_is_not_stored_for_later(self):
         (juliet, romeo) = self.accounts("juliet", "romeo")
@@ -307,13 +296,7 @@ class ReorderedModulesBlockingTest(BlockingTest):
 class BlocklistLimitAndRestartTest(BlockingTestCase):
     """[modules.blocking] max_items bounds a blocklist, which survives a restart."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer("modules.blocking.max_items=2").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+    settings = ("modules.blocking.max_items=2",)
 
     async def test_block_past_the_limit_is_not_allowed_and_the_list_survives_restart(self):
         (juliet, romeo) = self.accounts("juliet", "romeo")

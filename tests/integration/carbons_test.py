@@ -61,13 +61,6 @@ def private_chat(client, to, body, hint=True):
 
 
 class CarbonsTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def asyncSetUp(self):
         (self.juliet, self.romeo) = self.accounts("juliet", "romeo")

@@ -228,3 +228,21 @@ class TernServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class SharedServer:
+    """A ternd shared by the tests of one class, started in setUpClass and stopped in
+    tearDownClass: mix it in before the TestCase base (class T(SharedServer, unittest.TestCase))
+    and set `settings`, the --set overrides it starts with. Tests use self.server."""
+
+    settings = ()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = TernServer(*cls.settings).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        super().tearDownClass()

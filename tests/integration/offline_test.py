@@ -20,13 +20,7 @@ STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
 
 
 class OfflineTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer("modules.offline.max_messages=1500").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+    settings = ("modules.offline.max_messages=1500",)
 
     async def test_a_thousand_messages_in_order_exactly_once_then_nothing_left(self):
         (romeo, juliet) = self.accounts("romeo", "juliet")

@@ -74,13 +74,6 @@ class PushTestCase(ClientTestCase):
 
 
 class PushTest(PushTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def test_the_account_advertises_push(self):
         (user,) = self.accounts("phone")

@@ -242,13 +242,6 @@ class ThrottledTest(RegistrationTestCase):
 
 
 class DisabledTest(RegistrationTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def test_the_feature_is_not_offered_and_requests_are_refused(self):
         name = fresh("hopeful")

@@ -35,13 +35,6 @@ def presence_of(kind, sender_bare):
 
 
 class RosterPresenceTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def online(self, bare, resource="r", **kw):
         client = await self.login(f"{bare}/{resource}", PASSWORD, **kw)

@@ -82,13 +82,6 @@ def caps_ver(query):
 
 
 class RoutingRulesTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def test_message_to_a_vanished_resource_online(self):
         juliet, romeo = self.accounts("juliet", "romeo")

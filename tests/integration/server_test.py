@@ -11,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from harness import TernServer  # noqa: E402
+from harness import TernServer, SharedServer  # noqa: E402
 from slix import DOMAIN, TIMEOUT, Client, ClientTestCase, wait  # noqa: E402
 
 import slixmpp  # noqa: E402
@@ -150,17 +150,9 @@ class ExampleTest(unittest.TestCase):
         self.assertIn("juliet got from romeo@localhost/garden: By a name", result.stdout)
 
 
-class MalformedInputTest(unittest.TestCase):
+class MalformedInputTest(SharedServer, unittest.TestCase):
     HEADER = (b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
               b"xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>")
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     def assert_stream_error(self, data, condition):
         answer = self.server.raw(data)

@@ -8,6 +8,8 @@ import ssl
 import unittest
 
 import slixmpp
+
+from harness import SharedServer  # noqa: E402
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -110,8 +112,9 @@ async def nothing_matching(queue, predicate, seconds=1.0):
 _account_ids = itertools.count()
 
 
-class ClientTestCase(unittest.IsolatedAsyncioTestCase):
-    """Subclasses set cls.server (a started TernServer) in setUpClass."""
+class ClientTestCase(SharedServer, unittest.IsolatedAsyncioTestCase):
+    """A ternd for the class (SharedServer: set `settings`), and fresh accounts and logged-in
+    slixmpp clients per test."""
 
     def accounts(self, *names):
         """Fresh accounts for one test (password PASSWORD): returns their bare JIDs."""

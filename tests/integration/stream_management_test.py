@@ -16,13 +16,6 @@ from slix import DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, nothing_matching  # 
 
 
 class StreamManagementTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     async def sm_login(self, jid):
         client = await self.login(jid, PASSWORD, plugins=("xep_0198",))
@@ -87,13 +80,7 @@ class ResumptionTest(ClientTestCase):
     """XEP-0198 §5: a receiving client that loses its connection mid-stream resumes and gets
     everything exactly once; one that never comes back finds its messages in the offline queue."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer("c2s.resume_timeout=3").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+    settings = ("c2s.resume_timeout=3",)
 
     async def read_messages(self, client, count, seen):
         """Reads until `count` messages arrived; returns how many stanzas (all kinds) that was."""
