@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The carbons module (XEP-0280) on a ModuleHost with a fake session registry: enabling and
+// The carbons module (XEP-0280) on the module harness (fake sessions): enabling and
 // disabling, who gets <sent/> and <received/> copies and what they look like, and <private/>.
 #include <gtest/gtest.h>
 
@@ -9,8 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/module/module_host.h"
-#include "modules/builtin_modules.h"
+#include "tests/unit/modules/module_harness.h"
 #include "tests/unit/xmpp/test_sink.h"
 #include "xmpp/stanza_error.h"
 
@@ -24,54 +23,6 @@ Jid jid(std::string_view text) {
   return Jid::parse(text).value();
 }
 
-// The registry's view of the connected resources, and what the module sent to them.
-class FakeServices final : public core::ModuleServices {
- public:
-  void connect(std::string_view full, bool available) {
-    ResourceInfo r;
-    r.jid = jid(full);
-    r.available = available;
-    resources_.push_back(std::move(r));
-  }
-  std::vector<std::pair<std::string, StanzaPtr>> take_sent() { return std::exchange(sent_, {}); }
-
-  void send_to_session(const Jid& full, StanzaPtr stanza) override {
-    sent_.emplace_back(full.full(), std::move(stanza));
-  }
-  void route(StanzaPtr /*stanza*/) override { ADD_FAILURE() << "carbons never route"; }
-  std::shared_ptr<void> hold_ack() override { return nullptr; }
-  std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
-    std::vector<ResourceInfo> out;
-    std::copy_if(resources_.begin(), resources_.end(), std::back_inserter(out),
-                 [&](const ResourceInfo& r) { return r.jid.bare_view() == bare_jid; });
-    return out;
-  }
-  void set_interested(const Jid& /*full*/) override {}
-  void set_flag(const Jid& full, std::string_view flag, bool on) override {
-    for (ResourceInfo& r : resources_) {
-      if (r.jid == full) {
-        std::erase(r.flags, std::string(flag));
-        if (on) {
-          r.flags.emplace_back(flag);
-        }
-      }
-    }
-  }
-  bool account_exists(std::string_view /*bare_jid*/) const override { return true; }
-  bool store_short_of_room() const override { return short_of_room; }
-  bool short_of_room = false;
-  void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
-  storage::Environment& store() const override { throw std::logic_error("carbons use no store"); }
-  void write(StoreWrite /*write*/, StoreDone /*done*/) override {
-    ADD_FAILURE() << "carbons write nothing";
-  }
-  void post(std::function<void()> /*task*/) override { ADD_FAILURE() << "carbons post nothing"; }
-
- private:
-  std::vector<ResourceInfo> resources_;
-  std::vector<std::pair<std::string, StanzaPtr>> sent_;
-};
-
 class CarbonsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -80,10 +31,8 @@ class CarbonsTest : public ::testing::Test {
     services.connect("juliet@example.com/tablet", true);  // never enables carbons
     services.connect("juliet@example.com/watch", false);  // enables them, but is not available
     services.connect("romeo@example.com/home", true);
-    auto started =
-        core::ModuleHost::start("example.com", {"carbons"}, builtin_modules(), &services);
-    ASSERT_TRUE(started.ok()) << started.error();
-    host = std::move(started).value();
+    harness.restart({"carbons"});  // now that the sessions are there
+    host = &harness.host();
     for (const char* resource : {"phone", "laptop", "watch"}) {
       ASSERT_EQ(switch_carbons(std::string("juliet@example.com/") + resource, "enable")->type(),
                 "result");
@@ -110,8 +59,11 @@ class CarbonsTest : public ::testing::Test {
     host->run_message_delivered(MessageDelivered{*message, to});
   }
 
-  FakeServices services;
-  std::unique_ptr<core::ModuleHost> host;
+  void TearDown() override { EXPECT_TRUE(services.take_routed().empty()) << "carbons never route"; }
+
+  testing::ModuleHarness harness{{"carbons"}};
+  testing::FakeServices& services = harness.services();
+  core::ModuleHost* host = nullptr;
 };
 
 // The one copy, checked for XEP-0280 §7/§8's shape: from the bare JID, to the resource, same

@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/module/module_host.h"
 #include "modules/builtin_modules.h"
 #include "modules/offline/offline_store.h"
 #include "storage/env.h"
+#include "tests/unit/modules/module_harness.h"
 #include "xmpp/stream_parser.h"
 
 namespace tern {
@@ -29,116 +29,18 @@ Jid jid(std::string_view text) {
   return Jid::parse(text).value();
 }
 
-class FakeServices final : public core::ModuleServices {
- public:
-  explicit FakeServices(storage::Environment& env) : env_(env) {}
-
-  void set_available(std::string_view full, bool available) {
-    std::erase_if(resources_, [&](const ResourceInfo& r) { return r.jid.full() == full; });
-    if (available) {
-      ResourceInfo r;
-      r.jid = jid(full);
-      r.available = true;
-      resources_.push_back(std::move(r));
-    }
-  }
-  // Commits the oldest pending write; its completion is kept for run_completion().
-  void commit_next() {
-    ASSERT_FALSE(writes_.empty());
-    auto [write, done] = std::move(writes_.front());
-    writes_.pop_front();
-    if (failing_commits > 0) {  // a full disk: nothing written
-      --failing_commits;
-      completions_.emplace_back([done = std::move(done)]() { done(StoreStatus{false, true}); });
-      return;
-    }
-    const bool ok = env_.write(write).ok();
-    completions_.emplace_back([done = std::move(done), ok]() { done(StoreStatus{ok, false}); });
-  }
-  void run_completion() {
-    ASSERT_FALSE(completions_.empty());
-    auto done = std::move(completions_.front());
-    completions_.pop_front();
-    done();
-  }
-  // Commits and completes everything pending (removals after deliveries, say).
-  void settle() {
-    while (!writes_.empty() || !completions_.empty()) {
-      if (!writes_.empty()) {
-        commit_next();
-      }
-      while (!completions_.empty()) {
-        run_completion();
-      }
-    }
-  }
-  std::vector<std::pair<std::string, StanzaPtr>> take_sent() { return std::exchange(sent_, {}); }
-
-  void send_to_session(const Jid& full, StanzaPtr stanza) override {
-    sent_.emplace_back(full.full(), std::move(stanza));
-  }
-  void route(StanzaPtr stanza) override { routed.push_back(std::move(stanza)); }
-  std::vector<StanzaPtr> routed;  // errors to senders
-  int failing_commits = 0;
-  std::shared_ptr<void> hold_ack() override { return nullptr; }
-  std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
-    std::vector<ResourceInfo> out;
-    for (const ResourceInfo& r : resources_) {
-      if (r.jid.bare_view() == bare_jid) {
-        out.push_back(r);
-      }
-    }
-    return out;
-  }
-  void set_interested(const Jid& /*full*/) override {}
-  void set_flag(const Jid& /*full*/, std::string_view /*flag*/, bool /*on*/) override {}
-  bool account_exists(std::string_view /*bare_jid*/) const override { return true; }
-  bool store_short_of_room() const override { return short_of_room; }
-  bool short_of_room = false;
-  void close_sessions(std::string_view /*bare_jid*/, const xmpp::StreamError& /*error*/) override {}
-  storage::Environment& store() const override { return env_; }
-  void write(StoreWrite write, StoreDone done) override {
-    writes_.emplace_back(std::move(write), std::move(done));
-  }
-  void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
-  // Runs what was posted (the next turn of the worker's loop), until nothing more is.
-  void run_posted() {
-    while (!posted_.empty()) {
-      auto task = std::move(posted_.front());
-      posted_.pop_front();
-      task();
-    }
-  }
-
- private:
-  storage::Environment& env_;
-  std::vector<ResourceInfo> resources_;
-  std::vector<std::pair<std::string, StanzaPtr>> sent_;
-  std::deque<std::pair<StoreWrite, StoreDone>> writes_;
-  std::deque<std::function<void()>> completions_;
-  std::deque<std::function<void()>> posted_;
-};
-
 class OfflineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tern-offline-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    auto env = storage::Environment::open(dir_.string());
-    ASSERT_TRUE(env.ok());
-    env_ = std::move(env).value();
-    services_ = std::make_unique<FakeServices>(*env_);
-    auto started = core::ModuleHost::start("example.com", {"offline"}, modules::builtin_modules(),
-                                           services_.get());
-    ASSERT_TRUE(started.ok()) << started.error();
-    host_ = std::move(started).value();
+    harness_ = std::make_unique<testing::ModuleHarness>(std::vector<std::string>{"offline"});
+    services_ = &harness_->services();
+    env_ = &harness_->store();
+    host_ = &harness_->host();
   }
-  void TearDown() override {
-    host_.reset();
-    services_.reset();
-    env_.reset();
-    std::filesystem::remove_all(dir_);
+  // The module again, with these options (same store and sessions).
+  void restart(const core::ModuleOptionTables& options) {
+    harness_->restart({"offline"}, options);
+    host_ = &harness_->host();
   }
 
   // Romeo's chat message to Juliet's bare JID when no resource of hers can take it.
@@ -151,7 +53,7 @@ class OfflineTest : public ::testing::Test {
     EXPECT_EQ(host_->run_undeliverable_message(message), Verdict::Handled);
   }
   void presence(std::string_view full, PresenceChange change) {
-    services_->set_available(full, change != PresenceChange::Unavailable);
+    services_->connect(full, change != PresenceChange::Unavailable);
     StanzaPtr p =
         xmpp::parse_stanza("<presence xmlns='jabber:client' from='" + std::string(full) + "'/>");
     const Jid from = jid(full);
@@ -168,15 +70,15 @@ class OfflineTest : public ::testing::Test {
     return bodies;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<storage::Environment> env_;
+  std::unique_ptr<testing::ModuleHarness> harness_;
+  testing::FakeServices* services_ = nullptr;
+  storage::Environment* env_ = nullptr;
+  core::ModuleHost* host_ = nullptr;
   // The module's queue store, as the module opens it.
   modules::offline::OfflineStore queue() {
     return modules::offline::OfflineStore(
         env_->open_store("offline", StoreScope::PerAccount).value());
   }
-  std::unique_ptr<FakeServices> services_;
-  std::unique_ptr<core::ModuleHost> host_;
 };
 
 TEST_F(OfflineTest, StoredMessagesGoToTheFirstAvailableSessionOldestFirst) {
@@ -345,12 +247,7 @@ TEST_F(OfflineTest, ADeletedAccountsPendingRemovalNeverHitsTheNewQueue) {
 // [modules.offline] max_pending_removals bounds the failed removals kept for a retry: at 2, the
 // third failed removal is forgotten, and only its message is delivered again at the next login.
 TEST_F(OfflineTest, FailedRemovalsPastTheLimitAreForgottenAndDeliveredAgain) {
-  host_.reset();
-  auto started = core::ModuleHost::start(
-      "example.com", {"offline"}, modules::builtin_modules(), services_.get(),
-      {{"offline", {{"max_pending_removals", ModuleOptions::Value{std::int64_t{2}, "test"}}}}});
-  ASSERT_TRUE(started.ok()) << started.error();
-  host_ = std::move(started).value();
+  restart({{"offline", {{"max_pending_removals", ModuleOptions::Value{std::int64_t{2}, "test"}}}}});
   for (const char* body : {"one", "two", "three"}) {
     undeliverable(body);
   }
@@ -380,8 +277,9 @@ TEST_F(OfflineTest, ShortOfRoomRefusesOfflineStorageAtOnce) {
   services_->short_of_room = true;
   undeliverable("refused");
   services_->settle();
-  ASSERT_EQ(services_->routed.size(), 1U);
-  const xmpp::Element& error = services_->routed.front()->root();
+  std::vector<StanzaPtr> routed = services_->take_routed();
+  ASSERT_EQ(routed.size(), 1U);
+  const xmpp::Element& error = routed.front()->root();
   EXPECT_EQ(error.attr("type"), "error");
   EXPECT_EQ(error.attr("to"), "romeo@example.com/home");
   EXPECT_NE(error.child("error", xmpp::ns::kClient)
