@@ -295,6 +295,10 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   storage::Environment& store() const override { return *server_.store_; }
   void write(StoreWrite write, StoreDone done) override;  // after WorkerState
   void post(std::function<void()> task) override;         // after WorkerState
+  std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
+                                     const std::function<std::shared_ptr<void>()>& make) override {
+    return server_.module_states_.get(key, type, make);
+  }
 
   // XEP-0198 resumption (after WorkerState, which they use).
   std::string register_resumable(c2s::C2sSession& session) override;

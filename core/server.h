@@ -84,6 +84,7 @@ class Server final : public Delivery {
   std::vector<const ModuleInfo*> modules_;
   std::unique_ptr<storage::Environment> store_;
   std::atomic<bool> store_short_of_room_{false};  // see watch_store()
+  SharedStates module_states_;                    // ModuleContext::shared(), across workers
   std::uint64_t store_watched_at_ = 0;            // worker 0's clock
   std::unique_ptr<net::TlsContext> tls_;
   // Places for client connections, below the descriptor limit (c2s.max_connections).

@@ -423,6 +423,27 @@ void ModuleHost::post(std::function<void()> task) {
   services().post(std::move(task));
 }
 
+std::shared_ptr<void> ModuleHost::shared_state(std::string_view key, const std::type_info& type,
+                                               const std::function<std::shared_ptr<void>()>& make) {
+  if (services_ == nullptr) {
+    return make();  // a host that only checks options: nothing to share
+  }
+  // Within the module's name: two modules never meet by accident.
+  return services_->shared_state(std::string(starting_) + "/" + std::string(key), type, make);
+}
+
+std::shared_ptr<void> SharedStates::get(const std::string& key, const std::type_info& type,
+                                        const std::function<std::shared_ptr<void>()>& make) {
+  std::lock_guard lock(mutex_);
+  auto [it, added] = states_.try_emplace(key, &type, nullptr);
+  if (added) {
+    it->second.second = make();
+  } else if (*it->second.first != type) {
+    throw std::logic_error("shared state '" + key + "' asked for with two types");
+  }
+  return it->second.second;
+}
+
 log::Logger ModuleHost::log() const {
   return starting_.empty() ? kLog : log::Logger(starting_);
 }

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,21 @@ class ModuleServices {
   virtual storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
   virtual void post(std::function<void()> task) = 0;
+  // ModuleContext::shared_state, across every worker; `key` already names the module.
+  virtual std::shared_ptr<void> shared_state(
+      const std::string& key, const std::type_info& type,
+      const std::function<std::shared_ptr<void>()>& make) = 0;
+};
+
+// The table behind ModuleServices::shared_state: one object per key, created once, thread-safe.
+class SharedStates {
+ public:
+  std::shared_ptr<void> get(const std::string& key, const std::type_info& type,
+                            const std::function<std::shared_ptr<void>()>& make);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::pair<const std::type_info*, std::shared_ptr<void>>> states_;
 };
 
 // [modules.NAME] tables by module name.
@@ -111,6 +127,8 @@ class ModuleHost final : public ModuleContext {
   void create_account(std::string_view bare_jid, std::string password, AccountDone done) override;
   void set_password(std::string_view bare_jid, std::string password, AccountDone done) override;
   void post(std::function<void()> task) override;
+  std::shared_ptr<void> shared_state(std::string_view key, const std::type_info& type,
+                                     const std::function<std::shared_ptr<void>()>& make) override;
   log::Logger log() const override;
 
  private:

@@ -116,14 +116,10 @@ constexpr std::size_t kDefaultMaxPendingRemovals = 100000;
 
 // Removals from the queue that failed (a full store): each is submitted again whenever an offline
 // write commits (there is room again), and until then the message is not delivered again.
-// Shared by the module's instances on every worker; in memory only (after a restart such a
-// message is delivered again, with the same stanza-id: docs/delivery.md).
+// Shared by the module's instances on every worker (ModuleContext::shared); in memory only (after
+// a restart such a message is delivered again, with the same stanza-id: docs/delivery.md).
 class PendingRemovals {
  public:
-  static PendingRemovals& instance() {
-    static PendingRemovals pending;
-    return pending;
-  }
   // [modules.offline] max_pending_removals (every worker's instance sets the same).
   void set_limit(std::size_t limit) {
     std::lock_guard lock(mutex_);
@@ -170,17 +166,18 @@ class PendingRemovals {
 
 // Removes a delivered message from its queue; a removal that fails waits in PendingRemovals.
 void remove_from_queue(ModuleContext& ctx, const log::Logger& log, OfflineStore queue,
-                       const std::string& owner, std::uint64_t sequence) {
+                       std::shared_ptr<PendingRemovals> removals, const std::string& owner,
+                       std::uint64_t sequence) {
   ctx.write(
       [owner, sequence, queue](WriteTxn& txn) -> Result<void, StoreError> {
         auto removed = queue.remove(txn, owner, sequence);
         return removed ? Result<void, StoreError>{} : Err(removed.error());
       },
-      [log, owner, sequence](StoreStatus status) {
+      [log, owner, sequence, removals = std::move(removals)](StoreStatus status) {
         if (status) {
           return;
         }
-        bool kept = PendingRemovals::instance().add(owner, sequence);
+        bool kept = removals->add(owner, sequence);
         log.warn("store.remove_failed",
                  kept ? "removing a delivered message from its queue failed: retried once a "
                         "write commits"
@@ -200,8 +197,13 @@ void remove_from_queue(ModuleContext& ctx, const log::Logger& log, OfflineStore 
 // then the ack). An acknowledged message is delivered or answered, never lost.
 class QueuedMessage {
  public:
-  QueuedMessage(ModuleContext& ctx, log::Logger log, OfflineStore queue, std::string owner)
-      : ctx_(ctx), log_(log), queue_(queue), owner_(std::move(owner)) {}
+  QueuedMessage(ModuleContext& ctx, log::Logger log, OfflineStore queue,
+                std::shared_ptr<PendingRemovals> removals, std::string owner)
+      : ctx_(ctx),
+        log_(log),
+        queue_(queue),
+        removals_(std::move(removals)),
+        owner_(std::move(owner)) {}
 
   void committed(std::uint64_t sequence) {
     std::lock_guard lock(mutex_);
@@ -269,7 +271,7 @@ class QueuedMessage {
     }
     removed_ = true;
     // The writer is thread-safe: this may run on the recipient's worker.
-    remove_from_queue(ctx_, log_, queue_, owner_, *sequence_);
+    remove_from_queue(ctx_, log_, queue_, removals_, owner_, *sequence_);
   }
 
   // Receipts fire on any worker: the error is routed on the module's, then the ack goes (the
@@ -281,6 +283,7 @@ class QueuedMessage {
   ModuleContext& ctx_;
   log::Logger log_;
   OfflineStore queue_;
+  std::shared_ptr<PendingRemovals> removals_;
   std::string owner_;
   std::mutex mutex_;
   std::optional<std::uint64_t> sequence_;
@@ -296,8 +299,8 @@ class QueuedMessage {
 // same moment send every message once. The queue's sequences grow in commit order (one writer),
 // so "above the mark" is exactly "not sent to this session yet". The queue goes out in slices;
 // while one is on its way, nothing else is sent (the next slice carries what arrived meanwhile).
-// Shared by the module's instances on every worker; an entry lives while its session is
-// available.
+// Shared by the module's instances on every worker (ModuleContext::shared); an entry lives while
+// its session is available.
 class SentMarks {
  public:
   struct Mark {
@@ -305,10 +308,6 @@ class SentMarks {
     std::uint64_t until = 0;  // the highest sequence it is due (see Offline::deliver_queue)
     std::uint64_t slice = 0;  // the slice on its way, by number; 0: none
   };
-  static SentMarks& instance() {
-    static SentMarks marks;
-    return marks;
-  }
   // Runs `send(mark)` under the lock with the session's mark, which it updates.
   template <class Send>
   void advance(std::string_view full_jid, Send send) {
@@ -384,17 +383,19 @@ class Offline final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     queue_ = OfflineStore(ctx.open_store("offline"));
+    marks_ = ctx.shared<SentMarks>("sent_marks");
+    removals_ = ctx.shared<PendingRemovals>("pending_removals");
     log_ = ctx.log();
     lifeline_ = std::make_shared<Lifeline>(Lifeline{
         &ctx, [this](const std::string& owner, const xmpp::Jid& resource, std::uint64_t slice) {
-          if (SentMarks::instance().finish_slice(resource.full(), slice)) {
+          if (marks_->finish_slice(resource.full(), slice)) {
             deliver_if_eligible(owner, resource, kNothingNew);
           }
         }});
     // [modules.offline] max_messages: the most messages one account's queue may hold.
     quota_ = static_cast<std::size_t>(ctx.options().integer("max_messages", 10000, 1, 1000000));
     // [modules.offline] max_pending_removals: failed removals kept for a retry (PendingRemovals).
-    PendingRemovals::instance().set_limit(static_cast<std::size_t>(
+    removals_->set_limit(static_cast<std::size_t>(
         ctx.options().integer("max_pending_removals", kDefaultMaxPendingRemovals, 1, 10000000)));
     ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
@@ -407,17 +408,17 @@ class Offline final : public Module {
     // After blocking (Refuse): a message it stops is never written ahead nor stored.
     ctx.on_inbound(xmpp::StanzaKind::Message, HookStage::Observe,
                    [this](xmpp::StanzaPtr& stanza) { return write_ahead(stanza); });
-    ctx.on_account_deleted(HookStage::Observe, [](const AccountDeleted& deleted) {
-      PendingRemovals::instance().forget(deleted.bare_jid);
+    ctx.on_account_deleted(HookStage::Observe, [this](const AccountDeleted& deleted) {
+      removals_->forget(deleted.bare_jid);
     });
     ctx.on_undeliverable_message(HookStage::Handle,
                                  [this](xmpp::StanzaPtr& stanza) { return store(stanza); });
     ctx.on_presence_broadcast(HookStage::Observe, [this](const PresenceBroadcast& b) {
       if (b.change == PresenceChange::Initial) {
-        SentMarks::instance().forget(b.from.full());
+        marks_->forget(b.from.full());
         deliver_if_eligible(std::string(b.from.bare_view()), b.from, kEverythingQueuedNow);
       } else if (b.change == PresenceChange::Unavailable) {
-        SentMarks::instance().forget(b.from.full());
+        marks_->forget(b.from.full());
       }
     });
   }
@@ -448,7 +449,7 @@ class Offline final : public Module {
     }
     std::string owner(to->bare_view());
     stamp_stanza_id(stanza->root(), owner);
-    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, removals_, owner);
     stanza->set_receipt(QueuedMessage::receipt_for(queued));
     // For the error, should it come to that; without the receipt, which would keep itself alive
     // through it (receipt → QueuedMessage → bounce → this copy → receipt) and never fire.
@@ -524,14 +525,14 @@ class Offline final : public Module {
 
   // Removals that failed on a full store, submitted again.
   void retry_removals() {
-    if (PendingRemovals::instance().empty()) {
+    if (removals_->empty()) {
       return;
     }
-    auto pending = PendingRemovals::instance().take_all();
+    auto pending = removals_->take_all();
     log_.info("store.retry", "retrying removals from offline queues that failed",
               {{"count", pending.size()}});
     for (const auto& [owner, sequence] : pending) {
-      remove_from_queue(*ctx_, log_, queue_, owner, sequence);
+      remove_from_queue(*ctx_, log_, queue_, removals_, owner, sequence);
     }
   }
 
@@ -618,7 +619,7 @@ class Offline final : public Module {
   void deliver_queue(const std::string& owner, const xmpp::Jid& resource, std::uint64_t due) {
     std::vector<OfflineMessage> slice;
     std::shared_ptr<SliceInFlight> in_flight;
-    SentMarks& marks = SentMarks::instance();
+    SentMarks& marks = *marks_;
     marks.advance(resource.full(), [&](SentMarks::Mark& mark) {
       auto txn = ctx_->read();
       if (!txn) {
@@ -643,7 +644,7 @@ class Offline final : public Module {
     });
     // Outside the lock: a delivery may end the session (c2s.max_unacked_stanzas), and its
     // unavailable presence comes back here to forget the mark.
-    PendingRemovals& removals = PendingRemovals::instance();
+    PendingRemovals& removals = *removals_;
     for (const OfflineMessage& m : slice) {
       if (!removals.contains(owner, m.sequence)) {  // delivered before; its removal waits
         send_queued(owner, resource, m, in_flight);
@@ -664,7 +665,7 @@ class Offline final : public Module {
           .set_attr("stamp", xep82_stamp(m.stamp_ms))
           .set_text("Offline Storage");
     }
-    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, owner);
+    auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, removals_, owner);
     queued->committed(m.sequence);
     stanza->set_receipt(QueuedMessage::receipt_for(queued, slice));
     ctx_->send_to_session(resource, std::move(stanza));
@@ -699,7 +700,9 @@ class Offline final : public Module {
   static constexpr std::size_t kSliceBytes = std::size_t{256} * 1024;
 
   ModuleContext* ctx_ = nullptr;
-  OfflineStore queue_{StoreId{}};  // opened in start()
+  OfflineStore queue_{StoreId{}};     // opened in start()
+  std::shared_ptr<SentMarks> marks_;  // shared by every worker's instance (ctx.shared)
+  std::shared_ptr<PendingRemovals> removals_;
   log::Logger log_;
   std::size_t quota_ = 10000;
   std::shared_ptr<Lifeline> lifeline_;  // released with the instance: later slices are dropped

@@ -348,6 +348,23 @@ TEST(ModuleHost, TwoHandlersForOneIqAreRefusedNamingBoth) {
             "one of them");
 }
 
+// What modules share across workers: one object per key, whoever asks first creating it; a key
+// asked for with another type is a programming error.
+TEST(SharedStates, OneObjectPerKeyAndType) {
+  SharedStates states;
+  int made = 0;
+  auto make = [&] {
+    ++made;
+    return std::static_pointer_cast<void>(std::make_shared<int>(7));
+  };
+  auto a = states.get("offline/marks", typeid(int), make);
+  auto b = states.get("offline/marks", typeid(int), make);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(made, 1);
+  EXPECT_NE(states.get("push/marks", typeid(int), make), a);
+  EXPECT_THROW(states.get("offline/marks", typeid(double), make), std::logic_error);
+}
+
 TEST(ModuleHost, UnknownModuleIsRefused) {
   auto started = ModuleHost::start("example.com", {"test", "nope"}, {&kTestInfo});
   ASSERT_FALSE(started.ok());

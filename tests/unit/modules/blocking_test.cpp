@@ -22,9 +22,9 @@ class BlockingModuleTest : public ::testing::Test {
   }
   // A message from `from` to Juliet, through the inbound hooks as the router runs them.
   Verdict message_from(std::string_view from) {
-    xmpp::StanzaPtr message = xmpp::testing::parse_one(
-        "<message from='" + std::string(from) + "' to='juliet@example.com' type='chat'>"
-        "<body>hi</body></message>");
+    xmpp::StanzaPtr message = xmpp::testing::parse_one("<message from='" + std::string(from) +
+                                                       "' to='juliet@example.com' type='chat'>"
+                                                       "<body>hi</body></message>");
     return harness.host().run_inbound(message);
   }
   std::string type_of(const xmpp::StanzaPtr& reply) {

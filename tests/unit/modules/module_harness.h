@@ -136,6 +136,10 @@ class FakeServices final : public core::ModuleServices {
     writes_.emplace_back(std::move(write), std::move(done));
   }
   void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
+  std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
+                                     const std::function<std::shared_ptr<void>()>& make) override {
+    return states_.get(key, type, make);
+  }
 
  private:
   storage::Environment& env_;
@@ -145,6 +149,7 @@ class FakeServices final : public core::ModuleServices {
   std::deque<std::pair<StoreWrite, StoreDone>> writes_;
   std::deque<std::function<void()>> completions_;
   std::deque<std::function<void()>> posted_;
+  core::SharedStates states_;
 };
 
 // The modules under test on host example.com, their store and their fake sessions.

@@ -44,6 +44,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <variant>
 #include <vector>
 
@@ -385,6 +386,21 @@ class ModuleContext {
   virtual void create_account(std::string_view bare_jid, std::string password,
                               AccountDone done) = 0;
   virtual void set_password(std::string_view bare_jid, std::string password, AccountDone done) = 0;
+
+  // State shared by this module's instances on every worker and host (a module keeps no
+  // process-global singleton); asked for in start(): created on first use, by T's default
+  // constructor, under `key` (within the module's name); the same key always gives the same object.
+  // Access from several workers is T's own business (a mutex inside it).
+  template <typename T>
+  std::shared_ptr<T> shared(std::string_view key) {
+    return std::static_pointer_cast<T>(shared_state(
+        key, typeid(T), [] { return std::static_pointer_cast<void>(std::make_shared<T>()); }));
+  }
+  // What shared() uses: the object under `key` or, the first time, make()'s. A key already used
+  // with another type throws std::logic_error.
+  virtual std::shared_ptr<void> shared_state(
+      std::string_view key, const std::type_info& type,
+      const std::function<std::shared_ptr<void>()>& make) = 0;
 
   // Runs `task` on this instance's worker at a later turn of its loop. Thread-safe: how work
   // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's
