@@ -304,6 +304,13 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   std::string register_resumable(c2s::C2sSession& session) override;
   void on_detached(c2s::C2sSession& session) override;
   void on_unacked_overflow(c2s::C2sSession& session) override;
+  // Once a second: the modules' timers (ModuleContext::every).
+  void run_module_timers(std::uint64_t now) {
+    for (const auto& m : modules_) {
+      m->run_timers(now);
+    }
+  }
+
   // Every few seconds (worker 0): the store's room against [storage] min_room.
   void watch_store(std::uint64_t now) { server_.watch_store(now); }
   void resume(c2s::C2sSession& session, std::string_view previd) override;
@@ -426,6 +433,7 @@ struct Server::WorkerState {
           }
         });
     self->expire_detached(uv_now(timer->loop) / 1000, false);
+    self->host.run_module_timers(uv_now(timer->loop) / 1000);
     if (self->worker.id() == 0) {
       self->host.watch_store(uv_now(timer->loop) / 1000);
     }

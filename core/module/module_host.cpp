@@ -423,6 +423,29 @@ void ModuleHost::post(std::function<void()> task) {
   services().post(std::move(task));
 }
 
+void ModuleHost::every(std::chrono::seconds period, std::function<void()> fn) {
+  timers_.push_back(Timer{static_cast<std::uint64_t>(std::max<std::int64_t>(period.count(), 1)), 0,
+                          std::move(fn), starting_});
+}
+
+void ModuleHost::run_timers(std::uint64_t now) {
+  for (Timer& timer : timers_) {
+    if (timer.due == 0) {
+      timer.due = now + timer.period;
+    }
+    if (now < timer.due) {
+      continue;
+    }
+    timer.due = now + timer.period;
+    try {
+      timer.fn();
+    } catch (const std::exception& e) {
+      kLog.error("module.exception", "a module's timer threw: it runs again at its next period",
+                 {{"module", timer.module}, {"error", e.what()}});
+    }
+  }
+}
+
 std::shared_ptr<void> ModuleHost::shared_state(std::string_view key, const std::type_info& type,
                                                const std::function<std::shared_ptr<void>()>& make) {
   if (services_ == nullptr) {

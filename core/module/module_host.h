@@ -127,6 +127,9 @@ class ModuleHost final : public ModuleContext {
   void create_account(std::string_view bare_jid, std::string password, AccountDone done) override;
   void set_password(std::string_view bare_jid, std::string password, AccountDone done) override;
   void post(std::function<void()> task) override;
+  void every(std::chrono::seconds period, std::function<void()> fn) override;
+  // The worker's tick (once a second): runs the timers that are due at `now` (seconds).
+  void run_timers(std::uint64_t now);
   std::shared_ptr<void> shared_state(std::string_view key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override;
   log::Logger log() const override;
@@ -190,6 +193,13 @@ class ModuleHost final : public ModuleContext {
   std::vector<Hook<MessageDeliveredHook>> message_delivered_;
   std::vector<Hook<PresenceBroadcastHook>> presence_broadcast_;
   std::vector<Hook<AccountDeletedHook>> account_deleted_;
+  struct Timer {
+    std::uint64_t period = 1;  // seconds
+    std::uint64_t due = 0;     // 0: not yet scheduled (set at the first tick)
+    std::function<void()> fn;
+    std::string_view module;
+  };
+  std::vector<Timer> timers_;
 };
 
 }  // namespace tern::core

@@ -348,6 +348,33 @@ TEST(ModuleHost, TwoHandlersForOneIqAreRefusedNamingBoth) {
             "one of them");
 }
 
+// A module's timer runs every period on the worker's tick, from the first tick it sees; one that
+// throws is logged and does not stop the others.
+int g_ticks = 0;
+class TimerModule final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx.every(std::chrono::seconds(3), [] { ++g_ticks; });
+    ctx.every(std::chrono::seconds(1), []() -> void { throw std::runtime_error("tick"); });
+  }
+};
+
+TEST(ModuleHost, TimersRunEveryPeriod) {
+  const ModuleInfo info{"timer", "ticks", []() -> std::unique_ptr<Module> {
+                          return std::make_unique<TimerModule>();
+                        }};
+  auto host = ModuleHost::start("example.com", {"timer"}, {&info});
+  ASSERT_TRUE(host.ok()) << host.error();
+  g_ticks = 0;
+  std::vector<int> seen;
+  for (std::uint64_t now = 100; now <= 110; ++now) {
+    (*host)->run_timers(now);
+    seen.push_back(g_ticks);
+  }
+  // Scheduled at 100 for 103, then 106 and 109.
+  EXPECT_EQ(seen, (std::vector<int>{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3}));
+}
+
 // What modules share across workers: one object per key, whoever asks first creating it; a key
 // asked for with another type is a programming error.
 TEST(SharedStates, OneObjectPerKeyAndType) {

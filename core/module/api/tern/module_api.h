@@ -36,6 +36,7 @@
 //     event, data in fields, never a password or stanza content (log/logger.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -401,6 +402,10 @@ class ModuleContext {
   virtual std::shared_ptr<void> shared_state(
       std::string_view key, const std::type_info& type,
       const std::function<std::shared_ptr<void>()>& make) = 0;
+
+  // Runs `fn` on this instance's worker every `period` (whole seconds, on the worker's tick), for
+  // as long as the module runs: expiry, clean-up, anything periodic. Never blocks the loop.
+  virtual void every(std::chrono::seconds period, std::function<void()> fn) = 0;
 
   // Runs `task` on this instance's worker at a later turn of its loop. Thread-safe: how work
   // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's
