@@ -375,6 +375,25 @@ TEST(ModuleHost, TimersRunEveryPeriod) {
   EXPECT_EQ(seen, (std::vector<int>{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3}));
 }
 
+// A request "to my own account" may spell the bare JID any way the JID rules equate (RFC 7622
+// prepares the localpart and domain); a full JID or another account is not the sender's own.
+TEST(IqRequest, ToOwnAccountAcceptsEverySpellingOfTheSendersBareJid) {
+  const xmpp::Jid from = xmpp::Jid::parse("juliet@example.com/balcony").value();
+  const std::vector<std::pair<std::string, bool>> cases = {{"", true},
+                                                           {"juliet@example.com", true},
+                                                           {"Juliet@EXAMPLE.com", true},
+                                                           {"juliet@example.com/balcony", false},
+                                                           {"romeo@example.com", false},
+                                                           {"example.com", false}};
+  for (const auto& [to, own] : cases) {
+    xmpp::StanzaPtr iq = parse("<iq type='get' id='1'" + (to.empty() ? "" : " to='" + to + "'") +
+                               "><query xmlns='urn:test'/></iq>");
+    IqRequest request(iq->root(), *iq->root().first_child(), from);
+    EXPECT_EQ(request.to_own_account(), own) << to;
+    request.reply_result();
+  }
+}
+
 // What modules share across workers: one object per key, whoever asks first creating it; a key
 // asked for with another type is a programming error.
 TEST(SharedStates, OneObjectPerKeyAndType) {

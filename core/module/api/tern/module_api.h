@@ -41,6 +41,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -111,7 +112,13 @@ class IqRequest {
  public:
   IqRequest(const xmpp::Element& iq, const xmpp::Element& payload, xmpp::Jid from,
             ReplySink later = {})
-      : iq_(iq), payload_(payload), from_(std::move(from)), later_(std::move(later)) {}
+      : iq_(iq), payload_(payload), from_(std::move(from)), later_(std::move(later)) {
+    if (std::string_view to = iq_.attr("to"); !to.empty()) {
+      if (auto parsed = xmpp::Jid::parse(to)) {
+        to_ = std::move(parsed).value();
+      }
+    }
+  }
   IqRequest(const IqRequest&) = delete;
   IqRequest& operator=(const IqRequest&) = delete;
 
@@ -119,11 +126,15 @@ class IqRequest {
   const xmpp::Element& payload() const { return payload_; }
   // The sender's full JID (stamped by the server: it is authentic).
   const xmpp::Jid& from() const { return from_; }
-  // Whether the IQ is for the sender's own account ('to' absent or the sender's bare JID), as a
-  // roster, blocklist or registration request must be: other users' accounts are not theirs.
+  // The 'to', parsed and prepared (RFC 7622: "Juliet@Example.COM" is juliet@example.com); empty
+  // when absent (the sender's own account) or not a JID (the router refuses those before).
+  const std::optional<xmpp::Jid>& to() const { return to_; }
+  // Whether the IQ is for the sender's own account ('to' absent or the sender's bare JID, in any
+  // spelling the JID rules equate), as a roster, blocklist or registration request must be:
+  // other users' accounts are not theirs.
   bool to_own_account() const {
-    std::string_view to = iq_.attr("to");
-    return to.empty() || to == from_.bare_view();
+    return iq_.attr("to").empty() ||
+           (to_ && !to_->has_resource() && to_->bare_view() == from_.bare_view());
   }
 
   // Answers with type='result'. With a name, the result carries that payload element, which is
@@ -142,6 +153,7 @@ class IqRequest {
   const xmpp::Element& iq_;
   const xmpp::Element& payload_;
   xmpp::Jid from_;
+  std::optional<xmpp::Jid> to_;
   ReplySink later_;
   xmpp::StanzaPtr reply_;
   bool deferred_ = false;
