@@ -83,10 +83,14 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       };
       options.types_announced = true;  // C2sSession sends XEP-0440 <sasl-channel-binding/>
       sasl_.emplace_back(host.domain, std::move(options));
-      // Server::create checked the module names, so starting cannot fail on them.
-      modules_.push_back(ModuleHost::start(host.domain, server.config_.modules, server.modules_,
-                                           this, module_option_tables(server.config_))
-                             .value());
+      // Server::create checked the module names and options; what can still fail is a store
+      // (ModuleContext::open_store): Server::create turns this into its error.
+      auto started = ModuleHost::start(host.domain, server.config_.modules, server.modules_, this,
+                                       module_option_tables(server.config_));
+      if (!started) {
+        throw ModuleStartError(started.error());
+      }
+      modules_.push_back(std::move(started).value());
     }
     router_ = std::make_unique<Router>(RouterEnv{
         server.registry_, server,
@@ -669,9 +673,13 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   if (!tls) {
     return Err("TLS: " + tls.error().message);
   }
-  return std::unique_ptr<Server>(
-      new Server(std::move(config), std::move(modules), std::move(store).value(),
-                 std::make_unique<net::TlsContext>(std::move(tls).value())));
+  try {
+    return std::unique_ptr<Server>(
+        new Server(std::move(config), std::move(modules), std::move(store).value(),
+                   std::make_unique<net::TlsContext>(std::move(tls).value())));
+  } catch (const ModuleStartError& e) {  // a module's store could not be opened
+    return Err(std::string(e.what()));
+  }
 }
 
 Server::Server(Config config, std::vector<const ModuleInfo*> modules,

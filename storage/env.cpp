@@ -39,6 +39,7 @@ StoreUse Environment::use() const {
   }
   MDB_envinfo info{};
   MDB_stat stat{};
+  MappingLock mapping = lock_mapping();  // the meta pages are in the map: not while it moves
   if (mdb_env_info(env_, &info) == MDB_SUCCESS && mdb_env_stat(env_, &stat) == MDB_SUCCESS) {
     use.map_size = info.me_mapsize;
     use.map_limit = std::max<std::uint64_t>(info.me_mapsize, max_map_size_);
@@ -141,6 +142,9 @@ ReadTxn::~ReadTxn() {
 }
 
 std::optional<std::string_view> ReadTxn::get(StoreId store, std::string_view key) const {
+  if (!store.valid()) {
+    return std::nullopt;
+  }
   MDB_val k = storage::as_val(key);
   MDB_val v;
   if (mdb_get(txn_, dbis_[store.index], &k, &v) != MDB_SUCCESS) {
@@ -156,6 +160,9 @@ void ReadTxn::scan(StoreId store, std::string_view prefix,
 
 void ReadTxn::scan_from(StoreId store, std::string_view prefix, std::string_view from,
                         const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (!store.valid()) {
+    return;
+  }
   MDB_cursor* cursor = nullptr;
   if (mdb_cursor_open(txn_, dbis_[store.index], &cursor) != MDB_SUCCESS) {
     return;
@@ -173,6 +180,9 @@ void ReadTxn::scan_from(StoreId store, std::string_view prefix, std::string_view
 
 Result<void, StoreError> WriteTxn::put(StoreId store, std::string_view key,
                                        std::string_view value) {
+  if (!store.valid()) {
+    return Err(StoreError{0, "put: no store (open_store first)"});
+  }
   MDB_val k = storage::as_val(key);
   MDB_val v = storage::as_val(value);
   if (int rc = mdb_put(txn_, dbis_[store.index], &k, &v, 0); rc != MDB_SUCCESS) {
@@ -182,6 +192,9 @@ Result<void, StoreError> WriteTxn::put(StoreId store, std::string_view key,
 }
 
 Result<bool, StoreError> WriteTxn::remove(StoreId store, std::string_view key) {
+  if (!store.valid()) {
+    return Err(StoreError{0, "delete: no store (open_store first)"});
+  }
   MDB_val k = storage::as_val(key);
   int rc = mdb_del(txn_, dbis_[store.index], &k, nullptr);
   if (rc == MDB_NOTFOUND) {
@@ -337,8 +350,10 @@ Result<StoreId, StorageError> Environment::open_store_in(MDB_txn* txn, std::stri
   MDB_val k = as_val(key);
   MDB_val v = as_val(scope_name(scope));
   int rc = mdb_dbi_open(txn, std::string(name).c_str(), MDB_CREATE, &dbi);
-  if (rc == MDB_SUCCESS) {
-    rc = mdb_put(txn, dbis_[Db::Meta.index], &k, &v, 0);
+  MDB_val recorded{};
+  if (rc == MDB_SUCCESS && (mdb_get(txn, dbis_[Db::Meta.index], &k, &recorded) != MDB_SUCCESS ||
+                            as_view(recorded) != as_view(v))) {
+    rc = mdb_put(txn, dbis_[Db::Meta.index], &k, &v, 0);  // recorded once: opening writes nothing
   }
   if (rc != MDB_SUCCESS) {
     return Err(lmdb_error(rc, "opening store " + std::string(name)));
@@ -350,6 +365,10 @@ Result<StoreId, StorageError> Environment::open_store_in(MDB_txn* txn, std::stri
 }
 
 Result<StoreId, StorageError> Environment::open_store(std::string_view name, StoreScope scope) {
+  if (std::find(kDatabaseNames.begin(), kDatabaseNames.end(), name) != kDatabaseNames.end() ||
+      name.empty()) {
+    return Err(StorageError{0, "'" + std::string(name) + "' is not a name a store may have"});
+  }
   std::lock_guard lock(stores_mutex_);
   if (auto it = stores_.find(name); it != stores_.end()) {
     if (it->second.scope != scope) {
@@ -460,21 +479,39 @@ const log::Logger kLog("storage");
 }  // namespace
 
 bool Environment::grow_map(bool full) {
-  MDB_envinfo info{};
-  MDB_stat stat{};
-  if (mdb_env_info(env_, &info) != MDB_SUCCESS || mdb_env_stat(env_, &stat) != MDB_SUCCESS) {
+  // After a resize had to wait for reads in vain, the next try waits a while (unless a batch
+  // met a full map): the writer must not lose 200 ms per batch.
+  const auto now = std::chrono::steady_clock::now();
+  if (!full && now < next_grow_try_) {
     return false;
   }
-  const std::size_t size = info.me_mapsize;
-  const std::size_t used = (info.me_last_pgno + 1) * std::size_t{stat.ms_psize};
+  std::size_t size = 0;
+  std::size_t used = 0;
+  std::size_t page = 0;
+  {
+    MappingLock mapping = lock_mapping();  // the meta pages are in the map: not while it moves
+    MDB_envinfo info{};
+    MDB_stat stat{};
+    if (mdb_env_info(env_, &info) != MDB_SUCCESS || mdb_env_stat(env_, &stat) != MDB_SUCCESS) {
+      return false;
+    }
+    size = info.me_mapsize;
+    page = stat.ms_psize;
+    used = (info.me_last_pgno + 1) * page;
+  }
   if (size >= max_map_size_ || (!full && used <= size / 4 * 3)) {
     return false;
   }
-  // Double, up to the limit; LMDB wants a multiple of the page size.
+  // Double, up to the limit; LMDB wants a multiple of the page size. A limit that is not one
+  // leaves a last step that rounds back to the size itself: no growth, so say so.
   std::size_t grown = std::min(size * 2, max_map_size_);
-  grown -= grown % stat.ms_psize;
+  grown -= grown % page;
+  if (grown <= size) {
+    return false;
+  }
   std::unique_lock resizing(remap_, std::defer_lock);
   if (!resizing.try_lock_for(kResizeWait)) {
+    next_grow_try_ = now + std::chrono::seconds(1);
     kLog.debug("map.grow_deferred", "the store's map is to grow; waiting for reads to end",
                {{"map_size", size}, {"map_used", used}});
     return false;

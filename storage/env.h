@@ -10,6 +10,7 @@
 
 #include <lmdb.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -115,6 +116,7 @@ class Environment {
 
   std::string directory_;
   std::size_t max_map_size_ = 0;
+  std::chrono::steady_clock::time_point next_grow_try_{};  // grow_map's back-off (writer only)
   // Held shared by every open transaction, exclusively while the map is resized. libstdc++ builds
   // it on a glibc rwlock, which prefers readers: a thread may open a second read transaction while
   // a resize waits, without deadlock; the resize waits for a moment between reads.

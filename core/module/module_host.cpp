@@ -16,6 +16,17 @@ namespace {
 
 const log::Logger kLog("modules");
 
+// What an exception caught with catch (...) says: its what() when it has one.
+std::string exception_text() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
@@ -219,13 +230,13 @@ Verdict ModuleHost::run_hooks(const std::vector<Hook<StanzaHook>>& hooks, xmpp::
     Verdict verdict = Verdict::Continue;
     try {
       verdict = hook.fn(stanza);
-    } catch (const std::exception& e) {
+    } catch (...) {
       // A refusal that cannot be decided fails closed; any other hook is skipped.
       const bool drop = hook.stage == HookStage::Refuse;
       kLog.error("module.exception",
                  drop ? "a module's refusal hook threw: the stanza is dropped"
                       : "a module's hook threw: the stanza goes on without it",
-                 {{"module", hook.module}, {"error", e.what()}});
+                 {{"module", hook.module}, {"error", exception_text()}});
       if (drop) {
         stanza.reset();
         return Verdict::Handled;
@@ -244,9 +255,9 @@ void ModuleHost::notify(const std::vector<Hook<std::function<void(const Event&)>
   for (const auto& hook : hooks) {
     try {
       hook.fn(event);
-    } catch (const std::exception& e) {
+    } catch (...) {
       kLog.error("module.exception", "a module's hook threw: the others still run",
-                 {{"module", hook.module}, {"error", e.what()}});
+                 {{"module", hook.module}, {"error", exception_text()}});
     }
   }
 }
@@ -314,6 +325,14 @@ void ModuleHost::on_account_deleted(HookStage stage, AccountDeletedHook hook) {
   add_hook(account_deleted_, stage, std::move(hook));
 }
 
+void ModuleHost::only_in_start(std::string_view call) const {
+  // These name what they create after the module (and a store opens under the writer's lock
+  // order only before traffic): a call after start is a module's bug, caught at once.
+  if (starting_.empty()) {
+    throw std::logic_error("ModuleContext::" + std::string(call) + " outside a module's start()");
+  }
+}
+
 ModuleServices& ModuleHost::services() const {
   if (services_ == nullptr) {
     throw std::logic_error("module services are not available in this host");
@@ -358,6 +377,7 @@ void ModuleHost::close_sessions(std::string_view bare_jid, const xmpp::StreamErr
 }
 
 StoreId ModuleHost::open_store(std::string_view name, StoreScope scope) {
+  only_in_start("open_store");
   if (services_ == nullptr) {
     return StoreId{};  // a host that only checks options (or answers IQs in a test): no store
   }
@@ -424,6 +444,7 @@ void ModuleHost::post(std::function<void()> task) {
 }
 
 void ModuleHost::every(std::chrono::seconds period, std::function<void()> fn) {
+  only_in_start("every");
   timers_.push_back(Timer{static_cast<std::uint64_t>(std::max<std::int64_t>(period.count(), 1)), 0,
                           std::move(fn), starting_});
 }
@@ -439,15 +460,16 @@ void ModuleHost::run_timers(std::uint64_t now) {
     timer.due = now + timer.period;
     try {
       timer.fn();
-    } catch (const std::exception& e) {
+    } catch (...) {
       kLog.error("module.exception", "a module's timer threw: it runs again at its next period",
-                 {{"module", timer.module}, {"error", e.what()}});
+                 {{"module", timer.module}, {"error", exception_text()}});
     }
   }
 }
 
 std::shared_ptr<void> ModuleHost::shared_state(std::string_view key, const std::type_info& type,
                                                const std::function<std::shared_ptr<void>()>& make) {
+  only_in_start("shared");
   if (services_ == nullptr) {
     return make();  // a host that only checks options: nothing to share
   }

@@ -138,6 +138,8 @@ class ModuleHost final : public ModuleContext {
   ModuleHost(std::string host, ModuleServices* services)
       : host_(std::move(host)), services_(services) {}
   ModuleServices& services() const;
+  // Throws std::logic_error unless a module's start() is running.
+  void only_in_start(std::string_view call) const;
   // create_account and set_password: `create` refuses a name that exists.
   void write_account(std::string_view bare_jid, std::string password, bool create,
                      AccountDone done);

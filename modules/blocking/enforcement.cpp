@@ -11,6 +11,20 @@ bool reveals_presence(const xmpp::Stanza& presence) {
   return type.empty() || type == "probe";
 }
 
+// The blocklist cannot be read (a store error, rare): the stanza does not pass — a Refuse hook
+// fails closed — but its sender hears of it rather than losing it silently: internal-server-error
+// (type wait: try again) for a message or an IQ get or set; presence is dropped.
+Verdict cannot_check(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
+  if (stanza->kind() != xmpp::StanzaKind::Presence) {
+    xmpp::StanzaError error = xmpp::StanzaError::internal_server_error();
+    error.type = xmpp::ErrorType::Wait;
+    if (xmpp::StanzaPtr reply = xmpp::make_error_reply(stanza->root(), error)) {
+      ctx.route(std::move(reply));
+    }
+  }
+  return Verdict::Handled;
+}
+
 }  // namespace
 
 Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
@@ -22,7 +36,7 @@ Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
   }
   auto txn = ctx.read();
   if (!txn) {
-    return Verdict::Continue;  // fail open: a store that cannot be read blocks nobody
+    return cannot_check(ctx, stanza);
   }
   if (blocklist.is_blocked(*txn, to->bare_view(), *from)) {
     if (stanza->kind() != xmpp::StanzaKind::Presence) {
@@ -50,7 +64,10 @@ Verdict enforce_outbound(ModuleContext& ctx, const BlocklistStore& blocklist,
     return Verdict::Continue;
   }
   auto txn = ctx.read();
-  if (!txn || !blocklist.is_blocked(*txn, from->bare_view(), *to)) {
+  if (!txn) {
+    return cannot_check(ctx, stanza);
+  }
+  if (!blocklist.is_blocked(*txn, from->bare_view(), *to)) {
     return Verdict::Continue;
   }
   // XEP-0191 §3.3 shows type='cancel': retrying will not help while the block stands.

@@ -81,8 +81,10 @@ class Register final : public Module {
 
   // A registration request to another user's account is refused: it is not the sender's.
   static bool for_someone_else(IqRequest& req) {
-    std::string_view to = req.iq().attr("to");
-    if (to.empty() || to == req.from().domain() || req.to_own_account()) {
+    // 'to' parsed and prepared (IqRequest::to): the server itself, in any spelling, is fine.
+    const std::optional<xmpp::Jid>& to = req.to();
+    if (req.iq().attr("to").empty() || req.to_own_account() ||
+        (to && !to->has_local() && !to->has_resource() && to->domain() == req.from().domain())) {
       return false;
     }
     req.reply_error(xmpp::StanzaError::forbidden("only your own account"));

@@ -281,17 +281,6 @@ class ReorderedModulesBlockingTest(BlockingTest):
     settings = ('modules.enabled=["offline", "push", "carbons", "presence", "roster", "disco", '
                 '"ping", "version", "time", "register", "blocking"]',)
 
-    async def test_a_blocked_contact_message_is_not_stored_for_later(self):
-        (juliet, romeo) = self.accounts("juliet", "romeo")
-        j = await self.online(juliet, "balcony")
-        await j["xep_0191"].block(romeo, timeout=TIMEOUT)
-        await self.logout(j)
-        r = await self.online(romeo, "orchard", blocklist=False)
-        r.send_message(mto=juliet, mbody="while away", mtype="chat")
-        await next_matching(r.messages, message_error(juliet, "service-unavailable"),
-                            "service-unavailable for a message to a blocker who is away")
-        self.assertEqual(self.server.offline_count(juliet), 0)
-
 
 class BlocklistLimitAndRestartTest(BlockingTestCase):
     """[modules.blocking] max_items bounds a blocklist, which survives a restart."""

@@ -36,9 +36,12 @@ struct StoreError {
   bool out_of_space() const;
 };
 
-// Which store of the server's: a small index, the same on every worker.
+// Which store of the server's: a small index, the same on every worker. The default is no store
+// at all (a module that forgot open_store reads nothing and writes nothing, with an error).
 struct StoreId {
-  std::uint16_t index = 0;
+  static constexpr std::uint16_t kNone = 0xFFFF;
+  std::uint16_t index = kNone;
+  bool valid() const { return index != kNone; }
   friend bool operator==(StoreId, StoreId) = default;
 };
 

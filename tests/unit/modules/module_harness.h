@@ -136,9 +136,10 @@ class FakeServices final : public core::ModuleServices {
     writes_.emplace_back(std::move(write), std::move(done));
   }
   void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
+  void forget_shared_state() { states_ = std::make_unique<core::SharedStates>(); }
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override {
-    return states_.get(key, type, make);
+    return states_->get(key, type, make);
   }
 
  private:
@@ -149,7 +150,7 @@ class FakeServices final : public core::ModuleServices {
   std::deque<std::pair<StoreWrite, StoreDone>> writes_;
   std::deque<std::function<void()>> completions_;
   std::deque<std::function<void()>> posted_;
-  core::SharedStates states_;
+  std::unique_ptr<core::SharedStates> states_ = std::make_unique<core::SharedStates>();
 };
 
 // The modules under test on host example.com, their store and their fake sessions.
@@ -176,10 +177,12 @@ class ModuleHarness {
   ModuleHarness(const ModuleHarness&) = delete;
   ModuleHarness& operator=(const ModuleHarness&) = delete;
 
-  // The modules again (new instances, same store and sessions), e.g. with other options.
+  // The modules again (new instances, same store and sessions, and what they shared in memory
+  // gone, as after a real restart), e.g. with other options.
   void restart(const std::vector<std::string>& modules,
                const core::ModuleOptionTables& options = {}) {
     host_.reset();
+    services_->forget_shared_state();
     auto started = core::ModuleHost::start("example.com", modules, modules::builtin_modules(),
                                            services_.get(), options);
     EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error());

@@ -11,6 +11,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/writer.h"
@@ -124,9 +125,25 @@ TEST_F(MapGrowthTest, TheMapDoesNotMoveUnderAnOpenRead) {
     EXPECT_EQ(value->size(), 800U * 1024);  // still mapped where it was
     EXPECT_EQ(value->back(), 'x');
   }
-  EXPECT_TRUE(env().grow_map());
+  // A try that had to wait in vain holds plain tries off for a second (the writer must not lose
+  // 200 ms a batch), not a batch that met a full map.
+  EXPECT_FALSE(env().grow_map());
+  EXPECT_TRUE(env().grow_map(/*full=*/true));
   EXPECT_EQ(env().use().map_size, 2 * kMiB);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   EXPECT_FALSE(env().grow_map()) << "under three quarters used: no need to grow";
+}
+
+// A limit that is not a multiple of the page size: the map grows to the last page below it, and
+// then reports that it cannot grow (a writer that kept "growing" would spin on a full map).
+TEST_F(MapGrowthTest, ALimitBetweenPagesEndsTheGrowth) {
+  open_with_map(kMiB, 3000000);
+  EXPECT_TRUE(env().grow_map(/*full=*/true));
+  EXPECT_TRUE(env().grow_map(/*full=*/true));
+  EXPECT_LE(env().use().map_size, 3000000U);
+  EXPECT_FALSE(env().grow_map(/*full=*/true));
+  auto results = write_many(600);  // 4.8 MB do not fit: the writer ends, some writes failed
+  EXPECT_FALSE(results.back().ok());
 }
 
 // Another process (ternctl) writes past this process's map, growing the file: the next read, or
