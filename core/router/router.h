@@ -16,7 +16,8 @@
 //     go to the bare JID, groupchat gets service-unavailable, error and headline messages are
 //     dropped, IQs get service-unavailable, presence is dropped;
 //   - to a bare JID: messages to the available resources of highest non-negative priority
-//     (§8.5.2.1.1), none: service-unavailable until offline storage exists (§8.5.2.2.1); IQs are
+//     (§8.5.2.1.1), none: the undeliverable-message hooks (offline storage, §8.5.2.2.1), then
+//     service-unavailable if no hook took it; IQs are
 //     the server's, on the account's behalf (§8.5.2.1.3): modules registered ToAccount; presence
 //     to every available resource (§8.5.2.1.2);
 //   - to an unknown local account: messages and IQs service-unavailable, presence dropped (§8.5.1);

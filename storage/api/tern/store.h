@@ -56,7 +56,8 @@ enum class StoreScope : std::uint8_t {
 // Held by an open transaction: the store's map is not moved meanwhile (storage/env.h).
 using MappingLock = std::shared_lock<std::shared_timed_mutex>;
 
-// A read transaction: a consistent snapshot, lock-free, fine on an event loop. Values it returns
+// A read transaction: a consistent snapshot that waits for no writer (only, briefly, for a map
+// resize: it holds the mapping shared), fine on an event loop. Values it returns
 // are valid until it ends.
 class ReadTxn {
  public:

@@ -30,7 +30,7 @@
 //     DeferredIq later, on the same worker; one dropped unanswered sends internal-server-error.
 //   - Store writes go through write(): they commit on the writer thread (group commit) and the
 //     completion runs back on the module's worker. Reads use read() directly (LMDB
-//     reads are lock-free snapshots of memory-mapped pages).
+//     reads are snapshots of memory-mapped pages; they wait only while the map is resized).
 //   - Logging goes through log(), taken in start(): lines carry the module's name as their
 //     component, so [log] components = { NAME = "debug" } sets the module's level. One line per
 //     event, data in fields, never a password or stanza content (log/logger.h).
@@ -387,7 +387,8 @@ class ModuleContext {
   // "bare JID \0 …", and deleting the account deletes them without the module being asked. A
   // store that cannot be opened stops the server at start.
   virtual StoreId open_store(std::string_view name, StoreScope scope = StoreScope::PerAccount) = 0;
-  // A read transaction: a lock-free snapshot, fine on the event loop; keep it short.
+  // A read transaction: a snapshot that waits for no writer (only, briefly, for a map resize),
+  // fine on the event loop; keep it short.
   virtual Result<ReadTxn, StoreError> read() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
   // Deletes the account and its records in every per-account store (one commit); `done` reports
