@@ -12,6 +12,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=conformance/peer_lib.sh
+. "$here/peer_lib.sh"
 build="${1:-$here/../build}"
 shift || true
 runner="$build/conformance/tern-conformance"
@@ -23,7 +25,6 @@ fi
 # The package's own instance (port 5222, node ejabberd@localhost) is never touched: ours has its
 # own ports and node name.
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 dir="$(mktemp -d /tmp/tern-ejabberd-XXXXXX)"
 port="$(free_port)"
 http_port="$(free_port)"
@@ -104,12 +105,10 @@ stop() {
 }
 trap stop EXIT
 
-for _ in $(seq 300); do
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
+if ! wait_for_port "$port" 30 ejabberd; then
+  tail -20 "$dir/stdout.log" >&2 || true
+  exit 2
+fi
 
 set +e
 "$runner" --port "$port" --domain localhost --register --server ejabberd --mechanism SCRAM-SHA-1 \

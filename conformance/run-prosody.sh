@@ -10,6 +10,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=conformance/peer_lib.sh
+. "$here/peer_lib.sh"
 build="${1:-$here/../build}"
 shift || true
 runner="$build/conformance/tern-conformance"
@@ -22,8 +24,8 @@ fi
 # The package starts a system instance on 5222; ours uses its own port and never touches it.
 
 dir="$(mktemp -d /tmp/tern-prosody-XXXXXX)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-http_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(free_port)"
+http_port="$(free_port)"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
   -keyout "$dir/localhost.key" -out "$dir/localhost.crt" 2>/dev/null
 mkdir -p "$dir/data"
@@ -68,12 +70,10 @@ stop() {
 }
 trap stop EXIT
 
-for _ in $(seq 100); do
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
+if ! wait_for_port "$port" 10 prosody; then
+  tail -20 "$dir/stdout.log" >&2 || true
+  exit 2
+fi
 
 provision="runuser -u prosody -- prosodyctl --config $dir/prosody.cfg.lua register {user} {domain} {password}"
 set +e
