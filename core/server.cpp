@@ -137,14 +137,25 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
           "at most " + std::to_string(server_.config_.max_sessions_per_account) +
           " resources per account"));
     }
+    ModuleHost* modules = modules_for(full.domain());
     if (auto replaced = outcome.replaced) {
-      // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict error.
+      // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict error. Its
+      // unbind will find the newer handle and leave it: the old session ends here.
       server_.with_session(*replaced, [](c2s::C2sSession& old, net::Connection* connection) {
         old.close(xmpp::StreamError::conflict("replaced by a new connection"));
         if (connection != nullptr) {
           connection->flush();
         }
       });
+      if (modules != nullptr) {
+        modules->run_session_ended(full);
+      }
+    }
+    if (modules != nullptr) {
+      if (outcome.first) {
+        modules->run_account_online(full.bare_view());
+      }
+      modules->run_session_started(full);
     }
     return full;
   }
@@ -308,6 +319,11 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   std::string register_resumable(c2s::C2sSession& session) override;
   void on_detached(c2s::C2sSession& session) override;
   void on_unacked_overflow(c2s::C2sSession& session) override;
+  void stop_modules() {
+    for (const auto& m : modules_) {
+      m->stop_modules();
+    }
+  }
   // Once a second: the modules' timers (ModuleContext::every).
   void run_module_timers(std::uint64_t now) {
     for (const auto& m : modules_) {
@@ -329,10 +345,19 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       }
     }
     if (session.jid().has_resource()) {  // it was bound
-      if (server_.registry_.unbind(session.jid(), SessionHandle{worker_id_, session.owner_id()})) {
-        router_->session_ended(session.jid());
+      const xmpp::Jid& jid = session.jid();
+      auto unbound = server_.registry_.unbind(jid, SessionHandle{worker_id_, session.owner_id()});
+      if (unbound.was_available) {
+        router_->session_ended(jid);
       }
       reroute_unacked(session.take_unacked());
+      ModuleHost* modules = modules_for(jid.domain());
+      if (unbound.unbound && modules != nullptr) {
+        modules->run_session_ended(jid);
+        if (unbound.last) {
+          modules->run_account_offline(jid.bare_view());
+        }
+      }
     }
   }
 
@@ -767,6 +792,11 @@ void Server::stop() {
       }
       ws->expire_detached(0, true);  // their unacknowledged messages go to the offline queues
     });
+  }
+  // The workers have stopped: the modules stop now, while the writer still takes what they
+  // write on the way out (ModuleHost::stop_modules).
+  for (auto& state : workers_) {
+    state->host.stop_modules();
   }
   // Writes still queued commit now; their completions find the workers stopped and are dropped.
   writer_.reset();

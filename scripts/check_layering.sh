@@ -4,8 +4,8 @@
 #   xmpp/     includes nothing from core/ or storage/ (the protocol library knows no I/O);
 #   modules/  includes from core/ only "tern/module_api.h", and nothing from storage/ (a module's
 #             data is in stores it opens through that API);
-#   modules/  includes another module's folder only where listed below (the roster's files,
-#             until the roster offers presence, blocking and registration a service);
+#   modules/  includes of another module's folder only its NAME_service.h, and only when its
+#             TERN_MODULE names that module (the dependency the server checks at start);
 #   storage/  includes nothing from core/ or modules/;
 #   log/      includes nothing of Tern's but itself (everything else may log through it);
 #   modules/  log through ModuleContext::log(), never log/ directly; xmpp/ does not log at all.
@@ -32,14 +32,27 @@ check log '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools)/' "log/
 check modules '#include[[:space:]]+"log/' 'modules/ log through ctx.log() (tern/module_api.h), not log/'
 check modules '#include[[:space:]]+"storage/' 'modules/ keep their data in stores they open through tern/module_api.h, never storage/'
 
-# A module's files include its own folder; another module's only on this list.
-allowed_cross_module='^modules/(presence|blocking|register)/[^:]*:[0-9]+:#include "modules/roster/'
-cross=$(grep -rnE --include='*.h' --include='*.cpp' '#include[[:space:]]+"modules/' modules |
-  grep -vE '^modules/([a-z_]+)/[^:]*:[0-9]+:#include "modules/\1/' |
-  grep -vE '^modules/builtin_modules' | grep -vE "$allowed_cross_module" || true)
+# A module's files include its own folder; of another module's, only its NAME_service.h, and only
+# when the module names that one in its TERN_MODULE (as "NAME" or, optional, "NAME?").
+uses_of() {  # uses_of MODULE: the names its TERN_MODULE lists after the summary
+  cat "modules/$1"/*.cpp | tr '\n' ' ' | grep -oE 'TERN_MODULE\([^)]*\)' |
+    grep -oE '"[a-z_]+\??"' | sed -E 's/"//g; s/\?$//' || true
+}
+cross=""
+while IFS= read -r hit; do
+  [[ -z $hit ]] && continue
+  user=$(sed -E 's|^modules/([a-z_]+)/.*|\1|' <<<"$hit")
+  used=$(sed -E 's|.*#include[[:space:]]+"modules/([a-z_]+)/.*|\1|' <<<"$hit")
+  file=$(sed -E 's|.*#include[[:space:]]+"modules/[a-z_]+/([^"]+)".*|\1|' <<<"$hit")
+  if [[ $file != "${used}_service.h" ]] || ! uses_of "$user" | grep -qx "$used"; then
+    cross+="$hit"$'\n'
+  fi
+done < <(grep -rnE --include='*.h' --include='*.cpp' '#include[[:space:]]+"modules/' modules |
+  grep -vE '^modules/([a-z_]+)/[^:]*:[0-9]+:#include "modules/\1/' | grep -vE '^modules/builtin_modules' || true)
 if [[ -n $cross ]]; then
-  echo "layering: a module includes another module's folder (publish what it needs instead)"
-  echo "$cross"
+  echo "layering: a module includes another module's folder; it may include only that module's"
+  echo "NAME_service.h, and only when its TERN_MODULE names the module (\"NAME\" or \"NAME?\")"
+  printf '%s' "$cross"
   fail=1
 fi
 check xmpp '#include[[:space:]]+"log/' "xmpp/ knows no I/O: it does not log"

@@ -29,26 +29,94 @@ std::string exception_text() {
 
 }  // namespace
 
-Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
-    std::string host, const std::vector<std::string>& enabled,
-    const std::vector<const ModuleInfo*>& available, ModuleServices* services,
-    const ModuleOptionTables& options) {
-  std::unique_ptr<ModuleHost> self(new ModuleHost(std::move(host), services));
+namespace {
+
+// "roster?" → ("roster", optional).
+std::pair<std::string_view, bool> parse_use(std::string_view use) {
+  bool optional = !use.empty() && use.back() == '?';
+  return {optional ? use.substr(0, use.size() - 1) : use, optional};
+}
+
+}  // namespace
+
+Result<std::vector<const ModuleInfo*>, std::string> ModuleHost::start_order(
+    const std::vector<std::string>& enabled, const std::vector<const ModuleInfo*>& available) {
+  std::vector<const ModuleInfo*> wanted;
   for (const std::string& name : enabled) {
     auto it = std::find_if(available.begin(), available.end(),
                            [&](const ModuleInfo* info) { return info->name == name; });
     if (it == available.end()) {
       return Err("unknown module '" + name + "' in [modules] enabled");
     }
-    auto table = options.find(name);
-    self->options_ =
-        ModuleOptions(name, table != options.end() ? table->second
-                                                   : std::map<std::string, ModuleOptions::Value>{});
-    self->starting_ = (*it)->name;
-    self->modules_.push_back((*it)->create());
+    wanted.push_back(*it);
+  }
+  auto is_enabled = [&](std::string_view name) {
+    return std::find(enabled.begin(), enabled.end(), name) != enabled.end();
+  };
+  for (const ModuleInfo* info : wanted) {
+    for (std::string_view use : info->uses) {
+      auto [name, optional] = parse_use(use);
+      if (!optional && !is_enabled(name)) {
+        return Err("module '" + std::string(info->name) + "' needs module '" + std::string(name) +
+                   "': add \"" + std::string(name) + "\" to [modules] enabled");
+      }
+    }
+  }
+  // Providers before their users; otherwise the enabled order (which, within a hook stage, is
+  // also the order hooks run in).
+  std::vector<const ModuleInfo*> order;
+  while (order.size() < wanted.size()) {
+    bool progressed = false;
+    for (const ModuleInfo* info : wanted) {
+      if (std::find(order.begin(), order.end(), info) != order.end()) {
+        continue;
+      }
+      bool ready = std::all_of(info->uses.begin(), info->uses.end(), [&](std::string_view use) {
+        std::string_view name = parse_use(use).first;
+        return !is_enabled(name) || std::any_of(order.begin(), order.end(), [&](auto* started) {
+          return started->name == name;
+        });
+      });
+      if (ready) {
+        order.push_back(info);
+        progressed = true;
+        break;
+      }
+    }
+    if (!progressed) {
+      std::string cycle;
+      for (const ModuleInfo* info : wanted) {
+        if (std::find(order.begin(), order.end(), info) == order.end()) {
+          cycle += (cycle.empty() ? "'" : ", '") + std::string(info->name) + "'";
+        }
+      }
+      return Err("modules " + cycle + " use each other in a circle: none can start first");
+    }
+  }
+  return order;
+}
+
+Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
+    std::string host, const std::vector<std::string>& enabled,
+    const std::vector<const ModuleInfo*>& available, ModuleServices* services,
+    const ModuleOptionTables& options) {
+  auto order = start_order(enabled, available);
+  if (!order) {
+    return Err(order.error());
+  }
+  std::unique_ptr<ModuleHost> self(new ModuleHost(std::move(host), services));
+  for (const ModuleInfo* info : *order) {
+    auto table = options.find(std::string(info->name));
+    self->options_ = ModuleOptions(
+        std::string(info->name),
+        table != options.end() ? table->second : std::map<std::string, ModuleOptions::Value>{});
+    self->starting_ = info->name;
+    self->starting_info_ = info;
+    self->started_.push_back(info->name);
+    self->modules_.push_back(info->create());
     try {
       self->modules_.back()->start(*self);
-    } catch (const ModuleStartError& e) {  // options, stores
+    } catch (const ModuleStartError& e) {  // options, stores, services
       return Err(std::string(e.what()));
     }
     if (std::vector<std::string> unread = self->options_.unread(); !unread.empty()) {
@@ -59,14 +127,59 @@ Result<std::unique_ptr<ModuleHost>, std::string> ModuleHost::start(
     }
   }
   self->starting_ = {};
+  self->starting_info_ = nullptr;
   self->options_ = ModuleOptions();
   self->order_hooks();
   return self;
 }
 
+void ModuleHost::provide_service(const std::type_info& type, void* service) {
+  only_in_start("provide");
+  provided_.push_back(Provided{starting_, &type, service});
+}
+
+void* ModuleHost::find_service(std::string_view module, const std::type_info& type) {
+  only_in_start("service");
+  bool declared = std::any_of(starting_info_->uses.begin(), starting_info_->uses.end(),
+                              [&](std::string_view use) { return parse_use(use).first == module; });
+  if (!declared) {
+    throw std::logic_error("module '" + std::string(starting_) + "' asks for module '" +
+                           std::string(module) + "' without naming it in its TERN_MODULE");
+  }
+  bool module_started = false;
+  for (const Provided& p : provided_) {
+    if (p.module == module && *p.type == type) {
+      return p.service;
+    }
+    module_started = module_started || p.module == module;
+  }
+  // Providers start first (start_order): a module named but not started is not enabled.
+  bool enabled =
+      module_started || std::find(started_.begin(), started_.end(), module) != started_.end();
+  if (!enabled) {
+    return nullptr;  // an optional use of a module that is not enabled (start_order checked)
+  }
+  throw ModuleStartError("module '" + std::string(module) + "' provides no " + type.name() +
+                         " that module '" + std::string(starting_) + "' asks for");
+}
+
 ModuleHost::~ModuleHost() {
-  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
-    (*it)->stop();
+  stop_modules();
+}
+
+void ModuleHost::stop_modules() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  timers_.clear();  // a stopped module's timer must not run
+  for (std::size_t i = modules_.size(); i-- > 0;) {
+    try {
+      modules_[i]->stop();
+    } catch (...) {
+      kLog.error("module.exception", "a module's stop() threw",
+                 {{"module", started_[i]}, {"error", exception_text()}});
+    }
   }
 }
 
@@ -223,6 +336,10 @@ void ModuleHost::order_hooks() {
   by_stage(message_delivered_);
   by_stage(presence_broadcast_);
   by_stage(account_deleted_);
+  by_stage(session_started_);
+  by_stage(session_ended_);
+  by_stage(account_online_);
+  by_stage(account_offline_);
 }
 
 Verdict ModuleHost::run_hooks(const std::vector<Hook<StanzaHook>>& hooks, xmpp::StanzaPtr& stanza) {
@@ -284,6 +401,22 @@ void ModuleHost::run_presence_broadcast(const PresenceBroadcast& broadcast) {
   notify(presence_broadcast_, broadcast);
 }
 
+void ModuleHost::run_session_started(const xmpp::Jid& full) {
+  notify(session_started_, SessionEvent{full});
+}
+
+void ModuleHost::run_session_ended(const xmpp::Jid& full) {
+  notify(session_ended_, SessionEvent{full});
+}
+
+void ModuleHost::run_account_online(std::string_view bare_jid) {
+  notify(account_online_, AccountEvent{bare_jid});
+}
+
+void ModuleHost::run_account_offline(std::string_view bare_jid) {
+  notify(account_offline_, AccountEvent{bare_jid});
+}
+
 void ModuleHost::add_stream_features(xmpp::Element& features, StreamStage stage) const {
   for (const StreamFeature& feature : stream_features_) {
     if (feature.stage == stage) {
@@ -323,6 +456,22 @@ void ModuleHost::on_presence_broadcast(HookStage stage, PresenceBroadcastHook ho
 
 void ModuleHost::on_account_deleted(HookStage stage, AccountDeletedHook hook) {
   add_hook(account_deleted_, stage, std::move(hook));
+}
+
+void ModuleHost::on_session_started(HookStage stage, SessionHook hook) {
+  add_hook(session_started_, stage, std::move(hook));
+}
+
+void ModuleHost::on_session_ended(HookStage stage, SessionHook hook) {
+  add_hook(session_ended_, stage, std::move(hook));
+}
+
+void ModuleHost::on_account_online(HookStage stage, AccountHook hook) {
+  add_hook(account_online_, stage, std::move(hook));
+}
+
+void ModuleHost::on_account_offline(HookStage stage, AccountHook hook) {
+  add_hook(account_offline_, stage, std::move(hook));
 }
 
 void ModuleHost::only_in_start(std::string_view call) const {

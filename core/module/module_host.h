@@ -56,13 +56,21 @@ using ModuleOptionTables = std::map<std::string, std::map<std::string, ModuleOpt
 
 class ModuleHost final : public ModuleContext {
  public:
-  // Starts the `enabled` modules (names from `available`), in order. Fails on an unknown name.
+  // Starts the `enabled` modules (names from `available`): those whose services others use
+  // first, otherwise in order. Fails on an unknown name, or a module used but not enabled.
   // `services` may be null for modules that only answer IQs (tests); it must outlive the host.
   // Fails, too, on a bad or unknown option in `options`.
   static Result<std::unique_ptr<ModuleHost>, std::string> start(
       std::string host, const std::vector<std::string>& enabled,
       const std::vector<const ModuleInfo*>& available, ModuleServices* services = nullptr,
       const ModuleOptionTables& options = {});
+  // Stops the modules, users before the services they use (the destructor does it otherwise).
+  // The server calls it once its workers have stopped and before its writer has: what a module
+  // writes in stop() still commits.
+  void stop_modules();
+  // The order start() starts `enabled` in, or why it cannot.
+  static Result<std::vector<const ModuleInfo*>, std::string> start_order(
+      const std::vector<std::string>& enabled, const std::vector<const ModuleInfo*>& available);
   ~ModuleHost() override;
   ModuleHost(const ModuleHost&) = delete;
   ModuleHost& operator=(const ModuleHost&) = delete;
@@ -79,6 +87,10 @@ class ModuleHost final : public ModuleContext {
   Verdict run_undeliverable_message(xmpp::StanzaPtr& stanza);
   void run_message_delivered(const MessageDelivered& delivered);
   void run_presence_broadcast(const PresenceBroadcast& broadcast);
+  void run_session_started(const xmpp::Jid& full);
+  void run_session_ended(const xmpp::Jid& full);
+  void run_account_online(std::string_view bare_jid);
+  void run_account_offline(std::string_view bare_jid);
   void add_stream_features(xmpp::Element& features, StreamStage stage) const;
   // Whether a module handles IQs from streams that have not authenticated.
   bool has_unauthenticated_iqs() const { return unauthenticated_iqs_; }
@@ -111,6 +123,10 @@ class ModuleHost final : public ModuleContext {
   void on_message_delivered(HookStage stage, MessageDeliveredHook hook) override;
   void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) override;
   void on_account_deleted(HookStage stage, AccountDeletedHook hook) override;
+  void on_session_started(HookStage stage, SessionHook hook) override;
+  void on_session_ended(HookStage stage, SessionHook hook) override;
+  void on_account_online(HookStage stage, AccountHook hook) override;
+  void on_account_offline(HookStage stage, AccountHook hook) override;
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
   std::shared_ptr<void> hold_ack() override;
@@ -133,6 +149,8 @@ class ModuleHost final : public ModuleContext {
   std::shared_ptr<void> shared_state(std::string_view key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override;
   log::Logger log() const override;
+  void provide_service(const std::type_info& type, void* service) override;
+  void* find_service(std::string_view module, const std::type_info& type) override;
 
  private:
   ModuleHost(std::string host, ModuleServices* services)
@@ -173,7 +191,17 @@ class ModuleHost final : public ModuleContext {
   ModuleServices* services_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::string_view starting_;  // the module whose start() is running
-  ModuleOptions options_;      // its options
+  const ModuleInfo* starting_info_ = nullptr;
+  std::vector<std::string_view> started_;  // the names of modules_, in the same order
+  bool stopped_ = false;
+  // Services modules provided (ModuleContext::provide), by provider and interface type.
+  struct Provided {
+    std::string_view module;
+    const std::type_info* type;
+    void* service;
+  };
+  std::vector<Provided> provided_;
+  ModuleOptions options_;  // its options
   std::unordered_map<std::string, Registration> iq_handlers_;
   std::vector<std::string> features_;
   std::vector<DiscoIdentity> identities_;
@@ -195,6 +223,10 @@ class ModuleHost final : public ModuleContext {
   std::vector<Hook<MessageDeliveredHook>> message_delivered_;
   std::vector<Hook<PresenceBroadcastHook>> presence_broadcast_;
   std::vector<Hook<AccountDeletedHook>> account_deleted_;
+  std::vector<Hook<SessionHook>> session_started_;
+  std::vector<Hook<SessionHook>> session_ended_;
+  std::vector<Hook<AccountHook>> account_online_;
+  std::vector<Hook<AccountHook>> account_offline_;
   struct Timer {
     std::uint64_t period = 1;  // seconds
     std::uint64_t due = 0;     // 0: not yet scheduled (set at the first tick)

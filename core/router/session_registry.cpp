@@ -17,7 +17,7 @@ SessionRegistry::BindOutcome SessionRegistry::bind(const xmpp::Jid& full, Sessio
       r = BoundResource{};
       r.resource = full.resource();
       r.handle = handle;
-      return {false, replaced};
+      return {false, replaced, false};
     }
   }
   if (max_per_account != 0 && list.size() >= max_per_account) {
@@ -28,28 +28,31 @@ SessionRegistry::BindOutcome SessionRegistry::bind(const xmpp::Jid& full, Sessio
   added.handle = handle;
   list.push_back(std::move(added));
   ++sessions_;
-  return {};
+  return {false, std::nullopt, list.size() == 1};
 }
 
-bool SessionRegistry::unbind(const xmpp::Jid& full, SessionHandle handle) {
+SessionRegistry::UnbindOutcome SessionRegistry::unbind(const xmpp::Jid& full,
+                                                       SessionHandle handle) {
   std::unique_lock lock(mutex_);
   auto it = accounts_.find(std::string(full.bare_view()));
   if (it == accounts_.end()) {
-    return false;
+    return {};
   }
   auto& list = it->second;
-  bool was_available = false;
+  UnbindOutcome outcome;
   auto gone = std::remove_if(list.begin(), list.end(), [&](const BoundResource& r) {
     bool match = r.resource == full.resource() && r.handle == handle;
-    was_available = was_available || (match && r.available);
+    outcome.was_available = outcome.was_available || (match && r.available);
     return match;
   });
+  outcome.unbound = gone != list.end();
   sessions_ -= static_cast<std::size_t>(list.end() - gone);
   list.erase(gone, list.end());
   if (list.empty()) {
     accounts_.erase(it);
+    outcome.last = outcome.unbound;
   }
-  return was_available;
+  return outcome;
 }
 
 bool SessionRegistry::set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,

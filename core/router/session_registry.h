@@ -41,14 +41,20 @@ class SessionRegistry {
   struct BindOutcome {
     bool refused = false;                   // the account has max_per_account resources already
     std::optional<SessionHandle> replaced;  // the session bound to the same full JID before
+    bool first = false;                     // the account had no resource bound before
   };
   // Registers `full`, unless that would give its account more than `max_per_account` resources
   // (0: no limit). A session it replaces (same full JID) does not count; the caller closes it
   // with a conflict stream error (RFC 6120 §7.7.2.2).
   BindOutcome bind(const xmpp::Jid& full, SessionHandle handle, std::size_t max_per_account = 0);
+  struct UnbindOutcome {
+    bool unbound = false;        // `full` was bound to `handle`, and is not any more
+    bool was_available = false;  // it had sent available presence
+    bool last = false;           // it was the account's last resource
+  };
   // Removes `full` if it is still bound to `handle` (a replaced session must not unbind its
-  // successor). Returns whether that resource was available.
-  bool unbind(const xmpp::Jid& full, SessionHandle handle);
+  // successor).
+  UnbindOutcome unbind(const xmpp::Jid& full, SessionHandle handle);
   // Records a broadcast presence (`presence` null when unavailable); returns whether the
   // resource was available before.
   bool set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,

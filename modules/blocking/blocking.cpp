@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // XEP-0191 Blocking Command: the blocklist get (§3.2), block (§3.3), unblock (§3.4) and unblock
-// all (§3.5) of the sender's own account, stored in storage/blocklist_store. A change is answered
-// after it committed; then every resource that retrieved the blocklist gets a push and contacts
-// see the owner go offline or come back (notifications.h). The hooks that keep blocked addresses
-// out are in enforcement.h.
+// all (§3.5) of the sender's own account, stored in its "blocklist" store (blocklist_store.h). A
+// change is answered after it committed; then every resource that retrieved the blocklist gets a
+// push and contacts see the owner go offline or come back (notifications.h). The hooks that keep
+// blocked addresses out are in enforcement.h.
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -12,8 +12,7 @@
 
 #include "modules/blocking/enforcement.h"
 #include "modules/blocking/notifications.h"
-#include "modules/roster/roster_items.h"
-#include "modules/roster/roster_store.h"
+#include "modules/roster/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -50,7 +49,7 @@ struct BlockOutcome {
 // A subscription request from a contact the owner now blocks will never be answered: it is
 // withdrawn, so that it is not delivered again on each initial presence (RFC 6121 §3.1.3 keeps
 // it only until the owner decides, and blocking is a decision).
-Result<void, StoreError> withdraw_pending_requests(const roster::RosterStore& rosters,
+Result<void, StoreError> withdraw_pending_requests(const roster::RosterService& roster,
                                                    WriteTxn& txn, const std::string& owner,
                                                    const std::vector<std::string>& items) {
   std::vector<xmpp::Jid> blocked;
@@ -59,22 +58,12 @@ Result<void, StoreError> withdraw_pending_requests(const roster::RosterStore& ro
       blocked.push_back(std::move(*jid));
     }
   }
-  for (roster::RosterItem entry : rosters.items(txn, owner)) {
-    auto contact = xmpp::Jid::parse(entry.jid);
-    if (!entry.pending_in || !contact ||
-        std::none_of(blocked.begin(), blocked.end(), [&](const xmpp::Jid& item) {
-          return blocklist_item_blocks(item, *contact);
-        })) {
-      continue;
-    }
-    entry.pending_in = false;
-    auto written = roster::is_empty(entry) ? rosters.remove(txn, owner, entry.jid)
-                                           : rosters.put(txn, owner, entry);
-    if (!written) {
-      return Err(written.error());
-    }
-  }
-  return {};
+  return roster.withdraw_requests(txn, owner, [&](std::string_view contact_jid) {
+    auto contact = xmpp::Jid::parse(contact_jid);
+    return contact && std::any_of(blocked.begin(), blocked.end(), [&](const xmpp::Jid& item) {
+             return blocklist_item_blocks(item, *contact);
+           });
+  });
 }
 
 class Blocking final : public Module {
@@ -82,7 +71,7 @@ class Blocking final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     blocklist_ = BlocklistStore(ctx.open_store("blocklist"));
-    rosters_ = roster::RosterStore(ctx.open_store("roster"));  // the roster module's
+    roster_ = ctx.service<roster::RosterService>("roster");  // null without rosters
     // [modules.blocking] max_items: the most JIDs one blocklist may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
     ctx.add_disco_feature(xmpp::ns::kBlocking);
@@ -136,7 +125,7 @@ class Blocking final : public Module {
     auto outcome = std::make_shared<BlockOutcome>();
     ctx_->write(
         [owner, items = *items, outcome, limit = max_items_, blocklist = blocklist_,
-         rosters = rosters_](WriteTxn& txn) -> Result<void, StoreError> {
+         roster = roster_](WriteTxn& txn) -> Result<void, StoreError> {
           std::vector<std::string> fresh;
           for (const std::string& item : items) {
             if (!blocklist.contains(txn, owner, item)) {
@@ -153,8 +142,10 @@ class Blocking final : public Module {
               return r;
             }
           }
-          if (auto r = withdraw_pending_requests(rosters, txn, owner, fresh); !r) {
-            return r;
+          if (roster != nullptr) {
+            if (auto r = withdraw_pending_requests(*roster, txn, owner, fresh); !r) {
+              return r;
+            }
           }
           outcome->added = std::move(fresh);
           return {};
@@ -168,7 +159,9 @@ class Blocking final : public Module {
           }
           reply->reply_result();
           blocking::push_to_interested(*ctx_, owner, "block", items);
-          blocking::send_unavailable_to_blocked(*ctx_, rosters_, owner, outcome->added);
+          if (roster_ != nullptr) {
+            blocking::send_unavailable_to_blocked(*ctx_, *roster_, owner, outcome->added);
+          }
         });
   }
 
@@ -207,17 +200,22 @@ class Blocking final : public Module {
           }
           reply->reply_result();
           blocking::push_to_interested(*ctx_, owner, "unblock", items);
-          blocking::send_presence_to_unblocked(*ctx_, rosters_, blocklist_, owner, *removed);
+          if (roster_ != nullptr) {
+            blocking::send_presence_to_unblocked(*ctx_, *roster_, blocklist_, owner, *removed);
+          }
         });
   }
 
   ModuleContext* ctx_ = nullptr;
   BlocklistStore blocklist_{StoreId{}};  // opened in start()
-  roster::RosterStore rosters_{StoreId{}};
+  // The roster module's service (null when rosters are not enabled): who sees the owner's
+  // presence, and requests to withdraw.
+  const roster::RosterService* roster_ = nullptr;
   std::size_t max_items_ = 1000;
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Blocking, blocking, "XEP-0191 blocking command: blocklist, pushes and enforcement")
+TERN_MODULE(Blocking, blocking, "XEP-0191 blocking command: blocklist, pushes and enforcement",
+            "roster?")

@@ -5,8 +5,6 @@
 #include <atomic>
 #include <set>
 
-#include "modules/roster/roster_store.h"
-
 namespace tern::modules::blocking {
 namespace {
 
@@ -15,7 +13,7 @@ using roster::RosterItem;
 // The addresses `items` block among the contacts with a presence subscription to `owner`
 // (RFC 6121 §4: only they may see its presence): a contact's bare JID, or one resource of it for
 // a full-JID item. With `still_blocking`, addresses that blocklist still blocks are left out.
-std::set<std::string> presence_recipients(const roster::RosterStore& rosters, const ReadTxn& txn,
+std::set<std::string> presence_recipients(const roster::RosterService& roster, const ReadTxn& txn,
                                           const std::string& owner,
                                           const std::vector<std::string>& items,
                                           const BlocklistStore* still_blocking) {
@@ -26,7 +24,7 @@ std::set<std::string> presence_recipients(const roster::RosterStore& rosters, co
     }
   }
   std::set<std::string> out;
-  for (const RosterItem& contact : rosters.items(txn, owner)) {
+  for (const RosterItem& contact : roster.items(txn, owner)) {
     if (!roster::has_from(contact.subscription)) {
       continue;
     }
@@ -72,12 +70,12 @@ void push_to_interested(ModuleContext& ctx, const std::string& owner, std::strin
   }
 }
 
-void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterStore& rosters,
+void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterService& roster,
                                  const std::string& owner,
                                  const std::vector<std::string>& blocked) {
   std::set<std::string> recipients;
   if (auto txn = ctx.read()) {
-    recipients = presence_recipients(rosters, *txn, owner, blocked, /*still_blocking=*/nullptr);
+    recipients = presence_recipients(roster, *txn, owner, blocked, /*still_blocking=*/nullptr);
   }
   if (recipients.empty()) {
     return;
@@ -94,12 +92,12 @@ void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterStore& 
   }
 }
 
-void send_presence_to_unblocked(ModuleContext& ctx, const roster::RosterStore& rosters,
+void send_presence_to_unblocked(ModuleContext& ctx, const roster::RosterService& roster,
                                 const BlocklistStore& blocklist, const std::string& owner,
                                 const std::vector<std::string>& unblocked) {
   std::set<std::string> recipients;
   if (auto txn = ctx.read()) {
-    recipients = presence_recipients(rosters, *txn, owner, unblocked, &blocklist);
+    recipients = presence_recipients(roster, *txn, owner, unblocked, &blocklist);
   }
   if (recipients.empty()) {
     return;

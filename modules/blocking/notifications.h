@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "modules/blocking/blocklist_store.h"
-#include "modules/roster/roster_store.h"
+#include "modules/roster/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules::blocking {
@@ -24,13 +24,13 @@ void push_to_interested(ModuleContext& ctx, const std::string& owner, std::strin
 
 // Unavailable presence from each available resource of `owner` to the contacts that `blocked`
 // items now block and that have a presence subscription to the owner.
-void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterStore& rosters,
+void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterService& roster,
                                  const std::string& owner, const std::vector<std::string>& blocked);
 
 // The current presence of each available resource of `owner` to the contacts that `unblocked`
 // items blocked, that nothing on the blocklist blocks any more and that have a presence
 // subscription to the owner.
-void send_presence_to_unblocked(ModuleContext& ctx, const roster::RosterStore& rosters,
+void send_presence_to_unblocked(ModuleContext& ctx, const roster::RosterService& roster,
                                 const BlocklistStore& blocklist, const std::string& owner,
                                 const std::vector<std::string>& unblocked);
 

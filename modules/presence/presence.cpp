@@ -13,22 +13,20 @@
 //     unavailable presence when the resource goes away.
 //   - Order (§3.1.5-3.1.6): presence from a contact whose subscription stanza is still being
 //     applied to the owner's roster waits for that write, newest per resource.
-// The state machine itself is modules/roster/subscription.cpp.
+// The roster module keeps the rosters and applies the state machine (its RosterService).
 #include <algorithm>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "modules/roster/roster_items.h"
-#include "modules/roster/subscription.h"
+#include "modules/roster/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
 namespace {
 
 using roster::RosterItem;
-using roster::RosterStore;
 using roster::SubscriptionType;
 
 xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to,
@@ -52,7 +50,7 @@ class Presence final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
-    rosters_ = RosterStore(ctx.open_store("roster"));
+    roster_ = ctx.service<roster::RosterService>("roster");
     ctx.add_stream_feature({xmpp::ns::kPreApproval, "sub"});
     // Handle: subscriptions and probes are this module's to take, after blocking (Refuse).
     ctx.on_outbound(xmpp::StanzaKind::Presence, HookStage::Handle,
@@ -96,26 +94,20 @@ class Presence final : public Module {
     }
     // §3.1.2: routed with the user's bare JID and to the contact's bare JID.
     stanza->root().set_attr("from", user).set_attr("to", contact);
-    auto outcome = std::make_shared<roster::OutboundOutcome>();
     std::shared_ptr<xmpp::Stanza> shared(stanza.release());
-    roster::change_item(
-        *ctx_, rosters_, user, contact,
-        [type, outcome](RosterItem& item) {
-          *outcome = roster::apply_outbound(item, type);
-          return outcome->changed;
-        },
-        [this, user, contact, outcome, shared](const roster::ItemChange& change) {
-          if (!change.ok) {
+    roster_->apply_outbound(
+        user, contact, type,
+        [this, user, contact, shared](bool committed, const roster::OutboundOutcome& outcome) {
+          if (!committed) {
             return;
           }
-          push_if_visible(user, change);
-          if (outcome->forward) {
+          if (outcome.forward) {
             ctx_->route(shared->clone());
           }
-          if (outcome->send_presence) {
+          if (outcome.send_presence) {
             send_available_presence(user, contact);
           }
-          if (outcome->send_unavailable) {
+          if (outcome.send_unavailable) {
             send_unavailable_presence(user, contact);
           }
         });
@@ -159,29 +151,22 @@ class Presence final : public Module {
   void inbound_subscription(xmpp::StanzaPtr stanza, const std::string& owner,
                             const std::string& contact, SubscriptionType type) {
     stanza->root().set_attr("from", contact).set_attr("to", owner);
-    auto outcome = std::make_shared<roster::InboundOutcome>();
     std::shared_ptr<xmpp::Stanza> shared(stanza.release());
     std::string pair = pair_key(owner, contact);
     ++in_flight_[pair].changes;
-    roster::change_item(
-        *ctx_, rosters_, owner, contact,
-        [type, outcome](RosterItem& item) {
-          *outcome = roster::apply_inbound(item, type);
-          return outcome->changed;
-        },
-        [this, owner, contact, outcome, shared, pair](const roster::ItemChange& change) {
-          inbound_change_applied(owner, contact, *outcome, *shared, change);
+    roster_->apply_inbound(
+        owner, contact, type,
+        [this, owner, contact, shared, pair](bool committed,
+                                             const roster::InboundOutcome& outcome) {
+          if (committed) {
+            inbound_change_applied(owner, contact, outcome, *shared);
+          }
           release_held(pair);  // presence held behind this change goes out after it
         });
   }
 
   void inbound_change_applied(const std::string& owner, const std::string& contact,
-                              const roster::InboundOutcome& outcome, const xmpp::Stanza& stanza,
-                              const roster::ItemChange& change) {
-    if (!change.ok) {
-      return;
-    }
-    push_if_visible(owner, change);
+                              const roster::InboundOutcome& outcome, const xmpp::Stanza& stanza) {
     if (outcome.deliver) {
       for (const ResourceInfo& r : ctx_->resources(owner)) {
         if (r.available) {
@@ -201,17 +186,9 @@ class Presence final : public Module {
   // §4.3.2: a probe is answered with the presence of the owner's available resources, and
   // only to someone who may see it.
   void answer_probe(const std::string& owner, const xmpp::Jid& prober) {
-    if (prober.bare_view() != owner) {
-      auto txn = ctx_->read();
-      if (!txn) {
-        return;
-      }
-      auto item = rosters_.get(*txn, owner, prober.bare_view());
-      if (!item || !roster::has_from(item->subscription)) {
-        return;
-      }
+    if (roster_->may_see_presence(prober, owner)) {
+      send_available_presence(owner, prober.full());
     }
-    send_available_presence(owner, prober.full());
   }
 
   // --- Broadcast presence of a local resource ---
@@ -220,7 +197,7 @@ class Presence final : public Module {
     std::string user = std::string(b.from.bare_view());
     std::vector<RosterItem> items;
     if (auto txn = ctx_->read()) {
-      items = rosters_.items(*txn, user);
+      items = roster_->items(*txn, user);
     }
     for (const RosterItem& item : items) {
       if (roster::has_from(item.subscription)) {
@@ -317,18 +294,8 @@ class Presence final : public Module {
     }
   }
 
-  void push_if_visible(const std::string& owner, const roster::ItemChange& change) {
-    bool was_visible = change.before && change.before->visible;
-    if (change.version == 0 || (!change.after.visible && !was_visible) ||
-        (was_visible && roster::shows_the_same(*change.before, change.after))) {
-      return;  // nothing the owner's roster shows has changed
-    }
-    roster::push_item(*ctx_, owner, change.after, change.version,
-                      /*removed=*/!change.after.visible);
-  }
-
   ModuleContext* ctx_ = nullptr;
-  RosterStore rosters_{StoreId{}};  // the roster module's store, opened in start()
+  roster::RosterService* roster_ = nullptr;  // the roster module's, taken in start()
   struct InFlight {
     int changes = 0;                    // inbound subscription changes not yet applied
     std::vector<xmpp::StanzaPtr> held;  // presence from the contact, to route after them
@@ -342,4 +309,4 @@ class Presence final : public Module {
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Presence, presence, "RFC 6121 subscriptions, probes and presence to contacts")
+TERN_MODULE(Presence, presence, "RFC 6121 subscriptions, probes and presence to contacts", "roster")

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "modules/roster/roster_store.h"
+#include "modules/roster/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -58,7 +58,7 @@ class Register final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
-    rosters_ = roster::RosterStore(ctx.open_store("roster"));
+    roster_ = ctx.service<roster::RosterService>("roster");  // null without rosters
     log_ = ctx.log();
     allow_registration_ = ctx.options().boolean("allow_registration", false);
     throttle_.emplace(ctx.options().integer("registrations_per_minute", 10, 0, 1'000'000));
@@ -205,8 +205,8 @@ class Register final : public Module {
     // commits before the deletion is not told; the deletion itself is one commit.)
     auto contacts = std::make_shared<std::vector<roster::RosterItem>>();
     std::string bare(req.from().bare_view());
-    if (auto txn = ctx_->read()) {
-      *contacts = rosters_.items(*txn, bare);
+    if (auto txn = ctx_->read(); txn && roster_ != nullptr) {
+      *contacts = roster_->items(*txn, bare);
     }
     ctx_->delete_account(bare, [this, answer, contacts, bare](bool ok) {
       if (!ok) {
@@ -234,7 +234,9 @@ class Register final : public Module {
   }
 
   ModuleContext* ctx_ = nullptr;
-  roster::RosterStore rosters_{StoreId{}};  // the roster module's store, opened in start()
+  // The roster module's service (null when rosters are not enabled): whom to tell that the
+  // account's subscriptions ended.
+  const roster::RosterService* roster_ = nullptr;
   log::Logger log_;
   bool allow_registration_ = false;
   std::optional<SignupThrottle> throttle_;
@@ -243,4 +245,5 @@ class Register final : public Module {
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Register, register, "XEP-0077 in-band registration, password change, account deletion")
+TERN_MODULE(Register, register, "XEP-0077 in-band registration, password change, account deletion",
+            "roster?")

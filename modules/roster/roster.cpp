@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 // RFC 6121 §2: roster get (with versioning, §2.6), set and remove, and roster pushes to the
 // account's interested resources. Removing an item also cancels the subscriptions both ways
-// (§2.5.2). Subscription states change through presence (modules/presence).
+// (§2.5.2). Subscription states change through presence (modules/presence), which applies them
+// through the RosterService this module provides (stored_rosters.h).
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "modules/roster/roster_items.h"
-#include "modules/roster/subscription.h"
+#include "modules/roster/stored_rosters.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -80,6 +82,8 @@ class Roster final : public Module {
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     rosters_ = RosterStore(ctx.open_store("roster"));
+    service_.emplace(ctx, rosters_);
+    ctx.provide<roster::RosterService>(*service_);  // for presence, blocking, registration …
     // [modules.roster] max_items: the most contacts one roster may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
     log_ = ctx.log();
@@ -208,6 +212,7 @@ class Roster final : public Module {
 
   ModuleContext* ctx_ = nullptr;
   RosterStore rosters_{StoreId{}};  // opened in start()
+  std::optional<roster::StoredRosters> service_;
   log::Logger log_;
   std::size_t max_items_ = 1000;
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// What the roster and presence modules share: roster items as XML (RFC 6121 §2.1.2), roster
-// pushes to the owner's interested resources (§2.1.6), and the store write that applies a change
-// to one item and reports the result back on the worker.
+// The roster module's helpers: roster items as XML (RFC 6121 §2.1.2), roster pushes to the
+// owner's interested resources (§2.1.6), and the store write that applies a change to one item
+// and reports the result back on the worker (roster sets, and subscription changes other modules
+// ask for through the RosterService).
 #pragma once
 
 #include <cstdint>

@@ -60,13 +60,6 @@ std::string_view subscription_name(Subscription s) {
   return "none";
 }
 
-bool has_to(Subscription s) {
-  return s == Subscription::To || s == Subscription::Both;
-}
-bool has_from(Subscription s) {
-  return s == Subscription::From || s == Subscription::Both;
-}
-
 std::string encode_roster_item(const RosterItem& item) {
   std::string out;
   record::put_u8(out, kRecordVersion);

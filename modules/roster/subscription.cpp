@@ -21,22 +21,6 @@ Subscription drop_from(Subscription s) {
 
 }  // namespace
 
-std::optional<SubscriptionType> parse_subscription_type(std::string_view type) {
-  if (type == "subscribe") {
-    return SubscriptionType::Subscribe;
-  }
-  if (type == "subscribed") {
-    return SubscriptionType::Subscribed;
-  }
-  if (type == "unsubscribe") {
-    return SubscriptionType::Unsubscribe;
-  }
-  if (type == "unsubscribed") {
-    return SubscriptionType::Unsubscribed;
-  }
-  return std::nullopt;
-}
-
 OutboundOutcome apply_outbound(RosterItem& item, SubscriptionType type) {
   const RosterItem before = item;
   OutboundOutcome out;

@@ -417,5 +417,150 @@ TEST(ModuleHost, UnknownModuleIsRefused) {
   EXPECT_EQ(started.error(), "unknown module 'nope' in [modules] enabled");
 }
 
+// --- Modules that use each other's services ---
+
+// What the provider offers: a counter the user reads in its start().
+class Counter {
+ public:
+  virtual ~Counter() = default;
+  virtual int next() = 0;
+};
+std::vector<std::string> g_started;
+std::vector<std::string> g_stopped;
+int g_seen_by_user = -1;
+
+class CounterProvider final : public Module, public Counter {
+ public:
+  void start(ModuleContext& ctx) override {
+    g_started.emplace_back("counter");
+    ctx.provide<Counter>(*this);
+  }
+  void stop() override { g_stopped.emplace_back("counter"); }
+  int next() override { return ++n_; }
+
+ private:
+  int n_ = 41;
+};
+// Uses "counter" (required or optional as its ModuleInfo says); asks for `asked`.
+template <bool kAskUndeclared>
+class CounterUser final : public Module {
+ public:
+  void start(ModuleContext& ctx) override {
+    g_started.emplace_back("user");
+    Counter* counter = ctx.service<Counter>(kAskUndeclared ? "other" : "counter");
+    g_seen_by_user = counter != nullptr ? counter->next() : 0;
+  }
+  void stop() override { g_stopped.emplace_back("user"); }
+};
+const ModuleInfo kCounterInfo{"counter", "provides", []() -> std::unique_ptr<Module> {
+                                return std::make_unique<CounterProvider>();
+                              }};
+const ModuleInfo kUserInfo{
+    "user",
+    "needs counter",
+    []() -> std::unique_ptr<Module> { return std::make_unique<CounterUser<false>>(); },
+    {"counter"}};
+const ModuleInfo kOptionalUserInfo{
+    "user",
+    "may use counter",
+    []() -> std::unique_ptr<Module> { return std::make_unique<CounterUser<false>>(); },
+    {"counter?"}};
+const ModuleInfo kSneakyUserInfo{
+    "user",
+    "asks for a module it did not name",
+    []() -> std::unique_ptr<Module> { return std::make_unique<CounterUser<true>>(); },
+    {"counter"}};
+
+// The provider starts first whatever the enabled order, its user gets its service, and they stop
+// in the reverse order (the user before what it uses).
+TEST(ModuleHost, ProvidersStartBeforeTheirUsersAndStopAfter) {
+  g_started.clear();
+  g_stopped.clear();
+  g_seen_by_user = -1;
+  auto host = ModuleHost::start("example.com", {"user", "counter"}, {&kUserInfo, &kCounterInfo});
+  ASSERT_TRUE(host.ok()) << host.error();
+  EXPECT_EQ(g_started, (std::vector<std::string>{"counter", "user"}));
+  EXPECT_EQ(g_seen_by_user, 42);
+  host->reset();
+  EXPECT_EQ(g_stopped, (std::vector<std::string>{"user", "counter"}));
+}
+
+// A module whose required module is not enabled stops the server, naming both.
+TEST(ModuleHost, AMissingRequiredModuleIsRefusedNamingBoth) {
+  auto host = ModuleHost::start("example.com", {"user"}, {&kUserInfo, &kCounterInfo});
+  ASSERT_FALSE(host.ok());
+  EXPECT_NE(host.error().find("'user' needs module 'counter'"), std::string::npos) << host.error();
+}
+
+// An optional use ("counter?") of a module not enabled gets no service, and starts.
+TEST(ModuleHost, AnOptionalModuleNotEnabledGivesNoService) {
+  g_seen_by_user = -1;
+  auto host = ModuleHost::start("example.com", {"user"}, {&kOptionalUserInfo, &kCounterInfo});
+  ASSERT_TRUE(host.ok()) << host.error();
+  EXPECT_EQ(g_seen_by_user, 0);
+  auto both =
+      ModuleHost::start("example.com", {"user", "counter"}, {&kOptionalUserInfo, &kCounterInfo});
+  ASSERT_TRUE(both.ok()) << both.error();
+  EXPECT_EQ(g_seen_by_user, 42);
+}
+
+// A module cannot reach a service it did not declare: the dependency is always written down.
+TEST(ModuleHost, AServiceOfAnUndeclaredModuleIsRefused) {
+  EXPECT_THROW((void)ModuleHost::start("example.com", {"counter", "user"},
+                                       {&kSneakyUserInfo, &kCounterInfo}),
+               std::logic_error);
+}
+
+// Modules that need each other cannot start.
+TEST(ModuleHost, ModulesThatNeedEachOtherAreRefused) {
+  const ModuleInfo a{
+      "a",
+      "needs b",
+      []() -> std::unique_ptr<Module> { return std::make_unique<CounterProvider>(); },
+      {"b"}};
+  const ModuleInfo b{
+      "b",
+      "needs a",
+      []() -> std::unique_ptr<Module> { return std::make_unique<CounterProvider>(); },
+      {"a"}};
+  auto host = ModuleHost::start("example.com", {"a", "b"}, {&a, &b});
+  ASSERT_FALSE(host.ok());
+  EXPECT_NE(host.error().find("circle"), std::string::npos) << host.error();
+}
+
+// Session and account events reach the modules that asked, in stage order.
+TEST(ModuleHost, SessionAndAccountEventsReachTheirHooks) {
+  static std::vector<std::string> seen;
+  class Watcher final : public Module {
+   public:
+    void start(ModuleContext& ctx) override {
+      ctx.on_session_started(HookStage::Observe, [](const SessionEvent& e) {
+        seen.push_back("started " + std::string(e.jid.full()));
+      });
+      ctx.on_session_ended(HookStage::Observe, [](const SessionEvent& e) {
+        seen.push_back("ended " + std::string(e.jid.full()));
+      });
+      ctx.on_account_online(HookStage::Observe, [](const AccountEvent& e) {
+        seen.push_back("online " + std::string(e.bare_jid));
+      });
+      ctx.on_account_offline(HookStage::Observe, [](const AccountEvent& e) {
+        seen.push_back("offline " + std::string(e.bare_jid));
+      });
+    }
+  };
+  const ModuleInfo watcher{"watcher", "watches",
+                           []() -> std::unique_ptr<Module> { return std::make_unique<Watcher>(); }};
+  auto host = ModuleHost::start("example.com", {"watcher"}, {&watcher});
+  ASSERT_TRUE(host.ok()) << host.error();
+  xmpp::Jid full = xmpp::Jid::parse("juliet@example.com/balcony").value();
+  (*host)->run_account_online(full.bare_view());
+  (*host)->run_session_started(full);
+  (*host)->run_session_ended(full);
+  (*host)->run_account_offline(full.bare_view());
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "online juliet@example.com", "started juliet@example.com/balcony",
+                      "ended juliet@example.com/balcony", "offline juliet@example.com"}));
+}
+
 }  // namespace
 }  // namespace tern::core

@@ -247,6 +247,22 @@ struct AccountDeleted {
 };
 using AccountDeletedHook = std::function<void(const AccountDeleted&)>;
 
+// A session of an account of this host: it bound its resource (RFC 6120 §7), or it ended — closed,
+// replaced by a newer session of the same full JID, or its XEP-0198 wait for a resumption ran
+// out (a session waiting to be resumed has not ended; a resumed one goes on). Every started
+// session ends once.
+struct SessionEvent {
+  const xmpp::Jid& jid;  // full JID
+};
+using SessionHook = std::function<void(const SessionEvent&)>;
+
+// An account's first session started (online), or its last one ended (offline). Whether the
+// account has sent presence is another matter (on_presence_broadcast).
+struct AccountEvent {
+  std::string_view bare_jid;
+};
+using AccountHook = std::function<void(const AccountEvent&)>;
+
 using StoreWrite = std::function<Result<void, StoreError>(WriteTxn&)>;
 // How a store write ended. It converts to true when the write committed, so a completion may
 // simply take `bool ok`; one that answers a client differently for a full disk reads the rest.
@@ -356,6 +372,14 @@ class ModuleContext {
   // gone from every per-account store; a module forgets what it keeps about it in memory.
   // (ternctl deluser, another process, raises nothing: the server's sessions end on their own.)
   virtual void on_account_deleted(HookStage stage, AccountDeletedHook hook) = 0;
+  // Sessions and accounts coming and going (SessionEvent, AccountEvent), raised on the worker
+  // where it happened: an account's sessions may live on several workers, so its online and
+  // offline events of a quick reconnect may run in either order on two of them. A module that
+  // must know the account's state now asks resources().
+  virtual void on_session_started(HookStage stage, SessionHook hook) = 0;
+  virtual void on_session_ended(HookStage stage, SessionHook hook) = 0;
+  virtual void on_account_online(HookStage stage, AccountHook hook) = 0;
+  virtual void on_account_offline(HookStage stage, AccountHook hook) = 0;
 
   // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
   // To one connected resource; dropped if it is gone. (A module that must know the stanza
@@ -425,6 +449,28 @@ class ModuleContext {
   // thread, and how a long job yields to the loop between slices. Dropped once the server stops.
   virtual void post(std::function<void()> task) = 0;
 
+  // Services: what one module offers others, an interface in its folder's NAME_service.h (the
+  // roster's: modules/roster/roster_service.h). The provider publishes it in start(); a module
+  // that names the provider in its TERN_MODULE takes it in its own start() and keeps the
+  // pointer (the server starts providers first and stops them last). Provider and user are
+  // instances of the same host on the same worker: calls need no locks.
+  //   ctx.provide<roster::RosterService>(*this);               // in the roster module
+  //   roster_ = ctx.service<roster::RosterService>("roster");  // TERN_MODULE(…, "roster")
+  template <typename T>
+  void provide(T& service) {
+    provide_service(typeid(T), &service);
+  }
+  // Null only for a module named as optional ("roster?") that is not enabled.
+  template <typename T>
+  T* service(std::string_view module) {
+    return static_cast<T*>(find_service(module, typeid(T)));
+  }
+  // What provide() and service() use. find_service throws std::logic_error for a module the
+  // caller did not name in TERN_MODULE, and ModuleStartError for one enabled that provides no
+  // `type`.
+  virtual void provide_service(const std::type_info& type, void* service) = 0;
+  virtual void* find_service(std::string_view module, const std::type_info& type) = 0;
+
   // This module's logger (component: the module's name), for the module to keep; called outside
   // start() it is the "modules" component's. Thread-safe, never blocks:
   //   log_ = ctx.log();
@@ -444,18 +490,25 @@ struct ModuleInfo {
   std::string_view name;
   std::string_view summary;
   std::unique_ptr<Module> (*create)();
+  // The modules whose services it uses: "roster" must be enabled with it (the server refuses to
+  // start otherwise, naming both); "roster?" is used when enabled.
+  std::vector<std::string_view> uses = {};
 };
 
 }  // namespace tern
 
 // Defines the module's ModuleInfo as tern::modules::module_info_<id>(), which
-// modules/builtin_modules.cpp lists. `id` is the module's name as written in [modules] enabled.
-#define TERN_MODULE(Class, id, Summary)                                                          \
-  namespace tern::modules {                                                                      \
-  const ::tern::ModuleInfo& module_info_##id() {                                                 \
-    static const ::tern::ModuleInfo info{#id, Summary, []() -> std::unique_ptr<::tern::Module> { \
-                                           return std::make_unique<Class>();                     \
-                                         }};                                                     \
-    return info;                                                                                 \
-  }                                                                                              \
+// modules/builtin_modules.cpp lists. `id` is the module's name as written in [modules] enabled;
+// what follows the summary names the modules it uses (see ModuleInfo::uses):
+//   TERN_MODULE(Presence, presence, "RFC 6121 presence", "roster")
+#define TERN_MODULE(Class, id, Summary, ...)                                           \
+  namespace tern::modules {                                                            \
+  const ::tern::ModuleInfo& module_info_##id() {                                       \
+    static const ::tern::ModuleInfo info{                                              \
+        #id,                                                                           \
+        Summary,                                                                       \
+        []() -> std::unique_ptr<::tern::Module> { return std::make_unique<Class>(); }, \
+        {__VA_ARGS__}};                                                                \
+    return info;                                                                       \
+  }                                                                                    \
   }
