@@ -25,7 +25,7 @@ int poll_timeout_ms(Clock::time_point deadline) {
 
 }  // namespace
 
-BlockingClient::BlockingClient(ClientOptions options, const core::net::TlsContext* tls)
+BlockingClient::BlockingClient(ClientOptions options, const tls::TlsContext* tls)
     : stream_(std::move(options), tls) {}
 
 BlockingClient::~BlockingClient() {

@@ -22,7 +22,7 @@ struct Endpoint {
 
 class BlockingClient {
  public:
-  BlockingClient(ClientOptions options, const core::net::TlsContext* tls);
+  BlockingClient(ClientOptions options, const tls::TlsContext* tls);
   ~BlockingClient();
   BlockingClient(const BlockingClient&) = delete;
   BlockingClient& operator=(const BlockingClient&) = delete;

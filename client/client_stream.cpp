@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "core/net/tls_transport.h"
+#include "tls/tls_transport.h"
 #include "xmpp/base64.h"
 #include "xmpp/escape.h"
 #include "xmpp/namespaces.h"
@@ -38,10 +38,10 @@ std::optional<Mechanism> parse_mechanism(std::string_view name) {
   return std::nullopt;
 }
 
-core::net::TlsClientOptions binary_tls_options() {
-  core::net::TlsClientOptions options;
-  options.preferred_alpn = {std::string(core::net::kAlpnXmppBinary)};
-  options.alpn = core::net::kAlpnXmppClient;
+tls::TlsClientOptions binary_tls_options() {
+  tls::TlsClientOptions options;
+  options.preferred_alpn = {std::string(tls::kAlpnXmppBinary)};
+  options.alpn = tls::kAlpnXmppClient;
   return options;
 }
 
@@ -55,10 +55,10 @@ xmpp::ParserOptions parser_options(const ClientOptions& options) {
 
 }  // namespace
 
-ClientStream::ClientStream(ClientOptions options, const core::net::TlsContext* tls)
+ClientStream::ClientStream(ClientOptions options, const tls::TlsContext* tls)
     : options_(std::move(options)),
       tls_context_(tls),
-      transport_(std::make_unique<core::net::PlainTransport>()),
+      transport_(std::make_unique<tls::PlainTransport>()),
       parser_(*this, parser_options(options_)) {}
 
 ClientStream::~ClientStream() = default;
@@ -90,7 +90,7 @@ void ClientStream::on_received(std::string_view wire_bytes, std::string& wire_ou
     tls_done_ = true;
     // ALPN is settled by the handshake: the format is known before the first stream byte.
     if (options_.tls == TlsMode::DirectBinary &&
-        transport_->negotiated_alpn() == core::net::kAlpnXmppBinary) {
+        transport_->negotiated_alpn() == tls::kAlpnXmppBinary) {
       binary_ = std::make_unique<BinaryWire>(options_.resume_jid);
     }
     open_stream();
@@ -415,7 +415,7 @@ void ClientStream::start_tls() {
     fail("TLS: no client context");
     return;
   }
-  auto tls = core::net::TlsTransport::client(*tls_context_, options_.domain);
+  auto tls = tls::TlsTransport::client(*tls_context_, options_.domain);
   if (!tls) {
     fail("TLS: " + tls.error().message);
     return;

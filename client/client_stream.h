@@ -18,8 +18,8 @@
 #include <string_view>
 
 #include "client/binary_wire.h"
-#include "core/net/tls_context.h"
-#include "core/net/transport.h"
+#include "tls/tls_context.h"
+#include "tls/transport.h"
 #include "xmpp/jid.h"
 #include "xmpp/sasl/scram.h"
 #include "xmpp/serializer.h"
@@ -38,7 +38,7 @@ enum class TlsMode : std::uint8_t {
 };
 
 // What a TLS client context for TlsMode::DirectBinary offers: binary, then xmpp-client.
-core::net::TlsClientOptions binary_tls_options();
+tls::TlsClientOptions binary_tls_options();
 
 enum class Mechanism : std::uint8_t { ScramSha256, ScramSha1, ScramSha512, Plain };
 std::string_view mechanism_name(Mechanism mechanism);
@@ -71,7 +71,7 @@ class ClientStream final : private xmpp::StreamSink {
  public:
   // `tls` is a client context (TlsContext::client); it must outlive the stream. It may be null
   // only with TlsMode::None.
-  ClientStream(ClientOptions options, const core::net::TlsContext* tls);
+  ClientStream(ClientOptions options, const tls::TlsContext* tls);
   ~ClientStream() override;
   ClientStream(const ClientStream&) = delete;
   ClientStream& operator=(const ClientStream&) = delete;
@@ -102,7 +102,7 @@ class ClientStream final : private xmpp::StreamSink {
   const xmpp::Stanza* features() const { return features_.get(); }
   // The latest stream header received from the server.
   const xmpp::StreamHeader& server_header() const { return server_header_; }
-  core::net::Transport* transport() const { return transport_.get(); }
+  tls::Transport* transport() const { return transport_.get(); }
   // Whether the stream speaks binary frames (the server agreed on tern-xmpp-binary/1).
   bool binary() const { return binary_ != nullptr; }
 
@@ -145,8 +145,8 @@ class ClientStream final : private xmpp::StreamSink {
   void fail(std::string why);
 
   ClientOptions options_;
-  const core::net::TlsContext* tls_context_;
-  std::unique_ptr<core::net::Transport> transport_;
+  const tls::TlsContext* tls_context_;
+  std::unique_ptr<tls::Transport> transport_;
   xmpp::StreamParser parser_;
   xmpp::Serializer serializer_;
   std::unique_ptr<xmpp::sasl::ScramClient> scram_;

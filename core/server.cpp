@@ -694,21 +694,21 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   if (!store) {
     return Err("store " + config.storage_path + ": " + store.error().message);
   }
-  auto tls = net::TlsContext::server(config.hosts, config.storage_path, config.binary);
+  auto tls = tls::TlsContext::server(config.hosts, config.storage_path, config.binary);
   if (!tls) {
     return Err("TLS: " + tls.error().message);
   }
   try {
     return std::unique_ptr<Server>(
         new Server(std::move(config), std::move(modules), std::move(store).value(),
-                   std::make_unique<net::TlsContext>(std::move(tls).value())));
+                   std::make_unique<tls::TlsContext>(std::move(tls).value())));
   } catch (const ModuleStartError& e) {  // a module's store could not be opened
     return Err(std::string(e.what()));
   }
 }
 
 Server::Server(Config config, std::vector<const ModuleInfo*> modules,
-               std::unique_ptr<storage::Environment> store, std::unique_ptr<net::TlsContext> tls)
+               std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls)
     : config_(std::move(config)),
       modules_(std::move(modules)),
       store_(std::move(store)),

@@ -18,11 +18,11 @@
 #include "core/net/admission.h"
 #include "core/net/connection.h"
 #include "core/net/listener.h"
-#include "core/net/tls_context.h"
 #include "core/router/router.h"
 #include "core/router/session_registry.h"
 #include "storage/env.h"
 #include "storage/writer.h"
+#include "tls/tls_context.h"
 
 namespace tern::core {
 
@@ -57,14 +57,14 @@ class Server final : public Delivery {
 
   SessionRegistry& registry() { return registry_; }
   const Config& config() const { return config_; }
-  const net::TlsContext& tls() const { return *tls_; }
+  const tls::TlsContext& tls() const { return *tls_; }
 
  private:
   class WorkerHost;  // SessionHost of one worker (server.cpp)
   struct WorkerState;
 
   Server(Config config, std::vector<const ModuleInfo*> modules,
-         std::unique_ptr<storage::Environment> store, std::unique_ptr<net::TlsContext> tls);
+         std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls);
   // Runs fn with the session behind `handle` on its worker: with its connection, or with null
   // for a detached session (XEP-0198); follows a session that was resumed on another worker;
   // runs `gone` there if the session is gone.
@@ -86,7 +86,7 @@ class Server final : public Delivery {
   std::atomic<bool> store_short_of_room_{false};  // see watch_store()
   SharedStates module_states_;                    // ModuleContext::shared(), across workers
   std::uint64_t store_watched_at_ = 0;            // worker 0's clock
-  std::unique_ptr<net::TlsContext> tls_;
+  std::unique_ptr<tls::TlsContext> tls_;
   // Places for client connections, below the descriptor limit (c2s.max_connections).
   std::unique_ptr<net::ConnectionAdmission> admission_;
   // Failed logins per account and per address (c2s.auth_failures_per_*).

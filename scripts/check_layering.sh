@@ -7,6 +7,8 @@
 #   modules/  includes of another module's folder only its NAME_service.h, and only when its
 #             TERN_MODULE names that module (the dependency the server checks at start);
 #   storage/  includes nothing from core/ or modules/;
+#   tls/      includes only xmpp/ (core/ and client/ both stand on it);
+#   client/   includes nothing of the server (core/, storage/, modules/): the tools link no server;
 #   log/      includes nothing of Tern's but itself (everything else may log through it);
 #   modules/  log through ModuleContext::log(), never log/ directly; xmpp/ does not log at all.
 set -euo pipefail
@@ -27,6 +29,8 @@ check() {  # check DIR REGEX MESSAGE
 
 check xmpp '#include[[:space:]]+"(core|storage|modules)/' "xmpp/ must not include core/, storage/ or modules/"
 check storage '#include[[:space:]]+"(core|modules)/' "storage/ must not include core/ or modules/"
+check tls '#include[[:space:]]+"(core|storage|modules|client|log)/' "tls/ is below core/: it includes only xmpp/"
+check client '#include[[:space:]]+"(core|storage|modules)/' "client/ links tls/ and xmpp/, never the server"
 check modules '#include[[:space:]]+"core/' 'modules/ may only include "tern/module_api.h" from core/'
 check log '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools)/' "log/ must not include the rest of Tern"
 check modules '#include[[:space:]]+"log/' 'modules/ log through ctx.log() (tern/module_api.h), not log/'

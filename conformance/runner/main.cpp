@@ -207,13 +207,13 @@ int run(int argc, char** argv) {
   if (!load_scenarios(o, scenarios)) {
     return 2;
   }
-  core::net::TlsClientOptions tls_options;
+  tls::TlsClientOptions tls_options;
   if (o.binary) {
     tls_options = client::binary_tls_options();
   } else if (o.direct_tls) {
-    tls_options.alpn = core::net::kAlpnXmppClient;
+    tls_options.alpn = tls::kAlpnXmppClient;
   }
-  auto tls = core::net::TlsContext::client(tls_options);
+  auto tls = tls::TlsContext::client(tls_options);
   if (!tls) {
     std::cerr << "tern-conformance: TLS: " << tls.error().message << "\n";
     return 2;

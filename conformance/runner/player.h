@@ -24,7 +24,7 @@ struct Target {
   std::string domain = "localhost";
   client::TlsMode tls = client::TlsMode::StartTls;
   client::Mechanism mechanism = client::Mechanism::ScramSha256;
-  const core::net::TlsContext* tls_context = nullptr;
+  const tls::TlsContext* tls_context = nullptr;
   std::chrono::milliseconds timeout{5000};  // connecting, and waiting for an expected stanza
   std::chrono::milliseconds quiet{300};     // "receives nothing" waits this long
   ServerVariables variables;                // ${upload service}, found by probe_features

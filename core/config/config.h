@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "log/options.h"
+#include "tls/host_certificate.h"
 #include "xmpp/parser_limits.h"
 #include "xmpp/result.h"
 
@@ -24,11 +25,8 @@ struct ListenAddress {
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
-struct VirtualHost {
-  std::string domain;       // prepared (RFC 7622 domainpart)
-  std::string certificate;  // PEM file; empty: generated self-signed under storage_path
-  std::string key;          // PEM file
-};
+// A served domain and its certificate (tls/host_certificate.h).
+using VirtualHost = tls::HostCertificate;
 
 // One value of a [modules.NAME] table and where it was written ("file:line" or "--set …"), for
 // the module's own error messages.

@@ -8,8 +8,8 @@
 #include <array>
 
 #include "core/net/listener.h"
-#include "core/net/tls_transport.h"
 #include "log/logger.h"
+#include "tls/tls_transport.h"
 
 namespace tern::core::net {
 namespace {
@@ -52,14 +52,14 @@ void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, C
                                                          : env.admission.max_per_address())}});
     return;
   }
-  std::unique_ptr<Transport> transport;
+  std::unique_ptr<tls::Transport> transport;
   if (direct_tls) {
     if (env.tls == nullptr) {
       ::close(fd);
       env.admission.release(ip);
       return;
     }
-    auto tls = TlsTransport::server(*env.tls, ServerAlpn::XmppClientOrBinary);
+    auto tls = tls::TlsTransport::server(*env.tls, tls::ServerAlpn::XmppClientOrBinary);
     if (!tls) {
       kLog.error("tls.setup_failed", "cannot create a TLS session: connection not accepted",
                  {{"error", tls.error().message}});
@@ -69,7 +69,7 @@ void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, C
     }
     transport = std::move(tls).value();
   } else {
-    transport = std::make_unique<PlainTransport>();
+    transport = std::make_unique<tls::PlainTransport>();
   }
   auto* connection = new Connection(env, std::move(transport));
   if (uv_tcp_init(loop, &connection->tcp_) != 0) {
@@ -109,7 +109,7 @@ void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, C
   uv_read_start(connection->stream(), &Connection::on_alloc, &Connection::on_read);
 }
 
-Connection::Connection(ConnectionEnv& env, std::unique_ptr<Transport> transport)
+Connection::Connection(ConnectionEnv& env, std::unique_ptr<tls::Transport> transport)
     : env_(env),
       transport_(std::move(transport)),
       session_(std::make_unique<c2s::C2sSession>(*this, env.host, env.options)) {}
@@ -148,12 +148,12 @@ void Connection::on_wire(std::string_view bytes) {
   plaintext_.clear();
   auto received = transport_->on_received(bytes, plaintext_, wire_out_);
   if (!received) {
-    kLog.info(
-        "tls.failed", "TLS failed: connection closed",
-        {{"stage", received.error().kind == TransportErrorKind::Handshake ? "handshake" : "record"},
-         {"error", received.error().message},
-         {"conn", label_},
-         {"peer", peer_}});
+    kLog.info("tls.failed", "TLS failed: connection closed",
+              {{"stage", received.error().kind == tls::TransportErrorKind::Handshake ? "handshake"
+                                                                                     : "record"},
+               {"error", received.error().message},
+               {"conn", label_},
+               {"peer", peer_}});
     flush();  // a TLS alert may be waiting in wire_out_
     return abort("tls-error");
   }
@@ -165,7 +165,7 @@ void Connection::on_wire(std::string_view bytes) {
                {"sni", transport_->sni()},
                {"conn", label_}});
     // ALPN is agreed in the handshake, so the format is known before the first stream byte.
-    session_->on_tls_established(transport_->negotiated_alpn() == kAlpnXmppBinary
+    session_->on_tls_established(transport_->negotiated_alpn() == tls::kAlpnXmppBinary
                                      ? c2s::WireFormat::Binary
                                      : c2s::WireFormat::Xml);
   }
@@ -356,7 +356,7 @@ bool Connection::can_start_tls() const {
 void Connection::start_tls() {
   // <proceed/> goes through the plain transport; from the next read on, bytes go to TLS.
   encode_pending();
-  auto tls = TlsTransport::server(*env_.tls);
+  auto tls = tls::TlsTransport::server(*env_.tls);
   if (!tls) {
     close_after_flush_ = true;
     return;

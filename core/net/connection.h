@@ -22,8 +22,8 @@
 #include "core/c2s/c2s_session.h"
 #include "core/loop/timeout_wheel.h"
 #include "core/net/admission.h"
-#include "core/net/tls_context.h"
-#include "core/net/transport.h"
+#include "tls/tls_context.h"
+#include "tls/transport.h"
 
 namespace tern::core::net {
 
@@ -61,7 +61,7 @@ struct ConnectionEnv {
   unsigned worker_id;
   c2s::SessionHost& host;
   c2s::SessionOptions options;
-  const TlsContext* tls;  // nullptr: no TLS offered
+  const tls::TlsContext* tls;  // nullptr: no TLS offered
   ConnectionSet& connections;
   TimeoutWheel& timeouts;
   std::uint64_t negotiation_timeout_s;  // from accept until the resource is bound
@@ -123,7 +123,7 @@ class Connection final : public c2s::SessionIo {
 
  private:
   friend class ConnectionSet;  // clears flush_queued_ when it flushes
-  Connection(ConnectionEnv& env, std::unique_ptr<Transport> transport);
+  Connection(ConnectionEnv& env, std::unique_ptr<tls::Transport> transport);
   ~Connection() override;
 
   static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
@@ -160,7 +160,7 @@ class Connection final : public c2s::SessionIo {
   uv_write_t write_request_{};
   uv_shutdown_t shutdown_request_{};
   uv_timer_t linger_timer_{};
-  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<tls::Transport> transport_;
   std::unique_ptr<c2s::C2sSession> session_;
   // Stream bytes (XML or binary frames) written since the last flush, not yet through the
   // transport.

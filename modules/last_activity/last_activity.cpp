@@ -46,8 +46,9 @@ class LastActivity final : public Module {
               [this](IqRequest& req) { account_query(req); });
     ctx.on_iq(IqType::Get, {kLastNs, "query"}, Addressed::ToServer,
               [this](IqRequest& req) { answer(req, unix_now() - started_); });  // §5: uptime
-    ctx.on_account_offline(HookStage::Observe,
-                           [this](const AccountEvent& e) { logouts_[key(e.bare_jid)] = unix_now(); });
+    ctx.on_account_offline(HookStage::Observe, [this](const AccountEvent& e) {
+      logouts_[key(e.bare_jid)] = unix_now();
+    });
     ctx.on_account_deleted(HookStage::Observe,
                            [this](const AccountDeleted& e) { logouts_.erase(key(e.bare_jid)); });
     ctx.every(std::chrono::seconds(1), [this] { write_logouts(); });

@@ -64,8 +64,7 @@ bool StoredRosters::may_see_presence(const xmpp::Jid& viewer, std::string_view o
 }
 
 void StoredRosters::apply_outbound(const std::string& owner, const std::string& contact,
-                                   SubscriptionType type,
-                                   SubscriptionDone<OutboundOutcome> done) {
+                                   SubscriptionType type, SubscriptionDone<OutboundOutcome> done) {
   apply(ctx_, store_, owner, contact, &roster::apply_outbound, type, std::move(done));
 }
 

@@ -17,8 +17,8 @@ class StoredRosters final : public RosterService {
   std::optional<RosterItem> item(const ReadTxn& txn, std::string_view owner,
                                  std::string_view contact) const override;
   bool may_see_presence(const xmpp::Jid& viewer, std::string_view owner) const override;
-  void apply_outbound(const std::string& owner, const std::string& contact,
-                      SubscriptionType type, SubscriptionDone<OutboundOutcome> done) override;
+  void apply_outbound(const std::string& owner, const std::string& contact, SubscriptionType type,
+                      SubscriptionDone<OutboundOutcome> done) override;
   void apply_inbound(const std::string& owner, const std::string& contact, SubscriptionType type,
                      SubscriptionDone<InboundOutcome> done) override;
   // Touches only the store (never ctx_): safe on the writer thread.

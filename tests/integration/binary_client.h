@@ -25,8 +25,7 @@ class BinaryClient {
   explicit BinaryClient(std::uint16_t direct_tls_port, std::string user = "juliet",
                         std::string password = "balcony")
       : socket_(direct_tls_port), user_(std::move(user)), password_(std::move(password)) {
-    socket_.start_tls(
-        {std::string(core::net::kAlpnXmppBinary), std::string(core::net::kAlpnXmppClient)});
+    socket_.start_tls({std::string(tls::kAlpnXmppBinary), std::string(tls::kAlpnXmppClient)});
   }
 
   TlsSocket& socket() { return socket_; }

@@ -26,7 +26,7 @@ using testing::TerndOptions;
 using testing::XmlClient;
 
 std::string_view binary_alpn() {
-  return core::net::kAlpnXmppBinary;
+  return tls::kAlpnXmppBinary;
 }
 
 std::optional<xmpp::StreamCondition> stream_error(const xmpp::StanzaPtr& element) {
@@ -205,7 +205,7 @@ TEST_F(BinaryTest, XmlOnABinaryConnectionIsClosedWithoutAnAnswer) {
 TEST_F(BinaryTest, AClientOfferingOnlyXmppClientGetsXml) {
   XmlClient client(server_->direct_tls_port, true);
   ASSERT_NE(client.login("xml", true), nullptr);
-  EXPECT_EQ(client.tls()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(client.tls()->negotiated_alpn(), tls::kAlpnXmppClient);
 }
 
 TEST_F(BinaryTest, StarttlsNeverAgreesOnBinary) {
@@ -218,14 +218,14 @@ TEST_F(BinaryTest, StarttlsNeverAgreesOnBinary) {
   while (text.find("<proceed") == std::string::npos && socket.receive(text)) {
   }
   ASSERT_NE(text.find("<proceed"), std::string::npos) << text;
-  socket.start_tls({std::string(binary_alpn()), std::string(core::net::kAlpnXmppClient)});
+  socket.start_tls({std::string(binary_alpn()), std::string(tls::kAlpnXmppClient)});
   socket.send(
       "<stream:stream xmlns='jabber:client' "
       "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>");
   std::string encrypted;
   while (encrypted.find("</stream:features>") == std::string::npos && socket.receive(encrypted)) {
   }
-  EXPECT_EQ(socket.tls()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(socket.tls()->negotiated_alpn(), tls::kAlpnXmppClient);
   EXPECT_NE(encrypted.find("<stream:stream"), std::string::npos) << encrypted;
 }
 
@@ -234,14 +234,14 @@ TEST(BinaryDisabled, DirectTlsAgreesOnXmppClientAndSpeaksXml) {
   options.settings = {"c2s.binary=false"};
   Ternd server(options);
   testing::TlsSocket socket(server.direct_tls_port);
-  socket.start_tls({std::string(binary_alpn()), std::string(core::net::kAlpnXmppClient)});
+  socket.start_tls({std::string(binary_alpn()), std::string(tls::kAlpnXmppClient)});
   socket.send(
       "<stream:stream xmlns='jabber:client' "
       "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>");
   std::string text;
   while (text.find("</stream:features>") == std::string::npos && socket.receive(text)) {
   }
-  EXPECT_EQ(socket.tls()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(socket.tls()->negotiated_alpn(), tls::kAlpnXmppClient);
   EXPECT_NE(text.find("<mechanisms"), std::string::npos) << text;
 }
 

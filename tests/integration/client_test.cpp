@@ -26,12 +26,12 @@ class ClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     server_ = new testing::Ternd();
-    tls_ = new core::net::TlsContext(core::net::TlsContext::client({}).value());
-    core::net::TlsClientOptions direct;
-    direct.alpn = core::net::kAlpnXmppClient;
-    direct_tls_ = new core::net::TlsContext(core::net::TlsContext::client(direct).value());
-    binary_tls_ = new core::net::TlsContext(
-        core::net::TlsContext::client(client::binary_tls_options()).value());
+    tls_ = new tls::TlsContext(tls::TlsContext::client({}).value());
+    tls::TlsClientOptions direct;
+    direct.alpn = tls::kAlpnXmppClient;
+    direct_tls_ = new tls::TlsContext(tls::TlsContext::client(direct).value());
+    binary_tls_ =
+        new tls::TlsContext(tls::TlsContext::client(client::binary_tls_options()).value());
     ASSERT_TRUE(server_->add_user("romeo@localhost", "montague"));
   }
   static void TearDownTestSuite() {
@@ -60,14 +60,14 @@ class ClientTest : public ::testing::Test {
   }
 
   static testing::Ternd* server_;
-  static core::net::TlsContext* tls_;
-  static core::net::TlsContext* direct_tls_;
-  static core::net::TlsContext* binary_tls_;
+  static tls::TlsContext* tls_;
+  static tls::TlsContext* direct_tls_;
+  static tls::TlsContext* binary_tls_;
 };
 testing::Ternd* ClientTest::server_ = nullptr;
-core::net::TlsContext* ClientTest::tls_ = nullptr;
-core::net::TlsContext* ClientTest::direct_tls_ = nullptr;
-core::net::TlsContext* ClientTest::binary_tls_ = nullptr;
+tls::TlsContext* ClientTest::tls_ = nullptr;
+tls::TlsContext* ClientTest::direct_tls_ = nullptr;
+tls::TlsContext* ClientTest::binary_tls_ = nullptr;
 
 TEST_F(ClientTest, StartTlsEveryMechanismBindsAFullJid) {
   for (Mechanism m :
@@ -89,7 +89,7 @@ TEST_F(ClientTest, DirectTlsWithAServerGeneratedResource) {
   ASSERT_TRUE(c->stream().ready()) << c->failure();
   EXPECT_EQ(c->stream().jid().bare_view(), "juliet@localhost");
   EXPECT_FALSE(c->stream().jid().resource().empty());
-  EXPECT_EQ(c->stream().transport()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(c->stream().transport()->negotiated_alpn(), tls::kAlpnXmppClient);
 }
 
 TEST_F(ClientTest, AWrongPasswordIsReportedAsNotAuthorized) {
@@ -194,7 +194,7 @@ TEST_F(ClientTest, BinaryEveryMechanismBindsAFullJidInFrames) {
     auto c = connect(options);
     ASSERT_TRUE(c->stream().ready()) << client::mechanism_name(m) << ": " << c->failure();
     EXPECT_TRUE(c->stream().binary());
-    EXPECT_EQ(c->stream().transport()->negotiated_alpn(), core::net::kAlpnXmppBinary);
+    EXPECT_EQ(c->stream().transport()->negotiated_alpn(), tls::kAlpnXmppBinary);
     EXPECT_EQ(c->stream().jid().full(), "juliet@localhost/frames");
   }
 }
@@ -255,7 +255,7 @@ TEST(ClientBinaryFallback, AServerWithoutBinaryGetsXml) {
   testing::TerndOptions no_binary;
   no_binary.settings = {"c2s.binary=false"};
   testing::Ternd server(no_binary);
-  auto tls = core::net::TlsContext::client(client::binary_tls_options());
+  auto tls = tls::TlsContext::client(client::binary_tls_options());
   ASSERT_TRUE(tls.ok());
   ClientOptions options;
   options.username = "juliet";
@@ -264,7 +264,7 @@ TEST(ClientBinaryFallback, AServerWithoutBinaryGetsXml) {
   BlockingClient c(options, &tls.value());
   ASSERT_TRUE(c.connect({"127.0.0.1", server.direct_tls_port}, 10s)) << c.failure();
   EXPECT_FALSE(c.stream().binary());
-  EXPECT_EQ(c.stream().transport()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(c.stream().transport()->negotiated_alpn(), tls::kAlpnXmppClient);
   EXPECT_EQ(c.stream().jid().bare_view(), "juliet@localhost");
 }
 

@@ -85,7 +85,7 @@ TEST_F(SaslTest, DirectTlsWithAlpnOffersMechanismsAtOnce) {
   ASSERT_NE(features, nullptr);
   EXPECT_NE(features->root().child("mechanisms", ns::kSasl), nullptr);
   EXPECT_EQ(features->root().child("starttls", ns::kTls), nullptr);
-  EXPECT_EQ(client.tls()->negotiated_alpn(), core::net::kAlpnXmppClient);
+  EXPECT_EQ(client.tls()->negotiated_alpn(), tls::kAlpnXmppClient);
 }
 
 TEST_F(SaslTest, SecondBindOfTheSameResourceReplacesTheFirst) {

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/net/tls_context.h"
-#include "core/net/tls_transport.h"
+#include "tls/tls_context.h"
+#include "tls/tls_transport.h"
 
 namespace tern::testing {
 
@@ -39,16 +39,15 @@ class TlsSocket {
   // Starts the TLS handshake offering `alpn` (preferred first; empty: no ALPN). It completes
   // inside the next receive() calls.
   void start_tls(const std::vector<std::string>& alpn = {}) {
-    core::net::TlsClientOptions options;
+    tls::TlsClientOptions options;
     options.preferred_alpn = alpn;
-    context_ =
-        std::make_unique<core::net::TlsContext>(core::net::TlsContext::client(options).value());
-    tls_ = core::net::TlsTransport::client(*context_, "localhost").value();
+    context_ = std::make_unique<tls::TlsContext>(tls::TlsContext::client(options).value());
+    tls_ = tls::TlsTransport::client(*context_, "localhost").value();
     std::string hello;
     ASSERT_TRUE(tls_->start(hello).ok());
     send_raw(hello);
   }
-  core::net::TlsTransport* tls() { return tls_.get(); }
+  tls::TlsTransport* tls() { return tls_.get(); }
 
   // Sends `bytes` (through TLS once started).
   void send(std::string_view bytes) {
@@ -110,8 +109,8 @@ class TlsSocket {
 
   int fd_ = -1;
   bool closed_ = false;
-  std::unique_ptr<core::net::TlsContext> context_;
-  std::unique_ptr<core::net::TlsTransport> tls_;
+  std::unique_ptr<tls::TlsContext> context_;
+  std::unique_ptr<tls::TlsTransport> tls_;
 };
 
 }  // namespace tern::testing

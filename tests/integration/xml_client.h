@@ -23,7 +23,7 @@ class XmlClient : public xmpp::StreamSink {
                      std::string password = "balcony")
       : socket_(port), parser_(*this), user_(std::move(user)), password_(std::move(password)) {
     if (direct_tls) {
-      socket_.start_tls({std::string(core::net::kAlpnXmppClient)});
+      socket_.start_tls({std::string(tls::kAlpnXmppClient)});
     }
   }
 
@@ -67,7 +67,7 @@ class XmlClient : public xmpp::StreamSink {
     open_stream();
     return next();
   }
-  core::net::TlsTransport* tls() { return socket_.tls(); }
+  tls::TlsTransport* tls() { return socket_.tls(); }
 
   // A SCRAM exchange; returns the final element (success or failure).
   xmpp::StanzaPtr scram(xmpp::sasl::ScramHash hash,

@@ -19,7 +19,7 @@ constexpr std::uint64_t kTickMs = 2;
 class ChatScenario final : public Scenario {
  public:
   ChatScenario(const Options& options, std::uint64_t first, std::uint64_t count,
-               const core::net::TlsContext* tls)
+               const tls::TlsContext* tls)
       : Scenario(options, first, count, tls), body_(options.body_bytes, 'x') {
     uv_timer_init(uv(), &tick_);
     tick_.data = this;
@@ -126,8 +126,7 @@ class ChatScenario final : public Scenario {
 }  // namespace
 
 std::unique_ptr<Scenario> make_chat_scenario(const Options& options, std::uint64_t first,
-                                             std::uint64_t count,
-                                             const core::net::TlsContext* tls) {
+                                             std::uint64_t count, const tls::TlsContext* tls) {
   return std::make_unique<ChatScenario>(options, first, count, tls);
 }
 

@@ -17,8 +17,7 @@ class ConnectScenario final : public Scenario {
 }  // namespace
 
 std::unique_ptr<Scenario> make_connect_scenario(const Options& options, std::uint64_t first,
-                                                std::uint64_t count,
-                                                const core::net::TlsContext* tls) {
+                                                std::uint64_t count, const tls::TlsContext* tls) {
   return std::make_unique<ConnectScenario>(options, first, count, tls);
 }
 

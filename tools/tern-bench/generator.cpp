@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "core/net/tls_context.h"
+#include "tls/tls_context.h"
 #include "tools/tern-bench/probe.h"
 #include "tools/tern-bench/scenario.h"
 
@@ -127,14 +127,14 @@ class Generator {
 
 int run_generator(const Options& options, std::uint64_t first, std::uint64_t count, int from_fd,
                   int to_fd) {
-  core::net::TlsClientOptions tls_options;
+  tls::TlsClientOptions tls_options;
   if (options.tls == client::TlsMode::DirectBinary) {
     tls_options = client::binary_tls_options();
   } else if (options.tls == client::TlsMode::Direct) {
-    tls_options.alpn = std::string(core::net::kAlpnXmppClient);
+    tls_options.alpn = std::string(tls::kAlpnXmppClient);
   }
   tls_options.trust_file = options.trust_file;
-  auto tls = core::net::TlsContext::client(tls_options);
+  auto tls = tls::TlsContext::client(tls_options);
   if (!tls) {
     std::fprintf(stderr, "tern-bench: %s\n", tls.error().message.c_str());
     write_line(to_fd, "error TLS context");

@@ -9,16 +9,13 @@
 namespace tern::bench {
 
 std::unique_ptr<Scenario> make_connect_scenario(const Options& options, std::uint64_t first,
-                                                std::uint64_t count,
-                                                const core::net::TlsContext* tls);
+                                                std::uint64_t count, const tls::TlsContext* tls);
 std::unique_ptr<Scenario> make_chat_scenario(const Options& options, std::uint64_t first,
-                                             std::uint64_t count, const core::net::TlsContext* tls);
+                                             std::uint64_t count, const tls::TlsContext* tls);
 std::unique_ptr<Scenario> make_presence_scenario(const Options& options, std::uint64_t first,
-                                                 std::uint64_t count,
-                                                 const core::net::TlsContext* tls);
+                                                 std::uint64_t count, const tls::TlsContext* tls);
 std::unique_ptr<Scenario> make_register_scenario(const Options& options, std::uint64_t first,
-                                                 std::uint64_t count,
-                                                 const core::net::TlsContext* tls);
+                                                 std::uint64_t count, const tls::TlsContext* tls);
 
 // Microseconds on the clock every process of the run shares (CLOCK_MONOTONIC).
 std::uint64_t now_micros();

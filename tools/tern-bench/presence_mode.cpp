@@ -22,7 +22,7 @@ constexpr std::uint64_t kQuietUs =
 class PresenceScenario final : public Scenario {
  public:
   PresenceScenario(const Options& options, std::uint64_t first, std::uint64_t count,
-                   const core::net::TlsContext* tls)
+                   const tls::TlsContext* tls)
       : Scenario(options, first, count, tls) {
     uv_timer_init(uv(), &timer_);
     timer_.data = this;
@@ -140,8 +140,7 @@ class PresenceScenario final : public Scenario {
 }  // namespace
 
 std::unique_ptr<Scenario> make_presence_scenario(const Options& options, std::uint64_t first,
-                                                 std::uint64_t count,
-                                                 const core::net::TlsContext* tls) {
+                                                 std::uint64_t count, const tls::TlsContext* tls) {
   return std::make_unique<PresenceScenario>(options, first, count, tls);
 }
 

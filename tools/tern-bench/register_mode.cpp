@@ -52,8 +52,7 @@ class RegisterScenario final : public Scenario {
 }  // namespace
 
 std::unique_ptr<Scenario> make_register_scenario(const Options& options, std::uint64_t first,
-                                                 std::uint64_t count,
-                                                 const core::net::TlsContext* tls) {
+                                                 std::uint64_t count, const tls::TlsContext* tls) {
   return std::make_unique<RegisterScenario>(options, first, count, tls);
 }
 

@@ -18,7 +18,7 @@ bool loopback(const std::string& host) {
 }  // namespace
 
 Scenario::Scenario(const Options& options, std::uint64_t first, std::uint64_t count,
-                   const core::net::TlsContext* tls)
+                   const tls::TlsContext* tls)
     : options_(options), first_(first), loop_(tls, *this) {
   uv_ip4_addr(options_.host.c_str(), options_.port, &server_);
   count_ = count;
@@ -221,7 +221,7 @@ bool read_stamp(std::string_view text, std::string_view prefix, std::uint64_t& m
 }
 
 std::unique_ptr<Scenario> make_scenario(const Options& options, std::uint64_t first,
-                                        std::uint64_t count, const core::net::TlsContext* tls) {
+                                        std::uint64_t count, const tls::TlsContext* tls) {
   switch (options.mode) {
     case Mode::Connect:
       return make_connect_scenario(options, first, count, tls);

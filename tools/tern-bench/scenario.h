@@ -24,7 +24,7 @@ class Scenario : public SessionListener {
  public:
   // The accounts [first, first + count) of the run's numbering (options.first is added too).
   Scenario(const Options& options, std::uint64_t first, std::uint64_t count,
-           const core::net::TlsContext* tls);
+           const tls::TlsContext* tls);
   ~Scenario() override;
   Scenario(const Scenario&) = delete;
   Scenario& operator=(const Scenario&) = delete;
@@ -100,6 +100,6 @@ class Scenario : public SessionListener {
 
 // The scenario of options.mode for one process.
 std::unique_ptr<Scenario> make_scenario(const Options& options, std::uint64_t first,
-                                        std::uint64_t count, const core::net::TlsContext* tls);
+                                        std::uint64_t count, const tls::TlsContext* tls);
 
 }  // namespace tern::bench

@@ -8,7 +8,7 @@
 
 namespace tern::bench {
 
-SessionLoop::SessionLoop(const core::net::TlsContext* tls, SessionListener& listener)
+SessionLoop::SessionLoop(const tls::TlsContext* tls, SessionListener& listener)
     : tls_(tls), listener_(listener), read_buffer_(std::size_t{64} * 1024) {
   uv_loop_init(&loop_);
   uv_check_init(&loop_, &flusher_);

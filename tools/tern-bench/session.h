@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "client/client_stream.h"
-#include "core/net/tls_context.h"
+#include "tls/tls_context.h"
 
 namespace tern::bench {
 
@@ -34,13 +34,13 @@ class SessionListener {
 // The loop and what every session of one process shares.
 class SessionLoop {
  public:
-  SessionLoop(const core::net::TlsContext* tls, SessionListener& listener);
+  SessionLoop(const tls::TlsContext* tls, SessionListener& listener);
   ~SessionLoop();
   SessionLoop(const SessionLoop&) = delete;
   SessionLoop& operator=(const SessionLoop&) = delete;
 
   uv_loop_t* uv() { return &loop_; }
-  const core::net::TlsContext* tls() const { return tls_; }
+  const tls::TlsContext* tls() const { return tls_; }
   SessionListener& listener() { return listener_; }
   // One read buffer for all sessions: the loop runs one callback at a time.
   char* read_buffer() { return read_buffer_.data(); }
@@ -52,7 +52,7 @@ class SessionLoop {
 
   uv_loop_t loop_{};
   uv_check_t flusher_{};
-  const core::net::TlsContext* tls_;
+  const tls::TlsContext* tls_;
   SessionListener& listener_;
   std::vector<char> read_buffer_;
   std::vector<Session*> dirty_;

@@ -9,7 +9,9 @@
 namespace tern::core {
 namespace {
 
-xmpp::Jid jid(std::string_view s) { return xmpp::Jid::parse(s).value(); }
+xmpp::Jid jid(std::string_view s) {
+  return xmpp::Jid::parse(s).value();
+}
 
 TEST(SessionRegistry, FirstAndLastResourceOfAnAccount) {
   SessionRegistry registry;

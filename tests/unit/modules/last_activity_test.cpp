@@ -43,8 +43,7 @@ class LastActivityTest : public ::testing::Test {
   }
   // A logout of Juliet's `seconds_ago`, as the module stores it.
   void store_logout(std::uint64_t seconds_ago) {
-    StoreId store =
-        harness.store().open_store("last_activity", StoreScope::PerAccount).value();
+    StoreId store = harness.store().open_store("last_activity", StoreScope::PerAccount).value();
     std::string value;
     record::put_u64(value, unix_now() - seconds_ago);
     ASSERT_TRUE(harness.store()
@@ -98,7 +97,7 @@ TEST_F(LastActivityTest, ALogoutIsWrittenByTheTimerAndKeptAcrossARestart) {
   let_see("romeo@example.com");
   harness.host().run_account_offline("juliet@example.com");
   EXPECT_EQ(ask("romeo@example.com/garden"), "0");  // from memory, before any write
-  harness.host().run_timers(1'000'000);               // the first tick schedules the timer
+  harness.host().run_timers(1'000'000);             // the first tick schedules the timer
   harness.host().run_timers(1'000'001);
   harness.services().settle();
   harness.restart({"last_activity", "roster"});
@@ -117,9 +116,8 @@ TEST_F(LastActivityTest, StopWritesWhatTheTimerHadNotYet) {
 }
 
 TEST_F(LastActivityTest, TheServerAnswersItsUptime) {
-  xmpp::StanzaPtr reply =
-      harness.iq("<iq type='get' id='up'><query xmlns='jabber:iq:last'/></iq>",
-                 "romeo@example.com/garden", Addressed::ToServer);
+  xmpp::StanzaPtr reply = harness.iq("<iq type='get' id='up'><query xmlns='jabber:iq:last'/></iq>",
+                                     "romeo@example.com/garden", Addressed::ToServer);
   ASSERT_NE(reply, nullptr);
   EXPECT_EQ(reply->type(), "result");
   const xmpp::Element* query = reply->root().child("query", "jabber:iq:last");

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/net/tls_transport.h"
+#include "tls/tls_transport.h"
 
-namespace tern::core::net::testing {
+namespace tern::tls::testing {
 
 class TempDir {
  public:
@@ -76,4 +76,4 @@ inline void pump(Peer& a, Peer& b, std::size_t slice = 0) {
   }
 }
 
-}  // namespace tern::core::net::testing
+}  // namespace tern::tls::testing

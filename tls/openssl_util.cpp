@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // OpenSSL error queue → message (see openssl_util.h).
-#include "core/net/openssl_util.h"
+#include "tls/openssl_util.h"
 
 #include <openssl/err.h>
 
 #include <system_error>
 
-namespace tern::core::net {
+namespace tern::tls {
 
 std::string take_openssl_errors(const char* fallback) {
   std::string message;
@@ -38,4 +38,4 @@ std::string take_openssl_errors(const char* fallback) {
   return message.empty() ? std::string(fallback) : message;
 }
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

@@ -19,7 +19,7 @@
 #include "xmpp/result.h"
 #include "xmpp/sasl/mechanism.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 
 using xmpp::sasl::ChannelBindingData;
 
@@ -122,4 +122,4 @@ class PlainTransport final : public Transport {
   bool closed_ = false;
 };
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // TlsTransport: the BIO over the caller's buffers, the handshake, records both ways, closing,
 // and channel binding (see tls_transport.h).
-#include "core/net/tls_transport.h"
+#include "tls/tls_transport.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,9 +11,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/net/certificate.h"
+#include "tls/certificate.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 namespace {
 
 // The most plaintext one TLS record carries: the unit SSL_read hands out.
@@ -376,4 +376,4 @@ std::string_view TlsTransport::cipher() const {
   return name == nullptr ? std::string_view() : std::string_view(name);
 }
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

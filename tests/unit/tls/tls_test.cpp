@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
-#include "core/net/tls_context.h"
-#include "core/net/tls_transport.h"
+#include "tls/tls_context.h"
+#include "tls/tls_transport.h"
 #include "tls_test_util.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 namespace {
 
 using testing::Peer;
@@ -464,4 +464,4 @@ TEST_F(Tls, Tls12CiphersWithoutAeadAreRefused) {
 }
 
 }  // namespace
-}  // namespace tern::core::net
+}  // namespace tern::tls

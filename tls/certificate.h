@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/net/openssl_util.h"
+#include "tls/openssl_util.h"
 #include "xmpp/result.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 
 struct TlsError {
   std::string message;  // names the file or host and gives OpenSSL's reason
@@ -60,4 +60,4 @@ std::string tls_server_end_point(X509* certificate);
 // clients show when asked to trust a certificate; empty on failure.
 std::string sha256_fingerprint(X509* certificate);
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

@@ -17,12 +17,12 @@
 #include <string_view>
 #include <vector>
 
-#include "core/net/openssl_util.h"
-#include "core/net/tls_context.h"
-#include "core/net/transport.h"
+#include "tls/openssl_util.h"
+#include "tls/tls_context.h"
+#include "tls/transport.h"
 #include "xmpp/result.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 
 namespace detail {
 // The buffers of the call in progress, which the BIO reads from and writes to.
@@ -82,4 +82,4 @@ class TlsTransport final : public Transport {
   bool peer_closed_ = false;
 };
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config/config.h"
-#include "core/net/certificate.h"
-#include "core/net/openssl_util.h"
+#include "tls/certificate.h"
+#include "tls/host_certificate.h"
+#include "tls/openssl_util.h"
 #include "xmpp/result.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 
 // XEP-0368: the ALPN protocol of client-to-server XMPP over direct TLS.
 inline constexpr std::string_view kAlpnXmppClient = "xmpp-client";
@@ -67,7 +67,7 @@ class TlsContext {
   // start). A client whose SNI names no host gets the first host's certificate. Fails with the
   // host, the file and OpenSSL's reason. `binary`: whether direct TLS connections may agree on
   // kAlpnXmppBinary (configuration c2s.binary).
-  static Result<TlsContext, TlsError> server(const std::vector<VirtualHost>& hosts,
+  static Result<TlsContext, TlsError> server(const std::vector<HostCertificate>& hosts,
                                              const std::string& storage_path, bool binary = true);
   // A client context (see TlsClientOptions).
   static Result<TlsContext, TlsError> client(const TlsClientOptions& options);
@@ -102,4 +102,4 @@ class TlsContext {
   bool verify_ = false;
 };
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

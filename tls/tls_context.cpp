@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Server and client SSL_CTX set-up, and the SNI and ALPN callbacks (see tls_context.h).
-#include "core/net/tls_context.h"
+#include "tls/tls_context.h"
 
 #include <openssl/err.h>
 
 #include <utility>
 
-namespace tern::core::net {
+namespace tern::tls {
 
 struct TlsContext::Hosts {
   std::vector<TlsHostInfo> info;
@@ -99,7 +99,7 @@ bool set_common_options(SSL_CTX* ctx) {
          SSL_CTX_set1_groups_list(ctx, kGroups) == 1;
 }
 
-Result<CertifiedKey, TlsError> host_certificate(const VirtualHost& host,
+Result<CertifiedKey, TlsError> host_certificate(const HostCertificate& host,
                                                 const std::string& storage_path,
                                                 TlsHostInfo& info) {
   info.domain = host.domain;
@@ -155,14 +155,14 @@ const std::vector<TlsHostInfo>& TlsContext::hosts() const {
   return hosts_ ? hosts_->info : kNone;
 }
 
-Result<TlsContext, TlsError> TlsContext::server(const std::vector<VirtualHost>& hosts,
+Result<TlsContext, TlsError> TlsContext::server(const std::vector<HostCertificate>& hosts,
                                                 const std::string& storage_path, bool binary) {
   if (hosts.empty()) {
     return Err(TlsError{"no virtual host configured"});
   }
   auto table = std::make_unique<Hosts>();
   table->binary = binary;
-  for (const VirtualHost& host : hosts) {
+  for (const HostCertificate& host : hosts) {
     TlsHostInfo info;
     auto material = host_certificate(host, storage_path, info);
     if (!material.ok()) {
@@ -245,4 +245,4 @@ Result<TlsContext, TlsError> TlsContext::client(const TlsClientOptions& options)
   return TlsContext(std::move(ctx), nullptr, false, verify);
 }
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Certificate loading, self-signed generation and storage, and the tls-server-end-point hash
 // (see certificate.h).
-#include "core/net/certificate.h"
+#include "tls/certificate.h"
 
 #include <fcntl.h>
 #include <openssl/bn.h>
@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <system_error>
 
-namespace tern::core::net {
+namespace tern::tls {
 namespace {
 
 using BignumPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<BIGNUM, BN_free>>;
@@ -304,4 +304,4 @@ std::string sha256_fingerprint(X509* certificate) {
   return out;
 }
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-namespace tern::core::net {
+namespace tern::tls {
 
 template <class T, void (*Free)(T*)>
 struct OpenSslDeleter {
@@ -35,4 +35,4 @@ using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO, BIO_free_all>>;
 // `fallback` when the queue is empty.
 std::string take_openssl_errors(const char* fallback = "unknown OpenSSL error");
 
-}  // namespace tern::core::net
+}  // namespace tern::tls

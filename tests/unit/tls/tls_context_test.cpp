@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // TlsContext and certificates: self-signed generation and reuse, configured PEM files, the
 // errors for bad files, and the tls-server-end-point hash for each signature hash.
-#include "core/net/tls_context.h"
+#include "tls/tls_context.h"
 
 #include <gtest/gtest.h>
 #include <openssl/ec.h>
@@ -11,10 +11,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/net/certificate.h"
+#include "tls/certificate.h"
 #include "tls_test_util.h"
 
-namespace tern::core::net {
+namespace tern::tls {
 namespace {
 
 std::string read_file(const std::string& path) {
@@ -28,7 +28,8 @@ void write_text(const std::string& path, std::string_view text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-std::string server_error(const std::vector<VirtualHost>& hosts, const std::string& storage) {
+std::string server_error(const std::vector<tls::HostCertificate>& hosts,
+                         const std::string& storage) {
   auto context = TlsContext::server(hosts, storage);
   EXPECT_FALSE(context.ok());
   return context.ok() ? "" : context.error().message;
@@ -242,4 +243,4 @@ TEST_F(TlsContextTest, ClientContexts) {
 }
 
 }  // namespace
-}  // namespace tern::core::net
+}  // namespace tern::tls
