@@ -9,7 +9,7 @@
 
 #include "log/logger.h"
 #include "storage/account_store.h"
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::core {
 

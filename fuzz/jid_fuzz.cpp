@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "xmpp/jid.h"
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace {
 

@@ -10,7 +10,9 @@
 #   tls/      includes only xmpp/ (core/ and client/ both stand on it);
 #   client/   includes nothing of the server (core/, storage/, modules/): the tools link no server;
 #   log/      includes nothing of Tern's but itself (everything else may log through it);
-#   modules/  log through ModuleContext::log(), never log/ directly; xmpp/ does not log at all.
+#   modules/  log through ModuleContext::log(), never log/ directly; xmpp/ does not log at all;
+#   xmpp/binary/internal/ and xmpp/precis/'s internals are included only by their own library
+#             (and its unit tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +62,17 @@ if [[ -n $cross ]]; then
   fail=1
 fi
 check xmpp '#include[[:space:]]+"log/' "xmpp/ knows no I/O: it does not log"
+
+# A library's internal headers are its own (and its unit tests'): binary XMPP's internal/, and
+# the PRECIS internals behind xmpp/precis/jid_prep.h.
+internal=$(grep -rnE --include='*.h' --include='*.cpp' --include='*.c' \
+  '#include[[:space:]]+"xmpp/(binary/internal/|precis/precis_)' . |
+  grep -vE '^\./(xmpp/binary|xmpp/precis|tests/unit/xmpp|build[^/]*)/' || true)
+if [[ -n $internal ]]; then
+  echo "layering: only xmpp/binary/ includes binary/internal/, only xmpp/precis/ the PRECIS internals"
+  echo "$internal"
+  fail=1
+fi
 
 if [[ $fail -eq 0 ]]; then
   echo "layering: ok"

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <ostream>
 
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::xmpp {
 namespace {

@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "log/logger.h"
-#include "xmpp/jid_prep.h"
 #include "xmpp/namespaces.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::core::c2s {
 

@@ -6,8 +6,8 @@
 #include "core/c2s/c2s_session.h"
 #include "log/logger.h"
 #include "xmpp/base64.h"
-#include "xmpp/jid_prep.h"
 #include "xmpp/namespaces.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::core::c2s {
 

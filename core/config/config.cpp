@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "core/config/embedded_config.h"
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::core {
 namespace {

@@ -3,8 +3,8 @@
 // management nonzas) and, for an element, TreeReader.
 #include "xmpp/binary/decoder.h"
 
-#include "xmpp/binary/tree_reader.h"
-#include "xmpp/binary/typed.h"
+#include "xmpp/binary/internal/tree_reader.h"
+#include "xmpp/binary/internal/typed.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::xmpp::binary {

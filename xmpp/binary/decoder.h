@@ -11,8 +11,8 @@
 
 #include "xmpp/binary/errors.h"
 #include "xmpp/binary/format.h"
-#include "xmpp/binary/jid_table.h"
-#include "xmpp/binary/value_decoder.h"
+#include "xmpp/binary/internal/jid_table.h"
+#include "xmpp/binary/internal/value_decoder.h"
 #include "xmpp/result.h"
 #include "xmpp/stanza.h"
 #include "xmpp/stream_header.h"

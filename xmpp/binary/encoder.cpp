@@ -4,9 +4,9 @@
 // stays in step with the peer's.
 #include "xmpp/binary/encoder.h"
 
-#include "xmpp/binary/dictionary.h"
-#include "xmpp/binary/text.h"
-#include "xmpp/binary/typed.h"
+#include "xmpp/binary/internal/dictionary.h"
+#include "xmpp/binary/internal/text.h"
+#include "xmpp/binary/internal/typed.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::xmpp::binary {

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "xmpp/binary/format.h"
-#include "xmpp/binary/jid_table.h"
-#include "xmpp/binary/value_encoder.h"
+#include "xmpp/binary/internal/jid_table.h"
+#include "xmpp/binary/internal/value_encoder.h"
 #include "xmpp/element.h"
 #include "xmpp/result.h"
 #include "xmpp/stream_header.h"

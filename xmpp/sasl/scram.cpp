@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "xmpp/base64.h"
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 #include "xmpp/sasl/scram_detail.h"
 
 namespace tern::xmpp::sasl {

@@ -8,7 +8,7 @@
 
 #include "tests/unit/xmpp/binary_test_util.h"
 #include "xmpp/binary/format.h"
-#include "xmpp/binary/jid_table.h"
+#include "xmpp/binary/internal/jid_table.h"
 
 namespace tern::xmpp::binary {
 namespace {

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "xmpp/binary/decoder.h"
-#include "xmpp/binary/dictionary.h"
 #include "xmpp/binary/encoder.h"
+#include "xmpp/binary/internal/dictionary.h"
 #include "xmpp/binary/xml_text.h"
 
 namespace tern::xmpp::binary::testing {

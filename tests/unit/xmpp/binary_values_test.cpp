@@ -8,7 +8,7 @@
 #include "tests/unit/xmpp/binary_test_util.h"
 #include "xmpp/base64.h"
 #include "xmpp/binary/format.h"
-#include "xmpp/binary/typed.h"
+#include "xmpp/binary/internal/typed.h"
 
 namespace tern::xmpp::binary {
 namespace {

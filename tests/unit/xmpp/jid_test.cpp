@@ -15,7 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::xmpp {
 namespace {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Generates the static dictionary of Tern binary XMPP, version 1 (docs/binary-xmpp.md, appendix A)
-# as xmpp/binary/dictionary_data.cpp and as the appendix tables of the specification.
+# as xmpp/binary/internal/dictionary_data.cpp and as the appendix tables of the specification.
 #
 # The candidates are written by hand below, from RFC 6120/6121 and the XEPs a mobile client
 # speaks. Their ORDER (which decides who gets a one-byte code) is the frequency in a TRAINING
@@ -140,7 +140,7 @@ def write_cpp(d, path):
         "// half a) and the hand-written vocabulary: do not edit. The static dictionary of Tern binary",
         "// XMPP version 1, in wire order (docs/binary-xmpp.md, appendix A). Everything is constexpr:",
         "// constant-initialised, so usable from any static initialiser.",
-        '#include "xmpp/binary/dictionary.h"',
+        '#include "xmpp/binary/internal/dictionary.h"',
         "",
         "namespace tern::xmpp::binary::dict {",
         "",
@@ -218,7 +218,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__ or "usage: gen_dictionary.py TRAINING.xml")
     d = build(sys.argv[1])
-    write_cpp(d, os.path.join(ROOT, "xmpp/binary/dictionary_data.cpp"))
+    write_cpp(d, os.path.join(ROOT, "xmpp/binary/internal/dictionary_data.cpp"))
     spec = os.path.join(ROOT, "docs/binary-xmpp.md")
     if os.path.exists(spec):
         text = open(spec, encoding="utf-8").read()

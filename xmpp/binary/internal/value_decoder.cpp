@@ -2,12 +2,12 @@
 // Value decoding. Sizes are checked before anything is materialised: a literal or a packed form
 // cannot be longer than the frame, and what expands (hex, base64, JPEG items, references) is held
 // to the frame's remaining expansion budget.
-#include "xmpp/binary/value_decoder.h"
+#include "xmpp/binary/internal/value_decoder.h"
 
-#include "xmpp/binary/dictionary.h"
-#include "xmpp/binary/jpeg.h"
-#include "xmpp/binary/text.h"
-#include "xmpp/binary/typed.h"
+#include "xmpp/binary/internal/dictionary.h"
+#include "xmpp/binary/internal/jpeg.h"
+#include "xmpp/binary/internal/text.h"
+#include "xmpp/binary/internal/typed.h"
 
 namespace tern::xmpp::binary {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <cstdlib>
 
-#include "xmpp/precis_internal.h"
+#include "xmpp/precis/precis_internal.h"
 
 namespace tern::xmpp::precis::internal {
 

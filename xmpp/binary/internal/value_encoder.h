@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "xmpp/binary/jid_table.h"
-#include "xmpp/binary/wire.h"
+#include "xmpp/binary/internal/jid_table.h"
+#include "xmpp/binary/internal/wire.h"
 
 namespace tern::xmpp::binary {
 

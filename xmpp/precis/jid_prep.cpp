@@ -6,7 +6,7 @@
 // NFC) until stable, and checked against its PRECIS string class with the contextual rules
 // (precis_classes.cpp) and, for the localpart, the bidi rule of RFC 5893. The domainpart pipeline
 // is in jid_domain.cpp.
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
@@ -15,8 +15,8 @@
 
 #include <cstdlib>
 
-#include "xmpp/precis_classes.h"
-#include "xmpp/precis_internal.h"
+#include "xmpp/precis/precis_classes.h"
+#include "xmpp/precis/precis_internal.h"
 
 namespace tern::xmpp::precis {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Byte classes, XML text validation (UTF-8 with an ASCII fast path) and name checks.
-#include "xmpp/binary/text.h"
+#include "xmpp/binary/internal/text.h"
 
 #include <array>
 #include <cstring>

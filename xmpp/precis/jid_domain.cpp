@@ -16,8 +16,8 @@
 #include <cstring>
 #include <optional>
 
-#include "xmpp/precis_classes.h"
-#include "xmpp/precis_internal.h"
+#include "xmpp/precis/precis_classes.h"
+#include "xmpp/precis/precis_internal.h"
 
 namespace tern::xmpp::precis::internal {
 namespace {

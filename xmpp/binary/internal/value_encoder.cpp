@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Value encoding: one pass over the bytes for their classes, then only the forms those classes
 // allow are sized. JID and prefix forms are built in scratch buffers and compared by size.
-#include "xmpp/binary/value_encoder.h"
+#include "xmpp/binary/internal/value_encoder.h"
 
 #include <cstring>
 
-#include "xmpp/binary/dictionary.h"
-#include "xmpp/binary/jpeg.h"
-#include "xmpp/binary/text.h"
-#include "xmpp/binary/typed.h"
+#include "xmpp/binary/internal/dictionary.h"
+#include "xmpp/binary/internal/jpeg.h"
+#include "xmpp/binary/internal/text.h"
+#include "xmpp/binary/internal/typed.h"
 
 namespace tern::xmpp::binary {
 namespace {

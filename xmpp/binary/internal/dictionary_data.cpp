@@ -3,7 +3,7 @@
 // half a) and the hand-written vocabulary: do not edit. The static dictionary of Tern binary
 // XMPP version 1, in wire order (docs/binary-xmpp.md, appendix A). Everything is constexpr:
 // constant-initialised, so usable from any static initialiser.
-#include "xmpp/binary/dictionary.h"
+#include "xmpp/binary/internal/dictionary.h"
 
 namespace tern::xmpp::binary::dict {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Typed-value conversions: table-driven, no allocation, canonical forms only.
-#include "xmpp/binary/typed.h"
+#include "xmpp/binary/internal/typed.h"
 
 #include <array>
 #include <string>
 
 #include "xmpp/binary/format.h"
-#include "xmpp/binary/text.h"
+#include "xmpp/binary/internal/text.h"
 
 namespace tern::xmpp::binary {
 namespace {

@@ -11,9 +11,9 @@
 
 #include "xmpp/binary/errors.h"
 #include "xmpp/binary/format.h"
-#include "xmpp/binary/jid_table.h"
-#include "xmpp/binary/text.h"
-#include "xmpp/binary/value_decoder.h"
+#include "xmpp/binary/internal/jid_table.h"
+#include "xmpp/binary/internal/text.h"
+#include "xmpp/binary/internal/value_decoder.h"
 #include "xmpp/element.h"
 #include "xmpp/namespaces.h"
 

@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "xmpp/binary/errors.h"
-#include "xmpp/binary/jid_table.h"
-#include "xmpp/binary/value_encoder.h"
-#include "xmpp/binary/wire.h"
+#include "xmpp/binary/internal/jid_table.h"
+#include "xmpp/binary/internal/value_encoder.h"
+#include "xmpp/binary/internal/wire.h"
 
 namespace tern::xmpp::binary {
 

@@ -2,7 +2,7 @@
 // JPEG segment references: the Annex K tables are built once (the AC symbol lists from their
 // standard prefixes followed by the remaining symbols in ascending order, which is how Annex K.3
 // lists them), quantisation tables are compared per quality against the IJG scaling.
-#include "xmpp/binary/jpeg.h"
+#include "xmpp/binary/internal/jpeg.h"
 
 #include <algorithm>
 #include <array>

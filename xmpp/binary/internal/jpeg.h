@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "xmpp/binary/wire.h"
+#include "xmpp/binary/internal/wire.h"
 
 namespace tern::xmpp::binary {
 

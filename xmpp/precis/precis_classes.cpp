@@ -5,7 +5,7 @@
 // version of the ICU we link, as the PRECIS framework intends (RFC 8264 §1). CONTEXTJ and CONTEXTO
 // code points are checked against the contextual rules of RFC 5892 Appendix A, and the bidi rule
 // of RFC 5893 §2 is here too. Declared in precis_classes.h.
-#include "xmpp/precis_classes.h"
+#include "xmpp/precis/precis_classes.h"
 
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <optional>
 
-#include "xmpp/precis_internal.h"
+#include "xmpp/precis/precis_internal.h"
 
 namespace tern::xmpp::precis::internal {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "xmpp/jid_prep.h"
+#include "xmpp/precis/jid_prep.h"
 
 namespace tern::xmpp::precis::internal {
 

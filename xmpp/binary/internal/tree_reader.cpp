@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Elements, stanza forms, attributes and children, read into the stanza's arena.
-#include "xmpp/binary/tree_reader.h"
+#include "xmpp/binary/internal/tree_reader.h"
 
 #include <algorithm>
 
-#include "xmpp/binary/dictionary.h"
+#include "xmpp/binary/internal/dictionary.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::xmpp::binary {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The routed-address table: fixed slots, a position permutation and hashes by position, so a
 // lookup is a scan of at most 64 hashes from the most recently used end.
-#include "xmpp/binary/jid_table.h"
+#include "xmpp/binary/internal/jid_table.h"
 
 #include <algorithm>
 
-#include "xmpp/binary/hash.h"
+#include "xmpp/binary/internal/hash.h"
 
 namespace tern::xmpp::binary {
 namespace {

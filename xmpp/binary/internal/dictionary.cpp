@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Reverse lookups over the static dictionary: open-addressing hash tables built once, on first
 // use, from the generated tables (dictionary_data.cpp), and read-only after that.
-#include "xmpp/binary/dictionary.h"
+#include "xmpp/binary/internal/dictionary.h"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "xmpp/binary/hash.h"
+#include "xmpp/binary/internal/hash.h"
 #include "xmpp/names.h"
 
 namespace tern::xmpp::binary::dict {
