@@ -37,7 +37,7 @@ fi
 PASSWORD=bench-password
 TERN_BENCH=$ROOT/$BUILD/tools/tern-bench/tern-bench
 TERNCTL=$ROOT/$BUILD/tools/ternctl
-TERND=$ROOT/$BUILD/core/ternd
+TERND=$ROOT/$BUILD/ternd/ternd
 RESULTS=$BENCH_DIR/results.txt
 ACCOUNTS=$(( IDLE_TERN > IDLE_PEER ? IDLE_TERN : IDLE_PEER ))
 (( ACCOUNTS < 2 * PAIRS )) && ACCOUNTS=$(( 2 * PAIRS ))
@@ -47,7 +47,7 @@ mkdir -p "$BENCH_DIR"
 
 if [[ ! -x $TERN_BENCH || ! -x $TERND ]]; then
   [[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" -Dbuildtype=release -Dtests=false
-  ninja -C "$BUILD" core/ternd tools/ternctl tools/tern-bench/tern-bench
+  ninja -C "$BUILD" ternd/ternd tools/ternctl tools/tern-bench/tern-bench
 fi
 
 # The server started last, so that stop_server can end exactly that process.

@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "${1:-$here/../build}" && pwd)"
 shift || true
 runner="$build/conformance/tern-conformance"
-ninja -C "$build" conformance/tern-conformance core/ternd tools/ternctl >/dev/null 2>&1 ||
+ninja -C "$build" conformance/tern-conformance ternd/ternd tools/ternctl >/dev/null 2>&1 ||
   ninja -C "$build" >/dev/null || { echo "run-peers.sh: cannot build $build" >&2; exit 2; }
 
 logs="$(mktemp -d /tmp/tern-peers-XXXXXX)"

@@ -7,6 +7,7 @@
 #   modules/  includes of another module's folder only its NAME_service.h, and only when its
 #             TERN_MODULE names that module (the dependency the server checks at start);
 #   storage/  includes nothing from core/ or modules/;
+#   core/     includes no module (ternd/main.cpp, the composition root, hands it the list);
 #   tls/      includes only xmpp/ (core/ and client/ both stand on it);
 #   client/   includes nothing of the server (core/, storage/, modules/): the tools link no server;
 #   log/      includes nothing of Tern's but itself (everything else may log through it);
@@ -31,6 +32,7 @@ check() {  # check DIR REGEX MESSAGE
 
 check xmpp '#include[[:space:]]+"(core|storage|modules)/' "xmpp/ must not include core/, storage/ or modules/"
 check storage '#include[[:space:]]+"(core|modules)/' "storage/ must not include core/ or modules/"
+check core '#include[[:space:]]+"(modules|ternd)/' "core/ knows no module: ternd/ (the composition root) brings them together"
 check tls '#include[[:space:]]+"(core|storage|modules|client|log)/' "tls/ is below core/: it includes only xmpp/"
 check client '#include[[:space:]]+"(core|storage|modules)/' "client/ links tls/ and xmpp/, never the server"
 check modules '#include[[:space:]]+"core/' 'modules/ may only include "tern/module_api.h" from core/'

@@ -11,8 +11,8 @@ if [[ ! -f build/build.ninja ]]; then
 fi
 ninja -C build
 
-if [[ -x build/core/ternd ]]; then
-  exec build/core/ternd "$@"
+if [[ -x build/ternd/ternd ]]; then
+  exec build/ternd/ternd "$@"
 fi
-echo "start: build/core/ternd was not built" >&2
+echo "start: build/ternd/ternd was not built" >&2
 exit 1

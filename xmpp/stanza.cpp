@@ -29,12 +29,46 @@ StanzaKind Stanza::kind() const {
   return StanzaKind::Other;
 }
 
+const Jid* Stanza::parsed(Address which) const {
+  if (root_ == nullptr) {
+    return nullptr;
+  }
+  std::string_view text = which == Address::To ? to() : from();
+  if (!parsed_) {
+    parsed_ = std::make_unique<ParsedAddresses>();
+  }
+  std::optional<ParsedAddress>& slot = which == Address::To ? parsed_->to : parsed_->from;
+  if (!slot || slot->text != text) {
+    slot.emplace();
+    slot->text = text;
+    if (!text.empty()) {
+      if (auto jid = Jid::parse(text)) {
+        slot->jid = std::move(jid).value();
+      }
+    }
+  }
+  return slot->jid ? &*slot->jid : nullptr;
+}
+
+void Stanza::stamp_from(const Jid& jid) {
+  root_->set_attr("from", jid.full());
+  if (!parsed_) {
+    parsed_ = std::make_unique<ParsedAddresses>();
+  }
+  parsed_->from.emplace();
+  parsed_->from->text = jid.full();
+  parsed_->from->jid = jid;
+}
+
 StanzaPtr Stanza::clone() const {
   auto copy = std::make_unique<Stanza>();
   if (root_ != nullptr) {
     copy->set_root(root_->clone_into(copy->arena()));
   }
   copy->receipt_ = receipt_;
+  if (parsed_) {
+    copy->parsed_ = std::make_unique<ParsedAddresses>(*parsed_);  // copies need no new parse
+  }
   return copy;
 }
 

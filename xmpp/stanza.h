@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "xmpp/arena.h"
 #include "xmpp/element.h"
+#include "xmpp/jid.h"
 
 namespace tern::xmpp {
 
@@ -64,6 +67,16 @@ class Stanza {
   std::string_view id() const { return root_->attr("id"); }
   std::string_view to() const { return root_->attr("to"); }
   std::string_view from() const { return root_->attr("from"); }
+  // 'to' and 'from' as prepared JIDs (null when absent or not a JID), parsed once per value and
+  // kept with the stanza, so that the router and every hook ask again for nothing. The pointer
+  // stays valid until the attribute is changed and asked for again: a caller that changes the
+  // stanza (or hands it to code that may) keeps a copy of the Jid instead. A stanza belongs to
+  // one thread at a time; one shared between threads (a last presence in the registry) is asked
+  // on a clone.
+  const Jid* to_jid() const { return parsed(Address::To); }
+  const Jid* from_jid() const { return parsed(Address::From); }
+  // Sets 'from' to a JID already prepared (the server stamping a client's stanza), parsed with it.
+  void stamp_from(const Jid& jid);
 
   // A deep copy in a fresh arena (for fan-out and for handing a stanza to another thread); it
   // shares the delivery receipt.
@@ -74,9 +87,22 @@ class Stanza {
   void set_receipt(std::shared_ptr<DeliveryReceipt> receipt) { receipt_ = std::move(receipt); }
 
  private:
+  enum class Address : std::uint8_t { To, From };
+  // The text an address was parsed from, and the result: a changed attribute misses the cache.
+  struct ParsedAddress {
+    std::string text;
+    std::optional<Jid> jid;
+  };
+  struct ParsedAddresses {
+    std::optional<ParsedAddress> to;
+    std::optional<ParsedAddress> from;
+  };
+  const Jid* parsed(Address which) const;
+
   Arena arena_;
   Element* root_ = nullptr;
   std::shared_ptr<DeliveryReceipt> receipt_;
+  mutable std::unique_ptr<ParsedAddresses> parsed_;  // made on the first to_jid() or from_jid()
 };
 
 // The reply skeleton for a request: same element name and namespace, `to` and `from` swapped,

@@ -260,9 +260,9 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
   }
   // RFC 6120 §8.1.2.1: the server stamps the full JID of the session on every stanza; whatever
   // the client wrote in 'from' is replaced, so no client can send as anyone else.
-  root.set_attr("from", jid_.full());
-  if (const xmpp::Attribute* to = root.find_attr("to")) {
-    if (!xmpp::Jid::parse(to->value)) {
+  stanza->stamp_from(jid_);
+  if (root.find_attr("to") != nullptr) {
+    if (stanza->to_jid() == nullptr) {  // parsed once here, for the router and every hook
       if (auto reply = xmpp::make_error_reply(root, xmpp::StanzaError::jid_malformed())) {
         reply->root().remove_attr("from");  // from the server itself
         write(reply->root());

@@ -47,7 +47,7 @@ void Router::bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error,
     return;  // never an error about an error
   }
   if (origin) {
-    env_.delivery.deliver(*origin, std::move(reply));
+    env_.sessions.deliver(*origin, std::move(reply));
   } else if (!reply->to().empty()) {
     route_from_server(std::move(reply));
   }
@@ -57,7 +57,7 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
   std::string_view to_text = stanza->to();
   if (to_text.empty()) {
     // RFC 6120 §10.3.3: no 'to' means the sender's own account, handled by its server.
-    auto from = xmpp::Jid::parse(stanza->from());
+    const xmpp::Jid* from = stanza->from_jid();
     std::string domain(from ? from->domain() : std::string_view());
     if (stanza->kind() == xmpp::StanzaKind::Iq) {
       return dispatch_iq(*stanza, domain, Addressed::ToAccount, origin);
@@ -67,13 +67,17 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
     }
     return;  // a message to the server itself: nothing handles it yet
   }
-  auto to = xmpp::Jid::parse(to_text);
-  if (!to) {
+  // A copy: hooks may readdress the stanza or take it. Parsing it here also leaves it parsed for
+  // every hook that asks (Stanza::to_jid).
+  std::optional<xmpp::Jid> to;
+  if (const xmpp::Jid* parsed = stanza->to_jid()) {
+    to = *parsed;
+  } else {
     return bounce(stanza->root(), xmpp::StanzaError::jid_malformed(), origin);
   }
   {
     // The sender's server first (subscriptions, directed presence, blocking, carbons).
-    auto from = xmpp::Jid::parse(stanza->from());
+    const xmpp::Jid* from = stanza->from_jid();
     ModuleHost* modules = from ? env_.modules_for(from->domain()) : nullptr;
     if (modules != nullptr && modules->run_outbound(stanza) == Verdict::Handled) {
       return;
@@ -89,14 +93,15 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
 }
 
 void Router::route_from_server(xmpp::StanzaPtr stanza) {
-  auto to = xmpp::Jid::parse(stanza->to());
-  if (!to || !serves(to->domain())) {
+  const xmpp::Jid* parsed = stanza->to_jid();
+  if (parsed == nullptr || !serves(parsed->domain())) {
     return;  // no server-to-server yet: nowhere else to go
   }
-  if (!to->has_local()) {
-    return to_server(std::move(stanza), to->domain(), std::nullopt);
+  xmpp::Jid to = *parsed;  // a copy: the stanza goes on to hooks that may readdress or take it
+  if (!to.has_local()) {
+    return to_server(std::move(stanza), to.domain(), std::nullopt);
   }
-  to_account(std::move(stanza), *to, std::nullopt);
+  to_account(std::move(stanza), to, std::nullopt);
 }
 
 void Router::dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,
@@ -106,13 +111,13 @@ void Router::dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addres
     return;  // results and errors addressed to the server end here
   }
   ModuleHost* modules = env_.modules_for(domain);
-  auto from = xmpp::Jid::parse(iq.from());
+  const xmpp::Jid* from = iq.from_jid();
   if (modules != nullptr && from) {
     // The reply may come later (a module waiting for the store): it goes straight to the
     // session that asked, or back through the router.
     ReplySink reply = [this, origin](xmpp::StanzaPtr answer) {
       if (origin) {
-        env_.delivery.deliver(*origin, std::move(answer));
+        env_.sessions.deliver(*origin, std::move(answer));
       } else {
         route_from_server(std::move(answer));
       }
@@ -145,11 +150,11 @@ void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin orig
     return;
   }
   if (to.has_resource()) {
-    if (auto handle = env_.registry.find(to)) {
+    if (auto handle = env_.sessions.find(to)) {
       if (kind == xmpp::StanzaKind::Message && modules != nullptr) {
         modules->run_message_delivered(MessageDelivered{*stanza, {to}});
       }
-      return env_.delivery.deliver(*handle, std::move(stanza));
+      return env_.sessions.deliver(*handle, std::move(stanza));
     }
     if (kind == xmpp::StanzaKind::Message) {
       return to_vanished_resource(std::move(stanza), to, origin);
@@ -177,7 +182,7 @@ void Router::to_vanished_resource(xmpp::StanzaPtr stanza, const xmpp::Jid& to, O
 }
 
 void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin) {
-  std::vector<BoundResource> resources = env_.registry.resources(to.bare_view());
+  std::vector<BoundResource> resources = env_.sessions.resources(to.bare_view());
   std::vector<SessionHandle> targets;
   switch (stanza->kind()) {
     case xmpp::StanzaKind::Message: {
@@ -229,13 +234,13 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin)
     return;
   }
   for (std::size_t i = 1; i < targets.size(); ++i) {
-    env_.delivery.deliver(targets[i], stanza->clone());
+    env_.sessions.deliver(targets[i], stanza->clone());
   }
-  env_.delivery.deliver(targets.front(), std::move(stanza));
+  env_.sessions.deliver(targets.front(), std::move(stanza));
 }
 
 void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
-  auto from = xmpp::Jid::parse(stanza->from());
+  const xmpp::Jid* from = stanza->from_jid();
   std::string_view type = stanza->type();
   if (!from || (!type.empty() && type != "unavailable")) {
     return;  // a subscription or probe needs a 'to' (RFC 6121 §3.1.1, §4.3)
@@ -246,7 +251,7 @@ void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
     last = stanza->clone();
   }
   bool was_available =
-      env_.registry.set_presence(*from, origin, presence_priority(stanza->root()), last);
+      env_.sessions.set_presence(*from, origin, presence_priority(stanza->root()), last);
   if (!available && !was_available) {
     return;  // unavailable from a resource that never was available: nobody needs to know
   }
@@ -255,9 +260,9 @@ void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
   broadcast_to_own_resources(*stanza, *from);
   if (available && !was_available) {
     // ...and a newly available resource learns about the others.
-    for (const BoundResource& r : env_.registry.resources(from->bare_view())) {
+    for (const BoundResource& r : env_.sessions.resources(from->bare_view())) {
       if (r.available && r.presence && r.resource != from->resource()) {
-        env_.delivery.deliver(origin, r.presence->clone());
+        env_.sessions.deliver(origin, r.presence->clone());
       }
     }
   }
@@ -270,9 +275,9 @@ void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {
 }
 
 void Router::broadcast_to_own_resources(const xmpp::Stanza& presence, const xmpp::Jid& from) {
-  for (const BoundResource& r : env_.registry.resources(from.bare_view())) {
+  for (const BoundResource& r : env_.sessions.resources(from.bare_view())) {
     if (r.available) {
-      env_.delivery.deliver(r.handle, presence.clone());
+      env_.sessions.deliver(r.handle, presence.clone());
     }
   }
 }

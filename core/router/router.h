@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Router: where a stanza goes (RFC 6121 §8), decided in one place. It runs on the sender's
-// worker; delivery to a session on another worker goes through that worker's inbox (Delivery).
+// worker; where sessions are and how a stanza reaches one on another worker is Sessions'.
 //   - to the server itself (no 'to', or a served domain): IQs go to the modules (ModuleHost),
 //     unhandled ones get service-unavailable; messages and presence to the server are dropped;
 //   - presence without 'to' (broadcast) updates the sender's availability, priority and last
@@ -33,23 +33,14 @@
 #include <vector>
 
 #include "core/module/module_host.h"
-#include "core/router/session_registry.h"
+#include "core/router/sessions.h"
 #include "xmpp/stanza.h"
 #include "xmpp/stanza_error.h"
 
 namespace tern::core {
 
-class Delivery {
- public:
-  virtual ~Delivery() = default;
-  // Hands `stanza` to the session behind `handle`, on whichever worker it lives; dropped if that
-  // session is gone.
-  virtual void deliver(SessionHandle handle, xmpp::StanzaPtr stanza) = 0;
-};
-
 struct RouterEnv {
-  SessionRegistry& registry;
-  Delivery& delivery;
+  Sessions& sessions;
   std::function<bool(std::string_view bare_jid)> account_exists;
   std::vector<std::string> domains;
   // The modules of a served domain on this worker.

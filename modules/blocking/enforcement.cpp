@@ -29,8 +29,8 @@ Verdict cannot_check(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
 
 Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
                         xmpp::StanzaPtr& stanza) {
-  auto from = xmpp::Jid::parse(stanza->from());
-  auto to = xmpp::Jid::parse(stanza->to());
+  const xmpp::Jid* from = stanza->from_jid();
+  const xmpp::Jid* to = stanza->to_jid();
   if (!from || !to) {
     return Verdict::Continue;
   }
@@ -58,8 +58,8 @@ Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
 
 Verdict enforce_outbound(ModuleContext& ctx, const BlocklistStore& blocklist,
                          xmpp::StanzaPtr& stanza) {
-  auto from = xmpp::Jid::parse(stanza->from());
-  auto to = xmpp::Jid::parse(stanza->to());
+  const xmpp::Jid* from = stanza->from_jid();
+  const xmpp::Jid* to = stanza->to_jid();
   if (!from || !to) {
     return Verdict::Continue;
   }

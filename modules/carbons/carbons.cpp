@@ -69,8 +69,8 @@ class Carbons final : public Module {
     if (!carbons::eligible(message.root(), Direction::Sent)) {
       return;
     }
-    auto from = xmpp::Jid::parse(message.from());
-    auto to = xmpp::Jid::parse(message.to());
+    const xmpp::Jid* from = message.from_jid();
+    const xmpp::Jid* to = message.to_jid();
     if (!from || !to) {
       return;
     }

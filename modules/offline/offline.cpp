@@ -439,7 +439,7 @@ class Offline final : public Module {
     if (stanza->receipt() || !storable(*stanza)) {
       return Verdict::Continue;  // already queued, or not worth keeping
     }
-    auto to = xmpp::Jid::parse(stanza->to());
+    const xmpp::Jid* to = stanza->to_jid();
     if (!to || !ctx_->account_exists(to->bare_view()) || !deliverable_now(*to)) {
       return Verdict::Continue;  // the undeliverable-message hook stores it instead
     }
@@ -493,7 +493,7 @@ class Offline final : public Module {
     if (!storable(*stanza)) {
       return Verdict::Handled;  // RFC 6121 §8.5.2.2.1: may be silently ignored
     }
-    auto to = xmpp::Jid::parse(stanza->to());
+    const xmpp::Jid* to = stanza->to_jid();
     if (!to) {
       return Verdict::Continue;
     }

@@ -65,8 +65,8 @@ class Presence final : public Module {
   // --- The user's server: presence a local client sent with a 'to' ---
 
   Verdict outbound(xmpp::StanzaPtr& stanza) {
-    auto from = xmpp::Jid::parse(stanza->from());
-    auto to = xmpp::Jid::parse(stanza->to());
+    const xmpp::Jid* from = stanza->from_jid();
+    const xmpp::Jid* to = stanza->to_jid();
     if (!from || !to) {
       return Verdict::Continue;
     }
@@ -127,8 +127,8 @@ class Presence final : public Module {
       }
       return Verdict::Continue;
     }
-    auto from = xmpp::Jid::parse(stanza->from());
-    auto to = xmpp::Jid::parse(stanza->to());
+    const xmpp::Jid* from = stanza->from_jid();
+    const xmpp::Jid* to = stanza->to_jid();
     if (!from || !to) {
       return Verdict::Handled;
     }
@@ -239,8 +239,8 @@ class Presence final : public Module {
   }
 
   bool hold_behind_subscription(xmpp::StanzaPtr& stanza) {
-    auto from = xmpp::Jid::parse(stanza->from());
-    auto to = xmpp::Jid::parse(stanza->to());
+    const xmpp::Jid* from = stanza->from_jid();
+    const xmpp::Jid* to = stanza->to_jid();
     if (!from || !to) {
       return false;
     }

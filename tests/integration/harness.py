@@ -66,7 +66,7 @@ class TernServer:
         if max_descriptors is not None:
             def limit():
                 resource.setrlimit(resource.RLIMIT_NOFILE, (max_descriptors, max_descriptors))
-        self.process = subprocess.Popen([os.path.join(BUILD, "core", "ternd"), *self._args()],
+        self.process = subprocess.Popen([os.path.join(BUILD, "ternd", "ternd"), *self._args()],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, preexec_fn=limit,
                                         env={**os.environ, **(env or {})})

@@ -154,7 +154,7 @@ class HttpUploadTest(ClientTestCase):
 
 class ConfigurationTest(unittest.TestCase):
     def test_without_a_secret_ternd_refuses_to_start(self):
-        ternd = os.path.join(BUILD, "core", "ternd")
+        ternd = os.path.join(BUILD, "ternd", "ternd")
         run = subprocess.run([ternd, "--set", modules_enabled("http_upload"), "--set",
                               'modules.http_upload.put_url="https://upload.example.com"',
                               "--check-config"], capture_output=True, text=True, timeout=30)

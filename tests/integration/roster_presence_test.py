@@ -303,7 +303,7 @@ class RosterLimitTest(ClientTestCase):
                          {"a@localhost", "b@localhost"})
 
     def test_bad_module_options_are_refused_with_their_place(self):
-        ternd = os.path.join(os.environ.get("TERN_BUILD_DIR", "build"), "core", "ternd")
+        ternd = os.path.join(os.environ.get("TERN_BUILD_DIR", "build"), "ternd", "ternd")
         for setting, message in (
                 ("modules.roster.max_itemz=5", "unknown option 'max_itemz'"),
                 ("modules.roster.max_items=0", "max_items must be an integer from 1 to 100000")):

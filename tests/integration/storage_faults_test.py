@@ -343,7 +343,7 @@ class DamagedStoreTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="tern-damaged-") as store:
             with open(os.path.join(store, "data.mdb"), "wb") as f:
                 f.write(os.urandom(64 * 1024))
-            run = subprocess.run([os.path.join(BUILD, "core", "ternd"), "--set",
+            run = subprocess.run([os.path.join(BUILD, "ternd", "ternd"), "--set",
                                   f"server.storage_path={store}", "--set",
                                   'c2s.starttls=["127.0.0.1:0"]', "--set",
                                   'c2s.direct_tls=["127.0.0.1:0"]'],

@@ -116,7 +116,7 @@ class TernctlTest(unittest.TestCase):
             self.assertIn(f"ternctl: store {self.store}\n", r.stderr)
         self.assertEqual(self.run_ctl("users").stdout.split(),
                          sorted(["u1@localhost", f"u{len(self.dir.name)}@localhost"]))
-        ternd = os.path.join(os.path.dirname(TERNCTL), "..", "core", "ternd")
+        ternd = os.path.join(os.path.dirname(TERNCTL), "..", "ternd", "ternd")
         r = subprocess.run([ternd, "--config", config, "--set", "server.workers=1",
                             "--check-config"], capture_output=True, text=True, timeout=30, cwd="/")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -56,7 +56,7 @@ class Ternd {
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
-      std::vector<std::string> args = {build_dir() + "/core/ternd"};
+      std::vector<std::string> args = {build_dir() + "/ternd/ternd"};
       for (const auto& s : set_) {
         args.push_back("--set");
         args.push_back(s);

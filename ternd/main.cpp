@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ternd: the server's entry point; the only code not shared with tests.
+// ternd: the server's entry point and composition root (core/ and the built-in modules meet
+// only here); the only code not shared with tests.
 //
 //   ternd [--config FILE] [--set KEY=VALUE]…     run (no --config: the embedded default)
 //   ternd [--config FILE] [--set KEY=VALUE]… --check-config
@@ -16,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/server.h"
+#include "core/server/server.h"
 #include "log/backend.h"
 #include "modules/builtin_modules.h"
 

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+// Server assembly: the store and its writer, TLS, the sessions and the workers; start, stop and
+// the store's room.
+#include "core/server/server.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/server/local_sessions.h"
+#include "core/server/worker_state.h"
+#include "log/logger.h"
+#include "storage/account_store.h"
+
+namespace tern::core {
+
+ModuleOptionTables module_option_tables(const Config& config) {
+  ModuleOptionTables tables;
+  for (const auto& [module, table] : config.module_options) {
+    for (const auto& [key, option] : table) {
+      tables[module].emplace(key, ModuleOptions::Value{option.value, option.where});
+    }
+  }
+  return tables;
+}
+
+Result<void, std::string> check_modules(const Config& config,
+                                        const std::vector<const ModuleInfo*>& modules) {
+  // Starting them once without services runs every option check (modules only register in
+  // start(); they send nothing).
+  for (const VirtualHost& host : config.hosts) {
+    auto started = ModuleHost::start(host.domain, config.modules, modules, nullptr,
+                                     module_option_tables(config));
+    if (!started) {
+      // Option errors already say where the value was written; others get the file's name.
+      const std::string& e = started.error();
+      bool located = e.rfind(config.source, 0) == 0 || e.rfind("--set", 0) == 0;
+      return Err(located ? e : config.source + ": " + e);
+    }
+  }
+  return {};
+}
+
+namespace {
+
+// c2s.max_connections, kept below what the descriptor limit allows (raised to the hard limit
+// first): accept() must not be where the server learns it has run out.
+std::size_t connection_cap(const Config& config) {
+  const log::Logger log("server");
+  net::DescriptorLimits limits = net::raise_descriptor_limit();
+  std::size_t allowed = net::connection_cap_for(limits.after);
+  std::size_t cap = config.max_connections == 0 ? allowed : config.max_connections;
+  if (cap > allowed) {
+    log.warn("limit.configured", "max_connections is more than the descriptor limit allows",
+             {{"max_connections", static_cast<std::int64_t>(config.max_connections)},
+              {"allowed", static_cast<std::int64_t>(allowed)}});
+    cap = allowed;
+  }
+  log.info("server.descriptors", "descriptor limit and connection cap",
+           {{"soft_limit_before", static_cast<std::int64_t>(limits.before)},
+            {"soft_limit", static_cast<std::int64_t>(limits.after)},
+            {"max_connections", static_cast<std::int64_t>(cap)},
+            {"max_connections_per_address",
+             static_cast<std::int64_t>(config.max_connections_per_address)}});
+  return cap;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>, std::string> Server::create(
+    Config config, std::vector<const ModuleInfo*> modules) {
+  if (auto checked = check_modules(config, modules); !checked) {
+    return Err(checked.error());
+  }
+  storage::EnvOptions store_options;
+  store_options.map_size = config.store_map_size;
+  store_options.max_map_size = config.store_max_map_size;
+  // Read once, before any worker thread starts.
+  const char* spec = std::getenv("TERN_STORE_FAULTS");  // NOLINT(concurrency-mt-unsafe)
+  if (spec != nullptr && *spec != 0) {
+    // Tests only: commits that fail on purpose (storage/commit_faults.h).
+    auto faults = storage::CommitFaults::parse(spec);
+    if (!faults) {
+      return Err(std::string("TERN_STORE_FAULTS: '") + spec +
+                 "' is not commit:N:CODE[:COUNT] with CODE EIO, ENOSPC or MAP_FULL");
+    }
+    store_options.faults = std::make_shared<storage::CommitFaults>(*faults);
+    log::Logger("storage").warn("storage.faults", "store fault injection is on (for tests)",
+                                {{"plan", store_options.faults->describe()}});
+  }
+  auto store = storage::Environment::open(config.storage_path, store_options);
+  if (!store) {
+    return Err("store " + config.storage_path + ": " + store.error().message);
+  }
+  auto tls = tls::TlsContext::server(config.hosts, config.storage_path, config.binary);
+  if (!tls) {
+    return Err("TLS: " + tls.error().message);
+  }
+  try {
+    return std::unique_ptr<Server>(
+        new Server(std::move(config), std::move(modules), std::move(store).value(),
+                   std::make_unique<tls::TlsContext>(std::move(tls).value())));
+  } catch (const ModuleStartError& e) {  // a module's store could not be opened
+    return Err(std::string(e.what()));
+  }
+}
+
+Server::Server(Config config, std::vector<const ModuleInfo*> modules,
+               std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls)
+    : config_(std::move(config)),
+      modules_(std::move(modules)),
+      store_(std::move(store)),
+      tls_(std::move(tls)),
+      sessions_(std::make_unique<LocalSessions>(*this)),
+      writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit)) {
+  admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
+                                                          config_.max_connections_per_address);
+  auth_throttle_ = std::make_unique<c2s::AuthThrottle>(
+      c2s::AuthThrottle::Options{config_.auth_failures_per_account,
+                                 config_.auth_failures_per_address, config_.auth_max_lockout});
+  for (unsigned i = 0; i < config_.effective_workers(); ++i) {
+    workers_.push_back(std::make_unique<WorkerState>(*this, i));
+  }
+}
+
+Server::~Server() {
+  stop();
+  writer_.reset();  // before the workers its completions would post to
+}
+
+Result<std::vector<BoundListener>, std::string> Server::start() {
+  std::vector<BoundListener> bound;
+  auto open_all = [&](const std::vector<ListenAddress>& addresses, const char* kind,
+                      bool direct_tls) -> Result<void, std::string> {
+    for (ListenAddress address : addresses) {
+      // Port 0: the first worker's socket picks a port, the others share it (SO_REUSEPORT).
+      for (auto& state : workers_) {
+        WorkerState* ws = state.get();
+        auto listener = net::Listener::open(ws->worker.loop(), address, *admission_, kind,
+                                            [ws, direct_tls](int fd, const sockaddr_storage& peer) {
+                                              net::Connection::accept(ws->worker.loop(), fd, peer,
+                                                                      ws->env, direct_tls);
+                                            });
+        if (!listener) {
+          return Err(listener.error());
+        }
+        address.port = (*listener)->port();
+        ws->listeners.push_back(*listener);
+      }
+      bound.push_back(BoundListener{kind, address});
+    }
+    return {};
+  };
+  if (auto r = open_all(config_.starttls_listeners, "starttls", false); !r) {
+    return Err(r.error());
+  }
+  if (auto r = open_all(config_.direct_tls_listeners, "direct_tls", true); !r) {
+    return Err(r.error());
+  }
+  for (auto& state : workers_) {
+    uv_timer_start(&state->tick, &WorkerState::on_tick, 1000, 1000);
+    uv_check_start(&state->flusher, &WorkerState::on_check);
+    uv_prepare_start(&state->pre_poll_flusher, &WorkerState::on_prepare);
+    state->worker.start();
+  }
+  running_ = true;
+  return bound;
+}
+
+void Server::stop() {
+  if (!running_) {
+    return;
+  }
+  running_ = false;
+  for (auto& state : workers_) {
+    WorkerState* ws = state.get();
+    ws->worker.stop([ws] {
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->flusher), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->pre_poll_flusher), nullptr);
+      for (net::Listener* listener : ws->listeners) {
+        listener->close();
+      }
+      ws->listeners.clear();
+      std::vector<net::Connection*> open;
+      for (const auto& [id, connection] : ws->connections.all()) {
+        open.push_back(connection);
+      }
+      for (net::Connection* connection : open) {
+        connection->shutdown();
+      }
+      ws->expire_detached(0, true);  // their unacknowledged messages go to the offline queues
+    });
+  }
+  // The workers have stopped: the modules stop now, while the writer still takes what they
+  // write on the way out (ModuleHost::stop_modules).
+  for (auto& state : workers_) {
+    state->host.stop_modules();
+  }
+  // Writes still queued commit now; their completions find the workers stopped and are dropped.
+  writer_.reset();
+}
+
+void Server::watch_store(std::uint64_t now) {
+  if (now < store_watched_at_ + kStoreWatchSeconds) {
+    return;
+  }
+  store_watched_at_ = now;
+  storage::StoreUse use = store_->use();
+  bool short_of_room = use.room() < config_.store_min_room;
+  if (short_of_room == store_short_of_room_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  store_short_of_room_.store(short_of_room, std::memory_order_relaxed);
+  log::Fields fields{{"room", use.room()},         {"min_room", config_.store_min_room},
+                     {"disk_free", use.disk_free}, {"map_used", use.map_used},
+                     {"map_size", use.map_size},   {"max_map_size", use.map_limit}};
+  const log::Logger log("server");
+  if (short_of_room) {
+    log.warn("storage.low",
+             "the store is short of room: new offline messages are refused until it has room",
+             fields);
+  } else {
+    log.info("storage.recovered", "the store has room again: offline storage resumes", fields);
+  }
+}
+
+bool Server::account_exists(std::string_view bare_jid) const {
+  auto txn = store_->read();
+  return txn && storage::AccountStore::exists(*txn, bare_jid);
+}
+
+}  // namespace tern::core

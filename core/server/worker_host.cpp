@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#include "core/server/worker_host.h"
+
+#include <openssl/rand.h>
+
+#include "core/server/worker_state.h"
+
+namespace tern::core {
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
+  if (!server_.writer_) {  // stopping
+    return done(StoreStatus{});
+  }
+  Worker& worker = server_.workers_[worker_id_]->worker;
+  // A failed write is logged by the writer (storage write.failed).
+  const storage::Environment& store = *server_.store_;
+  server_.writer_->submit(std::move(write), [&worker, &store, done = std::move(done)](
+                                                const Result<void, storage::StorageError>& r) {
+    // A short write on a full disk comes back as EIO: the room left tells the two apart.
+    StoreStatus status{r.ok(), !r.ok() && (r.error().out_of_space() || store.short_of_room())};
+    worker.post([done, status] { done(status); });
+  });
+}
+
+void Server::WorkerHost::post(std::function<void()> task) {
+  server_.workers_[worker_id_]->worker.post(std::move(task));
+}
+
+}  // namespace tern::core

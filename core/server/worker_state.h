@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// Server::WorkerState: one worker and what lives on its thread — the event loop, the connections
+// with their timeout wheels, the once-a-second tick (deadlines, detached sessions, module timers,
+// the store's room), the flushers that batch each loop turn's deliveries into one write, and the
+// XEP-0198 sessions waiting to be resumed.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/loop/timeout_wheel.h"
+#include "core/loop/worker.h"
+#include "core/net/connection.h"
+#include "core/net/listener.h"
+#include "core/server/worker_host.h"
+
+namespace tern::core {
+
+struct Server::WorkerState {
+  WorkerState(Server& server, unsigned id)
+      : worker(id),
+        timeouts(uv_now(worker.loop()) / 1000),
+        write_timeouts(uv_now(worker.loop()) / 1000),
+        host(server, id),
+        env{id,
+            host,
+            c2s::SessionOptions{},
+            server.tls_.get(),
+            connections,
+            timeouts,
+            static_cast<std::uint64_t>(server.config_.negotiation_timeout.count()),
+            static_cast<std::uint64_t>(server.config_.idle_timeout.count()),
+            *server.admission_,
+            server.config_.max_output_bytes,
+            static_cast<std::uint64_t>(server.config_.write_timeout.count()),
+            write_timeouts} {
+    env.options.require_encryption = server.config_.require_encryption;
+    env.options.limits = server.config_.limits;
+    env.options.resume_timeout_s =
+        static_cast<std::uint32_t>(server.config_.resume_timeout.count());
+    env.options.max_unacked_stanzas = server.config_.max_unacked_stanzas;
+    env.options.max_unacked_bytes = server.config_.max_unacked_bytes;
+    env.options.max_stanza_bytes_before_auth = server.config_.max_stanza_bytes_before_auth;
+    uv_timer_init(worker.loop(), &tick);
+    tick.data = this;
+    // After each turn's reads (check) and before the loop blocks (prepare: deliveries made by
+    // timers): what was delivered to a connection meanwhile goes out in one write.
+    uv_check_init(worker.loop(), &flusher);
+    flusher.data = this;
+    uv_prepare_init(worker.loop(), &pre_poll_flusher);
+    pre_poll_flusher.data = this;
+  }
+
+  static void on_check(uv_check_t* check) {
+    static_cast<WorkerState*>(check->data)->connections.flush_queued();
+  }
+  static void on_prepare(uv_prepare_t* prepare) {
+    static_cast<WorkerState*>(prepare->data)->connections.flush_queued();
+  }
+
+  // Once a second: the connections whose deadline has come.
+  static void on_tick(uv_timer_t* timer) {
+    auto* self = static_cast<WorkerState*>(timer->data);
+    self->timeouts.advance(
+        uv_now(timer->loop) / 1000,
+        [self](TimeoutWheel::Id id) -> std::optional<std::uint64_t> {
+          net::Connection* c = self->connections.find(id);
+          return c != nullptr ? std::optional(c->deadline()) : std::nullopt;
+        },
+        [self](TimeoutWheel::Id id) {
+          if (net::Connection* c = self->connections.find(id)) {
+            c->on_timeout();
+          }
+        });
+    std::uint64_t now = uv_now(timer->loop) / 1000;
+    self->write_timeouts.advance(
+        now,
+        [self, now](TimeoutWheel::Id id) -> std::optional<std::uint64_t> {
+          net::Connection* c = self->connections.find(id);
+          return c != nullptr ? c->write_deadline(now) : std::nullopt;
+        },
+        [self](TimeoutWheel::Id id) {
+          if (net::Connection* c = self->connections.find(id)) {
+            c->on_write_timeout();
+          }
+        });
+    self->expire_detached(uv_now(timer->loop) / 1000, false);
+    self->host.run_module_timers(uv_now(timer->loop) / 1000);
+    if (self->worker.id() == 0) {
+      self->host.watch_store(uv_now(timer->loop) / 1000);
+    }
+  }
+
+  // XEP-0198: detached sessions whose window has passed (all of them at shutdown) end now; and
+  // forwarding notes of resumed sessions are forgotten after a while. Both maps stay small (only
+  // sessions that lost their connection), so a scan per tick is cheap.
+  void expire_detached(std::uint64_t now, bool all) {
+    std::vector<std::uint64_t> due;
+    for (const auto& [id, entry] : detached) {
+      if (all || entry.deadline <= now) {
+        due.push_back(id);
+      }
+    }
+    for (std::uint64_t id : due) {
+      auto it = detached.find(id);
+      if (it == detached.end()) {
+        continue;
+      }
+      std::unique_ptr<c2s::C2sSession> session = std::move(it->second.session);
+      detached.erase(it);
+      session->expire();  // unbinds, tells contacts, re-routes what was never acknowledged
+    }
+    for (auto it = moved.begin(); it != moved.end();) {
+      it = (all || it->second.until <= now) ? moved.erase(it) : std::next(it);
+    }
+  }
+
+  Worker worker;
+  net::ConnectionSet connections;
+  TimeoutWheel timeouts;
+  TimeoutWheel write_timeouts;  // connections whose output waits (Connection::write_deadline)
+  WorkerHost host;
+  net::ConnectionEnv env;
+  uv_timer_t tick{};
+  uv_check_t flusher{};
+  uv_prepare_t pre_poll_flusher{};
+  std::vector<net::Listener*> listeners;
+  // XEP-0198: sessions whose connection is gone, by their former connection id, until resumed
+  // or expired; and where sessions resumed elsewhere went (briefly, for stanzas in flight).
+  struct DetachedSession {
+    std::unique_ptr<c2s::C2sSession> session;
+    std::uint64_t deadline = 0;  // seconds of the loop clock
+  };
+  struct Moved {
+    SessionHandle to;
+    std::uint64_t until = 0;
+  };
+  std::unordered_map<std::uint64_t, DetachedSession> detached;
+  std::unordered_map<std::uint64_t, Moved> moved;
+};
+
+}  // namespace tern::core
