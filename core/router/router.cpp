@@ -8,6 +8,7 @@
 #include "log/logger.h"
 #include "xmpp/jid.h"
 #include "xmpp/namespaces.h"
+#include "xmpp/presence.h"
 
 namespace tern::core {
 namespace {
@@ -284,8 +285,7 @@ void Router::broadcast_to_own_resources(const xmpp::Stanza& presence, const xmpp
 
 void Router::session_ended(const xmpp::Jid& full) {
   // RFC 6121 §4.5.3.2: a session that ends without unavailable presence gets one on its behalf.
-  xmpp::StanzaPtr unavailable = xmpp::Stanza::create("presence", xmpp::ns::kClient);
-  unavailable->root().set_attr("from", full.full()).set_attr("type", "unavailable");
+  xmpp::StanzaPtr unavailable = xmpp::make_presence(full.full(), {}, "unavailable");
   broadcast_to_own_resources(*unavailable, full);
   if (ModuleHost* modules = env_.modules_for(full.domain())) {
     modules->run_presence_broadcast(

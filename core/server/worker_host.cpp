@@ -1,23 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/server/worker_host.h"
 
-#include <openssl/rand.h>
-
 #include "core/server/worker_state.h"
 
 namespace tern::core {
-
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
 
 void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
   if (!server_.writer_) {  // stopping

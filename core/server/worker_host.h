@@ -20,12 +20,12 @@
 #include "core/server/server.h"
 #include "storage/account_store.h"
 #include "xmpp/precis/jid_prep.h"
+#include "xmpp/random_ids.h"
 #include "xmpp/sasl/mechanism.h"
 
 namespace tern::core {
 
-// 2×`bytes` lowercase hex digits from the CSPRNG (resource names, stream and resumption ids).
-std::string random_hex(std::size_t bytes);
+using xmpp::random_hex;  // resource names, stream and resumption ids
 
 class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices {
  public:
@@ -63,8 +63,8 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       modules_.push_back(std::move(started).value());
     }
     router_ = std::make_unique<Router>(RouterEnv{
-        *server.sessions_,
-        [&server](std::string_view bare) { return server.account_exists(bare); }, domains(),
+        *server.sessions_, [&server](std::string_view bare) { return server.account_exists(bare); },
+        domains(),
         [this](std::string_view domain) -> ModuleHost* {
           for (auto& m : modules_) {
             if (m->host() == domain) {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <set>
 
+#include "xmpp/presence.h"
+
 namespace tern::modules::blocking {
 namespace {
 
@@ -85,9 +87,7 @@ void send_unavailable_to_blocked(ModuleContext& ctx, const roster::RosterService
       continue;
     }
     for (const std::string& to : recipients) {
-      xmpp::StanzaPtr p = xmpp::Stanza::create("presence", xmpp::ns::kClient);
-      p->root().set_attr("from", r.jid.full()).set_attr("to", to).set_attr("type", "unavailable");
-      ctx.route(std::move(p));
+      ctx.route(xmpp::make_presence(r.jid.full(), to, "unavailable"));
     }
   }
 }
@@ -107,9 +107,7 @@ void send_presence_to_unblocked(ModuleContext& ctx, const roster::RosterService&
       continue;
     }
     for (const std::string& to : recipients) {
-      xmpp::StanzaPtr copy = r.presence->clone();
-      copy->root().set_attr("to", to);
-      ctx.route(std::move(copy));
+      ctx.route(xmpp::readdressed(*r.presence, to));
     }
   }
 }

@@ -3,9 +3,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <array>
+
+#include "xmpp/random_ids.h"
 
 namespace tern::modules::http_upload {
 namespace {
@@ -21,17 +22,6 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
     out += kHex[bytes[i] & 0x0F];
   }
   return out;
-}
-
-// A random UUID (version 4): the part of the path nobody can guess.
-std::string random_uuid() {
-  std::array<unsigned char, 16> b{};
-  RAND_bytes(b.data(), static_cast<int>(b.size()));
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  std::string h = hex(b.data(), b.size());
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
 }
 
 std::string_view without_trailing_slash(std::string_view url) {
@@ -90,7 +80,7 @@ bool acceptable_filename(std::string_view filename) {
 
 Slot make_slot(std::string_view put_base, std::string_view get_base, std::string_view secret,
                std::string_view filename, std::uint64_t size, std::string_view content_type) {
-  const std::string uuid = random_uuid();
+  const std::string uuid = xmpp::random_uuid();  // the part of the path nobody can guess
   const std::string encoded_path = uuid + "/" + percent_encode(filename);
   Slot slot;
   slot.put_url = std::string(without_trailing_slash(put_base)) + "/" + encoded_path + "?v2=" +

@@ -16,7 +16,6 @@
 // RFC 6121 allows; groupchat and errors are left to the router (bounced, or dropped for errors).
 // Over the per-account quota ([modules.offline] max_messages) the sender gets
 // resource-constraint: nothing is dropped silently.
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,6 +30,8 @@
 
 #include "modules/offline/offline_store.h"
 #include "tern/module_api.h"
+#include "xmpp/datetime.h"
+#include "xmpp/random_ids.h"
 #include "xmpp/serializer.h"
 #include "xmpp/stream_parser.h"
 
@@ -44,32 +45,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// XEP-0082 date-time in UTC with milliseconds.
-std::string xep82_stamp(std::int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(ms % 1000));
-  return text;
-}
-
-// A random UUID (version 4) for XEP-0359: unique and not guessable.
-std::string new_stanza_id() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  char text[40];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return text;
 }
 
 bool has_child_ns(const xmpp::Element& e, std::string_view name, std::string_view ns) {
@@ -108,7 +83,7 @@ void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
     message.remove_child(e);
   }
   message.add_child("stanza-id", xmpp::ns::kStanzaId)
-      .set_attr("id", new_stanza_id())
+      .set_attr("id", xmpp::random_uuid())  // XEP-0359: unique, not guessable
       .set_attr("by", by);
 }
 
@@ -662,7 +637,8 @@ class Offline final : public Module {
       stanza->root()
           .add_child("delay", xmpp::ns::kDelay)
           .set_attr("from", ctx_->host())
-          .set_attr("stamp", xep82_stamp(m.stamp_ms))
+          .set_attr("stamp", xmpp::xep82_datetime(std::chrono::system_clock::time_point(
+                                 std::chrono::milliseconds(m.stamp_ms))))
           .set_text("Offline Storage");
     }
     auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, removals_, owner);

@@ -14,6 +14,8 @@
 //   - Order (§3.1.5-3.1.6): presence from a contact whose subscription stanza is still being
 //     applied to the owner's roster waits for that write, newest per resource.
 // The roster module keeps the rosters and applies the state machine (its RosterService).
+#include "xmpp/presence.h"
+
 #include <algorithm>
 #include <set>
 #include <string>
@@ -28,23 +30,6 @@ namespace {
 
 using roster::RosterItem;
 using roster::SubscriptionType;
-
-xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to,
-                                std::string_view type = {}) {
-  xmpp::StanzaPtr p = xmpp::Stanza::create("presence", xmpp::ns::kClient);
-  p->root().set_attr("from", from).set_attr("to", to);
-  if (!type.empty()) {
-    p->root().set_attr("type", type);
-  }
-  return p;
-}
-
-// `presence` readdressed to `to`.
-xmpp::StanzaPtr copy_to(const xmpp::Stanza& presence, std::string_view to) {
-  xmpp::StanzaPtr copy = presence.clone();
-  copy->root().set_attr("to", to);
-  return copy;
-}
 
 class Presence final : public Module {
  public:
@@ -136,7 +121,7 @@ class Presence final : public Module {
     if (!ctx_->account_exists(owner)) {
       if (sub == SubscriptionType::Subscribe) {
         // No such account: the request is refused on its behalf (Prosody and ejabberd do).
-        ctx_->route(presence_stanza(owner, std::string(from->bare_view()), "unsubscribed"));
+        ctx_->route(xmpp::make_presence(owner, std::string(from->bare_view()), "unsubscribed"));
       }
       return Verdict::Handled;
     }
@@ -175,7 +160,7 @@ class Presence final : public Module {
       }
     }
     if (outcome.auto_reply_subscribed) {
-      ctx_->route(presence_stanza(owner, contact, "subscribed"));
+      ctx_->route(xmpp::make_presence(owner, contact, "subscribed"));
       send_available_presence(owner, contact);
     }
     if (outcome.send_unavailable) {
@@ -201,16 +186,16 @@ class Presence final : public Module {
     }
     for (const RosterItem& item : items) {
       if (roster::has_from(item.subscription)) {
-        ctx_->route(copy_to(b.presence, item.jid));
+        ctx_->route(xmpp::readdressed(b.presence, item.jid));
       }
     }
     if (b.change == PresenceChange::Initial) {
       for (const RosterItem& item : items) {
         if (roster::has_to(item.subscription)) {
-          ctx_->route(presence_stanza(b.from.full(), item.jid, "probe"));
+          ctx_->route(xmpp::make_presence(b.from.full(), item.jid, "probe"));
         }
         if (item.pending_in) {  // §3.1.3: requests waiting for an answer
-          ctx_->send_to_session(b.from, presence_stanza(item.jid, user, "subscribe"));
+          ctx_->send_to_session(b.from, xmpp::make_presence(item.jid, user, "subscribe"));
         }
       }
     }
@@ -218,7 +203,7 @@ class Presence final : public Module {
       auto it = directed_.find(std::string(b.from.full()));
       if (it != directed_.end()) {
         for (const std::string& target : it->second) {
-          ctx_->route(copy_to(b.presence, target));
+          ctx_->route(xmpp::readdressed(b.presence, target));
         }
         directed_.erase(it);
       }
@@ -281,7 +266,7 @@ class Presence final : public Module {
   void send_unavailable_presence(const std::string& user, const std::string& to) {
     for (const ResourceInfo& r : ctx_->resources(user)) {
       if (r.available) {
-        ctx_->route(presence_stanza(r.jid.full(), to, "unavailable"));
+        ctx_->route(xmpp::make_presence(r.jid.full(), to, "unavailable"));
       }
     }
   }
@@ -289,7 +274,7 @@ class Presence final : public Module {
   void send_available_presence(const std::string& user, std::string_view to) {
     for (const ResourceInfo& r : ctx_->resources(user)) {
       if (r.available && r.presence) {
-        ctx_->route(copy_to(*r.presence, to));
+        ctx_->route(xmpp::readdressed(*r.presence, to));
       }
     }
   }

@@ -10,7 +10,6 @@
 // body only when the operator allows it ([modules.push] include_sender, include_body; both off
 // by default, as the app server and the platform's push service are third parties). Stored in
 // the module's "push" store (push_store.h); deleted with the account.
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +19,7 @@
 
 #include "modules/push/push_store.h"
 #include "tern/module_api.h"
+#include "xmpp/random_ids.h"
 #include "xmpp/serializer.h"
 #include "xmpp/stream_parser.h"
 
@@ -46,18 +46,6 @@ bool worth_a_push(const xmpp::Stanza& message) {
   const xmpp::Element& root = message.root();
   return root.child("body", ns::kClient) != nullptr || root.child("encrypted", kOmemo) != nullptr ||
          root.child("openpgp", kOpenPgp) != nullptr;
-}
-
-std::string random_id() {
-  std::array<unsigned char, 9> bytes{};
-  RAND_bytes(bytes.data(), static_cast<int>(bytes.size()));
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string id = "push-";
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 0x0F];
-  }
-  return id;
 }
 
 void add_field(xmpp::Element& form, std::string_view var, std::string_view value) {
@@ -203,7 +191,7 @@ class Push final : public Module {
         .set_attr("type", "set")
         .set_attr("from", owner)
         .set_attr("to", registration.app_server)
-        .set_attr("id", random_id());
+        .set_attr("id", "push-" + xmpp::random_hex(9));
     xmpp::Element& pubsub = iq->root().add_child("pubsub", kPubsub);
     xmpp::Element& form = pubsub.add_child("publish", kPubsub)
                               .set_attr("node", registration.node)

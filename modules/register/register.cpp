@@ -14,6 +14,7 @@
 
 #include "modules/roster/roster_service.h"
 #include "tern/module_api.h"
+#include "xmpp/presence.h"
 
 namespace tern::modules {
 namespace {
@@ -216,21 +217,14 @@ class Register final : public Module {
       answer->reply_result();
       for (const roster::RosterItem& item : *contacts) {
         if (roster::has_from(item.subscription) || item.pending_in) {
-          ctx_->route(presence(bare, item.jid, "unsubscribed"));
+          ctx_->route(xmpp::make_presence(bare, item.jid, "unsubscribed"));
         }
         if (roster::has_to(item.subscription) || item.ask) {
-          ctx_->route(presence(bare, item.jid, "unsubscribe"));
+          ctx_->route(xmpp::make_presence(bare, item.jid, "unsubscribe"));
         }
       }
       ctx_->close_sessions(bare, xmpp::StreamError::not_authorized("the account was deleted"));
     });
-  }
-
-  static xmpp::StanzaPtr presence(std::string_view from, std::string_view to,
-                                  std::string_view type) {
-    xmpp::StanzaPtr p = xmpp::Stanza::create("presence", ns::kClient);
-    p->root().set_attr("from", from).set_attr("to", to).set_attr("type", type);
-    return p;
   }
 
   ModuleContext* ctx_ = nullptr;

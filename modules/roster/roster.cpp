@@ -12,20 +12,13 @@
 #include "modules/roster/roster_items.h"
 #include "modules/roster/stored_rosters.h"
 #include "tern/module_api.h"
+#include "xmpp/presence.h"
 
 namespace tern::modules {
 namespace {
 
 using roster::RosterItem;
 using roster::RosterStore;
-
-// <presence from to type/>: a subscription presence from the owner's bare JID (§3.1.2), or
-// unavailable presence from one of its resources.
-xmpp::StanzaPtr presence_stanza(std::string_view from, std::string_view to, std::string_view type) {
-  xmpp::StanzaPtr p = xmpp::Stanza::create("presence", xmpp::ns::kClient);
-  p->root().set_attr("from", from).set_attr("to", to).set_attr("type", type);
-  return p;
-}
 
 // The item of a roster set, checked per RFC 6121 §2.3.3 and §2.1.2.
 struct ItemRequest {
@@ -186,15 +179,15 @@ class Roster final : public Module {
           roster::push_item(*ctx_, owner, change.after, change.version, /*removed=*/true);
           const RosterItem& before = *change.before;
           if (roster::has_to(before.subscription) || before.ask) {
-            ctx_->route(presence_stanza(owner, contact, "unsubscribe"));
+            ctx_->route(xmpp::make_presence(owner, contact, "unsubscribe"));
           }
           if (roster::has_from(before.subscription) || before.pending_in) {
-            ctx_->route(presence_stanza(owner, contact, "unsubscribed"));
+            ctx_->route(xmpp::make_presence(owner, contact, "unsubscribed"));
           }
           if (roster::has_from(before.subscription)) {
             for (const ResourceInfo& r : ctx_->resources(owner)) {
               if (r.available) {
-                ctx_->route(presence_stanza(r.jid.full(), contact, "unavailable"));
+                ctx_->route(xmpp::make_presence(r.jid.full(), contact, "unavailable"));
               }
             }
           }
