@@ -5,13 +5,12 @@
 # bind; stanzas are parsed with ElementTree's pull parser. It keeps what it sent in SASL (the
 # base64 payloads, the SCRAM nonce and proof), so that a test can look for them in the log.
 import base64
-import hashlib
-import hmac
-import os
 import socket
 import ssl
 import time
 import xml.etree.ElementTree as ET
+
+from scram import ScramClient
 
 STREAMS = "http://etherx.jabber.org/streams"
 CLIENT = "jabber:client"
@@ -72,32 +71,24 @@ class RawClient:
             self._bind()
 
     def _sasl(self, element, message, mechanism=None):
-        payload = base64.b64encode(message.encode()).decode()
+        self._send_sasl(element, base64.b64encode(message.encode()).decode(), mechanism)
+
+    def _send_sasl(self, element, payload, mechanism=None):
         self.sasl_payloads.append(payload)
         attr = f" mechanism='{mechanism}'" if mechanism else ""
         self._send(f"<{element} xmlns='{SASL}'{attr}>{payload}</{element}>")
 
     def _scram(self, mechanism, password):
-        """RFC 5802 §3 with gs2 header "n,,"; returns the server's last element."""
-        digest = SCRAM_HASHES[mechanism]
-        nonce = base64.b64encode(os.urandom(18)).decode()
-        first_bare = f"n={self.local},r={nonce}"
-        self._sasl("auth", "n,," + first_bare, mechanism)
+        """RFC 5802 §3 with gs2 header "n,," (scram.py's client); returns the server's last
+        element."""
+        scram = ScramClient(self.local, password, SCRAM_HASHES[mechanism])
+        self._send_sasl("auth", scram.first(), mechanism)
         challenge = self._next()
         if challenge is None or not challenge.tag.endswith("challenge"):
             return challenge
-        server_first = base64.b64decode(challenge.text).decode()
-        attrs = dict(part.split("=", 1) for part in server_first.split(","))
-        salted = hashlib.pbkdf2_hmac(digest, password.encode(), base64.b64decode(attrs["s"]),
-                                     int(attrs["i"]))
-        client_key = hmac.new(salted, b"Client Key", digest).digest()
-        stored_key = hashlib.new(digest, client_key).digest()
-        without_proof = f"c=biws,r={attrs['r']}"
-        auth_message = f"{first_bare},{server_first},{without_proof}".encode()
-        signature = hmac.new(stored_key, auth_message, digest).digest()
-        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
-        self.sasl_secrets += [nonce, proof]
-        self._sasl("response", f"{without_proof},p={proof}")
+        final = scram.final(challenge.text)
+        self.sasl_secrets += [scram.nonce, scram.proof]
+        self._send_sasl("response", final)
         return self._next()
 
     def close(self):

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# The client side of SCRAM (RFC 5802) without channel binding, for raw-socket tests that must
-# control every byte a client sends (slixmpp and libstrophe hide the exchange).
+# The client side of SCRAM (RFC 5802) without channel binding, written once for the raw-socket
+# tests that must control every byte a client sends (slixmpp and libstrophe hide the exchange):
+# raw_client.py and stream_restart_test.py use it.
 import base64
 import hashlib
 import hmac
@@ -14,6 +15,7 @@ class ScramClient:
         self.nonce = base64.b64encode(os.urandom(18)).decode()
         self.first_bare = f"n={username},r={self.nonce}"
         self.server_signature = None
+        self.proof = None  # the ClientProof sent, base64 (tests look for it in the log)
 
     @property
     def mechanism(self):
@@ -38,7 +40,8 @@ class ScramClient:
         signature = self._hmac(stored_key, auth_message)
         proof = bytes(a ^ b for a, b in zip(client_key, signature))
         self.server_signature = self._hmac(self._hmac(salted, b"Server Key"), auth_message)
-        final = f"{without_proof},p={base64.b64encode(proof).decode()}"
+        self.proof = base64.b64encode(proof).decode()
+        final = f"{without_proof},p={self.proof}"
         return base64.b64encode(final.encode()).decode()
 
     def verify(self, success_b64):
