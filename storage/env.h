@@ -120,7 +120,7 @@ class Environment {
   // Held shared by every open transaction, exclusively while the map is resized. libstdc++ builds
   // it on a glibc rwlock, which prefers readers: a thread may open a second read transaction while
   // a resize waits, without deadlock; the resize waits for a moment between reads.
-  mutable std::shared_timed_mutex remap_;
+  mutable RemapLock remap_;
   std::shared_ptr<CommitFaults> faults_;
   MDB_env* env_ = nullptr;
   // kDatabaseCount fixed ones, then the opened stores; written only under stores_mutex_, before

@@ -34,30 +34,28 @@ const Jid* Stanza::parsed(Address which) const {
     return nullptr;
   }
   std::string_view text = which == Address::To ? to() : from();
-  if (!parsed_) {
-    parsed_ = std::make_unique<ParsedAddresses>();
-  }
-  std::optional<ParsedAddress>& slot = which == Address::To ? parsed_->to : parsed_->from;
-  if (!slot || slot->text != text) {
-    slot.emplace();
-    slot->text = text;
+  ParsedAddress& slot = which == Address::To ? to_ : from_;
+  if (!slot.parsed || slot.text != text.data() || slot.length != text.size()) {
+    slot.text = text.data();
+    slot.length = text.size();
+    slot.parsed = true;
+    slot.jid.reset();
     if (!text.empty()) {
       if (auto jid = Jid::parse(text)) {
-        slot->jid = std::move(jid).value();
+        slot.jid = std::move(jid).value();
       }
     }
   }
-  return slot->jid ? &*slot->jid : nullptr;
+  return slot.jid ? &*slot.jid : nullptr;
 }
 
 void Stanza::stamp_from(const Jid& jid) {
   root_->set_attr("from", jid.full());
-  if (!parsed_) {
-    parsed_ = std::make_unique<ParsedAddresses>();
-  }
-  parsed_->from.emplace();
-  parsed_->from->text = jid.full();
-  parsed_->from->jid = jid;
+  std::string_view text = from();
+  from_.text = text.data();
+  from_.length = text.size();
+  from_.parsed = true;
+  from_.jid = jid;
 }
 
 StanzaPtr Stanza::clone() const {
@@ -66,9 +64,6 @@ StanzaPtr Stanza::clone() const {
     copy->set_root(root_->clone_into(copy->arena()));
   }
   copy->receipt_ = receipt_;
-  if (parsed_) {
-    copy->parsed_ = std::make_unique<ParsedAddresses>(*parsed_);  // copies need no new parse
-  }
   return copy;
 }
 

@@ -68,7 +68,8 @@ class Stanza {
   std::string_view to() const { return root_->attr("to"); }
   std::string_view from() const { return root_->attr("from"); }
   // 'to' and 'from' as prepared JIDs (null when absent or not a JID), parsed once per value and
-  // kept with the stanza, so that the router and every hook ask again for nothing. The pointer
+  // kept with the stanza, so that the router and every hook ask again for nothing (a clone
+  // parses its own on first use). The pointer
   // stays valid until the attribute is changed and asked for again: a caller that changes the
   // stanza (or hands it to code that may) keeps a copy of the Jid instead. A stanza belongs to
   // one thread at a time; one shared between threads (a last presence in the registry) is asked
@@ -88,21 +89,23 @@ class Stanza {
 
  private:
   enum class Address : std::uint8_t { To, From };
-  // The text an address was parsed from, and the result: a changed attribute misses the cache.
+  // An address as parsed, and where its text was: an attribute's value lives in the arena, and
+  // setting it again copies the new value elsewhere in the arena (which never reuses an address
+  // while the stanza lives), so a changed attribute is told by its text's place and length
+  // without copying the text. Kept in the stanza itself: no allocation but the Jid's.
   struct ParsedAddress {
-    std::string text;
+    const char* text = nullptr;
+    std::size_t length = 0;
+    bool parsed = false;
     std::optional<Jid> jid;
-  };
-  struct ParsedAddresses {
-    std::optional<ParsedAddress> to;
-    std::optional<ParsedAddress> from;
   };
   const Jid* parsed(Address which) const;
 
   Arena arena_;
   Element* root_ = nullptr;
   std::shared_ptr<DeliveryReceipt> receipt_;
-  mutable std::unique_ptr<ParsedAddresses> parsed_;  // made on the first to_jid() or from_jid()
+  mutable ParsedAddress to_;
+  mutable ParsedAddress from_;
 };
 
 // The reply skeleton for a request: same element name and namespace, `to` and `from` swapped,

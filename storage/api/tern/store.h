@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "tern/remap_lock.h"
 #include "xmpp/result.h"
 
 typedef struct MDB_txn MDB_txn;  // NOLINT(modernize-use-using): LMDB's own declaration
@@ -54,7 +55,7 @@ enum class StoreScope : std::uint8_t {
 };
 
 // Held by an open transaction: the store's map is not moved meanwhile (storage/env.h).
-using MappingLock = std::shared_lock<std::shared_timed_mutex>;
+using MappingLock = std::shared_lock<RemapLock>;
 
 // A read transaction: a consistent snapshot that waits for no writer (only, briefly, for a map
 // resize: it holds the mapping shared), fine on an event loop. Values it returns

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Stanza::to_jid() and from_jid(): parsed and prepared once per value, parsed again when the
-// attribute changed, null when absent or not a JID, carried by clones, and seeded by stamp_from.
+// attribute changed, null when absent or not a JID, seeded by stamp_from; a clone has its own.
 #include <gtest/gtest.h>
 
 #include "tests/unit/xmpp/test_sink.h"
@@ -35,7 +35,7 @@ TEST(StanzaAddresses, AbsentOrInvalidIsNull) {
   EXPECT_EQ(s->from_jid(), nullptr);
 }
 
-TEST(StanzaAddresses, ClonesCarryTheParseAndStampFromSeedsIt) {
+TEST(StanzaAddresses, StampFromSeedsTheParseAndClonesParseTheirOwn) {
   StanzaPtr s = testing::parse_one("<message to='juliet@example.com'/>");
   Jid romeo = Jid::parse("romeo@example.net/garden").value();
   s->stamp_from(romeo);
