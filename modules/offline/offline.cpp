@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -89,6 +90,12 @@ void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
 
 constexpr std::size_t kDefaultMaxPendingRemovals = 100000;
 
+// A queued message: its number in the account's queue and when it was queued.
+struct QueuedAt {
+  std::uint64_t sequence = 0;
+  std::int64_t stamp_ms = 0;
+};
+
 // Removals from the queue that failed (a full store): each is submitted again whenever an offline
 // write commits (there is room again), and until then the message is not delivered again.
 // Shared by the module's instances on every worker (ModuleContext::shared); in memory only (after
@@ -101,12 +108,12 @@ class PendingRemovals {
     limit_ = limit;
   }
   // False when the set is full and the removal is forgotten.
-  bool add(const std::string& owner, std::uint64_t sequence) {
+  bool add(const std::string& owner, QueuedAt at) {
     std::lock_guard lock(mutex_);
     if (entries_.size() >= limit_) {
       return false;
     }
-    entries_.emplace(owner, sequence);
+    entries_.emplace(std::pair(owner, at.sequence), at.stamp_ms);
     return true;
   }
   bool contains(const std::string& owner, std::uint64_t sequence) const {
@@ -121,11 +128,15 @@ class PendingRemovals {
   // kept for the old queue must never run against the new.
   void forget(std::string_view owner) {
     std::lock_guard lock(mutex_);
-    std::erase_if(entries_, [&](const auto& entry) { return entry.first == owner; });
+    std::erase_if(entries_, [&](const auto& entry) { return entry.first.first == owner; });
   }
-  std::vector<std::pair<std::string, std::uint64_t>> take_all() {
+  std::vector<std::pair<std::string, QueuedAt>> take_all() {
     std::lock_guard lock(mutex_);
-    std::vector<std::pair<std::string, std::uint64_t>> all(entries_.begin(), entries_.end());
+    std::vector<std::pair<std::string, QueuedAt>> all;
+    all.reserve(entries_.size());
+    for (const auto& [key, stamp_ms] : entries_) {
+      all.emplace_back(key.first, QueuedAt{key.second, stamp_ms});
+    }
     entries_.clear();
     return all;
   }
@@ -136,29 +147,33 @@ class PendingRemovals {
   // while that many messages are delivered gets there.
   std::size_t limit_ = kDefaultMaxPendingRemovals;
   mutable std::mutex mutex_;
-  std::set<std::pair<std::string, std::uint64_t>> entries_;
+  // (owner, sequence) → when the message was queued, which tells it from a later message under
+  // the same number (the account deleted behind the module's back, by ternctl, and made again).
+  std::map<std::pair<std::string, std::uint64_t>, std::int64_t> entries_;
 };
 
-// Removes a delivered message from its queue; a removal that fails waits in PendingRemovals.
+// Removes a delivered message from its queue; a removal that fails waits in PendingRemovals. A
+// retried one removes only the message queued at that time.
 void remove_from_queue(ModuleContext& ctx, const log::Logger& log, OfflineStore queue,
                        std::shared_ptr<PendingRemovals> removals, const std::string& owner,
-                       std::uint64_t sequence) {
+                       QueuedAt at, bool retried = false) {
   ctx.write(
-      [owner, sequence, queue](WriteTxn& txn) -> Result<void, StoreError> {
-        auto removed = queue.remove(txn, owner, sequence);
+      [owner, at, retried, queue](WriteTxn& txn) -> Result<void, StoreError> {
+        auto removed = queue.remove(txn, owner, at.sequence,
+                                    retried ? std::optional(at.stamp_ms) : std::nullopt);
         return removed ? Result<void, StoreError>{} : Err(removed.error());
       },
-      [log, owner, sequence, removals = std::move(removals)](StoreStatus status) {
+      [log, owner, at, removals = std::move(removals)](StoreStatus status) {
         if (status) {
           return;
         }
-        bool kept = removals->add(owner, sequence);
+        bool kept = removals->add(owner, at);
         log.warn("store.remove_failed",
                  kept ? "removing a delivered message from its queue failed: retried once a "
                         "write commits"
                       : "removing a delivered message from its queue failed, and too many wait "
                         "already: it will be delivered again",
-                 {{"owner", owner}, {"sequence", sequence}, {"kept", kept}});
+                 {{"owner", owner}, {"sequence", at.sequence}, {"kept", kept}});
       });
 }
 
@@ -180,9 +195,9 @@ class QueuedMessage {
         removals_(std::move(removals)),
         owner_(std::move(owner)) {}
 
-  void committed(std::uint64_t sequence) {
+  void committed(QueuedAt at) {
     std::lock_guard lock(mutex_);
-    sequence_ = sequence;
+    queued_at_ = at;
     remove_if_done();
   }
   // The write-ahead commit failed: `ack` (the sender's XEP-0198 hold) is kept until a copy is
@@ -241,12 +256,12 @@ class QueuedMessage {
 
  private:
   void remove_if_done() {
-    if (!delivered_ || !sequence_ || removed_) {
+    if (!delivered_ || !queued_at_ || removed_) {
       return;
     }
     removed_ = true;
     // The writer is thread-safe: this may run on the recipient's worker.
-    remove_from_queue(ctx_, log_, queue_, removals_, owner_, *sequence_);
+    remove_from_queue(ctx_, log_, queue_, removals_, owner_, *queued_at_);
   }
 
   // Receipts fire on any worker: the error is routed on the module's, then the ack goes (the
@@ -261,7 +276,7 @@ class QueuedMessage {
   std::shared_ptr<PendingRemovals> removals_;
   std::string owner_;
   std::mutex mutex_;
-  std::optional<std::uint64_t> sequence_;
+  std::optional<QueuedAt> queued_at_;
   bool delivered_ = false;
   bool undelivered_ = false;
   bool removed_ = false;
@@ -431,10 +446,9 @@ class Offline final : public Module {
     std::shared_ptr<xmpp::Stanza> original(stanza->clone().release());
     original->set_receipt(nullptr);
     push(owner, *stanza, ack,
-         [this, queued, ack, original, owner](std::optional<std::uint64_t> sequence,
-                                              StoreStatus status) {
-           if (sequence) {
-             return queued->committed(*sequence);
+         [this, queued, ack, original, owner](std::optional<QueuedAt> at, StoreStatus status) {
+           if (at) {
+             return queued->committed(*at);
            }
            if (status) {
              return;  // over quota: delivered live only, like any message without SM
@@ -486,13 +500,13 @@ class Offline final : public Module {
     std::shared_ptr<xmpp::Stanza> original(stanza.release());
     // XEP-0198: the sender hears the message is safe only once it is committed.
     push(owner, *original, ctx_->hold_ack(),
-         [this, owner, original](std::optional<std::uint64_t> sequence, StoreStatus status) {
-           if (!sequence) {
+         [this, owner, original](std::optional<QueuedAt> at, StoreStatus status) {
+           if (!at) {
              return refuse(*original, status, owner);  // the sender hears of it (XEP-0160 §3)
            }
            // The account may have come online while the write was committing.
            if (auto resource = best_resource(owner)) {
-             deliver_queue(owner, *resource, *sequence);
+             deliver_queue(owner, *resource, at->sequence);
            }
          });
     return Verdict::Handled;
@@ -506,8 +520,8 @@ class Offline final : public Module {
     auto pending = removals_->take_all();
     log_.info("store.retry", "retrying removals from offline queues that failed",
               {{"count", pending.size()}});
-    for (const auto& [owner, sequence] : pending) {
-      remove_from_queue(*ctx_, log_, queue_, removals_, owner, sequence);
+    for (const auto& [owner, at] : pending) {
+      remove_from_queue(*ctx_, log_, queue_, removals_, owner, at, /*retried=*/true);
     }
   }
 
@@ -532,13 +546,14 @@ class Offline final : public Module {
     }
   }
 
-  // Commits `message` to `owner`'s queue; `done` gets its sequence number (nullopt: over quota,
-  // or not written: see the status) on this worker. `ack` is released after that.
+  // Commits `message` to `owner`'s queue; `done` gets its sequence number and stamp (nullopt:
+  // over quota, or not written: see the status) on this worker. `ack` is released after that.
   void push(const std::string& owner, const xmpp::Stanza& message, std::shared_ptr<void> ack,
-            std::function<void(std::optional<std::uint64_t>, StoreStatus)> done) {
+            std::function<void(std::optional<QueuedAt>, StoreStatus)> done) {
     auto sequence = std::make_shared<std::optional<std::uint64_t>>();
+    const std::int64_t stamp = now_ms();
     ctx_->write(
-        [owner, xml = xmpp::to_xml(message.root()), stamp = now_ms(), quota = quota_, sequence,
+        [owner, xml = xmpp::to_xml(message.root()), stamp, quota = quota_, sequence,
          queue = queue_](WriteTxn& txn) -> Result<void, StoreError> {
           auto pushed = queue.push(txn, owner, stamp, xml, quota);
           if (!pushed) {
@@ -547,11 +562,15 @@ class Offline final : public Module {
           *sequence = *pushed;
           return {};
         },
-        [this, sequence, ack = std::move(ack), done = std::move(done)](StoreStatus status) {
+        [this, sequence, stamp, ack = std::move(ack), done = std::move(done)](StoreStatus status) {
           if (status) {
             retry_removals();  // a commit went through: there is room for them again
           }
-          done(status ? *sequence : std::nullopt, status);
+          std::optional<QueuedAt> at;
+          if (status && *sequence) {
+            at = QueuedAt{**sequence, stamp};
+          }
+          done(at, status);
         });
   }
 
@@ -642,7 +661,7 @@ class Offline final : public Module {
           .set_text("Offline Storage");
     }
     auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, removals_, owner);
-    queued->committed(m.sequence);
+    queued->committed(QueuedAt{m.sequence, m.stamp_ms});
     stanza->set_receipt(QueuedMessage::receipt_for(queued, slice));
     ctx_->send_to_session(resource, std::move(stanza));
   }

@@ -148,8 +148,17 @@ std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) cons
 }
 
 Result<bool, StoreError> OfflineStore::remove(WriteTxn& txn, std::string_view owner,
-                                              std::uint64_t sequence) const {
-  auto removed = txn.remove(store_, message_key(owner, sequence));
+                                              std::uint64_t sequence,
+                                              std::optional<std::int64_t> only_if_stamp) const {
+  const std::string key = message_key(owner, sequence);
+  if (only_if_stamp) {
+    auto record = txn.get(store_, key);
+    auto message = record ? decode_offline_message(sequence, *record) : std::nullopt;
+    if (!message || message->stamp_ms != *only_if_stamp) {
+      return false;  // gone, or another message under the same number
+    }
+  }
+  auto removed = txn.remove(store_, key);
   if (!removed || !*removed) {
     return removed;
   }

@@ -56,9 +56,12 @@ class OfflineStore {
   // The sequence number of the newest message ever queued for `owner` (0: none yet).
   std::uint64_t last_sequence(const ReadTxn& txn, std::string_view owner) const;
   std::size_t count(const ReadTxn& txn, std::string_view owner) const;
-  // Removes one message (delivered and acknowledged); false if it was not there.
-  Result<bool, StoreError> remove(WriteTxn& txn, std::string_view owner,
-                                  std::uint64_t sequence) const;
+  // Removes one message (delivered and acknowledged); false if it was not there. With
+  // `only_if_stamp`, only the message queued at that time: a removal retried long after may
+  // otherwise meet another message under the same number (the account deleted by ternctl and
+  // made again: a new queue counts from 1).
+  Result<bool, StoreError> remove(WriteTxn& txn, std::string_view owner, std::uint64_t sequence,
+                                  std::optional<std::int64_t> only_if_stamp = std::nullopt) const;
   // Removes the whole queue.
   Result<void, StoreError> remove_all(WriteTxn& txn, std::string_view owner) const;
 

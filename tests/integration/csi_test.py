@@ -8,7 +8,6 @@ import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from harness import TernServer  # noqa: E402
 from slix import DOMAIN, TIMEOUT, ClientTestCase, next_matching, nothing_matching  # noqa: E402
 
 PASSWORD = "secret"
@@ -17,15 +16,7 @@ CHATSTATES = "http://jabber.org/protocol/chatstates"
 
 
 class CsiTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-        cls.server.adduser(f"juliet@{DOMAIN}", PASSWORD)
-        cls.server.adduser(f"romeo@{DOMAIN}", PASSWORD)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+    accounts_at_start = ((f"juliet@{DOMAIN}", PASSWORD), (f"romeo@{DOMAIN}", PASSWORD))
 
     async def test_inactive_client_gets_unimportant_stanzas_later(self):
         phone = await self.login(f"juliet@{DOMAIN}/phone", PASSWORD)

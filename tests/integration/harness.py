@@ -233,14 +233,18 @@ class TernServer:
 class SharedServer:
     """A ternd shared by the tests of one class, started in setUpClass and stopped in
     tearDownClass: mix it in before the TestCase base (class T(SharedServer, unittest.TestCase))
-    and set `settings`, the --set overrides it starts with. Tests use self.server."""
+    and set `settings`, the --set overrides it starts with, and `accounts`, (JID, password)
+    pairs made before the tests. Tests use self.server."""
 
     settings = ()
+    accounts_at_start = ()
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.server = TernServer(*cls.settings).start()
+        for jid, password in cls.accounts_at_start:
+            cls.server.adduser(jid, password)
 
     @classmethod
     def tearDownClass(cls):

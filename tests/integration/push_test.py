@@ -12,7 +12,6 @@ import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from harness import TernServer  # noqa: E402
 from raw_client import RawClient  # noqa: E402
 from slix import (  # noqa: E402
     DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
@@ -167,14 +166,7 @@ class PushTest(PushTestCase):
 
 
 class PushWithContentTest(PushTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer("modules.push.include_sender=true",
-                                "modules.push.include_body=true").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+    settings = ("modules.push.include_sender=true", "modules.push.include_body=true")
 
     async def test_sender_and_body_when_the_operator_allows_them(self):
         gateway, gateway_jid = await self.app_server()

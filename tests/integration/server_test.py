@@ -17,15 +17,7 @@ from slix import DOMAIN, TIMEOUT, Client, ClientTestCase, wait  # noqa: E402
 import slixmpp  # noqa: E402
 
 class ServerTest(ClientTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-        cls.server.adduser(f"juliet@{DOMAIN}", "balcony")
-        cls.server.adduser(f"romeo@{DOMAIN}", "orchard")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+    accounts_at_start = ((f"juliet@{DOMAIN}", "balcony"), (f"romeo@{DOMAIN}", "orchard"))
 
     async def test_two_clients_chat_both_ways(self):
         juliet = await self.login(f"juliet@{DOMAIN}/balcony", "balcony")

@@ -14,7 +14,7 @@ import threading
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from harness import BUILD, TernServer  # noqa: E402
+from harness import BUILD, SharedServer  # noqa: E402
 
 CLIENT = (sys.argv.pop(1) if len(sys.argv) > 1 and not sys.argv[1].startswith("-")
           else os.path.join(BUILD, "tests", "integration", "strophe_client"))
@@ -65,16 +65,8 @@ class Receiver:
         self.stderr.close()
 
 
-class StropheTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = TernServer().start()
-        cls.server.adduser(f"juliet@{DOMAIN}", "balcony")
-        cls.server.adduser(f"romeo@{DOMAIN}", "orchard")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class StropheTest(SharedServer, unittest.TestCase):
+    accounts_at_start = ((f"juliet@{DOMAIN}", "balcony"), (f"romeo@{DOMAIN}", "orchard"))
 
     def run_client(self, jid, password, *mode):
         """Runs a one-shot strophe_client to completion and returns the CompletedProcess."""

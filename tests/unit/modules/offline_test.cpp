@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -239,6 +241,30 @@ TEST_F(OfflineTest, ADeletedAccountsPendingRemovalNeverHitsTheNewQueue) {
   ASSERT_TRUE(deleted);
   host_->create_account("juliet@example.com", "pw", [](StoreStatus, AccountChange) {});
   undeliverable("new");  // message 1 of the new queue; its commit retries the kept removals
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), std::vector<std::string>{"new"});
+}
+
+// The same when the account is deleted behind the module's back (ternctl deluser, another process,
+// raises no event): the kept removal, retried, finds another message under the same number and
+// leaves it, since that one was queued at another time.
+TEST_F(OfflineTest, ARetriedRemovalLeavesAnotherMessageUnderTheSameNumber) {
+  undeliverable("old");
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  auto sent = services_->take_sent();
+  ASSERT_EQ(sent.size(), 1U);
+  sent.front().second->receipt()->delivered();
+  services_->failing_commits = 1;
+  services_->settle();  // the removal of message 1 fails: kept for a retry
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  // As ternctl deluser would: the queue goes, and a new one will count from 1 again.
+  ASSERT_TRUE(
+      env_->write([&](WriteTxn& txn) { return queue().remove_all(txn, "juliet@example.com"); })
+          .ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // another stamp
+  undeliverable("new");  // message 1 of the new queue; its commit retries the kept removal
   services_->settle();
   presence("juliet@example.com/phone", PresenceChange::Initial);
   EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), std::vector<std::string>{"new"});
