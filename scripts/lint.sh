@@ -10,8 +10,8 @@ fi
 if [[ $# -gt 0 ]]; then
   files=("$@")
 else
-  mapfile -t files < <(git ls-files 'xmpp/*.cpp' 'core/*.cpp' 'storage/*.cpp' 'modules/*.cpp' \
-    'tools/*.cpp' 'conformance/*.cpp' 'client/*.cpp' 'log/*.cpp')
+  mapfile -t files < <(git ls-files 'xmpp/*.cpp' 'tls/*.cpp' 'core/*.cpp' 'ternd/*.cpp' 'storage/*.cpp' \
+    'modules/*.cpp' 'tools/*.cpp' 'conformance/*.cpp' 'client/*.cpp' 'log/*.cpp')
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
