@@ -4,8 +4,9 @@
 #   xmpp/     includes nothing from core/ or storage/ (the protocol library knows no I/O);
 #   modules/  includes from core/ only "tern/module_api.h", and nothing from storage/ (a module's
 #             data is in stores it opens through that API);
-#   modules/  includes of another module's folder only its NAME_service.h, and only when its
-#             TERN_MODULE names that module (the dependency the server checks at start);
+#   modules/  includes nothing of another module's folder; of modules/services/ only the
+#             NAME_service.h of a module its TERN_MODULE names (the dependency the server checks
+#             at start);
 #   storage/  includes nothing from core/ or modules/;
 #   core/     includes no module (ternd/main.cpp, the composition root, hands it the list);
 #   tls/      includes only xmpp/ (core/ and client/ both stand on it);
@@ -40,8 +41,9 @@ check log '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools)/' "log/
 check modules '#include[[:space:]]+"log/' 'modules/ log through ctx.log() (tern/module_api.h), not log/'
 check modules '#include[[:space:]]+"storage/' 'modules/ keep their data in stores they open through tern/module_api.h, never storage/'
 
-# A module's files include its own folder; of another module's, only its NAME_service.h, and only
-# when the module names that one in its TERN_MODULE (as "NAME" or, optional, "NAME?").
+# A module's files include its own folder and never another module's. What modules offer each
+# other is an interface in modules/services/NAME_service.h, which a module includes only when its
+# TERN_MODULE names NAME (as "NAME" or, optional, "NAME?"); the provider names none.
 uses_of() {  # uses_of MODULE: the names its TERN_MODULE lists after the summary
   cat "modules/$1"/*.cpp | tr '\n' ' ' | grep -oE 'TERN_MODULE\([^)]*\)' |
     grep -oE '"[a-z_]+\??"' | sed -E 's/"//g; s/\?$//' || true
@@ -50,16 +52,19 @@ cross=""
 while IFS= read -r hit; do
   [[ -z $hit ]] && continue
   user=$(sed -E 's|^modules/([a-z_]+)/.*|\1|' <<<"$hit")
-  used=$(sed -E 's|.*#include[[:space:]]+"modules/([a-z_]+)/.*|\1|' <<<"$hit")
-  file=$(sed -E 's|.*#include[[:space:]]+"modules/[a-z_]+/([^"]+)".*|\1|' <<<"$hit")
-  if [[ $file != "${used}_service.h" ]] || ! uses_of "$user" | grep -qx "$used"; then
-    cross+="$hit"$'\n'
+  target=$(sed -E 's|.*#include[[:space:]]+"modules/([^"]+)".*|\1|' <<<"$hit")
+  if [[ $target =~ ^services/([a-z_]+)_service\.h$ ]]; then
+    service=${BASH_REMATCH[1]}
+    if [[ $user == "$service" || $user == services ]] || uses_of "$user" | grep -qx "$service"; then
+      continue
+    fi
   fi
+  cross+="$hit"$'\n'
 done < <(grep -rnE --include='*.h' --include='*.cpp' '#include[[:space:]]+"modules/' modules |
   grep -vE '^modules/([a-z_]+)/[^:]*:[0-9]+:#include "modules/\1/' | grep -vE '^modules/builtin_modules' || true)
 if [[ -n $cross ]]; then
-  echo "layering: a module includes another module's folder; it may include only that module's"
-  echo "NAME_service.h, and only when its TERN_MODULE names the module (\"NAME\" or \"NAME?\")"
+  echo "layering: a module includes another module's folder, or a service it does not name; it may"
+  echo "include modules/services/NAME_service.h only when its TERN_MODULE names NAME"
   printf '%s' "$cross"
   fail=1
 fi

@@ -12,7 +12,7 @@
 
 #include "modules/blocking/enforcement.h"
 #include "modules/blocking/notifications.h"
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {

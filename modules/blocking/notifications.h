@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "modules/blocking/blocklist_store.h"
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules::blocking {

@@ -12,7 +12,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 #include "tern/record.h"
 

@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 #include "xmpp/presence.h"
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules::roster {

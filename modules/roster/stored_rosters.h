@@ -4,8 +4,8 @@
 // interested resources when the roster the owner sees changed.
 #pragma once
 
-#include "modules/roster/roster_service.h"
 #include "modules/roster/roster_store.h"
+#include "modules/services/roster_service.h"
 
 namespace tern::modules::roster {
 

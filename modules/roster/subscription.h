@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "modules/roster/roster_service.h"
+#include "modules/services/roster_service.h"
 
 namespace tern::modules::roster {
 

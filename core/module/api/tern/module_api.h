@@ -449,8 +449,8 @@ class ModuleContext {
   // thread, and how a long job yields to the loop between slices. Dropped once the server stops.
   virtual void post(std::function<void()> task) = 0;
 
-  // Services: what one module offers others, an interface in its folder's NAME_service.h (the
-  // roster's: modules/roster/roster_service.h). The provider publishes it in start(); a module
+  // Services: what one module offers others, an interface in modules/services/NAME_service.h
+  // (the roster's: roster_service.h). The provider publishes it in start(); a module
   // that names the provider in its TERN_MODULE takes it in its own start() and keeps the
   // pointer (the server starts providers first and stops them last). Provider and user are
   // instances of the same host on the same worker: calls need no locks.

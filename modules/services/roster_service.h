@@ -7,7 +7,8 @@
 //   RosterService* roster = ctx.service<roster::RosterService>("roster");  // in start()
 //   if (roster->may_see_presence(req.from(), owner)) { … }
 //
-// This header is all another module may include from modules/roster/ (check_layering.sh).
+// It lives apart from modules/roster/, whose files no other module includes; a module includes
+// it only when its TERN_MODULE names "roster" (scripts/check_layering.sh).
 #pragma once
 
 #include <cstdint>
