@@ -238,15 +238,20 @@ class SharedServer:
 
     settings = ()
     accounts_at_start = ()
+    # False for a class whose tests start (and restart) servers of their own and set
+    # type(self).server: then none is started for the class, and none left running.
+    start_shared_server = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = TernServer(*cls.settings).start()
-        for jid, password in cls.accounts_at_start:
-            cls.server.adduser(jid, password)
+        if cls.start_shared_server:
+            cls.server = TernServer(*cls.settings).start()
+            for jid, password in cls.accounts_at_start:
+                cls.server.adduser(jid, password)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        if cls.start_shared_server:
+            cls.server.stop()
         super().tearDownClass()

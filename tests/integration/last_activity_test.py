@@ -84,6 +84,8 @@ class LastActivityTest(ClientTestCase):
 class LastActivityRestartTest(ClientTestCase):
     """A logout the timer has not written yet when ternd stops cleanly is written by stop()."""
 
+    start_shared_server = False  # the test starts and restarts its own
+
     async def test_a_logout_just_before_a_stop_is_known_after_the_restart(self):
         server = TernServer()
         type(self).server = server.start()

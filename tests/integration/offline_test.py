@@ -123,6 +123,8 @@ class OfflineTest(ClientTestCase):
 
 
 class OfflineRestartTest(ClientTestCase):
+    start_shared_server = False  # the test starts and restarts its own
+
     async def test_the_queue_survives_a_restart(self):
         server = TernServer()
         type(self).server = server.start()

@@ -316,6 +316,8 @@ class RosterLimitTest(ClientTestCase):
 class RosterRestartTest(ClientTestCase):
     """The roster and a pending request survive a restart of the server (same store)."""
 
+    start_shared_server = False  # the test starts and restarts its own
+
     async def test_roster_and_pending_request_survive_restart(self):
         server = TernServer()
         type(self).server = server.start()
