@@ -509,6 +509,9 @@ bool Environment::grow_map(bool full) {
   if (grown <= size) {
     return false;
   }
+  if (remap_.held_shared_here()) {
+    return false;  // never from inside a transaction: the resize would wait for itself
+  }
   std::unique_lock resizing(remap_, std::defer_lock);
   if (!resizing.try_lock_for(kResizeWait)) {
     next_grow_try_ = now + std::chrono::seconds(1);
@@ -527,6 +530,9 @@ bool Environment::grow_map(bool full) {
 }
 
 bool Environment::adopt_grown_map() const {
+  if (remap_.held_shared_here()) {
+    return false;  // a read inside a transaction of this thread: it would wait for itself
+  }
   std::unique_lock resizing(remap_, std::defer_lock);
   if (!resizing.try_lock_for(kResizeWait)) {
     return false;

@@ -84,10 +84,15 @@ bool RemapLock::all_slots_empty() const {
   return true;
 }
 
+bool RemapLock::held_shared_here() {
+  return held_here() > 0;
+}
+
 bool RemapLock::try_lock_for(std::chrono::milliseconds timeout) {
-  std::unique_lock one_resizer(resizer_, std::defer_lock);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (!one_resizer.try_lock()) {
+  // Another resizer (a second worker adopting a map ternctl grew) is waited for, not failed.
+  std::unique_lock one_resizer(resizer_, deadline);
+  if (!one_resizer.owns_lock()) {
     return false;
   }
   resizing_.store(true, std::memory_order_seq_cst);

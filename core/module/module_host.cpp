@@ -43,6 +43,9 @@ Result<std::vector<const ModuleInfo*>, std::string> ModuleHost::start_order(
     const std::vector<std::string>& enabled, const std::vector<const ModuleInfo*>& available) {
   std::vector<const ModuleInfo*> wanted;
   for (const std::string& name : enabled) {
+    if (std::count(enabled.begin(), enabled.end(), name) > 1) {
+      return Err("module '" + name + "' is listed more than once in [modules] enabled");
+    }
     auto it = std::find_if(available.begin(), available.end(),
                            [&](const ModuleInfo* info) { return info->name == name; });
     if (it == available.end()) {

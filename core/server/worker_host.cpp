@@ -6,8 +6,8 @@
 namespace tern::core {
 
 void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
-  if (!server_.writer_) {  // stopping
-    return done(StoreStatus{});
+  if (!server_.writer_ || worker_id_ >= server_.workers_.size()) {
+    return done(StoreStatus{});  // stopping, or a module's stop() after its start failed
   }
   Worker& worker = server_.workers_[worker_id_]->worker;
   // A failed write is logged by the writer (storage write.failed).

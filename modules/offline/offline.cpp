@@ -19,14 +19,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
+#include <tuple>
 #include <unordered_map>
 
 #include "modules/offline/offline_store.h"
@@ -113,12 +112,12 @@ class PendingRemovals {
     if (entries_.size() >= limit_) {
       return false;
     }
-    entries_.emplace(std::pair(owner, at.sequence), at.stamp_ms);
+    entries_.emplace(owner, at.sequence, at.stamp_ms);
     return true;
   }
-  bool contains(const std::string& owner, std::uint64_t sequence) const {
+  bool contains(const std::string& owner, QueuedAt at) const {
     std::lock_guard lock(mutex_);
-    return !entries_.empty() && entries_.contains({owner, sequence});
+    return !entries_.empty() && entries_.contains({owner, at.sequence, at.stamp_ms});
   }
   bool empty() const {
     std::lock_guard lock(mutex_);
@@ -128,14 +127,14 @@ class PendingRemovals {
   // kept for the old queue must never run against the new.
   void forget(std::string_view owner) {
     std::lock_guard lock(mutex_);
-    std::erase_if(entries_, [&](const auto& entry) { return entry.first.first == owner; });
+    std::erase_if(entries_, [&](const auto& entry) { return std::get<0>(entry) == owner; });
   }
   std::vector<std::pair<std::string, QueuedAt>> take_all() {
     std::lock_guard lock(mutex_);
     std::vector<std::pair<std::string, QueuedAt>> all;
     all.reserve(entries_.size());
-    for (const auto& [key, stamp_ms] : entries_) {
-      all.emplace_back(key.first, QueuedAt{key.second, stamp_ms});
+    for (const auto& [owner, sequence, stamp_ms] : entries_) {
+      all.emplace_back(owner, QueuedAt{sequence, stamp_ms});
     }
     entries_.clear();
     return all;
@@ -147,20 +146,21 @@ class PendingRemovals {
   // while that many messages are delivered gets there.
   std::size_t limit_ = kDefaultMaxPendingRemovals;
   mutable std::mutex mutex_;
-  // (owner, sequence) → when the message was queued, which tells it from a later message under
-  // the same number (the account deleted behind the module's back, by ternctl, and made again).
-  std::map<std::pair<std::string, std::uint64_t>, std::int64_t> entries_;
+  // (owner, sequence, when it was queued): the time tells a message from a later one under the
+  // same number (the account deleted behind the module's back, by ternctl, and made again).
+  std::set<std::tuple<std::string, std::uint64_t, std::int64_t>> entries_;
 };
 
-// Removes a delivered message from its queue; a removal that fails waits in PendingRemovals. A
-// retried one removes only the message queued at that time.
+// Removes a delivered message from its queue, only if it is the message queued at that time (an
+// acknowledgement can come minutes later, a retry much later: the account may have been deleted
+// by ternctl meanwhile and made again, its new queue counting from 1). A removal that fails waits
+// in PendingRemovals.
 void remove_from_queue(ModuleContext& ctx, const log::Logger& log, OfflineStore queue,
                        std::shared_ptr<PendingRemovals> removals, const std::string& owner,
-                       QueuedAt at, bool retried = false) {
+                       QueuedAt at) {
   ctx.write(
-      [owner, at, retried, queue](WriteTxn& txn) -> Result<void, StoreError> {
-        auto removed = queue.remove(txn, owner, at.sequence,
-                                    retried ? std::optional(at.stamp_ms) : std::nullopt);
+      [owner, at, queue](WriteTxn& txn) -> Result<void, StoreError> {
+        auto removed = queue.remove(txn, owner, at.sequence, at.stamp_ms);
         return removed ? Result<void, StoreError>{} : Err(removed.error());
       },
       [log, owner, at, removals = std::move(removals)](StoreStatus status) {
@@ -521,7 +521,7 @@ class Offline final : public Module {
     log_.info("store.retry", "retrying removals from offline queues that failed",
               {{"count", pending.size()}});
     for (const auto& [owner, at] : pending) {
-      remove_from_queue(*ctx_, log_, queue_, removals_, owner, at, /*retried=*/true);
+      remove_from_queue(*ctx_, log_, queue_, removals_, owner, at);
     }
   }
 
@@ -640,7 +640,7 @@ class Offline final : public Module {
     // unavailable presence comes back here to forget the mark.
     PendingRemovals& removals = *removals_;
     for (const OfflineMessage& m : slice) {
-      if (!removals.contains(owner, m.sequence)) {  // delivered before; its removal waits
+      if (!removals.contains(owner, QueuedAt{m.sequence, m.stamp_ms})) {  // its removal waits
         send_queued(owner, resource, m, in_flight);
       }
     }

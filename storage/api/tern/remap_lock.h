@@ -30,7 +30,12 @@ class RemapLock {
   bool try_lock_shared();
   void unlock_shared();
 
-  // TimedLockable (std::unique_lock), for the resizer.
+  // Whether the calling thread holds it shared: a resize from such a thread would wait for
+  // itself, so it must not try (the map grows or is adopted on another turn).
+  bool held_shared_here();
+
+  // TimedLockable (std::unique_lock), for the resizer. Readers must be released by the thread
+  // that took them (a transaction never moves to another thread): each counts in its own slot.
   bool try_lock_for(std::chrono::milliseconds timeout);
   bool try_lock() { return try_lock_for(std::chrono::milliseconds(0)); }
   void lock();
@@ -48,7 +53,7 @@ class RemapLock {
 
   Slot slots_[kSlots];
   std::atomic<bool> resizing_{false};
-  std::mutex resizer_;  // one resizer at a time
+  std::timed_mutex resizer_;  // one resizer at a time
 };
 
 }  // namespace tern

@@ -417,6 +417,12 @@ TEST(ModuleHost, UnknownModuleIsRefused) {
   EXPECT_EQ(started.error(), "unknown module 'nope' in [modules] enabled");
 }
 
+TEST(ModuleHost, AModuleListedTwiceIsRefused) {
+  auto started = ModuleHost::start("example.com", {"test", "test"}, {&kTestInfo});
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error(), "module 'test' is listed more than once in [modules] enabled");
+}
+
 // --- Modules that use each other's services ---
 
 // What the provider offers: a counter the user reads in its start().

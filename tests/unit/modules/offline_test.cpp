@@ -270,6 +270,31 @@ TEST_F(OfflineTest, ARetriedRemovalLeavesAnotherMessageUnderTheSameNumber) {
   EXPECT_EQ(bodies_sent_to("juliet@example.com/phone"), std::vector<std::string>{"new"});
 }
 
+// An acknowledgement can come long after the delivery (a session waiting to be resumed): if the
+// queue was deleted behind the module's back and a new message took the same number meanwhile,
+// the late removal leaves the new message.
+TEST_F(OfflineTest, ALateAcknowledgementLeavesAnotherMessageUnderTheSameNumber) {
+  undeliverable("old");
+  services_->settle();
+  presence("juliet@example.com/phone", PresenceChange::Initial);
+  auto sent = services_->take_sent();
+  ASSERT_EQ(sent.size(), 1U);
+  presence("juliet@example.com/phone", PresenceChange::Unavailable);
+  ASSERT_TRUE(
+      env_->write([&](WriteTxn& txn) { return queue().remove_all(txn, "juliet@example.com"); })
+          .ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // another stamp
+  undeliverable("new");                                       // message 1 of the new queue
+  services_->settle();
+  sent.front().second->receipt()->delivered();  // the old message's ack, late
+  services_->settle();
+  auto txn = env_->read();
+  ASSERT_TRUE(txn);
+  auto queued = queue().read(*txn, "juliet@example.com");
+  ASSERT_EQ(queued.size(), 1U);
+  EXPECT_NE(queued.front().xml.find("new"), std::string::npos);
+}
+
 // [modules.offline] max_pending_removals bounds the failed removals kept for a retry: at 2, the
 // third failed removal is forgotten, and only its message is delivered again at the next login.
 TEST_F(OfflineTest, FailedRemovalsPastTheLimitAreForgottenAndDeliveredAgain) {

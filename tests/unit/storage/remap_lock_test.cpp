@@ -98,5 +98,27 @@ TEST(RemapLock, ManyThreadsReadingWhileResizing) {
   EXPECT_EQ(inside_while_resized.load(), 0);  // no reader was in while the map moved
 }
 
+TEST(RemapLock, AThreadKnowsItReadsAndASecondResizerWaitsItsTurn) {
+  RemapLock lock;
+  EXPECT_FALSE(lock.held_shared_here());
+  {
+    std::shared_lock s(lock);
+    EXPECT_TRUE(lock.held_shared_here());
+  }
+  EXPECT_FALSE(lock.held_shared_here());
+  ASSERT_TRUE(lock.try_lock_for(milliseconds(20)));
+  std::atomic<bool> second{false};
+  std::thread other([&] {
+    second = lock.try_lock_for(milliseconds(2000));  // waits for the first, does not fail
+    if (second) {
+      lock.unlock();
+    }
+  });
+  std::this_thread::sleep_for(milliseconds(20));
+  lock.unlock();
+  other.join();
+  EXPECT_TRUE(second.load());
+}
+
 }  // namespace
 }  // namespace tern
