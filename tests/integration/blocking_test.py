@@ -11,7 +11,7 @@ import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from harness import TernServer  # noqa: E402
+from harness import TernServer, default_modules, modules_enabled  # noqa: E402
 from slix import (  # noqa: E402
     DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
 )
@@ -278,8 +278,9 @@ class ReorderedModulesBlockingTest(BlockingTest):
     """Every test above again, with blocking enabled last: hooks run by stage (blocking refuses
     before presence, offline and push act), not by the order of [modules] enabled."""
 
-    settings = ('modules.enabled=["offline", "push", "carbons", "presence", "roster", "disco", '
-                '"ping", "version", "time", "register", "blocking"]',)
+    # The default modules in reverse, blocking moved to the very end.
+    settings = (modules_enabled(order=[name for name in reversed(default_modules())
+                                       if name != "blocking"] + ["blocking"]),)
 
 
 class BlocklistLimitAndRestartTest(BlockingTestCase):

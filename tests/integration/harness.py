@@ -20,11 +20,16 @@ _DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                "tern.toml")
 
 
-def modules_enabled(*extra):
-    """A --set value enabling the documented default modules (etc/tern.toml) and `extra`."""
+def default_modules():
+    """The documented default [modules] enabled (etc/tern.toml)."""
     with open(_DEFAULT_CONFIG, "rb") as f:
-        default = tomllib.load(f)["modules"]["enabled"]
-    names = ", ".join(f'"{name}"' for name in [*default, *extra])
+        return tomllib.load(f)["modules"]["enabled"]
+
+
+def modules_enabled(*extra, order=None):
+    """A --set value enabling the documented default modules and `extra`; `order`, if given, is
+    the exact list instead."""
+    names = ", ".join(f'"{name}"' for name in (order or [*default_modules(), *extra]))
     return f"modules.enabled=[{names}]"
 
 
