@@ -54,8 +54,7 @@ class PrivateStorage final : public Module {
     ctx_ = &ctx;
     log_ = ctx.log();
     store_ = ctx.open_store("private");
-    max_bytes_ =
-        static_cast<std::size_t>(ctx.options().integer("max_bytes", 65536, 256, 1048576));
+    max_bytes_ = static_cast<std::size_t>(ctx.options().integer("max_bytes", 65536, 256, 1048576));
     max_fragments_ =
         static_cast<std::size_t>(ctx.options().integer("max_fragments", 100, 1, 10000));
     ctx.add_account_disco_feature(kPrivateNs);
@@ -106,9 +105,8 @@ class PrivateStorage final : public Module {
          limit = max_fragments_, store = store_](WriteTxn& txn) -> Result<void, StoreError> {
           if (!txn.get(store, key)) {
             std::size_t count = 0;
-            txn.scan(store, owner + '\0', [&](std::string_view, std::string_view) {
-              return ++count < limit;
-            });
+            txn.scan(store, owner + '\0',
+                     [&](std::string_view, std::string_view) { return ++count < limit; });
             if (count >= limit) {
               *over_limit = true;
               return {};
@@ -121,8 +119,9 @@ class PrivateStorage final : public Module {
             return reply->reply_error(xmpp::StanzaError::internal_server_error());
           }
           if (*over_limit) {
-            log_.warn("limit.refused", "private storage set refused: max_fragments reached",
-                      {{"jid", owner}, {"max_fragments", static_cast<std::int64_t>(max_fragments_)}});
+            log_.warn(
+                "limit.refused", "private storage set refused: max_fragments reached",
+                {{"jid", owner}, {"max_fragments", static_cast<std::int64_t>(max_fragments_)}});
             return reply->reply_error(xmpp::StanzaError::resource_constraint(
                 "at most " + std::to_string(max_fragments_) + " fragments per account"));
           }

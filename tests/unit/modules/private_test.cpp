@@ -63,8 +63,9 @@ TEST_F(PrivateTest, AFragmentIsStoredReturnedAndReplaced) {
   EXPECT_NE(fragment_of(got).find("council@chat.example.com"), std::string::npos)
       << fragment_of(got);
   // Another resource of the same account, its bare JID as 'to': the same data.
-  auto other = harness.iq(query("get", "<storage xmlns='storage:bookmarks'/>", "juliet@example.com"),
-                          "juliet@example.com/phone");
+  auto other =
+      harness.iq(query("get", "<storage xmlns='storage:bookmarks'/>", "juliet@example.com"),
+                 "juliet@example.com/phone");
   EXPECT_EQ(fragment_of(other), fragment_of(got));
 
   ASSERT_EQ(condition(harness.iq(query("set", "<storage xmlns='storage:bookmarks'/>"), kJuliet)),
@@ -72,22 +73,23 @@ TEST_F(PrivateTest, AFragmentIsStoredReturnedAndReplaced) {
   EXPECT_EQ(fragment_of(harness.iq(query("get", "<storage xmlns='storage:bookmarks'/>"), kJuliet)),
             "<storage xmlns='storage:bookmarks'/>");
   // Another namespace is another fragment.
-  EXPECT_EQ(fragment_of(harness.iq(query("get", "<storage xmlns='storage:rosternotes'/>"), kJuliet)),
-            "<storage xmlns='storage:rosternotes'/>");
+  EXPECT_EQ(
+      fragment_of(harness.iq(query("get", "<storage xmlns='storage:rosternotes'/>"), kJuliet)),
+      "<storage xmlns='storage:rosternotes'/>");
 }
 
 TEST_F(PrivateTest, NobodyReadsOrWritesAnotherAccountsData) {
-  ASSERT_EQ(condition(harness.iq(query("set", "<prefs xmlns='urn:example:prefs'>x</prefs>"),
-                                 kJuliet)),
-            "result");
-  EXPECT_EQ(condition(harness.iq(query("get", "<prefs xmlns='urn:example:prefs'/>",
-                                       "juliet@example.com"),
-                                 "romeo@example.com/garden")),
-            "forbidden");
-  EXPECT_EQ(condition(harness.iq(query("set", "<prefs xmlns='urn:example:prefs'/>",
-                                       "juliet@example.com"),
-                                 "romeo@example.com/garden")),
-            "forbidden");
+  ASSERT_EQ(
+      condition(harness.iq(query("set", "<prefs xmlns='urn:example:prefs'>x</prefs>"), kJuliet)),
+      "result");
+  EXPECT_EQ(
+      condition(harness.iq(query("get", "<prefs xmlns='urn:example:prefs'/>", "juliet@example.com"),
+                           "romeo@example.com/garden")),
+      "forbidden");
+  EXPECT_EQ(
+      condition(harness.iq(query("set", "<prefs xmlns='urn:example:prefs'/>", "juliet@example.com"),
+                           "romeo@example.com/garden")),
+      "forbidden");
   // Romeo's own is empty.
   EXPECT_EQ(fragment_of(harness.iq(query("get", "<prefs xmlns='urn:example:prefs'/>"),
                                    "romeo@example.com/garden")),
@@ -106,8 +108,9 @@ TEST_F(PrivateTest, BadRequestsAreNotAcceptable) {
 }
 
 TEST_F(PrivateTest, TheNumberOfFragmentsIsBounded) {
-  harness.restart({"private"},
-                  {{"private", {{"max_fragments", ModuleOptions::Value{std::int64_t{2}, "test"}}}}});
+  harness.restart(
+      {"private"},
+      {{"private", {{"max_fragments", ModuleOptions::Value{std::int64_t{2}, "test"}}}}});
   EXPECT_EQ(condition(harness.iq(query("set", "<a xmlns='urn:a'/>"), kJuliet)), "result");
   EXPECT_EQ(condition(harness.iq(query("set", "<b xmlns='urn:b'/>"), kJuliet)), "result");
   EXPECT_EQ(condition(harness.iq(query("set", "<c xmlns='urn:c'/>"), kJuliet)),
@@ -119,9 +122,9 @@ TEST_F(PrivateTest, TheNumberOfFragmentsIsBounded) {
 TEST_F(PrivateTest, TheDataGoesWithTheAccount) {
   harness.host().create_account("juliet@example.com", "pw", [](StoreStatus, AccountChange) {});
   harness.services().settle();
-  ASSERT_EQ(condition(harness.iq(query("set", "<prefs xmlns='urn:example:prefs'>x</prefs>"),
-                                 kJuliet)),
-            "result");
+  ASSERT_EQ(
+      condition(harness.iq(query("set", "<prefs xmlns='urn:example:prefs'>x</prefs>"), kJuliet)),
+      "result");
   bool deleted = false;
   harness.host().delete_account("juliet@example.com",
                                 [&](StoreStatus status) { deleted = status; });
