@@ -20,6 +20,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev
   # slixmpp's XEP-0363 upload (the HTTP upload test) does its HTTP with aiohttp
   python3-aiohttp
+  # a second Python client family for PEP and vCard (aioxmpp's PEP, avatar and vCard services)
+  python3-aioxmpp
   # real clients of other families in the interop tests: the Go xmpp library (go-sendxmpp), and
   # the terminal clients Profanity (libstrophe) and mcabber (loudmouth), driven through tmux
   go-sendxmpp profanity mcabber tmux

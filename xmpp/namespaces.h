@@ -33,7 +33,14 @@ inline constexpr std::string_view kDataForms = "jabber:x:data";                 
 inline constexpr std::string_view kMucUser = "http://jabber.org/protocol/muc#user";        // 0045
 inline constexpr std::string_view kRegister = "jabber:iq:register";                        // 0077
 inline constexpr std::string_view kRegisterFeature =
-    "http://jabber.org/features/iq-register";                                             // 0077
+    "http://jabber.org/features/iq-register";                                                // 0077
+inline constexpr std::string_view kPubsub = "http://jabber.org/protocol/pubsub";             // 0060
+inline constexpr std::string_view kPubsubEvent = "http://jabber.org/protocol/pubsub#event";  // 0060
+inline constexpr std::string_view kPubsubOwner = "http://jabber.org/protocol/pubsub#owner";  // 0060
+inline constexpr std::string_view kPubsubErrors =
+    "http://jabber.org/protocol/pubsub#errors";                                           // 0060
+inline constexpr std::string_view kVcardTemp = "vcard-temp";                              // 0054
+inline constexpr std::string_view kVcardUpdate = "vcard-temp:x:update";                   // 0153
 inline constexpr std::string_view kVersion = "jabber:iq:version";                         // 0092
 inline constexpr std::string_view kCaps = "http://jabber.org/protocol/caps";              // 0115
 inline constexpr std::string_view kChatStates = "http://jabber.org/protocol/chatstates";  // 0085

@@ -130,9 +130,11 @@ StanzaError StanzaError::unexpected_request(std::string text) {
 
 StanzaError StanzaError::with_application_condition(
     std::string_view ns, std::string_view name,
-    std::vector<std::pair<std::string, std::string>> children) const {
+    std::vector<std::pair<std::string, std::string>> children,
+    std::vector<std::pair<std::string, std::string>> attributes) const {
   StanzaError refined = *this;
-  refined.application = {std::string(ns), std::string(name), std::move(children)};
+  refined.application = {std::string(ns), std::string(name), std::move(children),
+                         std::move(attributes)};
   return refined;
 }
 
@@ -153,6 +155,9 @@ Element& StanzaError::append_to(Element& parent) const {
   // RFC 6120 §8.3.2: the application-specific condition comes after the defined one and the text.
   if (!application.name.empty()) {
     Element& app = error.add_child(application.name, application.ns);
+    for (const auto& [name, value] : application.attributes) {
+      app.set_attr(name, value);
+    }
     for (const auto& [name, text] : application.children) {
       app.add_child(name, application.ns).set_text(text);
     }
@@ -173,6 +178,9 @@ std::optional<StanzaError> StanzaError::from_stanza(const Element& stanza) {
     if (child.ns() != ns::kStanzaErrors) {
       if (result.application.name.empty()) {
         result.application = {std::string(child.ns()), std::string(child.name()), {}};
+        for (const Attribute& attribute : child.attrs()) {
+          result.application.attributes.emplace_back(attribute.name, attribute.value);
+        }
         for (const Element& grandchild : child.children()) {
           result.application.children.emplace_back(grandchild.name(), grandchild.text());
         }

@@ -60,6 +60,8 @@ struct ApplicationCondition {
   std::string name;
   // Its child elements with their text, in the same namespace (XEP-0363's <max-file-size/>).
   std::vector<std::pair<std::string, std::string>> children;
+  // Its attributes (XEP-0060's <unsupported feature='…'/>).
+  std::vector<std::pair<std::string, std::string>> attributes = {};
   friend bool operator==(const ApplicationCondition&, const ApplicationCondition&) = default;
 };
 
@@ -93,7 +95,8 @@ struct StanzaError {
   // This error with an application-specific condition <name xmlns=ns/> added.
   StanzaError with_application_condition(
       std::string_view ns, std::string_view name,
-      std::vector<std::pair<std::string, std::string>> children = {}) const;
+      std::vector<std::pair<std::string, std::string>> children = {},
+      std::vector<std::pair<std::string, std::string>> attributes = {}) const;
 
   // Appends <error type=…>…</error> to `parent`.
   Element& append_to(Element& parent) const;

@@ -262,6 +262,10 @@ void ModuleHost::add_account_disco_feature(std::string_view var) {
   }
 }
 
+void ModuleHost::add_account_disco_identity(DiscoIdentity identity) {
+  account_identities_.push_back(std::move(identity));
+}
+
 void ModuleHost::add_disco_extension(DiscoExtension extension) {
   extensions_.push_back(std::move(extension));
 }

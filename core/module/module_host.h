@@ -115,6 +115,10 @@ class ModuleHost final : public ModuleContext {
   const std::vector<std::string>& account_disco_features() const override {
     return account_features_;
   }
+  void add_account_disco_identity(DiscoIdentity identity) override;
+  const std::vector<DiscoIdentity>& account_disco_identities() const override {
+    return account_identities_;
+  }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
   void add_stream_feature(QName feature, StreamStage stage) override;
   void on_outbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) override;
@@ -207,6 +211,7 @@ class ModuleHost final : public ModuleContext {
   std::vector<DiscoIdentity> identities_;
   std::vector<DiscoExtension> extensions_;
   std::vector<std::string> account_features_;
+  std::vector<DiscoIdentity> account_identities_;
   struct StreamFeature {
     std::string ns;
     std::string name;

@@ -50,6 +50,13 @@ class Disco final : public Module {
     }
     xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoInfo, "query"});
     query.add_child("identity").set_attr("category", "account").set_attr("type", "registered");
+    for (const DiscoIdentity& id : ctx.account_disco_identities()) {
+      xmpp::Element& identity =
+          query.add_child("identity").set_attr("category", id.category).set_attr("type", id.type);
+      if (!id.name.empty()) {
+        identity.set_attr("name", id.name);
+      }
+    }
     query.add_child("feature").set_attr("var", xmpp::ns::kDiscoInfo);
     query.add_child("feature").set_attr("var", xmpp::ns::kDiscoItems);
     for (const std::string& feature : ctx.account_disco_features()) {

@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer, default_modules, modules_enabled  # noqa: E402
 from slix import (  # noqa: E402
-    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
+    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching, presence_of,
 )
 
 import slixmpp  # noqa: E402
@@ -28,10 +28,6 @@ def items_of(iq, command):
     if element is None:
         return None
     return {item.get("jid") for item in element.findall(f"{{{BLOCKING}}}item")}
-
-
-def presence_of(kind, sender_bare):
-    return lambda p: p["type"] == kind and p["from"].bare == sender_bare
 
 
 def has_blocked_condition(stanza):

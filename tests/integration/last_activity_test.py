@@ -12,14 +12,10 @@ import unittest
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
 from slix import (  # noqa: E402
-    DOMAIN, PASSWORD, TIMEOUT, Client, ClientTestCase, next_matching,
+    DOMAIN, PASSWORD, TIMEOUT, Client, ClientTestCase, next_matching, presence_of,
 )
 
 import slixmpp  # noqa: E402
-
-
-def presence_of(kind, sender_bare):
-    return lambda p: p["type"] == kind and p["from"].bare == sender_bare
 
 
 class LastClient(Client):

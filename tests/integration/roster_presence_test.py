@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import TernServer  # noqa: E402
 from slix import (  # noqa: E402
-    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
+    DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching, presence_of,
 )
 
 import slixmpp  # noqa: E402
@@ -28,10 +28,6 @@ def roster_items(iq):
     if query is None:
         return {}
     return {item.get("jid"): item for item in query.findall("{jabber:iq:roster}item")}
-
-
-def presence_of(kind, sender_bare):
-    return lambda p: p["type"] == kind and p["from"].bare == sender_bare
 
 
 class RosterPresenceTest(ClientTestCase):

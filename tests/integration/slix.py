@@ -4,6 +4,7 @@
 # class that logs clients in and out with bounded waits.
 import asyncio
 import itertools
+import re
 import ssl
 import unittest
 
@@ -68,6 +69,11 @@ class Client(slixmpp.ClientXMPP):
         if ver is not None:
             iq["roster"]["ver"] = ver
         return await iq.send(timeout=TIMEOUT)
+
+
+def presence_of(kind, sender_bare):
+    """A predicate for next_matching: a presence of type `kind` from `sender_bare`."""
+    return lambda p: p["type"] == kind and p["from"].bare == sender_bare
 
 
 async def wait(event, what):
@@ -137,6 +143,17 @@ class ClientTestCase(SharedServer, unittest.IsolatedAsyncioTestCase):
             await asyncio.wait_for(client.disconnected_event.wait(), 5)
         except asyncio.TimeoutError:
             pass
+
+    async def server_output(self, pattern, timeout=TIMEOUT):
+        """The first line of ternd's output matching `pattern`, waiting for it without blocking
+        the clients (they may have to answer ternd first)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for line in self.server.output_lines():
+                if re.search(pattern, line):
+                    return line
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no output line of ternd matches {pattern!r}")
 
     async def next_presence(self, client, sender):
         return await next_matching(client.presences, lambda p: p["from"].full == sender,

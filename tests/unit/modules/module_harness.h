@@ -42,6 +42,11 @@ class FakeServices final : public core::ModuleServices {
     r.available = available;
     resources_.push_back(std::move(r));
   }
+  // A connected, available resource whose last broadcast presence is `presence` (XML).
+  void connect_with_presence(std::string_view full, std::string_view presence) {
+    connect(full, true);
+    resources_.back().presence = xmpp::testing::parse_one(presence);
+  }
   void disconnect(std::string_view full) {
     std::erase_if(resources_, [&](const ResourceInfo& r) { return r.jid.full() == full; });
   }

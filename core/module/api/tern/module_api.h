@@ -347,6 +347,9 @@ class ModuleContext {
   // A feature of every account, in the disco#info its owner gets for the bare JID (XEP-0357).
   virtual void add_account_disco_feature(std::string_view var) = 0;
   virtual const std::vector<std::string>& account_disco_features() const = 0;
+  // An identity of every account besides account/registered (XEP-0163's pubsub/pep).
+  virtual void add_account_disco_identity(DiscoIdentity identity) = 0;
+  virtual const std::vector<DiscoIdentity>& account_disco_identities() const = 0;
   // Handles IQs of `type` whose single payload is `payload`, addressed as given.
   virtual void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) = 0;
   // An element the stream features list (e.g. roster versioning, after authentication).

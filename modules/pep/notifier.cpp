@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "modules/pep/notifier.h"
+
+#include "modules/pep/access.h"
+#include "xmpp/random_ids.h"
+#include "xmpp/stream_parser.h"
+
+namespace tern::modules::pep {
+
+void Notifier::add_item(xmpp::Element& event, std::string_view node, std::string_view id,
+                        std::string_view payload) {
+  xmpp::Element& item = event.add_child("items").set_attr("node", node).add_child("item");
+  item.set_attr("id", id);
+  if (payload.empty()) {
+    return;
+  }
+  if (xmpp::StanzaPtr parsed = xmpp::parse_stanza(payload)) {
+    item.append(parsed->root().clone_into(item.arena()));
+  }
+}
+
+bool Notifier::wants(const ResourceInfo& resource, std::string_view node) {
+  if (!resource.available) {
+    return false;
+  }
+  std::optional<xmpp::CapsClaim> claim;
+  if (resource.presence) {
+    claim = xmpp::caps_claim(resource.presence->root());
+  }
+  auto nodes = interests_.of(resource.jid.full(), claim);
+  return nodes && nodes->contains(node);
+}
+
+void Notifier::send(std::string_view owner, const xmpp::Jid& to,
+                    const std::function<void(xmpp::Element& event)>& fill) {
+  xmpp::StanzaPtr message = xmpp::Stanza::create("message", xmpp::ns::kClient);
+  xmpp::Element& root = message->root();
+  root.set_attr("from", owner);
+  root.set_attr("to", to.full());
+  root.set_attr("type", "headline");
+  root.set_attr("id", xmpp::random_hex(8));
+  fill(root.add_child("event", xmpp::ns::kPubsubEvent));
+  ctx_.route(std::move(message));
+}
+
+void Notifier::broadcast(std::string_view owner, std::string_view node, const NodeConfig& config,
+                         const std::function<void(xmpp::Element& event)>& fill) {
+  if (!config.deliver_notifications()) {
+    return;
+  }
+  std::vector<std::string> accounts{std::string(owner)};
+  if (config.access_model() != AccessModel::Whitelist) {  // else nobody else may read it
+    auto txn = ctx_.read();
+    if (!txn) {
+      return;
+    }
+    for (const roster::RosterItem& contact : roster_.items(*txn, owner)) {
+      // XEP-0163 §4: only contacts subscribed to the owner's presence hear.
+      if (roster::has_from(contact.subscription) &&
+          access(config, false, contact) == Access::Allowed) {
+        accounts.push_back(contact.jid);
+      }
+    }
+  }  // the transaction ends before anything is routed
+  for (const std::string& account : accounts) {
+    for (const ResourceInfo& resource : ctx_.resources(account)) {
+      if (wants(resource, node)) {
+        send(owner, resource.jid, fill);
+      }
+    }
+  }
+}
+
+void Notifier::send_last_items(const xmpp::Jid& resource, const NotifyNodes& nodes) {
+  if (nodes.empty()) {
+    return;
+  }
+  struct Last {
+    std::string owner;
+    std::string node;
+    Item item;
+  };
+  std::vector<Last> owed;
+  {
+    auto txn = ctx_.read();
+    if (!txn) {
+      return;
+    }
+    const std::string viewer(resource.bare_view());
+    std::vector<std::string> owners{viewer};
+    for (const roster::RosterItem& contact : roster_.items(*txn, viewer)) {
+      if (roster::has_to(contact.subscription)) {
+        owners.push_back(contact.jid);
+      }
+    }
+    for (const std::string& owner : owners) {
+      const bool is_owner = owner == viewer;
+      std::optional<roster::RosterItem> item;
+      if (!is_owner) {
+        item = roster_.item(*txn, owner, viewer);  // the owner's roster decides
+      }
+      for (const std::string& name : nodes) {
+        auto node = store_.node(*txn, owner, name);
+        if (!node ||
+            node->config.send_last_published_item() != SendLastItem::OnSubscriptionAndPresence ||
+            !node->config.deliver_notifications() ||
+            access(node->config, is_owner, item) != Access::Allowed) {
+          continue;
+        }
+        if (auto last = store_.last_item(*txn, owner, *node)) {
+          if (!node->config.deliver_payloads()) {
+            last->payload.clear();
+          }
+          owed.push_back({owner, name, std::move(*last)});
+        }
+      }
+    }
+  }  // the transaction ends before anything is routed
+  for (const Last& last : owed) {
+    send(last.owner, resource, [&](xmpp::Element& event) {
+      add_item(event, last.node, last.item.id, last.item.payload);
+    });
+  }
+}
+
+}  // namespace tern::modules::pep

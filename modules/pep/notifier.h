@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// PEP notifications (XEP-0163 §4, XEP-0060 §7.1.2.1): an event message from the owner's bare JID
+// to every available resource that may read the node and asked for it with NODE+notify — the
+// owner's own resources and its contacts' — and, on a resource's initial presence, the last
+// item of each node it asked for, from its own account and every account whose presence it sees
+// (§4.3.4). Messages go through the router, so a recipient's blocklist applies.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "modules/pep/interests.h"
+#include "modules/pep/node_store.h"
+#include "modules/services/roster_service.h"
+#include "tern/module_api.h"
+
+namespace tern::modules::pep {
+
+class Notifier {
+ public:
+  Notifier(ModuleContext& ctx, Interests& interests, roster::RosterService& roster, NodeStore store)
+      : ctx_(ctx), interests_(interests), roster_(roster), store_(store) {}
+
+  // Sends <event xmlns='…pubsub#event'/>, completed by `fill`, about `node` of `owner`.
+  void broadcast(std::string_view owner, std::string_view node, const NodeConfig& config,
+                 const std::function<void(xmpp::Element& event)>& fill);
+
+  // The last published items `resource` asked for (XEP-0163 §4.3.4).
+  void send_last_items(const xmpp::Jid& resource, const NotifyNodes& nodes);
+
+  // <items node=…><item id=…>PAYLOAD</item></items> under `event` (payload as stored XML;
+  // omitted when empty).
+  static void add_item(xmpp::Element& event, std::string_view node, std::string_view id,
+                       std::string_view payload);
+
+ private:
+  void send(std::string_view owner, const xmpp::Jid& to,
+            const std::function<void(xmpp::Element& event)>& fill);
+  bool wants(const ResourceInfo& resource, std::string_view node);
+
+  ModuleContext& ctx_;
+  Interests& interests_;
+  roster::RosterService& roster_;
+  NodeStore store_;
+};
+
+}  // namespace tern::modules::pep
