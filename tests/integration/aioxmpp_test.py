@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# Personal data with a second Python client family, aioxmpp (Debian's python3-aioxmpp), against
+# the real ternd: its vCard service (XEP-0054) stores and reads vCards; its avatar service
+# publishes XEP-0084 data and metadata over PEP, and a contact's avatar service is notified
+# (+notify in its caps) and fetches the image; its bookmark client keeps XEP-0048 bookmarks in
+# XEP-0049 private storage across two resources.
+import asyncio
+import contextlib
+import sys
+import unittest
+import warnings
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from harness import SharedServer  # noqa: E402
+
+import aioxmpp  # noqa: E402
+import aioxmpp.avatar  # noqa: E402
+import aioxmpp.bookmarks  # noqa: E402
+import aioxmpp.vcard  # noqa: E402
+
+# aioxmpp's own internals warn about an API of theirs; nothing of the test's.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="aioxmpp")
+
+PASSWORD = "secret"
+TIMEOUT = 15
+
+
+class AioxmppTest(SharedServer, unittest.IsolatedAsyncioTestCase):
+    accounts_at_start = (("juliet@localhost", PASSWORD), ("romeo@localhost", PASSWORD))
+
+    async def asyncSetUp(self):
+        self.exits = contextlib.AsyncExitStack()
+
+    async def asyncTearDown(self):
+        await self.exits.aclose()
+
+    async def connect(self, jid):
+        """A logged-in aioxmpp client (STARTTLS on ternd's port, its self-signed certificate
+        accepted), disconnected after the test. Its services are summoned before it connects,
+        as an application does, so that its first presence carries its caps (XEP-0115) with the
+        avatar metadata's +notify."""
+        client = aioxmpp.PresenceManagedClient(
+            aioxmpp.JID.fromstr(jid), aioxmpp.make_security_layer(PASSWORD, no_verify=True),
+            override_peer=[("127.0.0.1", self.server.port, aioxmpp.connector.STARTTLSConnector())])
+        for service in (aioxmpp.EntityCapsService, aioxmpp.RosterClient,
+                        aioxmpp.vcard.VCardService, aioxmpp.avatar.AvatarService,
+                        aioxmpp.bookmarks.BookmarkClient):
+            client.summon(service)
+        await asyncio.wait_for(self.exits.enter_async_context(client.connected()), TIMEOUT)
+        return client
+
+    async def befriend(self, a, b):
+        """b subscribes to a's presence and a approves."""
+        asked = asyncio.get_running_loop().create_future()
+        a.summon(aioxmpp.RosterClient).on_subscribe.connect(
+            lambda stanza: asked.done() or asked.set_result(stanza.from_))
+        approved = asyncio.get_running_loop().create_future()
+        b.summon(aioxmpp.RosterClient).on_subscribed.connect(
+            lambda stanza: approved.done() or approved.set_result(True))
+        b.summon(aioxmpp.RosterClient).subscribe(a.local_jid.bare())
+        a.summon(aioxmpp.RosterClient).approve(await asyncio.wait_for(asked, TIMEOUT))
+        await asyncio.wait_for(approved, TIMEOUT)
+
+    async def test_vcard_and_avatar(self):
+        juliet = await self.connect("juliet@localhost/aio")
+        romeo = await self.connect("romeo@localhost/aio")
+        await self.befriend(juliet, romeo)
+
+        vcard = aioxmpp.vcard.xso.VCard()
+        vcard.set_photo_data("image/png", b"\x89PNG-vcard")
+        await juliet.summon(aioxmpp.vcard.VCardService).set_vcard(vcard)
+        got = await romeo.summon(aioxmpp.vcard.VCardService).get_vcard(
+            aioxmpp.JID.fromstr("juliet@localhost"))
+        self.assertEqual(got.get_photo_data(), b"\x89PNG-vcard")
+
+        changed = asyncio.get_running_loop().create_future()
+        romeo.summon(aioxmpp.avatar.AvatarService).on_metadata_changed.connect(
+            lambda jid, metadata: changed.done() or changed.set_result((jid, metadata)))
+        image = bytes(range(256)) * 4
+        avatars = aioxmpp.avatar.AvatarSet()
+        avatars.add_avatar_image("image/png", image_bytes=image, nbytes=len(image))
+        await juliet.summon(aioxmpp.avatar.AvatarService).publish_avatar_set(avatars)
+        jid, metadata = await asyncio.wait_for(changed, TIMEOUT)
+        self.assertEqual(jid, aioxmpp.JID.fromstr("juliet@localhost"))
+        self.assertEqual(await metadata[0].get_image_bytes(), image)
+
+    async def test_bookmarks_in_private_storage(self):
+        phone = await self.connect("juliet@localhost/phone")
+        laptop = await self.connect("juliet@localhost/laptop")
+        council = aioxmpp.bookmarks.Conference(
+            "Council", aioxmpp.JID.fromstr("council@chat.localhost"), autojoin=True, nick="J")
+        await phone.summon(aioxmpp.bookmarks.BookmarkClient).set_bookmarks([council])
+        got = await laptop.summon(aioxmpp.bookmarks.BookmarkClient).get_bookmarks()
+        self.assertEqual([(b.name, str(b.jid), b.nick) for b in got],
+                         [("Council", "council@chat.localhost", "J")])
+
+
+if __name__ == "__main__":
+    unittest.main()
