@@ -12,6 +12,7 @@
 // Writes (publish, retract, configure, delete, purge) check and change the node inside one store
 // write, so that pipelined requests see each other; the answer and the notifications follow the
 // commit. [modules.pep] bounds an item's size, a node's items and an account's nodes.
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "modules/pep/node_config.h"
 #include "modules/pep/node_store.h"
 #include "modules/pep/notifier.h"
+#include "modules/services/pep_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 #include "xmpp/caps.h"
@@ -122,7 +124,7 @@ Result<std::optional<xmpp::SubmittedForm>, xmpp::StanzaError> form_in(const xmpp
   return form;
 }
 
-class Pep final : public Module {
+class Pep final : public Module, public pep::PepService {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
@@ -136,6 +138,7 @@ class Pep final : public Module {
     roster_ = ctx.service<roster::RosterService>("roster");
     interests_ = ctx.shared<pep::Interests>("interests");
     notifier_.emplace(ctx, *interests_, *roster_, store_);
+    ctx.provide<pep::PepService>(*this);
 
     ctx.add_account_disco_identity({"pubsub", "pep", ""});  // XEP-0163 §6.1
     ctx.add_account_disco_feature(xmpp::ns::kPubsub);
@@ -181,6 +184,105 @@ class Pep final : public Module {
                          [this](const SessionEvent& e) { interests_->forget(e.jid.full()); });
   }
 
+  // --- PepService ------------------------------------------------------------------------------
+
+  std::vector<pep::PepItem> items(const ReadTxn& txn, std::string_view owner,
+                                  std::string_view node) const override {
+    std::vector<pep::PepItem> out;
+    for (pep::Item& item : store_.items(txn, owner, node)) {
+      out.push_back({std::move(item.id), std::move(item.payload)});
+    }
+    return out;
+  }
+
+  void replace_items(const std::string& owner, const std::string& node,
+                     const std::vector<std::pair<std::string, std::string>>& config,
+                     std::vector<pep::PepItem> wanted, std::function<void(bool)> done) override {
+    xmpp::SubmittedForm form;
+    for (const auto& [var, value] : config) {
+      form.fields[var] = {value};
+    }
+    for (const pep::PepItem& item : wanted) {
+      if (item.payload.size() > max_item_bytes_) {
+        return done(false);
+      }
+    }
+    struct Change {
+      bool refused = false;
+      std::optional<Node> node;
+      std::vector<pep::PepItem> published;
+      std::vector<std::string> retracted;
+    };
+    auto change = std::make_shared<Change>();
+    ctx_->write(
+        [this, owner, node, form = std::move(form), wanted = std::move(wanted),
+         change](WriteTxn& txn) -> Result<void, StoreError> {
+          // Every check before the first change: a refusal leaves the node as it was.
+          std::optional<Node> found = store_.node(txn, owner, node);
+          if (!found) {
+            found = Node{node, {}, 1, 0};
+            if (store_.node_count(txn, owner) >= max_nodes_ || found->config.apply(form, limits_)) {
+              change->refused = true;
+              return {};
+            }
+          }
+          const std::int64_t keep = found->config.max_items(limits_);
+          if (static_cast<std::int64_t>(wanted.size()) > keep) {
+            change->refused = true;
+            return {};
+          }
+          const std::vector<pep::Item> existing = store_.items(txn, owner, node);
+          for (const pep::Item& old : existing) {
+            bool kept = std::any_of(wanted.begin(), wanted.end(),
+                                    [&](const pep::PepItem& w) { return w.id == old.id; });
+            if (!kept) {
+              if (auto gone = store_.retract(txn, owner, *found, old.id); !gone) {
+                return Err(gone.error());
+              }
+              change->retracted.push_back(old.id);
+            }
+          }
+          for (const pep::PepItem& item : wanted) {
+            bool same = std::any_of(existing.begin(), existing.end(), [&](const pep::Item& old) {
+              return old.id == item.id && old.payload == item.payload;
+            });
+            if (same) {
+              continue;
+            }
+            if (auto put = store_.publish(txn, owner, *found, {item.id, item.payload, 0}, keep);
+                !put) {
+              return Err(put.error());
+            }
+            change->published.push_back(item);
+          }
+          change->node = std::move(found);
+          return store_.put_node(txn, owner, *change->node);
+        },
+        [this, change, owner, node, done = std::move(done)](StoreStatus status) {
+          if (!status || change->refused) {
+            return done(false);
+          }
+          const NodeConfig& config = change->node->config;
+          for (const pep::PepItem& item : change->published) {
+            notifier_->broadcast(owner, node, config, [&](xmpp::Element& event) {
+              pep::Notifier::add_item(event, node, item.id,
+                                      config.deliver_payloads() ? item.payload : "");
+            });
+          }
+          for (const std::string& id : change->retracted) {
+            if (config.notify_retract()) {
+              notifier_->broadcast(owner, node, config, [&](xmpp::Element& event) {
+                event.add_child("items")
+                    .set_attr("node", node)
+                    .add_child("retract")
+                    .set_attr("id", id);
+              });
+            }
+          }
+          done(true);
+        });
+  }
+
  private:
   // The PEP service asked: the bare JID addressed, or the sender's own.
   static std::string owner_of(const IqRequest& req) {
@@ -195,7 +297,7 @@ class Pep final : public Module {
       return req.reply_error(xmpp::StanzaError::bad_request("an empty pubsub request"));
     }
     if (request->name() == "items") {
-      return items(req, *request);
+      return retrieve_items(req, *request);
     }
     if (auto feature = unsupported_feature(false, IqType::Get, request->name())) {
       return req.reply_error(unsupported(*feature));
@@ -299,7 +401,7 @@ class Pep final : public Module {
   }
 
   // XEP-0060 §6.5: the items of a node, all, the newest max_items, or those asked by id.
-  void items(IqRequest& req, const xmpp::Element& request) {
+  void retrieve_items(IqRequest& req, const xmpp::Element& request) {
     std::string_view node = request.attr("node");
     if (node.empty()) {
       return req.reply_error(nodeid_required());

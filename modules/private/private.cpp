@@ -4,12 +4,18 @@
 // `storage:rosternotes`). Only the account itself reads and writes them; they go with the
 // account (a per-account store). A set is answered once it is committed.
 //
+// With the pep module enabled, legacy bookmarks (storage:bookmarks) live in the XEP-0402 node
+// urn:xmpp:bookmarks:1 instead (bookmarks_compat.h): old and new clients share one list, and the
+// account's disco#info says urn:xmpp:bookmarks:1#compat.
+//
 // [modules.private] max_bytes bounds one fragment (64 KiB) and max_fragments an account's number
 // of fragments (100): past either, not-acceptable (a size) or resource-constraint (the count),
 // refused in the write so that pipelined sets cannot pass together.
 #include <memory>
 #include <string>
 
+#include "modules/private/bookmarks_compat.h"
+#include "modules/services/pep_service.h"
 #include "tern/module_api.h"
 #include "xmpp/serializer.h"
 #include "xmpp/stream_parser.h"
@@ -58,6 +64,10 @@ class PrivateStorage final : public Module {
     max_fragments_ =
         static_cast<std::size_t>(ctx.options().integer("max_fragments", 100, 1, 10000));
     ctx.add_account_disco_feature(kPrivateNs);
+    pep_ = ctx.service<pep::PepService>("pep");  // null when pep is not enabled
+    if (pep_ != nullptr) {
+      ctx.add_account_disco_feature("urn:xmpp:bookmarks:1#compat");  // XEP-0402 §5.3
+    }
     ctx.on_iq(IqType::Get, {kPrivateNs, "query"}, Addressed::ToAccount,
               [this](IqRequest& req) { get(req); });
     ctx.on_iq(IqType::Set, {kPrivateNs, "query"}, Addressed::ToAccount,
@@ -82,7 +92,11 @@ class PrivateStorage final : public Module {
     xmpp::Element& query = req.reply_result({kPrivateNs, "query"});
     // Nothing stored: the empty element as asked (§2.2).
     const xmpp::Element& answer = parsed ? parsed->root() : **fragment;
-    query.append(answer.clone_into(query.arena()));
+    xmpp::Element& copy = *answer.clone_into(query.arena());
+    query.append(&copy);
+    if (pep_ != nullptr && is_legacy_bookmarks(**fragment)) {
+      bookmarks::add_conferences(copy, pep_->items(*txn, req.from().bare_view(), bookmarks::kNode));
+    }
   }
 
   void set(IqRequest& req) {
@@ -99,10 +113,49 @@ class PrivateStorage final : public Module {
           "a fragment may hold at most " + std::to_string(max_bytes_) + " bytes"));
     }
     std::string owner(req.from().bare_view());
+    if (pep_ != nullptr && is_legacy_bookmarks(**fragment)) {
+      return set_legacy_bookmarks(req, owner, **fragment);
+    }
+    store(fragment_key(owner, **fragment), owner, std::move(xml), req.defer());
+  }
+
+  static bool is_legacy_bookmarks(const xmpp::Element& fragment) {
+    return fragment.is("storage", bookmarks::kLegacyNs);
+  }
+
+  // The conferences go to the bookmarks 2 node, the rest (URLs) to private storage.
+  void set_legacy_bookmarks(IqRequest& req, const std::string& owner,
+                            const xmpp::Element& storage) {
+    std::vector<pep::PepItem> existing;
+    if (auto txn = ctx_->read()) {
+      existing = pep_->items(*txn, owner, bookmarks::kNode);
+    } else {
+      return req.reply_error(xmpp::StanzaError::internal_server_error());
+    }
+    std::string key = fragment_key(owner, storage);
+    std::string rest = bookmarks::without_conferences(storage);
+    pep_->replace_items(owner, std::string(bookmarks::kNode), bookmarks::node_config(),
+                        bookmarks::to_items(storage, existing),
+                        [this, reply = req.defer(), key = std::move(key), owner,
+                         rest = std::move(rest)](bool ok) mutable {
+                          if (!ok) {
+                            log_.warn("bookmarks.refused",
+                                      "legacy bookmarks not stored in the bookmarks node",
+                                      {{"jid", owner}});
+                            return reply->reply_error(xmpp::StanzaError::resource_constraint(
+                                "the bookmarks could not be stored (too many, or too large)"));
+                          }
+                          store(key, owner, std::move(rest), std::move(reply));
+                        });
+  }
+
+  // Stores one fragment and answers (within max_fragments, counted in the write).
+  void store(std::string key, const std::string& owner, std::string xml,
+             std::shared_ptr<DeferredIq> reply) {
     auto over_limit = std::make_shared<bool>(false);  // set on the writer thread
     ctx_->write(
-        [key = fragment_key(owner, **fragment), owner, xml = std::move(xml), over_limit,
-         limit = max_fragments_, store = store_](WriteTxn& txn) -> Result<void, StoreError> {
+        [key = std::move(key), owner, xml = std::move(xml), over_limit, limit = max_fragments_,
+         store = store_](WriteTxn& txn) -> Result<void, StoreError> {
           if (!txn.get(store, key)) {
             std::size_t count = 0;
             txn.scan(store, owner + '\0',
@@ -114,7 +167,7 @@ class PrivateStorage final : public Module {
           }
           return txn.put(store, key, xml);
         },
-        [reply = req.defer(), over_limit, owner, this](bool ok) {
+        [reply = std::move(reply), over_limit, owner, this](bool ok) {
           if (!ok) {
             return reply->reply_error(xmpp::StanzaError::internal_server_error());
           }
@@ -134,9 +187,11 @@ class PrivateStorage final : public Module {
   log::Logger log_;
   std::size_t max_bytes_ = 65536;
   std::size_t max_fragments_ = 100;
+  pep::PepService* pep_ = nullptr;
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(PrivateStorage, private, "XEP-0049 private XML storage (legacy bookmarks, notes)")
+TERN_MODULE(PrivateStorage, private, "XEP-0049 private XML storage: legacy bookmarks, notes",
+            "pep?")

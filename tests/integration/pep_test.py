@@ -31,6 +31,7 @@ OMEMO = "urn:xmpp:omemo:2"
 NICK = "http://jabber.org/protocol/nick"
 AVATAR_DATA = "urn:xmpp:avatar:data"
 AVATAR_METADATA = "urn:xmpp:avatar:metadata"
+BOOKMARKS2 = "urn:xmpp:bookmarks:1"
 
 
 class PepClient(Client):
@@ -182,28 +183,57 @@ class PepTest(ClientTestCase):
         juliet, = self.accounts("juliet")
         phone = await self.login(f"{juliet}/phone", PASSWORD, PepClient)
         laptop = await self.login(f"{juliet}/laptop", PASSWORD, PepClient,
-                                  interests=["urn:xmpp:bookmarks:1"])
+                                  interests=[BOOKMARKS2])
         await asyncio.sleep(0.5)
         pubsub = phone.plugin["xep_0060"]
         conference = ET.Element("{urn:xmpp:bookmarks:1}conference", name="Council")
-        await pubsub.publish(juliet, "urn:xmpp:bookmarks:1", id="council@chat.localhost",
+        await pubsub.publish(juliet, BOOKMARKS2, id="council@chat.localhost",
                              payload=conference, options=options_form(
                                  phone, persist_items="true", max_items="max",
                                  send_last_published_item="never", access_model="whitelist"),
                              timeout=TIMEOUT)
-        await next_matching(laptop.all_messages, is_event("urn:xmpp:bookmarks:1"), "publish")
-        await pubsub.retract(juliet, "urn:xmpp:bookmarks:1", "council@chat.localhost",
+        await next_matching(laptop.all_messages, is_event(BOOKMARKS2), "publish")
+        await pubsub.retract(juliet, BOOKMARKS2, "council@chat.localhost",
                              notify=True, timeout=TIMEOUT)
-        note = await next_matching(laptop.all_messages, is_event("urn:xmpp:bookmarks:1"),
+        note = await next_matching(laptop.all_messages, is_event(BOOKMARKS2),
                                    "retract")
         self.assertEqual(event_items(note).find(f"{{{EVENT}}}retract").get("id"),
                          "council@chat.localhost")
-        await pubsub.delete_node(juliet, "urn:xmpp:bookmarks:1", timeout=TIMEOUT)
-        await next_matching(laptop.all_messages, is_event("urn:xmpp:bookmarks:1", "delete"),
+        await pubsub.delete_node(juliet, BOOKMARKS2, timeout=TIMEOUT)
+        await next_matching(laptop.all_messages, is_event(BOOKMARKS2, "delete"),
                             "delete")
-        refused = await error_of(pubsub.get_items(juliet, "urn:xmpp:bookmarks:1",
+        refused = await error_of(pubsub.get_items(juliet, BOOKMARKS2,
                                                   timeout=TIMEOUT))
         self.assertEqual(refused[0], "item-not-found")
+
+    async def test_bookmarks_old_and_new_clients_share_one_list(self):
+        # XEP-0402 §5.3: a legacy client (XEP-0048 in private storage, slixmpp's xep_0048) and a
+        # bookmarks 2 client (PEP) see one list, and the new one hears the old one's changes.
+        juliet, = self.accounts("juliet")
+        new = await self.login(f"{juliet}/new", PASSWORD, PepClient, interests=[BOOKMARKS2])
+        old = await self.login(f"{juliet}/old", PASSWORD, Client, plugins=("xep_0048",))
+        await asyncio.sleep(0.3)  # the new client's caps known
+        conference = ET.Element(f"{{{BOOKMARKS2}}}conference", name="Council", autojoin="true")
+        await new.plugin["xep_0060"].publish(
+            juliet, BOOKMARKS2, id="council@chat.localhost", payload=conference,
+            options=options_form(new, persist_items="true", max_items="max",
+                                 send_last_published_item="never", access_model="whitelist"),
+            timeout=TIMEOUT)
+        await next_matching(new.all_messages, is_event(BOOKMARKS2), "its own publish")
+        got = await old.plugin["xep_0048"].get_bookmarks(timeout=TIMEOUT)
+        rooms = [str(c["jid"]) for c in got["private"]["bookmarks"]["conferences"]]
+        self.assertEqual(rooms, ["council@chat.localhost"])
+        legacy = got["private"]["bookmarks"]
+        legacy.add_conference("garden@chat.localhost", "R", name="Garden", autojoin=False)
+        await old.plugin["xep_0048"].set_bookmarks(legacy, timeout=TIMEOUT)
+        note = await next_matching(new.all_messages, is_event(BOOKMARKS2), "the legacy change")
+        self.assertEqual(event_items(note).find(f"{{{EVENT}}}item").get("id"),
+                         "garden@chat.localhost")
+        items = await new.plugin["xep_0060"].get_items(juliet, BOOKMARKS2, timeout=TIMEOUT)
+        self.assertEqual(sorted(i.get("id") for i in items.xml.findall(f".//{{{PUBSUB}}}item")),
+                         ["council@chat.localhost", "garden@chat.localhost"])
+        info = await new.plugin["xep_0030"].get_info(jid=juliet, timeout=TIMEOUT)
+        self.assertIn(f"{BOOKMARKS2}#compat", info["disco_info"]["features"])
 
     async def test_configure_form_round_trip(self):
         juliet, = self.accounts("juliet")
