@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // XEP-0030: the server's disco#info (identity server/im and every feature the enabled modules
 // declared, with their XEP-0128 extension forms) and disco#items (no items yet); for the user's own
-// bare JID, the account's identity (account/registered). The XEP-0115 node#ver of the server's
-// stream features answers as the plain query does (XEP-0115 §6.2); any other node is
-// item-not-found.
+// bare JID, the account's identities (account/registered, and pubsub/pep from the pep module) and
+// features, and its PEP nodes as disco#items (through the pep module's service). The XEP-0115
+// node#ver of the server's stream features answers as the plain query does (XEP-0115 §6.2); any
+// other node is item-not-found.
+#include "modules/services/pep_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -28,19 +30,36 @@ class Disco final : public Module {
     // nothing about it (service-unavailable, as for any account that does not exist).
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToAccount,
               [&ctx](IqRequest& req) { account_info(ctx, req); });
+    pep_ = ctx.service<pep::PepService>("pep");  // null without PEP
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToAccount,
-              [](IqRequest& req) {
-                if (!req.to_own_account()) {
-                  return req.reply_error(xmpp::StanzaError::service_unavailable());
-                }
-                if (!req.payload().attr("node").empty()) {
-                  return req.reply_error(xmpp::StanzaError::item_not_found());
-                }
-                req.reply_result({xmpp::ns::kDiscoItems, "query"});
-              });
+              [&ctx, this](IqRequest& req) { account_items(ctx, req); });
   }
 
  private:
+  // The account's PEP nodes (XEP-0060 §5.2), to its owner.
+  void account_items(const ModuleContext& ctx, IqRequest& req) const {
+    if (!req.to_own_account()) {
+      return req.reply_error(xmpp::StanzaError::service_unavailable());
+    }
+    if (!req.payload().attr("node").empty()) {
+      return req.reply_error(xmpp::StanzaError::item_not_found());
+    }
+    std::vector<std::string> nodes;
+    if (pep_ != nullptr) {
+      auto txn = ctx.read();
+      if (!txn) {
+        return req.reply_error(xmpp::StanzaError::internal_server_error());
+      }
+      nodes = pep_->node_names(*txn, req.from().bare_view());
+    }
+    xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoItems, "query"});
+    for (const std::string& node : nodes) {
+      query.add_child("item").set_attr("jid", req.from().bare_view()).set_attr("node", node);
+    }
+  }
+
+  pep::PepService* pep_ = nullptr;
+
   static void account_info(const ModuleContext& ctx, IqRequest& req) {
     if (!req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::service_unavailable());
@@ -100,4 +119,4 @@ class Disco final : public Module {
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Disco, disco, "XEP-0030 service discovery of the server")
+TERN_MODULE(Disco, disco, "XEP-0030 service discovery of the server and accounts", "pep?")

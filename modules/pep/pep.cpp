@@ -195,6 +195,14 @@ class Pep final : public Module, public pep::PepService {
     return out;
   }
 
+  std::vector<std::string> node_names(const ReadTxn& txn, std::string_view owner) const override {
+    std::vector<std::string> names;
+    for (Node& node : store_.nodes(txn, owner)) {
+      names.push_back(std::move(node.name));
+    }
+    return names;
+  }
+
   void replace_items(const std::string& owner, const std::string& node,
                      const std::vector<std::pair<std::string, std::string>>& config,
                      std::vector<pep::PepItem> wanted, std::function<void(bool)> done) override {

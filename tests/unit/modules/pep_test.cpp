@@ -11,6 +11,7 @@
 #include "modules/roster/roster_store.h"
 #include "tests/unit/modules/module_harness.h"
 #include "xmpp/caps.h"
+#include "xmpp/serializer.h"
 #include "xmpp/stanza_error.h"
 
 namespace tern::modules {
@@ -290,6 +291,29 @@ TEST_F(PepTest, WhatPepDoesNotOfferIsUnsupportedByName) {
                                "node='urn:n'/></pubsub></iq>",
                                kJuliet)),
             "feature-not-implemented unsupported");
+}
+
+TEST(PepDisco, TheOwnersDiscoItemsListItsNodes) {
+  testing::ModuleHarness harness({"disco", "pep", "roster"});
+  ASSERT_EQ(outcome(harness.iq(publish("urn:a", "1", "<n xmlns='urn:n'/>"), kJuliet)), "result");
+  ASSERT_EQ(outcome(harness.iq(publish("urn:b", "1", "<n xmlns='urn:n'/>"), kJuliet)), "result");
+  constexpr std::string_view kItems =
+      "<iq type='get' id='d' to='juliet@example.com'><query "
+      "xmlns='http://jabber.org/protocol/disco#items'/></iq>";
+  xmpp::StanzaPtr reply = harness.iq(kItems, kJuliet);
+  std::vector<std::string> nodes;
+  for (const xmpp::Element& item :
+       reply->root().child("query", xmpp::ns::kDiscoItems)->children()) {
+    EXPECT_EQ(item.attr("jid"), "juliet@example.com");
+    nodes.emplace_back(item.attr("node"));
+  }
+  EXPECT_EQ(nodes, (std::vector<std::string>{"urn:a", "urn:b"}));
+  EXPECT_EQ(outcome(harness.iq(kItems, kRomeo)), "service-unavailable");  // not his account
+  xmpp::StanzaPtr info = harness.iq(
+      "<iq type='get' id='i'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>", kJuliet);
+  std::string xml = xmpp::to_xml(info->root());
+  EXPECT_NE(xml.find("category='pubsub' type='pep'"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("http://jabber.org/protocol/pubsub#publish-options"), std::string::npos);
 }
 
 TEST_F(PepTest, TheAccountsNodesGoWithIt) {
