@@ -141,31 +141,37 @@ class Pep final : public Module, public pep::PepService {
     ctx.provide<pep::PepService>(*this);
 
     ctx.add_account_disco_identity({"pubsub", "pep", ""});  // XEP-0163 §6.1
-    ctx.add_account_disco_feature(xmpp::ns::kPubsub);
-    for (std::string_view feature : {"access-open",
-                                     "access-presence",
-                                     "access-roster",
-                                     "access-whitelist",
-                                     "auto-create",
-                                     "auto-subscribe",
-                                     "config-node",
-                                     "config-node-max",
-                                     "create-and-configure",
-                                     "create-nodes",
-                                     "delete-items",
-                                     "delete-nodes",
-                                     "filtered-notifications",
-                                     "item-ids",
-                                     "last-published",
-                                     "persistent-items",
-                                     "presence-notifications",
-                                     "publish",
-                                     "publish-options",
-                                     "purge-nodes",
-                                     "retract-items",
-                                     "retrieve-default",
-                                     "retrieve-items"}) {
-      ctx.add_account_disco_feature(std::string(xmpp::ns::kPubsub) + "#" + std::string(feature));
+    // On the account (XEP-0163 §6.1) and on the server too: clients such as poezio look for
+    // pubsub#publish on the domain before they store bookmarks in PEP (as with Prosody).
+    auto feature = [&ctx](const std::string& var) {
+      ctx.add_account_disco_feature(var);
+      ctx.add_disco_feature(var);
+    };
+    feature(std::string(xmpp::ns::kPubsub));
+    for (std::string_view name : {"access-open",
+                                  "access-presence",
+                                  "access-roster",
+                                  "access-whitelist",
+                                  "auto-create",
+                                  "auto-subscribe",
+                                  "config-node",
+                                  "config-node-max",
+                                  "create-and-configure",
+                                  "create-nodes",
+                                  "delete-items",
+                                  "delete-nodes",
+                                  "filtered-notifications",
+                                  "item-ids",
+                                  "last-published",
+                                  "persistent-items",
+                                  "presence-notifications",
+                                  "publish",
+                                  "publish-options",
+                                  "purge-nodes",
+                                  "retract-items",
+                                  "retrieve-default",
+                                  "retrieve-items"}) {
+      feature(std::string(xmpp::ns::kPubsub) + "#" + std::string(name));
     }
 
     ctx.on_iq(IqType::Get, {xmpp::ns::kPubsub, "pubsub"}, Addressed::ToAccount,

@@ -64,6 +64,7 @@ class PrivateStorage final : public Module {
     max_fragments_ =
         static_cast<std::size_t>(ctx.options().integer("max_fragments", 100, 1, 10000));
     ctx.add_account_disco_feature(kPrivateNs);
+    ctx.add_disco_feature(kPrivateNs);           // where poezio and Prosody's users look for it
     pep_ = ctx.service<pep::PepService>("pep");  // null when pep is not enabled
     if (pep_ != nullptr) {
       ctx.add_account_disco_feature("urn:xmpp:bookmarks:1#compat");  // XEP-0402 §5.3

@@ -271,6 +271,10 @@ class PepTest(ClientTestCase):
         for feature in ("publish", "publish-options", "auto-create", "last-published",
                         "filtered-notifications", "access-open"):
             self.assertIn(f"{PUBSUB}#{feature}", info["disco_info"]["features"])
+        # poezio looks on the domain before it keeps bookmarks on the server.
+        server = await j.plugin["xep_0030"].get_info(jid="localhost", timeout=TIMEOUT)
+        for feature in (f"{PUBSUB}#publish", "jabber:iq:private"):
+            self.assertIn(feature, server["disco_info"]["features"])
 
 
 class PepLimitsTest(ClientTestCase):
