@@ -8,10 +8,15 @@
 // presence gets <x xmlns='vcard-temp:x:update'><photo>HASH</photo></x> on its way to each
 // recipient when the client sent none (avatar_hash.h), so that contacts fetch a new avatar.
 //
+// XEP-0398 (with the pep module): a PEP avatar is the vCard's PHOTO and the presence hash, and a
+// vCard PHOTO is published as the PEP avatar (avatar_conversion.h).
+//
 // [modules.vcard] max_bytes bounds a vCard (not-acceptable past it, nothing stored).
 #include <memory>
 #include <string>
 
+#include "modules/services/pep_service.h"
+#include "modules/vcard/avatar_conversion.h"
 #include "modules/vcard/avatar_hash.h"
 #include "tern/module_api.h"
 #include "xmpp/serializer.h"
@@ -38,6 +43,10 @@ class VCard final : public Module {
         static_cast<std::size_t>(ctx.options().integer("max_bytes", 131072, 1024, 16777216));
     ctx.add_account_disco_feature(xmpp::ns::kVcardTemp);
     ctx.add_disco_feature(xmpp::ns::kVcardTemp);
+    pep_ = ctx.service<pep::PepService>("pep");  // null without PEP: no conversion
+    if (pep_ != nullptr) {
+      ctx.add_account_disco_feature("urn:xmpp:pep-vcard-conversion:0");  // XEP-0398 §2
+    }
     ctx.on_iq(IqType::Get, {xmpp::ns::kVcardTemp, "vCard"}, Addressed::ToAccount,
               [this](IqRequest& req) { get(req); });
     ctx.on_iq(IqType::Set, {xmpp::ns::kVcardTemp, "vCard"}, Addressed::ToAccount,
@@ -57,15 +66,22 @@ class VCard final : public Module {
     }
     auto stored = txn->get(store_, vcard_key(owner));
     xmpp::StanzaPtr parsed = stored ? xmpp::parse_stanza(*stored) : nullptr;
-    if (parsed == nullptr && !req.to_own_account()) {
+    std::optional<vcard::Avatar> avatar;
+    if (pep_ != nullptr) {
+      avatar = vcard::pep_avatar(pep_->items(*txn, owner, vcard::kAvatarMetadata),
+                                 pep_->items(*txn, owner, vcard::kAvatarData));
+    }
+    if (parsed == nullptr && !avatar && !req.to_own_account()) {
       return req.reply_error(xmpp::StanzaError::item_not_found("no vCard"));
     }
-    if (parsed == nullptr) {
-      req.reply_result({xmpp::ns::kVcardTemp, "vCard"});  // none yet: an empty one
-      return;
-    }
     xmpp::Element& result = req.reply_result();
-    result.append(parsed->root().clone_into(result.arena()));
+    xmpp::Element& vcard =
+        parsed ? *parsed->root().clone_into(result.arena())
+               : *xmpp::Element::create(result.arena(), "vCard", xmpp::ns::kVcardTemp);
+    result.append(&vcard);  // none yet: an empty one
+    if (avatar) {
+      vcard::set_photo(vcard, *avatar);  // XEP-0398 §3.1
+    }
   }
 
   void set(IqRequest& req) {
@@ -92,14 +108,33 @@ class VCard final : public Module {
           }
           return txn.put(store, hash_key(owner), hash);
         },
-        [reply = req.defer()](StoreStatus status) {
+        [this, reply = req.defer(), owner,
+         avatar = pep_ ? vcard::pep_items_for(req.payload()) : std::nullopt](StoreStatus status) {
           if (!status) {
             return reply->reply_error(
                 status.out_of_space ? xmpp::StanzaError::resource_constraint("storage is full")
                                     : xmpp::StanzaError::internal_server_error());
           }
           reply->reply_result();
+          if (avatar) {
+            publish_avatar(owner, avatar->first, avatar->second);
+          }
         });
+  }
+
+  // XEP-0398 §3.2: the vCard's photo becomes the PEP avatar, data first (XEP-0084 §4.1: a
+  // contact told of new metadata must find the image).
+  void publish_avatar(const std::string& owner, pep::PepItem data, pep::PepItem metadata) {
+    pep_->replace_items(owner, std::string(vcard::kAvatarData), {}, {std::move(data)},
+                        [this, owner, metadata = std::move(metadata)](bool ok) mutable {
+                          if (!ok) {
+                            log_.info("vcard.avatar", "vCard photo not published as the PEP avatar",
+                                      {{"jid", owner}});
+                            return;
+                          }
+                          pep_->replace_items(owner, std::string(vcard::kAvatarMetadata), {},
+                                              {std::move(metadata)}, [](bool) {});
+                        });
   }
 
   // XEP-0153 §4.3 on the server's side, for each recipient of an account's available presence.
@@ -113,8 +148,18 @@ class VCard final : public Module {
     if (!txn) {
       return;
     }
-    if (auto hash = txn->get(store_, hash_key(from->bare_view()))) {
-      vcard::stamp_photo_hash(presence.root(), std::string(*hash));
+    // The PEP avatar when there is one (XEP-0398 §4), else the vCard's photo.
+    std::optional<std::string> id;
+    if (pep_ != nullptr) {
+      id = vcard::pep_avatar_id(pep_->items(*txn, from->bare_view(), vcard::kAvatarMetadata));
+    }
+    if (!id) {
+      if (auto hash = txn->get(store_, hash_key(from->bare_view()))) {
+        id = std::string(*hash);
+      }
+    }
+    if (id) {
+      vcard::stamp_photo_hash(presence.root(), *id);
     }
   }
 
@@ -122,9 +167,11 @@ class VCard final : public Module {
   log::Logger log_;
   StoreId store_;
   std::size_t max_bytes_ = 131072;
+  pep::PepService* pep_ = nullptr;
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(VCard, vcard, "XEP-0054 vcard-temp and XEP-0153 avatar hashes in presence")
+TERN_MODULE(VCard, vcard, "XEP-0054 vcard-temp, XEP-0153 avatar hashes, XEP-0398 conversion",
+            "pep?")

@@ -3,10 +3,12 @@
 # Personal data with a second Python client family, aioxmpp (Debian's python3-aioxmpp), against
 # the real ternd: its vCard service (XEP-0054) stores and reads vCards; its avatar service
 # publishes XEP-0084 data and metadata over PEP, and a contact's avatar service is notified
-# (+notify in its caps) and fetches the image; its bookmark client keeps XEP-0048 bookmarks in
+# (+notify in its caps) and fetches the image, which its vCard then shows too (XEP-0398); its
+# bookmark client keeps XEP-0048 bookmarks in
 # XEP-0049 private storage across two resources.
 import asyncio
 import contextlib
+import hashlib
 import sys
 import unittest
 import warnings
@@ -74,16 +76,24 @@ class AioxmppTest(SharedServer, unittest.IsolatedAsyncioTestCase):
             aioxmpp.JID.fromstr("juliet@localhost"))
         self.assertEqual(got.get_photo_data(), b"\x89PNG-vcard")
 
+        image = bytes(range(256)) * 4
+        # Wait for the metadata of this image: the vCard photo above became a PEP avatar too
+        # (XEP-0398), whose notification may come first.
         changed = asyncio.get_running_loop().create_future()
         romeo.summon(aioxmpp.avatar.AvatarService).on_metadata_changed.connect(
-            lambda jid, metadata: changed.done() or changed.set_result((jid, metadata)))
-        image = bytes(range(256)) * 4
+            lambda jid, metadata: changed.done() or not metadata
+            or metadata[0].id_ != hashlib.sha1(image).hexdigest()
+            or changed.set_result((jid, metadata)))
         avatars = aioxmpp.avatar.AvatarSet()
         avatars.add_avatar_image("image/png", image_bytes=image, nbytes=len(image))
         await juliet.summon(aioxmpp.avatar.AvatarService).publish_avatar_set(avatars)
         jid, metadata = await asyncio.wait_for(changed, TIMEOUT)
         self.assertEqual(jid, aioxmpp.JID.fromstr("juliet@localhost"))
         self.assertEqual(await metadata[0].get_image_bytes(), image)
+        # XEP-0398: the PEP avatar is the vCard's photo for clients that read vCards.
+        got = await romeo.summon(aioxmpp.vcard.VCardService).get_vcard(
+            aioxmpp.JID.fromstr("juliet@localhost"))
+        self.assertEqual(got.get_photo_data(), image)
 
     async def test_bookmarks_in_private_storage(self):
         phone = await self.connect("juliet@localhost/phone")

@@ -79,5 +79,65 @@ TEST_F(VCardModuleTest, AvailablePresenceGetsThePhotoHashUnlessTheClientGaveOne)
             std::string::npos);
 }
 
+// XEP-0398 with the pep module: the PEP avatar shows in the vCard and in presence, and a vCard
+// photo becomes the PEP avatar.
+class AvatarConversionTest : public ::testing::Test {
+ protected:
+  std::string publish(std::string_view node, std::string_view id, std::string_view payload) {
+    xmpp::StanzaPtr reply = harness.iq(
+        "<iq type='set' id='p'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='" +
+            std::string(node) + "'><item id='" + std::string(id) + "'>" + std::string(payload) +
+            "</item></publish></pubsub></iq>",
+        kJuliet);
+    return reply ? std::string(reply->type()) : "(no reply)";
+  }
+  testing::ModuleHarness harness{{"vcard", "pep", "roster"}};
+};
+
+TEST_F(AvatarConversionTest, APepAvatarIsTheVcardPhotoAndThePresenceHash) {
+  ASSERT_EQ(
+      publish("urn:xmpp:avatar:data", kAbcSha1, "<data xmlns='urn:xmpp:avatar:data'>YWJj</data>"),
+      "result");
+  ASSERT_EQ(publish("urn:xmpp:avatar:metadata", kAbcSha1,
+                    "<metadata xmlns='urn:xmpp:avatar:metadata'><info id='" +
+                        std::string(kAbcSha1) + "' bytes='3' type='image/png'/></metadata>"),
+            "result");
+  xmpp::StanzaPtr got =
+      harness.iq("<iq type='get' id='g' to='juliet@example.com'><vCard xmlns='vcard-temp'/></iq>",
+                 "romeo@example.com/garden");
+  ASSERT_EQ(got->type(), "result");  // no vCard stored, but an avatar to show
+  const xmpp::Element* photo = got->root().child("vCard", "vcard-temp")->child("PHOTO");
+  ASSERT_NE(photo, nullptr);
+  EXPECT_EQ(photo->child_text("BINVAL"), "YWJj");
+  EXPECT_EQ(photo->child_text("TYPE"), "image/png");
+  xmpp::StanzaPtr p = xmpp::testing::parse_one(
+      "<presence from='juliet@example.com/phone' to='romeo@example.com'/>");
+  harness.host().run_inbound(p);
+  EXPECT_NE(xmpp::to_xml(p->root()).find(std::string(kAbcSha1)), std::string::npos);
+}
+
+TEST_F(AvatarConversionTest, AVcardPhotoBecomesThePepAvatar) {
+  ASSERT_EQ(
+      harness.iq(set_vcard("<PHOTO><TYPE>image/jpeg</TYPE><BINVAL>YWJj</BINVAL></PHOTO>"), kJuliet)
+          ->type(),
+      "result");
+  harness.services().settle();  // the two PEP writes that follow the vCard's
+  auto items = [&](std::string_view node) {
+    xmpp::StanzaPtr reply = harness.iq(
+        "<iq type='get' id='i'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+        "<items node='" +
+            std::string(node) + "'/></pubsub></iq>",
+        kJuliet);
+    return xmpp::to_xml(reply->root());
+  };
+  std::string data = items("urn:xmpp:avatar:data");
+  EXPECT_NE(data.find("<item id='" + std::string(kAbcSha1) +
+                      "'><data xmlns='urn:xmpp:avatar:data'>YWJj</data>"),
+            std::string::npos)
+      << data;
+  std::string metadata = items("urn:xmpp:avatar:metadata");
+  EXPECT_NE(metadata.find("bytes='3' type='image/jpeg'"), std::string::npos) << metadata;
+}
+
 }  // namespace
 }  // namespace tern::modules
