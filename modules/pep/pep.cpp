@@ -446,6 +446,8 @@ class Pep final : public Module, public pep::PepService {
     }
     if (Access verdict = pep::access(found->config, is_owner, contact);
         verdict != Access::Allowed) {
+      log_.info("pep.refused", "PEP items refused by the node's access model",
+                {{"from", req.from().bare_view()}, {"owner", owner}, {"node", node}});
       return req.reply_error(pep::access_error(verdict));
     }
     std::vector<pep::Item> chosen;
@@ -646,6 +648,8 @@ class Pep final : public Module, public pep::PepService {
     Node created{node, {}, 1, 0};
     if (*config && (*config)->type == "submit") {
       if (auto bad = created.config.apply(**config, limits_)) {
+        log_.info("pep.refused", "PEP node creation refused: bad configuration",
+                  {{"jid", req.from().bare_view()}, {"reason", *bad}});
         return req.reply_error(xmpp::StanzaError::not_acceptable(*bad));
       }
     }
@@ -664,11 +668,13 @@ class Pep final : public Module, public pep::PepService {
           }
           return store_.put_node(txn, owner, created);
         },
-        [reply = req.defer(), outcome](StoreStatus status) {
+        [this, reply = req.defer(), outcome, owner, node](StoreStatus status) {
           if (!status) {
             return reply->reply_error(xmpp::StanzaError::internal_server_error());
           }
           if (outcome->error) {
+            log_.info("pep.refused", "PEP node creation refused",
+                      {{"jid", owner}, {"node", node}, {"reason", outcome->error->text}});
             return reply->reply_error(*outcome->error);
           }
           reply->reply_result();
@@ -690,6 +696,8 @@ class Pep final : public Module, public pep::PepService {
     }
     NodeConfig check;
     if (auto bad = check.apply(*form, limits_)) {
+      log_.info("pep.refused", "PEP node configuration refused",
+                {{"jid", req.from().bare_view()}, {"node", node}, {"reason", *bad}});
       return req.reply_error(xmpp::StanzaError::not_acceptable(*bad));
     }
     const std::string owner(req.from().bare_view());
