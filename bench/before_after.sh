@@ -28,25 +28,9 @@ mkdir -p "$WORK"
 
 ternd_of() { [[ -x $1/ternd/ternd ]] && echo "$1/ternd/ternd" || echo "$1/core/ternd"; }
 
-SERVER_PID=
-stop_server() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID"
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID"
-  fi
-  SERVER_PID=
-}
-trap stop_server EXIT
-
-wait_port() {
-  for _ in $(seq 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  echo "before_after: nothing listens on port $1" >&2
-  return 1
-}
+BENCH_NAME=before_after
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # (the script runs from the repository root)
 
 run_one() {  # run_one NAME BUILD
   local name=$1 build=$2 dir=$WORK/$1

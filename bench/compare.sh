@@ -50,26 +50,9 @@ if [[ ! -x $TERN_BENCH || ! -x $TERND ]]; then
   ninja -C "$BUILD" ternd/ternd tools/ternctl tools/tern-bench/tern-bench
 fi
 
-# The server started last, so that stop_server can end exactly that process.
-SERVER_PID=
-stop_server() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID"
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID"
-  fi
-  SERVER_PID=
-}
-trap stop_server EXIT
-
-wait_port() {  # wait_port PORT: until something listens there (60 s)
-  for _ in $(seq 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  echo "compare: nothing listens on port $1" >&2
-  return 1
-}
+BENCH_NAME=compare
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # (the script runs from the repository root)
 
 # bench SERVER SCENARIO ARGS...: one tern-bench run against the running server, its summary line
 # kept as "SERVER SCENARIO tern-bench: ...".
