@@ -7,7 +7,8 @@
 // Logouts are written once a second, all of them in one store write: a storm of reconnects costs
 // the writer one entry per second, not one per logout. Those not yet written are still answered
 // from memory on this worker, and stop() writes what is left (the server commits it on the way
-// out).
+// out). [modules.last_activity] max_pending bounds what waits in memory: a worker that sees more
+// logouts within the second writes them at once instead of waiting for the timer.
 #include <chrono>
 #include <string>
 #include <unordered_map>
@@ -41,6 +42,8 @@ class LastActivity final : public Module {
     store_ = ctx.open_store("last_activity");
     roster_ = ctx.service<roster::RosterService>("roster");
     started_ = unix_now();
+    max_pending_ =
+        static_cast<std::size_t>(ctx.options().integer("max_pending", 10000, 1, 1000000));
     ctx.add_disco_feature(kLastNs);
     ctx.on_iq(IqType::Get, {kLastNs, "query"}, Addressed::ToAccount,
               [this](IqRequest& req) { account_query(req); });
@@ -48,6 +51,9 @@ class LastActivity final : public Module {
               [this](IqRequest& req) { answer(req, unix_now() - started_); });  // §5: uptime
     ctx.on_account_offline(HookStage::Observe, [this](const AccountEvent& e) {
       logouts_[key(e.bare_jid)] = unix_now();
+      if (logouts_.size() >= max_pending_) {
+        write_logouts();  // bounded memory: this batch does not wait for the timer
+      }
     });
     ctx.on_account_deleted(HookStage::Observe,
                            [this](const AccountDeleted& e) { logouts_.erase(key(e.bare_jid)); });
@@ -114,6 +120,7 @@ class LastActivity final : public Module {
   StoreId store_;
   roster::RosterService* roster_ = nullptr;
   std::uint64_t started_ = 0;
+  std::size_t max_pending_ = 10000;
   std::unordered_map<std::string, std::uint64_t> logouts_;  // key(bare JID) → when, unwritten
 };
 

@@ -115,6 +115,28 @@ TEST_F(LastActivityTest, StopWritesWhatTheTimerHadNotYet) {
   EXPECT_TRUE(seconds == "0" || seconds == "1") << seconds;
 }
 
+TEST_F(LastActivityTest, PastMaxPendingTheLogoutsAreWrittenAtOnce) {
+  harness.restart(
+      {"last_activity", "roster"},
+      {{"last_activity", {{"max_pending", ModuleOptions::Value{std::int64_t{2}, "test"}}}}});
+  for (std::string_view jid : {"juliet@example.com", "romeo@example.com"}) {
+    harness.host().create_account(jid, "pw", [](StoreStatus, AccountChange) {});
+  }
+  harness.services().settle();
+  auto stored = [&](std::string_view jid) {
+    StoreId store = harness.store().open_store("last_activity", StoreScope::PerAccount).value();
+    auto txn = harness.store().read();
+    return txn.ok() && txn->get(store, std::string(jid) + '\0').has_value();
+  };
+  harness.host().run_account_offline("juliet@example.com");
+  harness.services().settle();
+  EXPECT_FALSE(stored("juliet@example.com"));  // one waits for the timer
+  harness.host().run_account_offline("romeo@example.com");
+  harness.services().settle();  // no timer ran: the second filled the batch
+  EXPECT_TRUE(stored("juliet@example.com"));
+  EXPECT_TRUE(stored("romeo@example.com"));
+}
+
 TEST_F(LastActivityTest, TheServerAnswersItsUptime) {
   xmpp::StanzaPtr reply = harness.iq("<iq type='get' id='up'><query xmlns='jabber:iq:last'/></iq>",
                                      "romeo@example.com/garden", Addressed::ToServer);
