@@ -61,6 +61,23 @@ class OfflineTest : public ::testing::Test {
     const Jid from = jid(full);
     host_->run_presence_broadcast(PresenceBroadcast{*p, from, change});
   }
+  // Juliet's queue holds one message, `body`, delivered to her phone at login: the stanza sent.
+  StanzaPtr deliver_one_queued(std::string_view body) {
+    undeliverable(body);
+    services_->settle();
+    presence("juliet@example.com/phone", PresenceChange::Initial);
+    auto sent = services_->take_sent();
+    EXPECT_EQ(sent.size(), 1U);
+    return sent.empty() ? nullptr : std::move(sent.front().second);
+  }
+  // As ternctl deluser would, behind the module's back: the queue goes, and a new one counts
+  // from 1 again (a millisecond later, so that its messages have other stamps).
+  void delete_queue_behind_the_modules_back() {
+    ASSERT_TRUE(
+        env_->write([&](WriteTxn& txn) { return queue().remove_all(txn, "juliet@example.com"); })
+            .ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   // The bodies sent to `full`, in order.
   std::vector<std::string> bodies_sent_to(std::string_view full) {
     std::vector<std::string> bodies;
@@ -250,20 +267,13 @@ TEST_F(OfflineTest, ADeletedAccountsPendingRemovalNeverHitsTheNewQueue) {
 // raises no event): the kept removal, retried, finds another message under the same number and
 // leaves it, since that one was queued at another time.
 TEST_F(OfflineTest, ARetriedRemovalLeavesAnotherMessageUnderTheSameNumber) {
-  undeliverable("old");
-  services_->settle();
-  presence("juliet@example.com/phone", PresenceChange::Initial);
-  auto sent = services_->take_sent();
-  ASSERT_EQ(sent.size(), 1U);
-  sent.front().second->receipt()->delivered();
+  StanzaPtr old = deliver_one_queued("old");
+  ASSERT_NE(old, nullptr);
+  old->receipt()->delivered();
   services_->failing_commits = 1;
   services_->settle();  // the removal of message 1 fails: kept for a retry
   presence("juliet@example.com/phone", PresenceChange::Unavailable);
-  // As ternctl deluser would: the queue goes, and a new one will count from 1 again.
-  ASSERT_TRUE(
-      env_->write([&](WriteTxn& txn) { return queue().remove_all(txn, "juliet@example.com"); })
-          .ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // another stamp
+  delete_queue_behind_the_modules_back();
   undeliverable("new");  // message 1 of the new queue; its commit retries the kept removal
   services_->settle();
   presence("juliet@example.com/phone", PresenceChange::Initial);
@@ -274,19 +284,13 @@ TEST_F(OfflineTest, ARetriedRemovalLeavesAnotherMessageUnderTheSameNumber) {
 // queue was deleted behind the module's back and a new message took the same number meanwhile,
 // the late removal leaves the new message.
 TEST_F(OfflineTest, ALateAcknowledgementLeavesAnotherMessageUnderTheSameNumber) {
-  undeliverable("old");
-  services_->settle();
-  presence("juliet@example.com/phone", PresenceChange::Initial);
-  auto sent = services_->take_sent();
-  ASSERT_EQ(sent.size(), 1U);
+  StanzaPtr old = deliver_one_queued("old");
+  ASSERT_NE(old, nullptr);
   presence("juliet@example.com/phone", PresenceChange::Unavailable);
-  ASSERT_TRUE(
-      env_->write([&](WriteTxn& txn) { return queue().remove_all(txn, "juliet@example.com"); })
-          .ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // another stamp
-  undeliverable("new");                                       // message 1 of the new queue
+  delete_queue_behind_the_modules_back();
+  undeliverable("new");  // message 1 of the new queue
   services_->settle();
-  sent.front().second->receipt()->delivered();  // the old message's ack, late
+  old->receipt()->delivered();  // the old message's ack, late
   services_->settle();
   auto txn = env_->read();
   ASSERT_TRUE(txn);
