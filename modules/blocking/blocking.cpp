@@ -12,6 +12,7 @@
 
 #include "modules/blocking/enforcement.h"
 #include "modules/blocking/notifications.h"
+#include "modules/services/blocking_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
@@ -66,11 +67,12 @@ Result<void, StoreError> withdraw_pending_requests(const roster::RosterService& 
   });
 }
 
-class Blocking final : public Module {
+class Blocking final : public Module, public blocking::BlockingService {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
     blocklist_ = BlocklistStore(ctx.open_store("blocklist"));
+    ctx.provide<blocking::BlockingService>(*this);
     roster_ = ctx.service<roster::RosterService>("roster");  // null without rosters
     // [modules.blocking] max_items: the most JIDs one blocklist may hold.
     max_items_ = static_cast<std::size_t>(ctx.options().integer("max_items", 1000, 1, 100000));
@@ -91,6 +93,10 @@ class Blocking final : public Module {
         return blocking::enforce_outbound(*ctx_, blocklist_, stanza);
       });
     }
+  }
+
+  bool blocks(const ReadTxn& txn, std::string_view owner, const xmpp::Jid& address) const override {
+    return blocklist_.is_blocked(txn, owner, address);
   }
 
  private:

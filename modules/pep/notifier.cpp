@@ -19,6 +19,14 @@ void Notifier::add_item(xmpp::Element& event, std::string_view node, std::string
   }
 }
 
+bool Notifier::blocked(const ReadTxn& txn, std::string_view owner, std::string_view contact) const {
+  if (blocking_ == nullptr) {
+    return false;
+  }
+  auto jid = xmpp::Jid::parse(contact);
+  return !jid || blocking_->blocks(txn, owner, *jid);
+}
+
 bool Notifier::wants(const ResourceInfo& resource, std::string_view node) {
   if (!resource.available) {
     return false;
@@ -57,7 +65,7 @@ void Notifier::broadcast(std::string_view owner, std::string_view node, const No
     for (const roster::RosterItem& contact : roster_.items(*txn, owner)) {
       // XEP-0163 §4: only contacts subscribed to the owner's presence hear.
       if (roster::has_from(contact.subscription) &&
-          access(config, false, contact) == Access::Allowed) {
+          access(config, false, contact) == Access::Allowed && !blocked(*txn, owner, contact.jid)) {
         accounts.push_back(contact.jid);
       }
     }
@@ -95,6 +103,9 @@ void Notifier::send_last_items(const xmpp::Jid& resource, const NotifyNodes& nod
     }
     for (const std::string& owner : owners) {
       const bool is_owner = owner == viewer;
+      if (!is_owner && blocked(*txn, owner, viewer)) {
+        continue;
+      }
       std::optional<roster::RosterItem> item;
       if (!is_owner) {
         item = roster_.item(*txn, owner, viewer);  // the owner's roster decides

@@ -3,7 +3,8 @@
 // to every available resource that may read the node and asked for it with NODE+notify — the
 // owner's own resources and its contacts' — and, on a resource's initial presence, the last
 // item of each node it asked for, from its own account and every account whose presence it sees
-// (§4.3.4). Messages go through the router, so a recipient's blocklist applies.
+// (§4.3.4). Nothing goes to a contact the owner blocked (§4.3.3); messages go through the router,
+// so the recipient's own blocklist applies too.
 #pragma once
 
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "modules/pep/interests.h"
 #include "modules/pep/node_store.h"
+#include "modules/services/blocking_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
@@ -19,8 +21,10 @@ namespace tern::modules::pep {
 
 class Notifier {
  public:
-  Notifier(ModuleContext& ctx, Interests& interests, roster::RosterService& roster, NodeStore store)
-      : ctx_(ctx), interests_(interests), roster_(roster), store_(store) {}
+  // `blocking` is null when the blocking module is not enabled.
+  Notifier(ModuleContext& ctx, Interests& interests, roster::RosterService& roster,
+           const blocking::BlockingService* blocking, NodeStore store)
+      : ctx_(ctx), interests_(interests), roster_(roster), blocking_(blocking), store_(store) {}
 
   // Sends <event xmlns='…pubsub#event'/>, completed by `fill`, about `node` of `owner`.
   void broadcast(std::string_view owner, std::string_view node, const NodeConfig& config,
@@ -41,7 +45,10 @@ class Notifier {
 
   ModuleContext& ctx_;
   Interests& interests_;
+  bool blocked(const ReadTxn& txn, std::string_view owner, std::string_view contact) const;
+
   roster::RosterService& roster_;
+  const blocking::BlockingService* blocking_;
   NodeStore store_;
 };
 

@@ -23,6 +23,7 @@
 #include "modules/pep/node_config.h"
 #include "modules/pep/node_store.h"
 #include "modules/pep/notifier.h"
+#include "modules/services/blocking_service.h"
 #include "modules/services/pep_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
@@ -137,7 +138,8 @@ class Pep final : public Module, public pep::PepService {
     max_nodes_ = static_cast<std::size_t>(options.integer("max_nodes", 128, 1, 100000));
     roster_ = ctx.service<roster::RosterService>("roster");
     interests_ = ctx.shared<pep::Interests>("interests");
-    notifier_.emplace(ctx, *interests_, *roster_, store_);
+    notifier_.emplace(ctx, *interests_, *roster_,
+                      ctx.service<blocking::BlockingService>("blocking"), store_);
     ctx.provide<pep::PepService>(*this);
 
     ctx.add_account_disco_identity({"pubsub", "pep", ""});  // XEP-0163 §6.1
@@ -851,4 +853,4 @@ class Pep final : public Module, public pep::PepService {
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Pep, pep, "XEP-0163 personal eventing on a XEP-0060 PubSub core", "roster")
+TERN_MODULE(Pep, pep, "XEP-0163 personal eventing on a XEP-0060 PubSub core", "roster", "blocking?")

@@ -220,6 +220,36 @@ TEST_F(PepTest, NotificationsGoOnlyWhereVerifiedCapsAskForTheNode) {
                       {std::string(kRomeo), std::string(kNode)}}));
 }
 
+// XEP-0163 §4.3.3: nothing to a contact the owner blocked (XEP-0191), neither notifications nor
+// the last items at login.
+class PepBlockingTest : public PepTest {
+ protected:
+  PepBlockingTest() { harness.restart({"pep", "roster", "blocking"}); }
+};
+
+TEST_F(PepBlockingTest, ABlockedContactHearsNothing) {
+  roster_item("juliet@example.com", "romeo@example.com", roster::Subscription::Both);
+  roster_item("romeo@example.com", "juliet@example.com", roster::Subscription::Both);
+  ASSERT_EQ(outcome(harness.iq("<iq type='set' id='b'><block xmlns='urn:xmpp:blocking'><item "
+                               "jid='romeo@example.com'/></block></iq>",
+                               kJuliet)),
+            "result");
+  come_online(kRomeo, software(kNode));
+  harness.services().take_routed();
+  ASSERT_EQ(outcome(harness.iq(publish(kNode, "current", "<d xmlns='urn:d'/>"), kJuliet)),
+            "result");
+  EXPECT_TRUE(events().empty());
+  come_online("romeo@example.com/tablet", software(kNode));  // the last item at login: none
+  EXPECT_TRUE(events().empty());
+  ASSERT_EQ(outcome(harness.iq("<iq type='set' id='u'><unblock xmlns='urn:xmpp:blocking'/></iq>",
+                               kJuliet)),
+            "result");
+  harness.services().take_routed();
+  ASSERT_EQ(outcome(harness.iq(publish(kNode, "current", "<d xmlns='urn:d'/>"), kJuliet)),
+            "result");
+  EXPECT_EQ(events().size(), 2U);  // both of Romeo's resources, once unblocked
+}
+
 TEST_F(PepTest, AnAnswerFromAnotherJidIsNotTaken) {
   come_online("juliet@example.com/laptop", software(kNode), "mallory@example.com/x");
   EXPECT_FALSE(last_answer_taken);
