@@ -80,6 +80,13 @@ modules:
   mod_stream_mgmt: {}
   mod_caps: {}
   mod_push: {}
+  # PEP (XEP-0163) is mod_pubsub's pep plugin (with flat, its default for pubsub.localhost);
+  # vCards without the vjud search service; private XML storage.
+  mod_pubsub:
+    plugins: [flat, pep]
+  mod_vcard:
+    search: false
+  mod_private: {}
   mod_register:
     access: register
     ip_access: all

@@ -50,10 +50,13 @@ c2s_require_encryption = true
 allow_registration = true
 -- The modules of the specifications the suite covers (XEP-0198 is mod_smacks since 0.12;
 -- XEP-0363 is mod_http_file_share, loaded on the host so that slots are asked of the domain;
--- XEP-0357 is mod_cloud_notify from prosody-modules).
+-- XEP-0357 is mod_cloud_notify from prosody-modules; PEP, private XML storage, vCards and
+-- bookmarks are the modules of Prosody's own default configuration: pep, private, vcard4 with
+-- vcard_legacy for vcard-temp, and bookmarks for XEP-0402 with its #compat).
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "time"; "offline";
   "carbons"; "csi_simple"; "blocklist"; "smacks"; "posix"; "register"; "http_file_share"; "cloud_notify";
+  "pep"; "private"; "vcard4"; "vcard_legacy"; "bookmarks";
 }
 modules_disabled = { "s2s" }
 VirtualHost "localhost"

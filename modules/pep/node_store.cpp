@@ -115,7 +115,36 @@ Result<void, StoreError> NodeStore::delete_node(WriteTxn& txn, std::string_view 
   if (auto purged = txn.remove_prefix(store_, order_prefix(owner, name)); !purged) {
     return purged;
   }
-  return txn.remove_prefix(store_, prefix(owner, 'i', name) + '\0');
+  if (auto purged = txn.remove_prefix(store_, prefix(owner, 'i', name) + '\0'); !purged) {
+    return purged;
+  }
+  return txn.remove_prefix(store_, prefix(owner, 's', name) + '\0');
+}
+
+std::vector<std::string> NodeStore::subscribers(const ReadTxn& txn, std::string_view owner,
+                                                std::string_view name) const {
+  std::vector<std::string> out;
+  const std::string p = prefix(owner, 's', name) + '\0';
+  txn.scan(store_, p, [&](std::string_view key, std::string_view) {
+    out.emplace_back(key.substr(p.size()));
+    return true;
+  });
+  return out;
+}
+
+bool NodeStore::subscribed(const ReadTxn& txn, std::string_view owner, std::string_view name,
+                           std::string_view jid) const {
+  return txn.get(store_, prefix(owner, 's', name) + '\0' + std::string(jid)).has_value();
+}
+
+Result<void, StoreError> NodeStore::subscribe(WriteTxn& txn, std::string_view owner,
+                                              std::string_view name, std::string_view jid) const {
+  return txn.put(store_, prefix(owner, 's', name) + '\0' + std::string(jid), "");
+}
+
+Result<bool, StoreError> NodeStore::unsubscribe(WriteTxn& txn, std::string_view owner,
+                                                std::string_view name, std::string_view jid) const {
+  return txn.remove(store_, prefix(owner, 's', name) + '\0' + std::string(jid));
 }
 
 Result<void, StoreError> NodeStore::purge(WriteTxn& txn, std::string_view owner, Node& node) const {

@@ -4,6 +4,7 @@
 //   'n' NODE                     → the node (its sequence counters and configuration)
 //   'o' NODE \0 SEQUENCE (16 hex) → ITEM-ID \0 PAYLOAD-XML   (items in publication order)
 //   'i' NODE \0 ITEM-ID          → SEQUENCE                  (an item found by its id)
+//   's' NODE \0 JID              → ""                        (an explicit subscription)
 // Node names and item ids come from XML attributes and cannot hold \0.
 #pragma once
 
@@ -58,6 +59,17 @@ class NodeStore {
   Result<std::vector<std::string>, StoreError> publish(WriteTxn& txn, std::string_view owner,
                                                        Node& node, const Item& item,
                                                        std::int64_t keep) const;
+  // Explicit subscriptions (XEP-0060 §6.1), by the JID subscribed (bare or full), in key order.
+  std::vector<std::string> subscribers(const ReadTxn& txn, std::string_view owner,
+                                       std::string_view name) const;
+  bool subscribed(const ReadTxn& txn, std::string_view owner, std::string_view name,
+                  std::string_view jid) const;
+  Result<void, StoreError> subscribe(WriteTxn& txn, std::string_view owner, std::string_view name,
+                                     std::string_view jid) const;
+  // Whether the subscription existed.
+  Result<bool, StoreError> unsubscribe(WriteTxn& txn, std::string_view owner, std::string_view name,
+                                       std::string_view jid) const;
+
   // Whether the item existed. Updates and stores `node`.
   Result<bool, StoreError> retract(WriteTxn& txn, std::string_view owner, Node& node,
                                    std::string_view id) const;

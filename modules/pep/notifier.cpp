@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "modules/pep/notifier.h"
 
+#include <algorithm>
+#include <set>
+
 #include "modules/pep/access.h"
 #include "xmpp/random_ids.h"
 #include "xmpp/stream_parser.h"
@@ -56,27 +59,64 @@ void Notifier::broadcast(std::string_view owner, std::string_view node, const No
   if (!config.deliver_notifications()) {
     return;
   }
+  // Accounts whose interested resources hear (caps-filtered), and full JIDs subscribed
+  // explicitly (XEP-0163 §4.3.2: exactly one notification, to that JID, whatever its caps).
   std::vector<std::string> accounts{std::string(owner)};
-  if (config.access_model() != AccessModel::Whitelist) {  // else nobody else may read it
+  std::vector<xmpp::Jid> full_subscribers;
+  {
     auto txn = ctx_.read();
     if (!txn) {
       return;
     }
-    for (const roster::RosterItem& contact : roster_.items(*txn, owner)) {
-      // XEP-0163 §4: only contacts subscribed to the owner's presence hear.
-      if (roster::has_from(contact.subscription) &&
-          access(config, false, contact) == Access::Allowed && !blocked(*txn, owner, contact.jid)) {
-        accounts.push_back(contact.jid);
+    auto may_read = [&](std::string_view bare) {
+      if (bare == owner) {
+        return true;
+      }
+      return access(config, false, roster_.item(*txn, owner, bare)) == Access::Allowed &&
+             !blocked(*txn, owner, bare);
+    };
+    if (config.access_model() != AccessModel::Whitelist) {  // else nobody else may read it
+      for (const roster::RosterItem& contact : roster_.items(*txn, owner)) {
+        // XEP-0163 §4: contacts subscribed to the owner's presence hear.
+        if (roster::has_from(contact.subscription) &&
+            access(config, false, contact) == Access::Allowed &&
+            !blocked(*txn, owner, contact.jid)) {
+          accounts.push_back(contact.jid);
+        }
+      }
+    }
+    for (const std::string& subscriber : store_.subscribers(*txn, owner, node)) {
+      auto jid = xmpp::Jid::parse(subscriber);
+      if (!jid || !may_read(jid->bare_view())) {
+        continue;  // access lost since (a subscription cancelled, a block)
+      }
+      if (jid->has_resource()) {
+        full_subscribers.push_back(std::move(*jid));
+      } else if (std::find(accounts.begin(), accounts.end(), jid->bare_view()) == accounts.end()) {
+        accounts.emplace_back(jid->bare_view());  // a bare JID: its interested resources
       }
     }
   }  // the transaction ends before anything is routed
+  std::set<std::string> sent;
   for (const std::string& account : accounts) {
     for (const ResourceInfo& resource : ctx_.resources(account)) {
-      if (wants(resource, node)) {
+      if (wants(resource, node) && sent.emplace(resource.jid.full()).second) {
         send(owner, resource.jid, fill);
       }
     }
   }
+  for (const xmpp::Jid& subscriber : full_subscribers) {
+    if (sent.emplace(subscriber.full()).second) {
+      send(owner, subscriber, fill);
+    }
+  }
+}
+
+void Notifier::send_item(std::string_view owner, const xmpp::Jid& to, std::string_view node,
+                         const Item& item, bool with_payload) {
+  send(owner, to, [&](xmpp::Element& event) {
+    add_item(event, node, item.id, with_payload ? std::string_view(item.payload) : "");
+  });
 }
 
 void Notifier::send_last_items(const xmpp::Jid& resource, const NotifyNodes& nodes) {

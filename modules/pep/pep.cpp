@@ -55,8 +55,8 @@ xmpp::StanzaError nodeid_required() {
 }
 
 // Requests of XEP-0060 a PEP service here does not offer, with the feature each belongs to
-// (§11: feature-not-implemented with <unsupported feature='…'/>). Subscriptions are implied by
-// presence and caps (XEP-0163 §4), and a node's only affiliate is its owner.
+// (§11: feature-not-implemented with <unsupported feature='…'/>). A node's only affiliate is its
+// owner, and subscriptions have no options.
 std::optional<std::string_view> unsupported_feature(bool owner, IqType type,
                                                     std::string_view request) {
   struct Row {
@@ -71,8 +71,6 @@ std::optional<std::string_view> unsupported_feature(bool owner, IqType type,
       {false, IqType::Get, "default", "retrieve-default-sub"},
       {false, IqType::Get, "options", "subscription-options"},
       {false, IqType::Set, "options", "subscription-options"},
-      {false, IqType::Set, "subscribe", "subscribe"},
-      {false, IqType::Set, "unsubscribe", "subscribe"},
       {true, IqType::Get, "affiliations", "modify-affiliations"},
       {true, IqType::Set, "affiliations", "modify-affiliations"},
       {true, IqType::Get, "subscriptions", "manage-subscriptions"},
@@ -136,6 +134,8 @@ class Pep final : public Module, public pep::PepService {
         static_cast<std::size_t>(options.integer("max_item_bytes", 131072, 256, 16777216));
     limits_.max_items = options.integer("max_items_per_node", 256, 1, 100000);
     max_nodes_ = static_cast<std::size_t>(options.integer("max_nodes", 128, 1, 100000));
+    max_subscribers_ =
+        static_cast<std::size_t>(options.integer("max_subscribers", 1000, 1, 1000000));
     roster_ = ctx.service<roster::RosterService>("roster");
     interests_ = ctx.shared<pep::Interests>("interests");
     notifier_.emplace(ctx, *interests_, *roster_,
@@ -329,6 +329,9 @@ class Pep final : public Module, public pep::PepService {
     std::string_view name = request->name();
     if (auto feature = unsupported_feature(false, IqType::Set, name)) {
       return req.reply_error(unsupported(*feature));
+    }
+    if (name == "subscribe" || name == "unsubscribe") {  // anyone, within the access model
+      return subscription(req, *request, name == "subscribe");
     }
     if (!req.to_own_account()) {
       log_.info("pep.refused", "publish to another account's PEP service refused",
@@ -580,6 +583,106 @@ class Pep final : public Module, public pep::PepService {
             pep::Notifier::add_item(event, node, stored.id,
                                     payloads ? std::string_view(stored.payload) : "");
           });
+        });
+  }
+
+  // XEP-0060 §6.1 and §6.2 (XEP-0163 §5 requires both): an explicit subscription of the
+  // requester's bare or full JID, within the node's access model; a new subscriber gets the last
+  // item at once (XEP-0163 §4.3.4).
+  void subscription(IqRequest& req, const xmpp::Element& request, bool subscribe) {
+    std::string node(request.attr("node"));
+    if (node.empty()) {
+      return req.reply_error(nodeid_required());
+    }
+    auto jid = xmpp::Jid::parse(request.attr("jid"));
+    if (!jid || jid->bare_view() != req.from().bare_view() ||
+        (jid->has_resource() && *jid != req.from())) {
+      // §6.1.3.1 and §6.2.3.3: only one's own JID.
+      return req.reply_error(
+          pubsub_error(xmpp::StanzaError::bad_request("subscribe your own JID"), "invalid-jid"));
+    }
+    const std::string owner = owner_of(req);
+    const bool is_owner = owner == req.from().bare_view();
+    auto txn = ctx_->read();
+    if (!txn) {
+      return req.reply_error(xmpp::StanzaError::internal_server_error());
+    }
+    auto found = store_.node(*txn, owner, node);
+    if (!found) {
+      return req.reply_error(xmpp::StanzaError::item_not_found("no such node"));
+    }
+    if (subscribe) {
+      std::optional<roster::RosterItem> contact;
+      if (!is_owner) {
+        contact = roster_->item(*txn, owner, req.from().bare_view());
+      }
+      if (Access verdict = pep::access(found->config, is_owner, contact);
+          verdict != Access::Allowed) {
+        log_.info("pep.refused", "PEP subscription refused by the node's access model",
+                  {{"from", req.from().bare_view()}, {"owner", owner}, {"node", node}});
+        return req.reply_error(pep::access_error(verdict));
+      }
+    }
+    auto outcome = std::make_shared<WriteOutcome>();
+    ctx_->write(
+        [this, owner, node, subscriber = std::string(jid->full()), subscribe,
+         outcome](WriteTxn& txn) -> Result<void, StoreError> {
+          outcome->node = store_.node(txn, owner, node);
+          if (!outcome->node) {
+            outcome->error = xmpp::StanzaError::item_not_found("no such node");
+            return {};
+          }
+          if (!subscribe) {
+            auto removed = store_.unsubscribe(txn, owner, node, subscriber);
+            if (!removed) {
+              return Err(removed.error());
+            }
+            if (!*removed) {  // §6.2.3.2
+              outcome->error = pubsub_error(xmpp::StanzaError::unexpected_request("not subscribed"),
+                                            "not-subscribed");
+            }
+            return {};
+          }
+          if (!store_.subscribed(txn, owner, node, subscriber) &&
+              store_.subscribers(txn, owner, node).size() >= max_subscribers_) {
+            outcome->error = xmpp::StanzaError::resource_constraint(
+                "at most " + std::to_string(max_subscribers_) + " subscribers per node");
+            return {};
+          }
+          return store_.subscribe(txn, owner, node, subscriber);
+        },
+        [this, reply = req.defer(), outcome, owner, node, subscriber = *jid,
+         subscribe](StoreStatus status) {
+          if (!status) {
+            return reply->reply_error(xmpp::StanzaError::internal_server_error());
+          }
+          if (outcome->error) {
+            log_.info("pep.refused", "PEP subscription change refused",
+                      {{"jid", subscriber.bare_view()},
+                       {"node", node},
+                       {"reason", outcome->error->text}});
+            return reply->reply_error(*outcome->error);
+          }
+          if (!subscribe) {
+            return reply->reply_result();
+          }
+          reply->reply_result({xmpp::ns::kPubsub, "pubsub"}, [&](xmpp::Element& pubsub) {
+            pubsub.add_child("subscription")
+                .set_attr("node", node)
+                .set_attr("jid", subscriber.full())
+                .set_attr("subscription", "subscribed");
+          });
+          const NodeConfig& config = outcome->node->config;
+          if (config.send_last_published_item() == pep::SendLastItem::Never) {
+            return;
+          }
+          std::optional<pep::Item> last;
+          if (auto read = ctx_->read()) {
+            last = store_.last_item(*read, owner, *outcome->node);
+          }  // the read ends before anything is routed
+          if (last) {
+            notifier_->send_item(owner, subscriber, node, *last, config.deliver_payloads());
+          }
         });
   }
 
@@ -845,6 +948,7 @@ class Pep final : public Module, public pep::PepService {
   pep::ConfigLimits limits_;
   std::size_t max_item_bytes_ = 131072;
   std::size_t max_nodes_ = 128;
+  std::size_t max_subscribers_ = 1000;
   roster::RosterService* roster_ = nullptr;
   std::shared_ptr<pep::Interests> interests_;
   std::optional<pep::Notifier> notifier_;

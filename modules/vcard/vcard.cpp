@@ -2,7 +2,8 @@
 // XEP-0054 vcard-temp: an account stores its own vCard, and anyone on the server reads it at the
 // account's bare JID (vCards are public: a nickname and an avatar to show). The server answers
 // for the account. A set is answered once committed; an account without a vCard gets an empty
-// one, a reader of another's gets item-not-found (as Prosody does).
+// one, a reader of another's gets service-unavailable, as for an account that does not exist
+// (XEP-0054 §3.3).
 //
 // XEP-0153: the SHA-1 of the vCard's photo is kept beside it, and the account's available
 // presence gets <x xmlns='vcard-temp:x:update'><photo>HASH</photo></x> on its way to each
@@ -72,7 +73,9 @@ class VCard final : public Module {
                                  pep_->items(*txn, owner, vcard::kAvatarData));
     }
     if (parsed == nullptr && !avatar && !req.to_own_account()) {
-      return req.reply_error(xmpp::StanzaError::item_not_found("no vCard"));
+      // XEP-0054 §3.3: the same answer as for an account that does not exist (the router's),
+      // so that nobody learns which accounts exist by asking for vCards.
+      return req.reply_error(xmpp::StanzaError::service_unavailable());
     }
     xmpp::Element& result = req.reply_result();
     xmpp::Element& vcard =

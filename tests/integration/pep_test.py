@@ -269,7 +269,7 @@ class PepTest(ClientTestCase):
         info = await j.plugin["xep_0030"].get_info(jid=juliet, timeout=TIMEOUT)
         self.assertIn(("pubsub", "pep", None, None), info["disco_info"]["identities"])
         for feature in ("publish", "publish-options", "auto-create", "last-published",
-                        "filtered-notifications", "access-open"):
+                        "filtered-notifications", "access-presence"):
             self.assertIn(f"{PUBSUB}#{feature}", info["disco_info"]["features"])
         # poezio looks on the domain before it keeps bookmarks on the server.
         server = await j.plugin["xep_0030"].get_info(jid="localhost", timeout=TIMEOUT)

@@ -58,7 +58,7 @@ class VCardTest(ClientTestCase):
         self.assertEqual(nickname(got), "Jules")
         self.assertEqual(got["vcard_temp"]["PHOTO"]["BINVAL"], b"\x89PNG-1")
         self.assertEqual(await condition_of(r.plugin["xep_0054"].get_vcard(
-            nobody, local=False, timeout=TIMEOUT)), "item-not-found")
+            nobody, local=False, timeout=TIMEOUT)), "service-unavailable")
         self.assertEqual(await condition_of(r.plugin["xep_0054"].publish_vcard(
             make_vcard(r, "Not Jules"), jid=juliet, timeout=TIMEOUT)), "forbidden")
         got = await r.plugin["xep_0054"].get_vcard(juliet, local=False, timeout=TIMEOUT)

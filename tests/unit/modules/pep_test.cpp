@@ -308,14 +308,15 @@ TEST_F(PepTest, LimitsRefuseAndStoreNothing) {
 
 TEST_F(PepTest, WhatPepDoesNotOfferIsUnsupportedByName) {
   xmpp::StanzaPtr reply = harness.iq(
-      "<iq type='set' id='s' to='juliet@example.com'><pubsub "
-      "xmlns='http://jabber.org/protocol/pubsub'><subscribe node='urn:n' "
+      "<iq type='get' id='s' to='juliet@example.com'><pubsub "
+      "xmlns='http://jabber.org/protocol/pubsub'><options node='urn:n' "
       "jid='romeo@example.com'/></pubsub></iq>",
       kRomeo);
   EXPECT_EQ(outcome(reply), "feature-not-implemented unsupported");
   auto error = xmpp::StanzaError::from_stanza(reply->root());
-  EXPECT_EQ(error->application.attributes,
-            (std::vector<std::pair<std::string, std::string>>{{"feature", "subscribe"}}));
+  EXPECT_EQ(
+      error->application.attributes,
+      (std::vector<std::pair<std::string, std::string>>{{"feature", "subscription-options"}}));
   EXPECT_EQ(outcome(harness.iq("<iq type='get' id='a'><pubsub "
                                "xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations "
                                "node='urn:n'/></pubsub></iq>",
@@ -344,6 +345,47 @@ TEST(PepDisco, TheOwnersDiscoItemsListItsNodes) {
   std::string xml = xmpp::to_xml(info->root());
   EXPECT_NE(xml.find("category='pubsub' type='pep'"), std::string::npos) << xml;
   EXPECT_NE(xml.find("http://jabber.org/protocol/pubsub#publish-options"), std::string::npos);
+}
+
+std::string subscription(std::string_view action, std::string_view jid,
+                         std::string_view node = "urn:n") {
+  return "<iq type='set' id='s' to='juliet@example.com'><pubsub "
+         "xmlns='http://jabber.org/protocol/pubsub'><" +
+         std::string(action) + " node='" + std::string(node) + "' jid='" + std::string(jid) +
+         "'/></pubsub></iq>";
+}
+
+// XEP-0163 §5 and XEP-0060 §6.1–6.2: explicit subscriptions within the access model; a new
+// subscriber gets the last item, and a full JID one notification whatever its caps (§4.3.2).
+TEST_F(PepTest, ExplicitSubscriptionsWithinTheAccessModel) {
+  ASSERT_EQ(outcome(harness.iq(publish("urn:n", "first", "<n xmlns='urn:n'/>"), kJuliet)),
+            "result");
+  events();
+  EXPECT_EQ(outcome(harness.iq(subscription("subscribe", kRomeo), kRomeo)),
+            "not-authorized presence-subscription-required");
+  EXPECT_EQ(outcome(harness.iq(subscription("subscribe", "mallory@example.com"), kRomeo)),
+            "bad-request invalid-jid");  // only one's own JID
+  roster_item("juliet@example.com", "romeo@example.com", roster::Subscription::From);
+  xmpp::StanzaPtr subscribed = harness.iq(subscription("subscribe", kRomeo), kRomeo);
+  ASSERT_EQ(outcome(subscribed), "result");
+  const xmpp::Element* answer =
+      subscribed->root().child("pubsub", xmpp::ns::kPubsub)->child("subscription");
+  EXPECT_EQ(answer->attr("subscription"), "subscribed");
+  EXPECT_EQ(answer->attr("jid"), kRomeo);
+  EXPECT_EQ(events(), (std::vector<std::pair<std::string, std::string>>{
+                          {std::string(kRomeo), "urn:n"}}));  // the last item, at once
+  ASSERT_EQ(outcome(harness.iq(publish("urn:n", "second", "<n xmlns='urn:n'/>"), kJuliet)),
+            "result");
+  EXPECT_EQ(events(), (std::vector<std::pair<std::string, std::string>>{
+                          {std::string(kRomeo), "urn:n"}}));  // no caps needed
+  EXPECT_EQ(outcome(harness.iq(subscription("unsubscribe", kRomeo), kRomeo)), "result");
+  EXPECT_EQ(outcome(harness.iq(subscription("unsubscribe", kRomeo), kRomeo)),
+            "unexpected-request not-subscribed");
+  ASSERT_EQ(outcome(harness.iq(publish("urn:n", "third", "<n xmlns='urn:n'/>"), kJuliet)),
+            "result");
+  EXPECT_TRUE(events().empty());
+  EXPECT_EQ(outcome(harness.iq(subscription("subscribe", kRomeo, "urn:none"), kRomeo)),
+            "item-not-found");
 }
 
 TEST_F(PepTest, TheAccountsNodesGoWithIt) {

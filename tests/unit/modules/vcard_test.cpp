@@ -52,7 +52,7 @@ TEST_F(VCardModuleTest, OwnVcardStoredAndReadByOthers) {
   xmpp::StanzaPtr none = harness.iq(
       "<iq type='get' id='g' to='romeo@example.com'><vCard xmlns='vcard-temp'/></iq>", kJuliet);
   EXPECT_EQ(xmpp::StanzaError::from_stanza(none->root())->condition,
-            xmpp::StanzaCondition::ItemNotFound);
+            xmpp::StanzaCondition::ServiceUnavailable);
 }
 
 TEST_F(VCardModuleTest, AvailablePresenceGetsThePhotoHashUnlessTheClientGaveOne) {
