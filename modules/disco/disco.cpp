@@ -6,6 +6,7 @@
 // node#ver of the server's stream features answers as the plain query does (XEP-0115 §6.2); any
 // other node is item-not-found.
 #include "modules/services/pep_service.h"
+#include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 
 namespace tern::modules {
@@ -26,19 +27,30 @@ class Disco final : public Module {
                 }
                 req.reply_result({xmpp::ns::kDiscoItems, "query"});
               });
-    // The server answers for an account (RFC 6121 §8.5.2.1.3), to its owner only: others learn
-    // nothing about it (service-unavailable, as for any account that does not exist).
+    // The server answers for an account (RFC 6121 §8.5.2.1.3), to its owner and to contacts who
+    // may see its presence: others learn nothing about it (service-unavailable, as for any
+    // account that does not exist).
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToAccount,
-              [&ctx](IqRequest& req) { account_info(ctx, req); });
-    pep_ = ctx.service<pep::PepService>("pep");  // null without PEP
+              [&ctx, this](IqRequest& req) { account_info(ctx, req); });
+    pep_ = ctx.service<pep::PepService>("pep");              // null without PEP
+    roster_ = ctx.service<roster::RosterService>("roster");  // null without rosters
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToAccount,
               [&ctx, this](IqRequest& req) { account_items(ctx, req); });
   }
 
  private:
   // The account's PEP nodes (XEP-0060 §5.2), to its owner.
+  // The owner, or a contact who may see the account's presence (XEP-0163 §6.2); to anyone else
+  // the account answers as one that does not exist.
+  bool may_discover(const IqRequest& req, std::string_view owner) const {
+    return req.to_own_account() ||
+           (roster_ != nullptr && roster_->may_see_presence(req.from(), owner));
+  }
+
+  // The account's PEP nodes the requester may read (XEP-0060 §5.2; all of them for the owner).
   void account_items(const ModuleContext& ctx, IqRequest& req) const {
-    if (!req.to_own_account()) {
+    const std::string owner(req.to() ? req.to()->bare_view() : req.from().bare_view());
+    if (!may_discover(req, owner)) {
       return req.reply_error(xmpp::StanzaError::service_unavailable());
     }
     if (!req.payload().attr("node").empty()) {
@@ -50,18 +62,22 @@ class Disco final : public Module {
       if (!txn) {
         return req.reply_error(xmpp::StanzaError::internal_server_error());
       }
-      nodes = pep_->node_names(*txn, req.from().bare_view());
+      nodes = pep_->node_names(*txn, owner, req.from());
     }
     xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoItems, "query"});
     for (const std::string& node : nodes) {
-      query.add_child("item").set_attr("jid", req.from().bare_view()).set_attr("node", node);
+      query.add_child("item").set_attr("jid", owner).set_attr("node", node);
     }
   }
 
   pep::PepService* pep_ = nullptr;
+  roster::RosterService* roster_ = nullptr;
 
-  static void account_info(const ModuleContext& ctx, IqRequest& req) {
-    if (!req.to_own_account()) {
+  // The owner gets the account's identities and features; a contact its identities (XEP-0163
+  // §6.2: whether the account is a PEP service).
+  void account_info(const ModuleContext& ctx, IqRequest& req) const {
+    const std::string owner(req.to() ? req.to()->bare_view() : req.from().bare_view());
+    if (!may_discover(req, owner)) {
       return req.reply_error(xmpp::StanzaError::service_unavailable());
     }
     if (!req.payload().attr("node").empty()) {
@@ -78,6 +94,9 @@ class Disco final : public Module {
     }
     query.add_child("feature").set_attr("var", xmpp::ns::kDiscoInfo);
     query.add_child("feature").set_attr("var", xmpp::ns::kDiscoItems);
+    if (!req.to_own_account()) {
+      return;  // what the account's owner can do on it is the owner's business
+    }
     for (const std::string& feature : ctx.account_disco_features()) {
       query.add_child("feature").set_attr("var", feature);
     }
@@ -119,4 +138,5 @@ class Disco final : public Module {
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Disco, disco, "XEP-0030 service discovery of the server and accounts", "pep?")
+TERN_MODULE(Disco, disco, "XEP-0030 service discovery of the server and accounts", "pep?",
+            "roster?")

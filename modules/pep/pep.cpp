@@ -203,10 +203,18 @@ class Pep final : public Module, public pep::PepService {
     return out;
   }
 
-  std::vector<std::string> node_names(const ReadTxn& txn, std::string_view owner) const override {
+  std::vector<std::string> node_names(const ReadTxn& txn, std::string_view owner,
+                                      const xmpp::Jid& viewer) const override {
+    const bool is_owner = viewer.bare_view() == owner;
+    std::optional<roster::RosterItem> contact;
+    if (!is_owner) {
+      contact = roster_->item(txn, owner, viewer.bare_view());
+    }
     std::vector<std::string> names;
     for (Node& node : store_.nodes(txn, owner)) {
-      names.push_back(std::move(node.name));
+      if (pep::access(node.config, is_owner, contact) == Access::Allowed) {
+        names.push_back(std::move(node.name));
+      }
     }
     return names;
   }

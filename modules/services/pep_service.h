@@ -31,8 +31,10 @@ class PepService {
   virtual std::vector<PepItem> items(const ReadTxn& txn, std::string_view owner,
                                      std::string_view node) const = 0;
 
-  // The names of `owner`'s nodes (for its disco#items, XEP-0060 §5.2).
-  virtual std::vector<std::string> node_names(const ReadTxn& txn, std::string_view owner) const = 0;
+  // The names of `owner`'s nodes `viewer` may read (for the account's disco#items, XEP-0060
+  // §5.2): all of them for the owner.
+  virtual std::vector<std::string> node_names(const ReadTxn& txn, std::string_view owner,
+                                              const xmpp::Jid& viewer) const = 0;
 
   // Makes `node` hold exactly `items`: new and changed ones published, missing ones retracted,
   // the node created with `config` (pubsub#node_config fields, e.g. {"pubsub#access_model",

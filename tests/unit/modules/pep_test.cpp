@@ -339,7 +339,37 @@ TEST(PepDisco, TheOwnersDiscoItemsListItsNodes) {
     nodes.emplace_back(item.attr("node"));
   }
   EXPECT_EQ(nodes, (std::vector<std::string>{"urn:a", "urn:b"}));
-  EXPECT_EQ(outcome(harness.iq(kItems, kRomeo)), "service-unavailable");  // not his account
+  EXPECT_EQ(outcome(harness.iq(kItems, kRomeo)), "service-unavailable");  // a stranger
+  // A contact who sees her presence discovers the PEP service and the nodes he may read
+  // (XEP-0163 §6.2), not a whitelist node, nor what she can do on her account.
+  ASSERT_EQ(outcome(harness.iq(publish("urn:secret", "1", "<n xmlns='urn:n'/>",
+                                       field("access_model", "whitelist")),
+                               kJuliet)),
+            "result");
+  roster::RosterStore rosters(harness.store().open_store("roster", StoreScope::PerAccount).value());
+  roster::RosterItem romeo;
+  romeo.jid = "romeo@example.com";
+  romeo.subscription = roster::Subscription::From;
+  ASSERT_TRUE(harness.store()
+                  .write([&](WriteTxn& txn) -> Result<void, StoreError> {
+                    auto put = rosters.put(txn, "juliet@example.com", romeo);
+                    return put ? Result<void, StoreError>{} : Err(put.error());
+                  })
+                  .ok());
+  std::vector<std::string> seen;
+  for (const xmpp::Element& item :
+       harness.iq(kItems, kRomeo)->root().child("query", xmpp::ns::kDiscoItems)->children()) {
+    seen.emplace_back(item.attr("node"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"urn:a", "urn:b"}));
+  std::string contact_view =
+      xmpp::to_xml(harness
+                       .iq("<iq type='get' id='i' to='juliet@example.com'><query "
+                           "xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+                           kRomeo)
+                       ->root());
+  EXPECT_NE(contact_view.find("category='pubsub' type='pep'"), std::string::npos) << contact_view;
+  EXPECT_EQ(contact_view.find("publish-options"), std::string::npos) << contact_view;
   xmpp::StanzaPtr info = harness.iq(
       "<iq type='get' id='i'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>", kJuliet);
   std::string xml = xmpp::to_xml(info->root());
