@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -143,7 +144,12 @@ TEST_F(MapGrowthTest, ALimitBetweenPagesEndsTheGrowth) {
   EXPECT_LE(env().use().map_size, 3000000U);
   EXPECT_FALSE(env().grow_map(/*full=*/true));
   auto results = write_many(600);  // 4.8 MB do not fit: the writer ends, some writes failed
-  EXPECT_FALSE(results.back().ok());
+  // Which ones depends on how the writer batched them (a batch that fails leaves room for a later,
+  // smaller one), so the test counts: some failed, and what committed fits under the limit.
+  auto failed =
+      std::count_if(results.begin(), results.end(), [](const auto& r) { return !r.ok(); });
+  EXPECT_GT(failed, 0);
+  EXPECT_LE((results.size() - static_cast<std::size_t>(failed)) * 8192U, 3000000U);
 }
 
 // Another process (ternctl) writes past this process's map, growing the file: the next read, or
