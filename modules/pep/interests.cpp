@@ -35,18 +35,35 @@ std::shared_ptr<const NotifyNodes> Interests::of(std::string_view full_jid,
 }
 
 std::optional<Interests::Query> Interests::wait_for(std::string_view full_jid,
-                                                    const xmpp::CapsClaim& claim, bool send_last) {
+                                                    const xmpp::CapsClaim& claim, bool send_last,
+                                                    Clock::time_point now) {
   std::lock_guard lock(mutex_);
   const std::string key = version_key(claim);
   if (auto it = pending_versions_.find(key); it != pending_versions_.end()) {
-    pending_[it->second].waiters.push_back({std::string(full_jid), send_last});
-    return std::nullopt;
+    Pending& pending = pending_[it->second];
+    if (now - pending.asked_at < kQueryTimeout) {
+      pending.waiters.push_back({std::string(full_jid), send_last});
+      return std::nullopt;
+    }
+    drop_query(std::string(it->second));  // never answered: ask this resource instead
+  }
+  if (pending_.size() >= kMaxQueries) {
+    std::erase_if(pending_versions_, [&](const auto& entry) {
+      auto query = pending_.find(entry.second);
+      if (query == pending_.end() || now - query->second.asked_at >= kQueryTimeout) {
+        if (query != pending_.end()) {
+          pending_.erase(query);
+        }
+        return true;
+      }
+      return false;
+    });
   }
   if (pending_.size() >= kMaxQueries) {
     return std::nullopt;  // the resource gets no notifications until its next presence
   }
   std::string id = "pep-caps-" + std::to_string(next_id_++);
-  pending_[id] = Pending{std::string(full_jid), claim, {{std::string(full_jid), send_last}}};
+  pending_[id] = Pending{std::string(full_jid), claim, {{std::string(full_jid), send_last}}, now};
   pending_versions_[key] = id;
   return Query{id, claim.node + "#" + claim.ver};
 }
@@ -94,6 +111,24 @@ void Interests::forget(std::string_view full_jid) {
   if (auto it = by_resource_.find(full_jid); it != by_resource_.end()) {
     by_resource_.erase(it);
   }
+  std::vector<std::string> asked_of_it;
+  for (const auto& [id, pending] : pending_) {
+    if (pending.asked == full_jid) {
+      asked_of_it.push_back(id);
+    }
+  }
+  for (const std::string& id : asked_of_it) {
+    drop_query(id);
+  }
+}
+
+void Interests::drop_query(const std::string& id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) {
+    return;
+  }
+  pending_versions_.erase(version_key(it->second.claim));
+  pending_.erase(it);
 }
 
 }  // namespace tern::modules::pep

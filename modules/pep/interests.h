@@ -10,6 +10,7 @@
 // disco answers arrive on the workers of the resources that sent them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,9 +34,13 @@ NotifyNodes notify_nodes(const xmpp::Element& query);
 
 class Interests {
  public:
-  // Bounds on memory: answers cached by 'ver', and queries in flight.
+  // Bounds on memory: answers cached by 'ver', and queries in flight. A query unanswered after
+  // kQueryTimeout, or whose resource has gone, no longer counts: a client that never answers
+  // cannot hold a place (nor stop its 'ver' from being asked of another resource).
   static constexpr std::size_t kMaxVersions = 4096;
   static constexpr std::size_t kMaxQueries = 1024;
+  static constexpr std::chrono::seconds kQueryTimeout{30};
+  using Clock = std::chrono::steady_clock;
 
   // What the resource asked for, from its presence's caps: null while unknown.
   std::shared_ptr<const NotifyNodes> of(std::string_view full_jid,
@@ -49,7 +54,7 @@ class Interests {
     std::string node;  // "NODE#VER", the query's node attribute
   };
   std::optional<Query> wait_for(std::string_view full_jid, const xmpp::CapsClaim& claim,
-                                bool send_last);
+                                bool send_last, Clock::time_point now = Clock::now());
 
   // The answer (or error: `query` null) to query `id` from `from`: the resources that waited
   // for it and are owed their last items; empty for an id this cache did not send or an answer
@@ -61,7 +66,13 @@ class Interests {
   };
   Answered answer(std::string_view id, std::string_view from, const xmpp::Element* query);
 
-  // The resource's session ended: forget what counted for it alone.
+  // Whether kMaxQueries queries are in flight (a resource asked now gets none).
+  bool full() {
+    std::lock_guard lock(mutex_);
+    return pending_.size() >= kMaxQueries;
+  }
+
+  // The resource's session ended: forget what counted for it alone, and the queries asked of it.
   void forget(std::string_view full_jid);
 
  private:
@@ -73,7 +84,10 @@ class Interests {
     std::string asked;  // the full JID the query went to
     xmpp::CapsClaim claim;
     std::vector<Waiter> waiters;
+    Clock::time_point asked_at;
   };
+  // Drops the query `id` (with its 'ver' entry); the caller holds the mutex.
+  void drop_query(const std::string& id);
   static std::string version_key(const xmpp::CapsClaim& claim) {
     return claim.hash + " " + claim.ver;
   }

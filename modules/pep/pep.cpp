@@ -88,7 +88,6 @@ std::optional<std::string_view> unsupported_feature(bool owner, IqType type,
 struct WriteOutcome {
   std::optional<xmpp::StanzaError> error;
   std::optional<Node> node;  // the node as it was left (or as it was, when deleted)
-  bool existed = false;      // retract: the item was there
 };
 
 // The single element a <pubsub/> request holds (XEP-0060: one action per request, except the
@@ -904,6 +903,10 @@ class Pep final : public Module, public pep::PepService {
     }
     auto query = interests_->wait_for(b.from.full(), *claim, b.change == PresenceChange::Initial);
     if (!query) {
+      if (interests_->full()) {
+        log_.warn("limit.refused", "caps not asked: too many queries in flight",
+                  {{"jid", b.from.full()}});
+      }
       return;
     }
     xmpp::StanzaPtr iq = xmpp::Stanza::create("iq", xmpp::ns::kClient);

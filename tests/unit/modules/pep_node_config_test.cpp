@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "modules/pep/access.h"
+#include "modules/pep/interests.h"
 #include "modules/pep/node_config.h"
 #include "tests/unit/xmpp/test_sink.h"
 
@@ -138,6 +139,28 @@ TEST(PepAccess, EachModelDecidesAsTheSpecificationSays) {
             "presence-subscription-required");
   EXPECT_EQ(access_error(Access::ClosedNode).condition, xmpp::StanzaCondition::NotAllowed);
   EXPECT_EQ(access_error(Access::ClosedNode).application.name, "closed-node");
+}
+
+// The caps queries in flight are bounded, and a client that never answers holds no place for
+// long: past kQueryTimeout its query is dropped, and so is a query asked of a resource gone.
+TEST(PepInterests, UnansweredQueriesExpireAndGoWithTheirResource) {
+  Interests interests;
+  const auto start = Interests::Clock::now();
+  auto claim = [](std::size_t n) { return xmpp::CapsClaim{"sha-1", "urn:n", std::to_string(n)}; };
+  for (std::size_t n = 0; n < Interests::kMaxQueries; ++n) {
+    ASSERT_TRUE(interests.wait_for("u@example.com/" + std::to_string(n), claim(n), true, start));
+  }
+  EXPECT_TRUE(interests.full());
+  EXPECT_FALSE(interests.wait_for("late@example.com/r", claim(5000), true, start));
+  interests.forget("u@example.com/0");  // its session ended: its place is free
+  EXPECT_TRUE(interests.wait_for("late@example.com/r", claim(5000), true, start));
+  EXPECT_FALSE(interests.wait_for("later@example.com/r", claim(5001), true, start));
+  // A same 'ver' waits on the query in flight, then is asked again once that one timed out.
+  EXPECT_FALSE(interests.wait_for("v@example.com/r", claim(7), true, start));
+  const auto later = start + Interests::kQueryTimeout;
+  EXPECT_TRUE(interests.wait_for("v@example.com/r", claim(7), true, later));
+  EXPECT_TRUE(interests.wait_for("later@example.com/r", claim(5001), true, later));  // expired
+  EXPECT_FALSE(interests.full());
 }
 
 }  // namespace
