@@ -30,8 +30,14 @@ inline constexpr std::string_view kPreApproval = "urn:xmpp:features:pre-approval
 inline constexpr std::string_view kDiscoInfo = "http://jabber.org/protocol/disco#info";    // 0030
 inline constexpr std::string_view kDiscoItems = "http://jabber.org/protocol/disco#items";  // 0030
 inline constexpr std::string_view kDataForms = "jabber:x:data";                            // 0004
+inline constexpr std::string_view kMuc = "http://jabber.org/protocol/muc";                 // 0045
 inline constexpr std::string_view kMucUser = "http://jabber.org/protocol/muc#user";        // 0045
-inline constexpr std::string_view kRegister = "jabber:iq:register";                        // 0077
+inline constexpr std::string_view kMucAdmin = "http://jabber.org/protocol/muc#admin";      // 0045
+inline constexpr std::string_view kMucOwner = "http://jabber.org/protocol/muc#owner";      // 0045
+inline constexpr std::string_view kMucRequest = "http://jabber.org/protocol/muc#request";  // 0045
+inline constexpr std::string_view kMucSelfPing =
+    "http://jabber.org/protocol/muc#self-ping-optimization";         // 0410
+inline constexpr std::string_view kRegister = "jabber:iq:register";  // 0077
 inline constexpr std::string_view kRegisterFeature =
     "http://jabber.org/features/iq-register";                                                // 0077
 inline constexpr std::string_view kPubsub = "http://jabber.org/protocol/pubsub";             // 0060
@@ -60,6 +66,7 @@ inline constexpr std::string_view kCsi = "urn:xmpp:csi:0";                      
 inline constexpr std::string_view kPush = "urn:xmpp:push:0";                              // 0357
 inline constexpr std::string_view kStanzaId = "urn:xmpp:sid:0";                           // 0359
 inline constexpr std::string_view kHttpUpload = "urn:xmpp:http:upload:0";                 // 0363
+inline constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";                 // 0421
 inline constexpr std::string_view kSaslChannelBinding = "urn:xmpp:sasl-cb:0";             // 0440
 
 }  // namespace tern::xmpp::ns

@@ -432,6 +432,38 @@ void ModuleHost::add_stream_features(xmpp::Element& features, StreamStage stage)
   }
 }
 
+bool ModuleHost::serves_domain(std::string_view domain) const {
+  return std::any_of(served_domains_.begin(), served_domains_.end(),
+                     [domain](const ServedDomain& d) { return d.domain == domain; });
+}
+
+bool ModuleHost::dispatch_to_domain(xmpp::StanzaPtr& stanza, std::string_view domain) {
+  if (stopped_) {
+    return serves_domain(domain);  // the server is stopping: nobody to hand it to
+  }
+  for (std::size_t i = 0; i < served_domains_.size(); ++i) {
+    if (served_domains_[i].domain != domain) {
+      continue;
+    }
+    const Hook<DomainHandler>& handler = domain_handlers_[i];
+    try {
+      handler.fn(std::move(stanza));
+    } catch (...) {
+      kLog.error("module.exception", "a module's domain handler threw: the stanza is dropped",
+                 {{"module", handler.module}, {"domain", domain}, {"error", exception_text()}});
+    }
+    return true;
+  }
+  return false;
+}
+
+void ModuleHost::serve_domain(std::string_view label, std::string_view name,
+                              DomainHandler handler) {
+  only_in_start("serve_domain");
+  served_domains_.push_back(ServedDomain{std::string(label) + "." + host_, std::string(name)});
+  domain_handlers_.push_back(Hook<DomainHandler>{std::move(handler), HookStage::Handle, starting_});
+}
+
 void ModuleHost::add_stream_feature(QName feature, StreamStage stage) {
   stream_features_.push_back(
       StreamFeature{std::string(feature.ns), std::string(feature.name), stage});

@@ -92,6 +92,10 @@ class ModuleHost final : public ModuleContext {
   void run_account_online(std::string_view bare_jid);
   void run_account_offline(std::string_view bare_jid);
   void add_stream_features(xmpp::Element& features, StreamStage stage) const;
+  // Whether a module of this host serves `domain` (serve_domain).
+  bool serves_domain(std::string_view domain) const;
+  // Hands a stanza for a served domain to its module; false when none serves it.
+  bool dispatch_to_domain(xmpp::StanzaPtr& stanza, std::string_view domain);
   // Whether a module handles IQs from streams that have not authenticated.
   bool has_unauthenticated_iqs() const { return unauthenticated_iqs_; }
 
@@ -121,6 +125,8 @@ class ModuleHost final : public ModuleContext {
   }
   void on_iq(IqType type, QName payload, Addressed addressed, IqHandler handler) override;
   void add_stream_feature(QName feature, StreamStage stage) override;
+  void serve_domain(std::string_view label, std::string_view name, DomainHandler handler) override;
+  const std::vector<ServedDomain>& served_domains() const override { return served_domains_; }
   void on_outbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) override;
   void on_inbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) override;
   void on_undeliverable_message(HookStage stage, StanzaHook hook) override;
@@ -225,6 +231,8 @@ class ModuleHost final : public ModuleContext {
   std::vector<Hook<StanzaHook>> outbound_[3];
   std::vector<Hook<StanzaHook>> inbound_[3];
   std::vector<Hook<StanzaHook>> undeliverable_message_;
+  std::vector<ServedDomain> served_domains_;
+  std::vector<Hook<DomainHandler>> domain_handlers_;  // in the order of served_domains_
   std::vector<Hook<MessageDeliveredHook>> message_delivered_;
   std::vector<Hook<PresenceBroadcastHook>> presence_broadcast_;
   std::vector<Hook<AccountDeletedHook>> account_deleted_;

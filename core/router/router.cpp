@@ -85,6 +85,9 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
     }
   }
   if (!serves(to->domain())) {
+    if (env_.to_served_domain && env_.to_served_domain(stanza, *to)) {
+      return;
+    }
     return bounce(stanza->root(), xmpp::StanzaError::remote_server_not_found(), origin);
   }
   if (!to->has_local()) {
@@ -95,7 +98,14 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
 
 void Router::route_from_server(xmpp::StanzaPtr stanza) {
   const xmpp::Jid* parsed = stanza->to_jid();
-  if (parsed == nullptr || !serves(parsed->domain())) {
+  if (parsed == nullptr) {
+    return;
+  }
+  if (!serves(parsed->domain())) {
+    if (env_.to_served_domain) {
+      xmpp::Jid to = *parsed;
+      env_.to_served_domain(stanza, to);
+    }
     return;  // no server-to-server yet: nowhere else to go
   }
   xmpp::Jid to = *parsed;  // a copy: the stanza goes on to hooks that may readdress or take it

@@ -21,6 +21,8 @@
 //     the server's, on the account's behalf (§8.5.2.1.3): modules registered ToAccount; presence
 //     to every available resource (§8.5.2.1.2);
 //   - to an unknown local account: messages and IQs service-unavailable, presence dropped (§8.5.1);
+//   - to a domain a module serves (XEP-0045's conference.HOST) or a JID at it: to that module
+//     (RouterEnv::to_served_domain picks the worker), after the sender's outbound hooks;
 //   - to another domain: remote-server-not-found (no server-to-server yet).
 // Stanzas the modules send (route_from_server) take the same path from the recipient's side: no
 // outbound hooks, no from-stamping, and errors go back to their 'from' through the router.
@@ -45,6 +47,9 @@ struct RouterEnv {
   std::vector<std::string> domains;
   // The modules of a served domain on this worker.
   std::function<ModuleHost*(std::string_view domain)> modules_for;
+  // Takes a stanza for a domain a module serves (on whichever worker that module's instance
+  // for the bare 'to' runs); false when no module serves the domain.
+  std::function<bool(xmpp::StanzaPtr& stanza, const xmpp::Jid& to)> to_served_domain;
 };
 
 // Where a stanza came from: a client session, or the server itself (a module).

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/server/worker_host.h"
 
+#include <algorithm>
+#include <functional>
+
 #include "core/server/worker_state.h"
 
 namespace tern::core {
@@ -18,6 +21,36 @@ void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
     StoreStatus status{r.ok(), !r.ok() && (r.error().out_of_space() || store.short_of_room())};
     worker.post([done, status] { done(status); });
   });
+}
+
+bool Server::WorkerHost::to_served_domain(xmpp::StanzaPtr& stanza, const xmpp::Jid& to) {
+  bool served = std::any_of(modules_.begin(), modules_.end(),
+                            [&to](const auto& m) { return m->serves_domain(to.domain()); });
+  if (!served) {
+    return false;
+  }
+  std::size_t workers = server_.workers_.size();
+  auto shard = static_cast<unsigned>(std::hash<std::string_view>()(to.bare_view()) % workers);
+  if (shard == worker_id_) {
+    deliver_to_served_domain(std::move(stanza), std::string(to.domain()));
+    return true;
+  }
+  // std::function needs a copyable task: the stanza travels in a shared_ptr, taken out once.
+  auto travelling = std::make_shared<xmpp::StanzaPtr>(std::move(stanza));
+  WorkerState& target = *server_.workers_[shard];
+  target.worker.post([&target, travelling, domain = std::string(to.domain())] {
+    target.host.deliver_to_served_domain(std::move(*travelling), domain);
+  });
+  return true;
+}
+
+void Server::WorkerHost::deliver_to_served_domain(xmpp::StanzaPtr stanza,
+                                                  const std::string& domain) {
+  for (const auto& m : modules_) {
+    if (m->dispatch_to_domain(stanza, domain)) {
+      return;
+    }
+  }
 }
 
 void Server::WorkerHost::post(std::function<void()> task) {

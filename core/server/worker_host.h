@@ -72,8 +72,17 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
             }
           }
           return nullptr;
+        },
+        [this](xmpp::StanzaPtr& stanza, const xmpp::Jid& to) {
+          return to_served_domain(stanza, to);
         }});
   }
+
+  // A stanza for a domain a module serves goes to that module's instance on the worker of its
+  // bare 'to' (ModuleContext::serve_domain): one worker per room, no locks.
+  bool to_served_domain(xmpp::StanzaPtr& stanza, const xmpp::Jid& to);  // worker_host.cpp
+  // On the chosen worker: hands the stanza to the module serving its domain.
+  void deliver_to_served_domain(xmpp::StanzaPtr stanza, const std::string& domain);
 
   std::vector<std::string> domains() const {
     std::vector<std::string> out;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // XEP-0030: the server's disco#info (identity server/im and every feature the enabled modules
-// declared, with their XEP-0128 extension forms) and disco#items (no items yet); for the user's own
-// bare JID, the account's identities (account/registered, and pubsub/pep from the pep module) and
-// features, and its PEP nodes as disco#items (through the pep module's service). The XEP-0115
-// node#ver of the server's stream features answers as the plain query does (XEP-0115 §6.2); any
-// other node is item-not-found.
+// declared, with their XEP-0128 extension forms) and disco#items (the domains modules serve, e.g.
+// the MUC service); for the user's own bare JID, the account's identities (account/registered, and
+// pubsub/pep from the pep module) and features, and its PEP nodes as disco#items (through the pep
+// module's service). The XEP-0115 node#ver of the server's stream features answers as the plain
+// query does (XEP-0115 §6.2); any other node is item-not-found.
 #include "modules/services/pep_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
@@ -21,11 +21,17 @@ class Disco final : public Module {
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoInfo, "query"}, Addressed::ToServer,
               [&ctx](IqRequest& req) { info(ctx, req); });
     ctx.on_iq(IqType::Get, {xmpp::ns::kDiscoItems, "query"}, Addressed::ToServer,
-              [](IqRequest& req) {
+              [&ctx](IqRequest& req) {
                 if (!req.payload().attr("node").empty()) {
                   return req.reply_error(xmpp::StanzaError::item_not_found());
                 }
-                req.reply_result({xmpp::ns::kDiscoItems, "query"});
+                // The services of the host's own domains (the MUC service), XEP-0030 §4.
+                xmpp::Element& query = req.reply_result({xmpp::ns::kDiscoItems, "query"});
+                for (const ServedDomain& served : ctx.served_domains()) {
+                  query.add_child("item", xmpp::ns::kDiscoItems)
+                      .set_attr("jid", served.domain)
+                      .set_attr("name", served.name);
+                }
               });
     // The server answers for an account (RFC 6121 §8.5.2.1.3), to its owner and to contacts who
     // may see its presence: others learn nothing about it (service-unavailable, as for any

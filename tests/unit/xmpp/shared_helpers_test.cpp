@@ -21,6 +21,27 @@ TEST(Datetime, Xep82InUtcWithMilliseconds) {
   EXPECT_EQ(xep82_datetime(std::chrono::system_clock::time_point()), "1970-01-01T00:00:00.000Z");
 }
 
+TEST(Datetime, ParsesXep82DateTimes) {
+  using std::chrono::milliseconds;
+  auto at = [](std::int64_t ms) { return std::chrono::system_clock::time_point(milliseconds(ms)); };
+  EXPECT_EQ(parse_xep82_datetime("2026-12-07T04:34:00.123Z"), at(1796618040123));
+  EXPECT_EQ(parse_xep82_datetime("2026-12-07T04:34:00Z"), at(1796618040000));
+  // The same instant with an offset (XEP-0082 §3.2 TZD).
+  EXPECT_EQ(parse_xep82_datetime("2026-12-07T06:34:00.123+02:00"), at(1796618040123));
+  EXPECT_EQ(parse_xep82_datetime("2026-12-07T03:04:00.123-01:30"), at(1796618040123));
+  EXPECT_EQ(parse_xep82_datetime("1970-01-01T00:00:00.000001Z"),
+            std::chrono::system_clock::time_point(std::chrono::microseconds(1)));
+  for (std::string_view bad :
+       {"", "2026-12-07", "2026-12-07T04:34:00", "2026-13-07T04:34:00Z", "2026-02-30T04:34:00Z",
+        "2026-12-07T24:00:00Z", "2026-12-07T04:34:00.Z", "2026-12-07T04:34:00Zjunk",
+        "2026-12-07 04:34:00Z", "2026-12-07T04:34:00+0200"}) {
+    EXPECT_EQ(parse_xep82_datetime(bad), std::nullopt) << bad;
+  }
+  // What the server writes, it reads back.
+  auto now = std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+  EXPECT_EQ(parse_xep82_datetime(xep82_datetime(now)), now);
+}
+
 // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx with lowercase hex and y in 8, 9, a, b (RFC 9562 §5.4).
 bool is_uuid_v4(const std::string& id) {
   if (id.size() != 36 || id[14] != '4' ||

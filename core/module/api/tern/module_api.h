@@ -245,6 +245,16 @@ using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 struct AccountDeleted {
   std::string_view bare_jid;
 };
+
+// A stanza addressed to a domain a module serves (ModuleContext::serve_domain), or to a JID at it.
+// The module owns it: it answers IQs, bounces what it refuses, and sends through route().
+using DomainHandler = std::function<void(xmpp::StanzaPtr stanza)>;
+
+// A domain served by a module of the host, as the host's disco#items lists it (XEP-0030 §4).
+struct ServedDomain {
+  std::string domain;  // "conference.example.org"
+  std::string name;    // "Chatrooms"
+};
 using AccountDeletedHook = std::function<void(const AccountDeleted&)>;
 
 // A session of an account of this host: it bound its resource (RFC 6120 §7), or it ended — closed,
@@ -383,6 +393,15 @@ class ModuleContext {
   virtual void on_session_ended(HookStage stage, SessionHook hook) = 0;
   virtual void on_account_online(HookStage stage, AccountHook hook) = 0;
   virtual void on_account_offline(HookStage stage, AccountHook hook) = 0;
+
+  // A domain of its own, `label`.HOST (XEP-0045's conference service), valid from the start: every
+  // stanza addressed to it or to a JID at it goes to `handler`, whichever worker it came from.
+  // All stanzas for one bare JID at the domain (a room) reach the instance on one worker, chosen
+  // by a hash of that bare JID, so what the module keeps per bare JID needs no locks: the router
+  // hands stanzas between workers like any other delivery. The host's disco#items lists it.
+  virtual void serve_domain(std::string_view label, std::string_view name,
+                            DomainHandler handler) = 0;
+  virtual const std::vector<ServedDomain>& served_domains() const = 0;
 
   // Sending. Both take stanzas whose 'from' the module set: they are trusted as they are.
   // To one connected resource; dropped if it is gone. (A module that must know the stanza

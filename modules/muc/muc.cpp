@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+// XEP-0045 Multi-User Chat: the service at conference.HOST (ModuleContext::serve_domain). Each
+// room lives on the worker its JID hashes to, so this instance owns the rooms it holds and
+// nothing locks per stanza; stanzas reach it through the router like any delivery. Rooms are
+// created on a first presence, restored from the store ("muc", room_store.h) on first use when
+// persistent, and let go when they are destroyed or a temporary room empties. What a room does
+// is room*.cpp; this file is the service: dispatch, creation, disco of the service, storage and
+// the account-deletion clean-up.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "modules/muc/room.h"
+#include "modules/muc/room_internal.h"
+#include "modules/muc/room_store.h"
+#include "tern/module_api.h"
+#include "xmpp/namespaces.h"
+#include "xmpp/random_ids.h"
+
+namespace tern::modules {
+namespace {
+
+using muc::Room;
+
+// A message the service sends itself, from the host's own domain (no client can: 'from' is
+// stamped), to tell a room on another worker that an account was deleted.
+constexpr std::string_view kInternalNs = "urn:x-tern:muc-internal";
+
+// What the service's instances share: the public rooms they hold (for the service's
+// disco#items) and how many rooms exist. Locked only when a room appears, changes its listing
+// or goes, never per stanza.
+struct Directory {
+  std::mutex mutex;
+  std::map<std::string, std::string> listed;  // room JID → name
+  std::atomic<std::int64_t> rooms{0};
+};
+
+class Muc final : public Module, public muc::RoomHost {
+ public:
+  void start(ModuleContext& ctx) override {
+    ctx_ = &ctx;
+    log_ = ctx.log();
+    ModuleOptions& options = ctx.options();
+    std::string subdomain = options.string("subdomain", "conference");
+    std::string name = options.string("name", "Chatrooms");
+    allow_creation_ = options.boolean("allow_room_creation", true);
+    max_rooms_ = options.integer("max_rooms", 100000, 1, 100000000);
+    limits_.max_occupants = options.integer("max_occupants", 1000, 1, 1000000);
+    limits_.max_history = options.integer("max_history", 100, 0, 10000);
+    default_history_ =
+        options.integer("default_history", 20, 0, std::max<std::int64_t>(limits_.max_history, 0));
+    default_persistent_ = options.boolean("default_persistent", false);
+    default_public_ = options.boolean("default_public", true);
+    store_ = ctx.open_store("muc", StoreScope::Global);
+    directory_ = ctx.shared<Directory>("directory");
+    domain_ = subdomain + "." + std::string(ctx.host());
+    service_name_ = name;
+    ctx.serve_domain(subdomain, name, [this](xmpp::StanzaPtr stanza) { on_stanza(*stanza); });
+    ctx.on_account_deleted(HookStage::Observe,
+                           [this](const AccountDeleted& e) { account_deleted(e.bare_jid); });
+  }
+
+  // RoomHost
+  void send(xmpp::StanzaPtr stanza) override { ctx_->route(std::move(stanza)); }
+  void save_state(const Room& room) override {
+    std::string jid(room.jid().full());
+    write([this, jid, state = room.state()](
+              WriteTxn& txn) { return muc::save_room_state(txn, store_, jid, state); },
+          jid);
+  }
+  void save_affiliation(const Room& room, std::string_view jid,
+                        const muc::AffiliationEntry& entry) override {
+    std::string room_jid(room.jid().full());
+    std::string who(jid);
+    write(
+        [this, room_jid, who, entry](WriteTxn& txn) {
+          return muc::save_room_affiliation(txn, store_, room_jid, who, entry);
+        },
+        room_jid);
+  }
+  void forget(const Room& room) override {
+    std::string jid(room.jid().full());
+    write([this, jid](WriteTxn& txn) { return muc::forget_room(txn, store_, jid); }, jid);
+  }
+  const muc::ConfigLimits& limits() const override { return limits_; }
+  muc::Clock::time_point now() const override { return muc::Clock::now(); }
+  std::string new_stanza_id() override { return xmpp::random_uuid(); }
+
+ private:
+  struct HeldRoom {
+    std::unique_ptr<Room> room;
+    std::optional<std::string> listed;  // the name the directory has for it, if listed
+  };
+
+  void write(StoreWrite op, const std::string& room) {
+    ctx_->write(std::move(op), [this, room](StoreStatus status) {
+      if (!status) {
+        log_.error("room.store_failed", "a room's change was not stored", {{"room", room}});
+      }
+    });
+  }
+
+  void on_stanza(const xmpp::Stanza& stanza) {
+    const xmpp::Jid* to = stanza.to_jid();
+    const xmpp::Jid* from = stanza.from_jid();
+    if (to == nullptr || from == nullptr) {
+      return;
+    }
+    if (!from->has_local() && from->domain() == ctx_->host()) {
+      return internal(stanza, *to);
+    }
+    if (!to->has_local()) {
+      return to_service(stanza, *from);
+    }
+    std::string key(to->bare_view());
+    HeldRoom* held = find_room(key);
+    std::string_view nick = to->resource();
+    if (held == nullptr) {
+      held = maybe_create(stanza, *to, *from);
+      if (held == nullptr) {
+        return;
+      }
+    } else {
+      dispatch(*held->room, stanza, *from, nick);
+    }
+    settle(key, *held);
+  }
+
+  static void dispatch(Room& room, const xmpp::Stanza& stanza, const xmpp::Jid& from,
+                       std::string_view nick) {
+    switch (stanza.kind()) {
+      case xmpp::StanzaKind::Presence:
+        return room.on_presence(stanza, from, nick);
+      case xmpp::StanzaKind::Message:
+        return room.on_message(stanza, from, nick);
+      case xmpp::StanzaKind::Iq:
+        return room.on_iq(stanza, from, nick);
+      default:
+        return;
+    }
+  }
+
+  HeldRoom* find_room(const std::string& key) {
+    if (auto it = rooms_.find(key); it != rooms_.end()) {
+      return &it->second;
+    }
+    // A persistent room not yet in memory since the start: restored from the store.
+    auto txn = ctx_->read();
+    if (!txn) {
+      return nullptr;
+    }
+    auto stored = muc::load_room(*txn, store_, key);
+    if (!stored) {
+      return nullptr;
+    }
+    auto jid = xmpp::Jid::parse(key);
+    if (!jid) {
+      return nullptr;
+    }
+    directory_->rooms.fetch_add(1, std::memory_order_relaxed);
+    auto room = std::make_unique<Room>(std::move(jid).value(), std::move(stored->state),
+                                       std::move(stored->affiliations), *this);
+    return &(rooms_[key] = HeldRoom{std::move(room), std::nullopt});
+  }
+
+  HeldRoom* maybe_create(const xmpp::Stanza& stanza, const xmpp::Jid& to, const xmpp::Jid& from) {
+    auto refuse = [&](const xmpp::StanzaError& error) -> HeldRoom* {
+      if (xmpp::StanzaPtr reply = muc::internal::error_reply(stanza, error)) {
+        ctx_->route(std::move(reply));
+      }
+      return nullptr;
+    };
+    bool entering = stanza.kind() == xmpp::StanzaKind::Presence && stanza.type().empty();
+    if (!entering) {
+      if (stanza.kind() == xmpp::StanzaKind::Presence || stanza.type() == "error" ||
+          stanza.type() == "result") {
+        return nullptr;
+      }
+      return refuse(xmpp::StanzaError::item_not_found("no such room"));
+    }
+    if (!to.has_resource()) {
+      return refuse(xmpp::StanzaError::jid_malformed("a nickname is required"));
+    }
+    if (stanza.root().child("x", xmpp::ns::kMuc) == nullptr) {
+      return refuse(xmpp::StanzaError::item_not_found("no such room"));  // §7.2.18
+    }
+    if (!allow_creation_) {
+      log_.info("limit.refused", "room creation is off", {{"room", to.bare_view()}});
+      return refuse(xmpp::StanzaError::not_allowed("rooms cannot be created here"));
+    }
+    if (directory_->rooms.load(std::memory_order_relaxed) >= max_rooms_) {
+      log_.warn("limit.refused", "room not created: max_rooms reached",
+                {{"room", to.bare_view()}, {"max_rooms", max_rooms_}});
+      return refuse(xmpp::StanzaError::resource_constraint("too many rooms on this service"));
+    }
+    directory_->rooms.fetch_add(1, std::memory_order_relaxed);
+    muc::RoomState state;
+    state.config.history_length = default_history_;
+    state.config.persistent = default_persistent_;
+    state.config.is_public = default_public_;
+    state.salt = xmpp::random_hex(16);
+    std::string key(to.bare_view());
+    auto room = std::make_unique<Room>(to.bare(), std::move(state), muc::Affiliations{}, *this);
+    HeldRoom& held = rooms_[key] = HeldRoom{std::move(room), std::nullopt};
+    held.room->create(stanza, from, to.resource());
+    log_.info("room.created", "room created", {{"room", key}, {"owner", from.bare_view()}});
+    return &held;
+  }
+
+  // After a stanza: a finished room goes; a room whose listing changed updates the directory.
+  void settle(const std::string& key, HeldRoom& held) {
+    const Room& room = *held.room;
+    std::optional<std::string> listing;
+    if (!room.finished() && !room.locked() && room.state().config.is_public) {
+      listing = room.state().config.name;
+    }
+    if (listing != held.listed) {
+      std::lock_guard lock(directory_->mutex);
+      if (listing) {
+        directory_->listed[key] = *listing;
+      } else {
+        directory_->listed.erase(key);
+      }
+      held.listed = listing;
+    }
+    if (room.finished()) {
+      if (room.destroyed()) {
+        log_.info("room.destroyed", "room destroyed", {{"room", key}});
+      }
+      rooms_.erase(key);
+      directory_->rooms.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  void to_service(const xmpp::Stanza& stanza, const xmpp::Jid& from) {
+    (void)from;
+    if (stanza.kind() != xmpp::StanzaKind::Iq) {
+      return;
+    }
+    std::string_view type = stanza.type();
+    if (type != "get" && type != "set") {
+      return;
+    }
+    const xmpp::Element* query = stanza.root().first_child();
+    auto reply_error = [&](const xmpp::StanzaError& error) {
+      if (xmpp::StanzaPtr reply = xmpp::make_error_reply(stanza.root(), error)) {
+        ctx_->route(std::move(reply));
+      }
+    };
+    if (type != "get" || query == nullptr || stanza.root().child_element_count() != 1) {
+      return reply_error(xmpp::StanzaError::service_unavailable());
+    }
+    if (query->is("query", xmpp::ns::kDiscoInfo) && query->attr("node").empty()) {
+      xmpp::StanzaPtr reply = xmpp::make_iq_result(stanza.root());
+      xmpp::Element& q = reply->root().add_child("query", xmpp::ns::kDiscoInfo);
+      q.add_child("identity", xmpp::ns::kDiscoInfo)
+          .set_attr("category", "conference")
+          .set_attr("type", "text")
+          .set_attr("name", service_name_);
+      for (std::string_view f : {xmpp::ns::kDiscoInfo, xmpp::ns::kDiscoItems, xmpp::ns::kMuc,
+                                 xmpp::ns::kMucSelfPing, xmpp::ns::kOccupantId}) {
+        q.add_child("feature", xmpp::ns::kDiscoInfo).set_attr("var", f);
+      }
+      return ctx_->route(std::move(reply));
+    }
+    if (query->is("query", xmpp::ns::kDiscoItems) && query->attr("node").empty()) {
+      return ctx_->route(public_rooms(stanza));
+    }
+    if (query->is("ping", xmpp::ns::kPing)) {
+      return ctx_->route(xmpp::make_iq_result(stanza.root()));
+    }
+    reply_error(xmpp::StanzaError::service_unavailable());
+  }
+
+  // §6.3: the public rooms, those in memory on every worker and the persistent ones stored.
+  xmpp::StanzaPtr public_rooms(const xmpp::Stanza& request) {
+    constexpr std::size_t kMaxListed = 1000;
+    std::map<std::string, std::string> rooms;
+    if (auto txn = ctx_->read()) {
+      for (auto& [jid, name] : muc::public_rooms(*txn, store_, domain_, kMaxListed)) {
+        rooms.emplace(std::move(jid), std::move(name));
+      }
+    }
+    {
+      std::lock_guard lock(directory_->mutex);
+      for (const auto& [jid, name] : directory_->listed) {
+        if (rooms.size() >= kMaxListed) {
+          break;
+        }
+        if (jid.size() > domain_.size() && jid.ends_with("@" + domain_)) {
+          rooms[jid] = name;
+        }
+      }
+    }
+    xmpp::StanzaPtr reply = xmpp::make_iq_result(request.root());
+    xmpp::Element& q = reply->root().add_child("query", xmpp::ns::kDiscoItems);
+    for (const auto& [jid, name] : rooms) {
+      xmpp::Element& item = q.add_child("item", xmpp::ns::kDiscoItems).set_attr("jid", jid);
+      if (!name.empty()) {
+        item.set_attr("name", name);
+      }
+    }
+    return reply;
+  }
+
+  void account_deleted(std::string_view bare_jid) {
+    // The store first; then each room, wherever its worker is, forgets the account in memory.
+    auto rooms = std::make_shared<std::vector<std::string>>();
+    std::string jid(bare_jid);
+    ctx_->write(
+        [this, jid, rooms](WriteTxn& txn) -> Result<void, StoreError> {
+          auto forgotten = muc::forget_account(txn, store_, jid);
+          if (!forgotten) {
+            return Err(forgotten.error());
+          }
+          *rooms = std::move(forgotten).value();
+          return {};
+        },
+        [this, jid, rooms](StoreStatus status) {
+          if (!status) {
+            log_.error("room.store_failed", "a deleted account's affiliations were not removed",
+                       {{"jid", jid}});
+            return;
+          }
+          for (const std::string& room : *rooms) {
+            xmpp::StanzaPtr note = xmpp::Stanza::create("message", xmpp::ns::kClient);
+            note->root().set_attr("from", ctx_->host()).set_attr("to", room);
+            note->root().add_child("forget", kInternalNs).set_attr("jid", jid);
+            ctx_->route(std::move(note));
+          }
+        });
+  }
+
+  void internal(const xmpp::Stanza& stanza, const xmpp::Jid& to) {
+    const xmpp::Element* forget = stanza.root().child("forget", kInternalNs);
+    if (forget == nullptr || !to.has_local()) {
+      return;
+    }
+    if (auto it = rooms_.find(std::string(to.bare_view())); it != rooms_.end()) {
+      it->second.room->forget_account(forget->attr("jid"));
+    }
+  }
+
+  ModuleContext* ctx_ = nullptr;
+  log::Logger log_;
+  StoreId store_;
+  std::shared_ptr<Directory> directory_;
+  std::string domain_;
+  std::string service_name_;
+  bool allow_creation_ = true;
+  std::int64_t max_rooms_ = 100000;
+  std::int64_t default_history_ = 20;
+  bool default_persistent_ = false;
+  bool default_public_ = true;
+  muc::ConfigLimits limits_;
+  std::map<std::string, HeldRoom> rooms_;  // the rooms this worker holds, by JID
+};
+
+}  // namespace
+}  // namespace tern::modules
+
+TERN_MODULE(Muc, muc, "XEP-0045 multi-user chat at conference.HOST")

@@ -1,0 +1,380 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# XEP-0045 group chat at conference.localhost with real slixmpp clients (plugin xep_0045) against
+# the real ternd (two workers, so rooms and their occupants live on different workers):
+#   - the service is found in the host's disco#items; a room is created locked (201), configured
+#     by its owner, entered by others in the XEP's order (occupants, self-presence with 110,
+#     history with delays, subject), with stanza and occupant ids on every message;
+#   - nick conflict and change (303), private messages, presence updates, leaving;
+#   - configuration: password, members-only, max occupants, moderated (visitors get forbidden);
+#   - moderation: kick (307), ban (301), voice, the affiliation lists, destroy with a venue;
+#   - invitations (a members-only room makes the invitee a member), declines, self-ping;
+#   - one user in two clients under one nick; a persistent room kept across a restart; a
+#     deleted account leaves every affiliation list.
+import asyncio
+import sys
+import unittest
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from slix import (PASSWORD, TIMEOUT, Client, ClientTestCase, next_matching,  # noqa: E402
+                  nothing_matching)
+
+import slixmpp  # noqa: E402
+from slixmpp.exceptions import IqError, PresenceError  # noqa: E402
+
+SERVICE = "conference.localhost"
+MUC_USER = "http://jabber.org/protocol/muc#user"
+SID = "urn:xmpp:sid:0"
+OCCUPANT_ID = "urn:xmpp:occupant-id:0"
+DELAY = "urn:xmpp:delay"
+_rooms = iter(range(10**6))
+
+
+class MucClient(Client):
+    def __init__(self, jid, password, port, **kw):
+        super().__init__(jid, password, port,
+                         plugins=("xep_0004", "xep_0045", "xep_0082", "xep_0077"), **kw)
+
+
+def statuses(presence):
+    x = presence.xml.find(f"{{{MUC_USER}}}x")
+    return sorted(int(s.get("code")) for s in x.findall(f"{{{MUC_USER}}}status")) if x else []
+
+
+def item_of(presence):
+    return presence.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}item")
+
+
+def from_(jid):
+    return lambda stanza: stanza["from"].full == jid
+
+
+def left_(jid):
+    return lambda stanza: stanza["from"].full == jid and stanza["type"] == "unavailable"
+
+
+def groupchat_body(body):
+    return lambda m: m["type"] == "groupchat" and m["body"] == body
+
+
+def presence_error(e):
+    return e.presence["error"]["condition"]
+
+
+class MucTest(ClientTestCase):
+    async def client(self, jid, resource="pc"):
+        return await self.login(f"{jid}/{resource}", PASSWORD, MucClient)
+
+    def muc(self, client):
+        return client.plugin["xep_0045"]
+
+    def new_room(self):
+        return f"room{next(_rooms)}@{SERVICE}"
+
+    async def create(self, owner, nick, **config):
+        """A room `owner` creates and configures (instant when `config` is empty)."""
+        room = self.new_room()
+        presence, _, _, _ = await self.muc(owner).join_muc_wait(room, nick, timeout=TIMEOUT)
+        self.assertEqual(statuses(presence), [110, 201])
+        self.assertEqual(item_of(presence).get("affiliation"), "owner")
+        form = await self.muc(owner).get_room_config(room, timeout=TIMEOUT)
+        for var, value in config.items():
+            form.field[f"muc#roomconfig_{var}"]["value"] = value
+        await self.muc(owner).set_room_config(room, form, timeout=TIMEOUT)
+        return room
+
+    async def join(self, client, room, nick, **kw):
+        presence, subject, occupants, history = await self.muc(client).join_muc_wait(
+            room, nick, timeout=TIMEOUT, **kw)
+        return presence, subject, occupants, history
+
+    async def refused(self, client, room, nick, **kw):
+        with self.assertRaises(PresenceError) as caught:
+            await self.join(client, room, nick, **kw)
+        return presence_error(caught.exception)
+
+    async def test_service_is_discovered_and_described(self):
+        (juliet,) = self.accounts("juliet")
+        j = await self.client(juliet)
+        items = await j.plugin["xep_0030"].get_items(jid="localhost", timeout=TIMEOUT)
+        self.assertIn(SERVICE, [i[0] for i in items["disco_items"]["items"]])
+        info = await j.plugin["xep_0030"].get_info(jid=SERVICE, timeout=TIMEOUT)
+        self.assertIn(("conference", "text", None, "Chatrooms"),
+                      info["disco_info"]["identities"])
+        self.assertIn("http://jabber.org/protocol/muc", info["disco_info"]["features"])
+
+    async def test_create_configure_enter_and_talk(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        j, r = await self.client(juliet), await self.client(romeo)
+        room = self.new_room()
+        await self.join(j, room, "Juliet")
+        # Locked until its owner configures it (§10.1.1): nobody else gets in.
+        self.assertEqual(await self.refused(r, room, "Romeo"), "item-not-found")
+        await self.muc(j).set_room_config(room, (await self.muc(j).get_room_config(
+            room, timeout=TIMEOUT)), timeout=TIMEOUT)
+        self.muc(j).set_subject(room, "Balcony talk")
+        await next_matching(j.all_messages, lambda m: m["subject"] == "Balcony talk", "subject")
+        for i in range(3):
+            j.send_message(mto=room, mbody=f"line {i}", mtype="groupchat")
+            await next_matching(j.all_messages, groupchat_body(f"line {i}"), "own message back")
+
+        presence, subject, occupants, history = await self.join(r, room, "Romeo", maxstanzas=2)
+        self.assertEqual(statuses(presence), [110])
+        self.assertEqual(item_of(presence).get("role"), "participant")
+        self.assertEqual([p["from"].resource for p in occupants if p["from"].resource != "Romeo"],
+                         ["Juliet"])
+        self.assertEqual([m["body"] for m in history], ["line 1", "line 2"])
+        for m in history:
+            self.assertEqual(m.xml.find(f"{{{DELAY}}}delay").get("from"), room)
+        self.assertEqual(subject["subject"], "Balcony talk")
+        self.assertEqual(subject["from"].full, f"{room}/Juliet")
+        # Juliet sees Romeo enter, without his real JID (semi-anonymous: she is a moderator, so
+        # she does see it).
+        seen = await next_matching(j.all_presence, from_(f"{room}/Romeo"), "Romeo enters")
+        self.assertEqual(item_of(seen).get("jid"), f"{romeo}/pc")
+
+        r.send_message(mto=room, mbody="Hello", mtype="groupchat")
+        for client in (j, r):
+            m = await next_matching(client.all_messages, groupchat_body("Hello"), "Hello")
+            self.assertEqual(m["from"].full, f"{room}/Romeo")
+            sid = m.xml.find(f"{{{SID}}}stanza-id")
+            self.assertEqual(sid.get("by"), room)
+            self.assertTrue(sid.get("id"))
+            self.assertTrue(m.xml.find(f"{{{OCCUPANT_ID}}}occupant-id").get("id"))
+        # A participant may not change the subject by default (§8.1).
+        self.muc(r).set_subject(room, "mine now")
+        err = await next_matching(r.all_messages, lambda m: m["type"] == "error", "refusal")
+        self.assertEqual(err["error"]["condition"], "forbidden")
+
+    async def test_nicknames_private_messages_and_leaving(self):
+        juliet, romeo, nurse = self.accounts("juliet", "romeo", "nurse")
+        j, r, n = await self.client(juliet), await self.client(romeo), await self.client(nurse)
+        room = await self.create(j, "Juliet")
+        await self.join(r, room, "Romeo")
+        self.assertEqual(await self.refused(n, room, "Romeo"), "conflict")
+        await self.join(n, room, "Nurse")
+
+        # §7.6: unavailable from the old nick with 303 and the new one, then the new presence.
+        r.send_presence(pto=f"{room}/Montague")
+        gone = await next_matching(j.all_presence, left_(f"{room}/Romeo"), "old nick leaves")
+        self.assertEqual(gone["type"], "unavailable")
+        self.assertEqual(statuses(gone), [303])
+        self.assertEqual(item_of(gone).get("nick"), "Montague")
+        await next_matching(j.all_presence, from_(f"{room}/Montague"), "new nick")
+        own = await next_matching(r.all_presence, from_(f"{room}/Montague"), "own new nick")
+        self.assertIn(110, statuses(own))
+
+        # §7.5: private messages carry the room's <x/>, from the sender's room JID.
+        n.send_message(mto=f"{room}/Montague", mbody="psst", mtype="chat")
+        pm = await next_matching(r.all_messages, lambda m: m["body"] == "psst", "private message")
+        self.assertEqual(pm["from"].full, f"{room}/Nurse")
+        self.assertIsNotNone(pm.xml.find(f"{{{MUC_USER}}}x"))
+        n.send_message(mto=f"{room}/Nobody", mbody="hello?", mtype="chat")
+        err = await next_matching(n.all_messages, lambda m: m["type"] == "error", "no such nick")
+        self.assertEqual(err["error"]["condition"], "item-not-found")
+
+        # A non-occupant cannot talk in the room (§7.4).
+        (stranger,) = self.accounts("stranger")
+        s = await self.client(stranger)
+        s.send_message(mto=room, mbody="let me in", mtype="groupchat")
+        err = await next_matching(s.all_messages, lambda m: m["type"] == "error", "refusal")
+        self.assertEqual(err["error"]["condition"], "not-acceptable")
+
+        self.muc(n).leave_muc(room, "Nurse", "bye")
+        left = await next_matching(j.all_presence, left_(f"{room}/Nurse"), "Nurse leaves")
+        self.assertEqual(left["type"], "unavailable")
+        self.assertEqual(left["status"], "bye")
+        own = await next_matching(n.all_presence, left_(f"{room}/Nurse"), "own leave")
+        self.assertEqual((own["type"], statuses(own)), ("unavailable", [110]))
+
+    async def test_password_members_only_and_full_rooms(self):
+        owner, guest, other = self.accounts("owner", "guest", "other")
+        o, g, x = await self.client(owner), await self.client(guest), await self.client(other)
+        room = await self.create(o, "Boss", passwordprotectedroom=True, roomsecret="s3cret",
+                                 maxusers="2")
+        self.assertEqual(await self.refused(g, room, "Guest"), "not-authorized")
+        self.assertEqual(await self.refused(g, room, "Guest", password="wrong"),
+                         "not-authorized")
+        await self.join(g, room, "Guest", password="s3cret")
+        self.assertEqual(await self.refused(x, room, "Other", password="s3cret"),
+                         "service-unavailable")  # full at 2
+
+        closed = await self.create(o, "Boss", membersonly=True)
+        self.assertEqual(await self.refused(g, closed, "Guest"), "registration-required")
+        await self.muc(o).set_affiliation(closed, "member", jid=slixmpp.JID(guest),
+                                          timeout=TIMEOUT)
+        presence, _, _, _ = await self.join(g, closed, "Guest")
+        self.assertEqual(item_of(presence).get("affiliation"), "member")
+        members = await self.muc(o).get_affiliation_list(closed, "member", timeout=TIMEOUT)
+        self.assertEqual(members, [slixmpp.JID(guest)])
+        # Not for members to read (§9.5).
+        with self.assertRaises(IqError) as caught:
+            await self.muc(g).get_affiliation_list(closed, "member", timeout=TIMEOUT)
+        self.assertEqual(caught.exception.iq["error"]["condition"], "forbidden")
+        # Taking the membership away removes the member (321).
+        await self.muc(o).set_affiliation(closed, "none", jid=slixmpp.JID(guest), timeout=TIMEOUT)
+        gone = await next_matching(g.all_presence, left_(f"{closed}/Guest"), "removed")
+        self.assertEqual((gone["type"], statuses(gone)), ("unavailable", [110, 321]))
+
+    async def test_moderation_kick_ban_voice_and_destroy(self):
+        owner, a, b = self.accounts("owner", "a", "b")
+        o, ca, cb = await self.client(owner), await self.client(a), await self.client(b)
+        room = await self.create(o, "Boss", moderatedroom=True)
+        presence, _, _, _ = await self.join(ca, room, "A")
+        self.assertEqual(item_of(presence).get("role"), "visitor")
+        ca.send_message(mto=room, mbody="may I?", mtype="groupchat")
+        err = await next_matching(ca.all_messages, lambda m: m["type"] == "error", "no voice")
+        self.assertEqual(err["error"]["condition"], "forbidden")
+        await self.muc(o).set_role(room, "A", "participant", timeout=TIMEOUT)
+        await next_matching(ca.all_presence,
+                            lambda p: p["from"].full == f"{room}/A" and
+                            item_of(p).get("role") == "participant", "voice granted")
+        ca.send_message(mto=room, mbody="thank you", mtype="groupchat")
+        await next_matching(o.all_messages, groupchat_body("thank you"), "voiced message")
+        # A participant cannot kick (§8: moderators only).
+        with self.assertRaises(IqError) as caught:
+            await self.muc(ca).set_role(room, "Boss", "none", timeout=TIMEOUT)
+        self.assertEqual(caught.exception.iq["error"]["condition"], "forbidden")
+
+        await self.join(cb, room, "B")
+        await self.muc(o).set_role(room, "B", "none", reason="out", timeout=TIMEOUT)
+        kicked = await next_matching(cb.all_presence, left_(f"{room}/B"), "kicked")
+        self.assertEqual((kicked["type"], statuses(kicked)), ("unavailable", [110, 307]))
+        self.assertEqual(item_of(kicked).find(f"{{{MUC_USER}}}reason").text, "out")
+        seen = await next_matching(ca.all_presence, lambda p: p["from"].full == f"{room}/B" and
+                                   p["type"] == "unavailable", "B kicked, seen by A")
+        self.assertEqual(statuses(seen), [307])
+
+        await self.muc(o).set_affiliation(room, "outcast", jid=slixmpp.JID(a), reason="spam",
+                                          timeout=TIMEOUT)
+        banned = await next_matching(ca.all_presence, left_(f"{room}/A"), "banned")
+        self.assertEqual((banned["type"], statuses(banned)), ("unavailable", [110, 301]))
+        self.assertEqual(await self.refused(ca, room, "A"), "forbidden")
+        # The owner cannot ban himself, nor leave the room without an owner (§9.1, §10.7).
+        with self.assertRaises(IqError) as caught:
+            await self.muc(o).set_affiliation(room, "none", jid=slixmpp.JID(owner),
+                                              timeout=TIMEOUT)
+        self.assertEqual(caught.exception.iq["error"]["condition"], "conflict")
+
+        await self.join(cb, room, "B")
+        with self.assertRaises(IqError) as caught:  # §10.9: only owners destroy
+            await self.muc(cb).destroy(room, timeout=TIMEOUT)
+        self.assertEqual(caught.exception.iq["error"]["condition"], "forbidden")
+        await self.muc(o).destroy(room, reason="moving", altroom=slixmpp.JID(f"new@{SERVICE}"),
+                                  timeout=TIMEOUT)
+        gone = await next_matching(cb.all_presence, left_(f"{room}/B"), "destroyed")
+        destroy = gone.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}destroy")
+        self.assertEqual(destroy.get("jid"), f"new@{SERVICE}")
+        self.assertEqual(destroy.find(f"{{{MUC_USER}}}reason").text, "moving")
+        # Gone: a disco#info on it finds nothing.
+        with self.assertRaises(IqError) as caught:
+            await cb.plugin["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
+        self.assertEqual(caught.exception.iq["error"]["condition"], "item-not-found")
+
+    async def test_invitations_and_self_ping(self):
+        owner, friend = self.accounts("owner", "friend")
+        o, f = await self.client(owner), await self.client(friend)
+        room = await self.create(o, "Boss", membersonly=True)
+        self.muc(o).invite(room, slixmpp.JID(friend), reason="join us")
+        invitation = await next_matching(
+            f.all_messages, lambda m: m.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
+            is not None, "invitation")
+        invite = invitation.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
+        self.assertEqual(invitation["from"].full, room)
+        self.assertEqual(slixmpp.JID(invite.get("from")).bare, owner)
+        self.assertEqual(invite.find(f"{{{MUC_USER}}}reason").text, "join us")
+        # The invitee became a member: the members-only room lets it in.
+        presence, _, _, _ = await self.join(f, room, "Friend")
+        self.assertEqual(item_of(presence).get("affiliation"), "member")
+        self.muc(f).decline(room, slixmpp.JID(owner), reason="busy")
+        declined = await next_matching(
+            o.all_messages, lambda m: m.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}decline")
+            is not None, "decline")
+        self.assertEqual(declined.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}decline").get("from"),
+                         friend)
+
+        # XEP-0410: the room answers a self-ping; someone not in the room gets not-acceptable.
+        await f.plugin["xep_0199"].send_ping(f"{room}/Friend", timeout=TIMEOUT)
+        self.muc(f).leave_muc(room, "Friend")
+        await next_matching(f.all_presence, left_(f"{room}/Friend"), "left")
+        with self.assertRaises(IqError) as caught:
+            await f.plugin["xep_0199"].send_ping(f"{room}/Friend", timeout=TIMEOUT)
+        self.assertEqual(caught.exception.iq["error"]["condition"], "not-acceptable")
+
+    async def test_one_user_two_clients_one_nick(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        phone, laptop = await self.client(juliet, "phone"), await self.client(juliet, "laptop")
+        r = await self.client(romeo)
+        room = await self.create(r, "Romeo")
+        await self.join(phone, room, "Juliet")
+        await self.join(laptop, room, "Juliet")
+        r.send_message(mto=room, mbody="both?", mtype="groupchat")
+        for device in (phone, laptop):
+            await next_matching(device.all_messages, groupchat_body("both?"), "to each client")
+        # The phone leaves; the laptop stays, and Romeo still sees Juliet.
+        self.muc(phone).leave_muc(room, "Juliet")
+        await next_matching(phone.all_presence, lambda p: p["type"] == "unavailable" and
+                            p["from"].full == f"{room}/Juliet", "phone left")
+        await nothing_matching(r.all_presence, lambda p: p["type"] == "unavailable" and
+                               p["from"].full == f"{room}/Juliet", 0.5)
+        r.send_message(mto=room, mbody="still there?", mtype="groupchat")
+        await next_matching(laptop.all_messages, groupchat_body("still there?"), "laptop")
+
+    async def test_gone_client_leaves_the_room(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        j, r = await self.client(juliet), await self.client(romeo)
+        room = await self.create(j, "Juliet")
+        await self.join(r, room, "Romeo")
+        # Romeo's session ends: its directed presence ends with it (RFC 6121 §4.6.3), so the room
+        # sees him leave.
+        await self.logout(r)
+        left = await next_matching(j.all_presence, left_(f"{room}/Romeo"), "Romeo gone")
+        self.assertEqual(left["type"], "unavailable")
+
+
+class PersistentRoomTest(ClientTestCase):
+    async def test_persistent_room_survives_restart_and_forgets_deleted_accounts(self):
+        owner, member = self.accounts("owner", "member")
+        o = await self.login(f"{owner}/pc", PASSWORD, MucClient)
+        room = f"keep@{SERVICE}"
+        await o.plugin["xep_0045"].join_muc_wait(room, "Boss", timeout=TIMEOUT)
+        form = await o.plugin["xep_0045"].get_room_config(room, timeout=TIMEOUT)
+        form.field["muc#roomconfig_persistentroom"]["value"] = True
+        form.field["muc#roomconfig_roomname"]["value"] = "Kept"
+        await o.plugin["xep_0045"].set_room_config(room, form, timeout=TIMEOUT)
+        await o.plugin["xep_0045"].set_affiliation(room, "member", jid=slixmpp.JID(member),
+                                                   timeout=TIMEOUT)
+        o.plugin["xep_0045"].set_subject(room, "kept subject")
+        await next_matching(o.all_messages, lambda m: m["subject"] == "kept subject", "subject")
+        await self.logout(o)
+
+        self.server.restart()
+        o = await self.login(f"{owner}/pc", PASSWORD, MucClient)
+        items = await o.plugin["xep_0030"].get_items(jid=SERVICE, timeout=TIMEOUT)
+        self.assertIn((room, None, "Kept"), items["disco_items"]["items"])
+        presence, subject, _, _ = await o.plugin["xep_0045"].join_muc_wait(
+            room, "Boss", timeout=TIMEOUT)
+        self.assertEqual(statuses(presence), [110])  # not created again
+        self.assertEqual(item_of(presence).get("affiliation"), "owner")
+        self.assertEqual(subject["subject"], "kept subject")
+        members = await o.plugin["xep_0045"].get_affiliation_list(room, "member",
+                                                                  timeout=TIMEOUT)
+        self.assertEqual(members, [slixmpp.JID(member)])
+
+        # The member deletes its account (XEP-0077 <remove/>): it leaves the member list.
+        m = await self.login(f"{member}/pc", PASSWORD, MucClient)
+        iq = m.make_iq_set(ito="localhost")
+        iq.enable("register")
+        iq["register"]["remove"] = True
+        await iq.send(timeout=TIMEOUT)
+        for _ in range(50):
+            members = await o.plugin["xep_0045"].get_affiliation_list(room, "member",
+                                                                      timeout=TIMEOUT)
+            if not members:
+                break
+            await asyncio.sleep(0.1)
+        self.assertEqual(members, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
