@@ -5,7 +5,9 @@
 # publishes XEP-0084 data and metadata over PEP, and a contact's avatar service is notified
 # (+notify in its caps) and fetches the image, which its vCard then shows too (XEP-0398); its
 # bookmark client keeps XEP-0048 bookmarks in
-# XEP-0049 private storage across two resources.
+# XEP-0049 private storage across two resources; its MUC client (XEP-0045) creates and configures
+# a room, another enters, they talk, the topic changes, one is kicked, and its XEP-0410 self-pings
+# keep the room alive meanwhile.
 import asyncio
 import contextlib
 import hashlib
@@ -19,6 +21,7 @@ from harness import SharedServer  # noqa: E402
 import aioxmpp  # noqa: E402
 import aioxmpp.avatar  # noqa: E402
 import aioxmpp.bookmarks  # noqa: E402
+import aioxmpp.muc  # noqa: E402
 import aioxmpp.vcard  # noqa: E402
 
 # aioxmpp's own internals warn about an API of theirs; nothing of the test's.
@@ -47,7 +50,7 @@ class AioxmppTest(SharedServer, unittest.IsolatedAsyncioTestCase):
             override_peer=[("127.0.0.1", self.server.port, aioxmpp.connector.STARTTLSConnector())])
         for service in (aioxmpp.EntityCapsService, aioxmpp.RosterClient,
                         aioxmpp.vcard.VCardService, aioxmpp.avatar.AvatarService,
-                        aioxmpp.bookmarks.BookmarkClient):
+                        aioxmpp.bookmarks.BookmarkClient, aioxmpp.MUCClient):
             client.summon(service)
         await asyncio.wait_for(self.exits.enter_async_context(client.connected()), TIMEOUT)
         return client
@@ -104,6 +107,58 @@ class AioxmppTest(SharedServer, unittest.IsolatedAsyncioTestCase):
         got = await laptop.summon(aioxmpp.bookmarks.BookmarkClient).get_bookmarks()
         self.assertEqual([(b.name, str(b.jid), b.nick) for b in got],
                          [("Council", "council@chat.localhost", "J")])
+
+
+    async def test_group_chat(self):
+        juliet = await self.connect("juliet@localhost/muc")
+        romeo = await self.connect("romeo@localhost/muc")
+        room_jid = aioxmpp.JID.fromstr("verona@conference.localhost")
+        loop = asyncio.get_running_loop()
+
+        def signal_future(signal, accept=lambda *a, **kw: True):
+            future = loop.create_future()
+
+            def fire(*args, **kwargs):
+                if not future.done() and accept(*args, **kwargs):
+                    future.set_result((args, kwargs))
+                return future.done()  # disconnects once fired
+            signal.connect(fire)
+            return future
+
+        room, entered = juliet.summon(aioxmpp.MUCClient).join(room_jid, "Juliet")
+        await asyncio.wait_for(entered, TIMEOUT)
+        # The new room is locked until configured (XEP-0045 §10.1): aioxmpp's configuration form.
+        muc = juliet.summon(aioxmpp.MUCClient)
+        form = aioxmpp.muc.ConfigurationForm.from_xso(await muc.get_room_config(room_jid))
+        form.roomname.value = "Verona"
+        await muc.set_room_config(room_jid, form.render_reply())
+
+        joined = signal_future(room.on_join)
+        romeo_room, romeo_entered = romeo.summon(aioxmpp.MUCClient).join(room_jid, "Romeo")
+        await asyncio.wait_for(romeo_entered, TIMEOUT)
+        (member,), _ = await asyncio.wait_for(joined, TIMEOUT)
+        self.assertEqual(member.nick, "Romeo")
+        self.assertEqual(sorted(m.nick for m in romeo_room.members), ["Juliet", "Romeo"])
+
+        heard = signal_future(room.on_message, lambda msg, member, source, **kw:
+                              member is not None and member.nick == "Romeo")
+        msg = aioxmpp.Message(type_=aioxmpp.MessageType.GROUPCHAT)
+        msg.body[None] = "Wherefore art thou?"
+        await romeo_room.send_message(msg)
+        (got, sender, _source), _ = await asyncio.wait_for(heard, TIMEOUT)
+        self.assertEqual(got.body.any(), "Wherefore art thou?")
+
+        topic = signal_future(romeo_room.on_topic_changed)
+        await room.set_topic({None: "Balcony"})
+        (_, new_topic), _ = await asyncio.wait_for(topic, TIMEOUT)
+        self.assertEqual(new_topic.any(), "Balcony")
+
+        # Kicked (status 307): aioxmpp reads the leave mode from the status codes.
+        kicked = signal_future(romeo_room.on_exit)
+        await room.kick(next(m for m in room.members if m.nick == "Romeo"), "enough")
+        _, details = await asyncio.wait_for(kicked, TIMEOUT)
+        self.assertEqual(details["muc_leave_mode"], aioxmpp.muc.LeaveMode.KICKED)
+        self.assertEqual(details["muc_reason"], "enough")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 # ternd with a client of another family: go-sendxmpp (Debian's package, on the Go xmpp library
 # mattn/go-xmpp, its own XML, TLS and SASL code) logs in over STARTTLS and over direct TLS and
 # sends a message that a slixmpp client must receive, body and sender intact; a wrong password is
-# refused and sends nothing; in --listen mode it prints what slixmpp sends it.
+# refused and sends nothing; in --listen mode it prints what slixmpp sends it; with -c it enters
+# a room of ternd's group chat service and talks there (XEP-0045).
 #
 # go-xmpp writes a newline and then "<?xml version='1.0'?><stream:stream …>" after SASL
 # <success/>: ternd once answered that restart with not-well-formed, so every login here goes
@@ -82,6 +83,29 @@ class GoSendxmppTest(ClientTestCase):
         self.assertIn("not-authorized", err)
         await nothing_matching(juliet.messages, lambda m: True, seconds=1.0)
         self.assertTrue(self.server.alive())
+
+    async def test_chatroom_message_reaches_the_room(self):
+        juliet_jid, romeo_jid = self.accounts("juliet", "romeo")
+        juliet = await self.login(f"{juliet_jid}/balcony", PASSWORD,
+                                  plugins=("xep_0004", "xep_0045"))
+        muc = juliet.plugin["xep_0045"]
+        room = f"gopherhole{os.getpid()}@conference.localhost"
+        await muc.join_muc_wait(room, "Juliet", timeout=TIMEOUT)
+        await muc.set_room_config(room, await muc.get_room_config(room, timeout=TIMEOUT),
+                                  timeout=TIMEOUT)
+        status, out, err = await run(self.argv(romeo_jid, PASSWORD, "-c", "-a", "gopher", room),
+                                     self.env, stdin=TRICKY)
+        self.assertEqual(status, 0, f"go-sendxmpp failed:\n{out}\n{err}")
+        got = await next_matching(
+            juliet.all_messages, lambda m: m["type"] == "groupchat" and m["body"] == TRICKY,
+            "go-sendxmpp's message in the room")
+        self.assertEqual(got["from"].full, f"{room}/gopher")
+        # It entered and left: the room saw both.
+        left = await next_matching(
+            juliet.all_presence,
+            lambda p: p["from"].full == f"{room}/gopher" and p["type"] == "unavailable",
+            "go-sendxmpp leaving the room")
+        self.assertIsNotNone(left)
 
     async def test_listen_prints_what_slixmpp_sends(self):
         juliet_jid, romeo_jid = self.accounts("juliet", "romeo")
