@@ -61,6 +61,13 @@ modules_enabled = {
 modules_disabled = { "s2s" }
 VirtualHost "localhost"
   ssl = { key = "$dir/localhost.key"; certificate = "$dir/localhost.crt" }
+-- Group chat (XEP-0045) at conference.localhost, as the scenarios address it, with Prosody's
+-- defaults: a new room stays locked until its owner configures it (muc_room_locking), anyone may
+-- create rooms, occupant ids (XEP-0421) on; mod_muc_mam stamps groupchat messages with the
+-- room's XEP-0359 stanza-id.
+Component "conference.localhost" "muc"
+  modules_enabled = { "muc_mam" }
+  muc_room_locking = true
 CFG
 chown -R prosody:prosody "$dir"
 

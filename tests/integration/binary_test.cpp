@@ -2,13 +2,16 @@
 // Binary XMPP sessions (docs/binary-xmpp.md §2) against the real ternd: a client offering ALPN
 // tern-xmpp-binary/1 on direct TLS logs in (SCRAM-SHA-256, bind) in frames, chats both ways with
 // an XML client, resumes a dropped stream-management session on a new binary connection, and
-// gets stream errors as frames; a client offering only xmpp-client, and every client when
-// c2s.binary is false, still gets XML.
+// gets stream errors as frames; creates, configures and talks in a group chat room with an XML
+// occupant (XEP-0045: presence with status codes, stanza and occupant ids); a client offering only
+// xmpp-client, and every client when c2s.binary is false, still gets XML.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "binary_client.h"
 #include "ternd_process.h"
@@ -104,6 +107,89 @@ TEST_F(BinaryTest, ChatsBothWaysWithAnXmlClient) {
     EXPECT_EQ(at_juliet->root().attr("to"), "juliet@localhost/phone");
     EXPECT_EQ(at_juliet->root().child_text("body"), "hi " + n + " ☺");
   }
+}
+
+// The next stanza named `name` (skipping the rest), or nullptr.
+template <class Client>
+xmpp::StanzaPtr next_named(Client& client, std::string_view name) {
+  for (auto s = client.next(); s; s = client.next()) {
+    if (s->root().is(name, ns::kClient)) {
+      return s;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> status_codes(const xmpp::Stanza& presence) {
+  std::vector<std::string> codes;
+  if (const xmpp::Element* x = presence.root().child("x", ns::kMucUser)) {
+    for (const xmpp::Element& child : x->children()) {
+      if (child.is("status", ns::kMucUser)) {
+        codes.emplace_back(child.attr("code"));
+      }
+    }
+  }
+  std::sort(codes.begin(), codes.end());
+  return codes;
+}
+
+TEST_F(BinaryTest, CreatesAndTalksInAGroupChatRoomWithAnXmlOccupant) {
+  BinaryClient juliet(server_->direct_tls_port);
+  ASSERT_NE(juliet.login("phone"), nullptr);
+  juliet.send(
+      "<presence to='balcony@conference.localhost/Juliet'>"
+      "<x xmlns='http://jabber.org/protocol/muc'/></presence>");
+  auto created = next_named(juliet, "presence");
+  ASSERT_NE(created, nullptr) << juliet.decode_error();
+  EXPECT_EQ(created->root().attr("from"), "balcony@conference.localhost/Juliet");
+  EXPECT_EQ(status_codes(*created), (std::vector<std::string>{"110", "201"}));
+  auto subject = next_named(juliet, "message");
+  ASSERT_NE(subject, nullptr) << juliet.decode_error();
+  EXPECT_NE(subject->root().child("subject", ns::kClient), nullptr);
+  juliet.send(
+      "<iq type='set' id='c1' to='balcony@conference.localhost'>"
+      "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+      "<x xmlns='jabber:x:data' type='submit'/></query></iq>");
+  auto configured = next_named(juliet, "iq");
+  ASSERT_NE(configured, nullptr) << juliet.decode_error();
+  EXPECT_EQ(configured->type(), "result");
+
+  XmlClient romeo(server_->starttls_port, false, "romeo", "orchard");
+  ASSERT_NE(romeo.login("desk"), nullptr);
+  romeo.send(
+      "<presence to='balcony@conference.localhost/Romeo'>"
+      "<x xmlns='http://jabber.org/protocol/muc'/></presence>");
+  auto entered = next_named(juliet, "presence");
+  ASSERT_NE(entered, nullptr) << juliet.decode_error();
+  EXPECT_EQ(entered->root().attr("from"), "balcony@conference.localhost/Romeo");
+  // Juliet owns the room, so she moderates and sees Romeo's real JID.
+  const xmpp::Element* item = entered->root().child("x", ns::kMucUser)->child("item", ns::kMucUser);
+  EXPECT_EQ(item->attr("jid"), "romeo@localhost/desk");
+  EXPECT_NE(entered->root().child("occupant-id", ns::kOccupantId), nullptr);
+
+  romeo.send(
+      "<message to='balcony@conference.localhost' type='groupchat' id='g1'>"
+      "<body>in binary?</body></message>");
+  auto heard = next_message(juliet);
+  ASSERT_NE(heard, nullptr) << juliet.decode_error();
+  EXPECT_EQ(heard->root().attr("from"), "balcony@conference.localhost/Romeo");
+  EXPECT_EQ(heard->root().child_text("body"), "in binary?");
+  const xmpp::Element* sid = heard->root().child("stanza-id", ns::kStanzaId);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(sid->attr("by"), "balcony@conference.localhost");
+
+  juliet.send(
+      "<message to='balcony@conference.localhost' type='groupchat' id='g2'>"
+      "<body>in frames</body></message>");
+  for (;;) {  // Romeo also gets the history and subject of his entry first
+    auto got = next_message(romeo);
+    ASSERT_NE(got, nullptr);
+    if (got->root().child_text("body") == "in frames") {
+      EXPECT_EQ(got->root().attr("from"), "balcony@conference.localhost/Juliet");
+      break;
+    }
+  }
+  EXPECT_TRUE(juliet.decode_error().empty()) << juliet.decode_error();
 }
 
 TEST_F(BinaryTest, ResumesOnANewBinaryConnectionAndGetsTheUnacknowledgedMessage) {
