@@ -93,6 +93,18 @@ modules:
   mod_http_upload:
     put_url: "http://127.0.0.1:$http_port/upload"
     docroot: "$dir/upload"
+  # Group chat (XEP-0045) at conference.localhost (mod_muc's default host, conference.@HOST@),
+  # as the scenarios address it; anyone may create rooms. Rooms keep an archive (mod_mam), so
+  # that they stamp groupchat messages with their XEP-0359 stanza-id, as Prosody's mod_muc_mam
+  # does; accounts archive nothing (default: never).
+  mod_mam:
+    default: never
+  mod_muc:
+    access: all
+    access_create: local
+    access_persistent: local
+    default_room_options:
+      mam: true
 CFG
 # Debian's ejabberdctl.cfg names /etc/ejabberd/ejabberd.yml, overriding --config: use our own.
 cat > "$dir/ejabberdctl.cfg" <<CTL

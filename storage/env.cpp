@@ -178,6 +178,32 @@ void ReadTxn::scan_from(StoreId store, std::string_view prefix, std::string_view
   mdb_cursor_close(cursor);
 }
 
+void ReadTxn::scan_back(StoreId store, std::string_view prefix, std::string_view before,
+                        const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (!store.valid()) {
+    return;
+  }
+  MDB_cursor* cursor = nullptr;
+  if (mdb_cursor_open(txn_, dbis_[store.index], &cursor) != MDB_SUCCESS) {
+    return;
+  }
+  // Start at the first key not below the bound (the prefix's end when none is given: the prefix
+  // with 0xFF appended sorts after every key under it that a record layout here produces), then
+  // step back.
+  std::string bound(before.empty() ? std::string(prefix) + std::string(8, '\xFF')
+                                   : std::string(before));
+  MDB_val k = storage::as_val(bound);
+  MDB_val v;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  rc = rc == MDB_SUCCESS ? mdb_cursor_get(cursor, &k, &v, MDB_PREV)
+                         : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  while (rc == MDB_SUCCESS && storage::as_view(k).starts_with(prefix) &&
+         fn(storage::as_view(k), storage::as_view(v))) {
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV);
+  }
+  mdb_cursor_close(cursor);
+}
+
 Result<void, StoreError> WriteTxn::put(StoreId store, std::string_view key,
                                        std::string_view value) {
   if (!store.valid()) {

@@ -30,10 +30,25 @@ using StanzaPtr = std::unique_ptr<Stanza>;
 class DeliveryReceipt {
  public:
   explicit DeliveryReceipt(std::function<void(bool delivered)> done) : done_(std::move(done)) {}
+  // A receipt for one delivered copy (its resource's acknowledgement), reporting to `wraps` (the
+  // stanza's own, possibly none), which it keeps alive.
+  DeliveryReceipt(std::function<void(bool delivered)> done, std::shared_ptr<DeliveryReceipt> wraps)
+      : done_(std::move(done)), wraps_(std::move(wraps)), copy_(true) {}
   DeliveryReceipt(const DeliveryReceipt&) = delete;
   DeliveryReceipt& operator=(const DeliveryReceipt&) = delete;
   ~DeliveryReceipt() { fire(false); }
   void delivered() { fire(true); }
+  // Whether this is one copy's receipt, and the stanza's it reports to. A copy routed again (its
+  // session ended unacknowledged) goes on with the stanza's receipt, not the old copy's.
+  bool is_copy() const { return copy_; }
+  const std::shared_ptr<DeliveryReceipt>& wraps() const { return wraps_; }
+  // The stanza's own receipt behind any copy receipts (none when it has none).
+  static std::shared_ptr<DeliveryReceipt> stanza_receipt(std::shared_ptr<DeliveryReceipt> r) {
+    while (r && r->is_copy()) {
+      r = r->wraps();
+    }
+    return r;
+  }
 
  private:
   void fire(bool delivered) {
@@ -42,6 +57,8 @@ class DeliveryReceipt {
     }
   }
   std::function<void(bool)> done_;
+  std::shared_ptr<DeliveryReceipt> wraps_;
+  bool copy_ = false;
   std::atomic<bool> fired_{false};
 };
 

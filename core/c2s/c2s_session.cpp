@@ -264,7 +264,17 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
   if (root.find_attr("to") != nullptr) {
     if (stanza->to_jid() == nullptr) {  // parsed once here, for the router and every hook
       if (auto reply = xmpp::make_error_reply(root, xmpp::StanzaError::jid_malformed())) {
-        reply->root().remove_attr("from");  // from the server itself
+        // From the entity addressed when only the resource is malformed (a room nickname that
+        // fails resourceprep: the client matches the error to its join), else from the server.
+        std::string_view to = root.attr("to");
+        std::size_t slash = to.find('/');
+        auto bare = slash == std::string_view::npos ? Err(xmpp::JidError{})
+                                                    : xmpp::Jid::parse(to.substr(0, slash));
+        if (bare) {
+          reply->root().set_attr("from", bare->full());
+        } else {
+          reply->root().remove_attr("from");
+        }
         write(reply->root());
       }
       return stanza_handled(ticket);

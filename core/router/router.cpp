@@ -97,6 +97,11 @@ void Router::route(xmpp::StanzaPtr stanza, SessionHandle origin) {
 }
 
 void Router::route_from_server(xmpp::StanzaPtr stanza) {
+  if (stanza->receipt() && stanza->receipt()->is_copy()) {
+    // A copy delivered before whose session ended unacknowledged: what it reported to its
+    // resource is over; the stanza's own receipt (offline storage's, say) goes on with it.
+    stanza->set_receipt(xmpp::DeliveryReceipt::stanza_receipt(stanza->receipt()));
+  }
   const xmpp::Jid* parsed = stanza->to_jid();
   if (parsed == nullptr) {
     return;
@@ -163,7 +168,10 @@ void Router::to_account(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin orig
   if (to.has_resource()) {
     if (auto handle = env_.sessions.find(to)) {
       if (kind == xmpp::StanzaKind::Message && modules != nullptr) {
-        modules->run_message_delivered(MessageDelivered{*stanza, {to}});
+        std::vector<AcknowledgedHook> acknowledged;
+        std::vector<xmpp::Jid> resources{to};
+        modules->run_message_delivered(MessageDelivered{*stanza, resources, &acknowledged});
+        return deliver_message(std::move(stanza), {*handle}, resources, std::move(acknowledged));
       }
       return env_.sessions.deliver(*handle, std::move(stanza));
     }
@@ -207,8 +215,8 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin)
       std::vector<xmpp::Jid> delivered_to;
       for (const BoundResource& r : resources) {
         if (r.available && r.priority >= 0 && r.priority == best) {
-          targets.push_back(r.handle);
           if (auto full = to.with_resource(r.resource)) {
+            targets.push_back(r.handle);
             delivered_to.push_back(std::move(*full));
           }
         }
@@ -224,10 +232,11 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin)
         }
         return bounce(stanza->root(), xmpp::StanzaError::service_unavailable(), origin);
       }
+      std::vector<AcknowledgedHook> acknowledged;
       if (modules != nullptr) {
-        modules->run_message_delivered(MessageDelivered{*stanza, delivered_to});
+        modules->run_message_delivered(MessageDelivered{*stanza, delivered_to, &acknowledged});
       }
-      break;
+      return deliver_message(std::move(stanza), targets, delivered_to, std::move(acknowledged));
     }
     case xmpp::StanzaKind::Presence:
       for (const BoundResource& r : resources) {
@@ -248,6 +257,47 @@ void Router::to_bare(xmpp::StanzaPtr stanza, const xmpp::Jid& to, Origin origin)
     env_.sessions.deliver(targets[i], stanza->clone());
   }
   env_.sessions.deliver(targets.front(), std::move(stanza));
+}
+
+void Router::deliver_message(xmpp::StanzaPtr message, const std::vector<SessionHandle>& targets,
+                             const std::vector<xmpp::Jid>& resources,
+                             std::vector<AcknowledgedHook> acknowledged) {
+  auto hooks = acknowledged.empty()
+                   ? nullptr
+                   : std::make_shared<std::vector<AcknowledgedHook>>(std::move(acknowledged));
+  if (targets.empty()) {
+    return;
+  }
+  auto deliver_copy = [&](xmpp::StanzaPtr copy, std::size_t i) {
+    if (hooks) {
+      // The stanza's own receipt (offline storage waits on it) fires when any copy is
+      // acknowledged, and fails once no copy holds it any more: each copy's receipt holds it.
+      // A message delivered before (an unacknowledged copy routed again) reports to the
+      // stanza's receipt, never to the resource it first went to.
+      std::shared_ptr<xmpp::DeliveryReceipt> own =
+          xmpp::DeliveryReceipt::stanza_receipt(copy->receipt());
+      auto report = [hooks, resource = resources[i]](bool delivered) {
+        if (delivered) {
+          for (const AcknowledgedHook& hook : *hooks) {
+            hook(resource);
+          }
+        }
+      };
+      copy->set_receipt(std::make_shared<xmpp::DeliveryReceipt>(
+          [report, own](bool delivered) {
+            if (delivered && own) {
+              own->delivered();
+            }
+            report(delivered);
+          },
+          own));
+    }
+    env_.sessions.deliver(targets[i], std::move(copy));
+  };
+  for (std::size_t i = 0; i + 1 < targets.size(); ++i) {
+    deliver_copy(message->clone(), i);
+  }
+  deliver_copy(std::move(message), targets.size() - 1);
 }
 
 void Router::update_presence(xmpp::StanzaPtr stanza, SessionHandle origin) {

@@ -77,6 +77,11 @@ class Router {
   void update_presence(xmpp::StanzaPtr presence, SessionHandle origin);
   void broadcast_to_own_resources(const xmpp::Stanza& presence, const xmpp::Jid& from);
   void bounce(const xmpp::Element& stanza, const xmpp::StanzaError& error, Origin origin);
+  // Hands a message to its sessions, one copy each; with acknowledgement hooks, each copy gets
+  // a receipt of its own that reports its resource to them (and still the stanza's receipt).
+  void deliver_message(xmpp::StanzaPtr message, const std::vector<SessionHandle>& targets,
+                       const std::vector<xmpp::Jid>& resources,
+                       std::vector<AcknowledgedHook> acknowledged);
 
   RouterEnv env_;
 };

@@ -14,6 +14,7 @@
 #include "modules/muc/room.h"
 #include "modules/muc/room_internal.h"
 #include "modules/muc/room_store.h"
+#include "modules/services/mam_service.h"
 #include "tern/module_api.h"
 #include "xmpp/namespaces.h"
 #include "xmpp/random_ids.h"
@@ -53,6 +54,7 @@ class Muc final : public Module, public muc::RoomHost {
     default_persistent_ = options.boolean("default_persistent", false);
     default_public_ = options.boolean("default_public", true);
     store_ = ctx.open_store("muc", StoreScope::Global);
+    archive_ = ctx.service<mam::ArchiveService>("mam");  // null without archives
     directory_ = ctx.shared<Directory>("directory");
     domain_ = subdomain + "." + std::string(ctx.host());
     service_name_ = name;
@@ -86,6 +88,13 @@ class Muc final : public Module, public muc::RoomHost {
   const muc::ConfigLimits& limits() const override { return limits_; }
   muc::Clock::time_point now() const override { return muc::Clock::now(); }
   std::string new_stanza_id() override { return xmpp::random_uuid(); }
+  bool archives() const override { return archive_ != nullptr && archive_->archives_rooms(); }
+  void archive(const Room& room, std::string_view stanza_id, const xmpp::Stanza& message) override {
+    archive_->archive_room_message(room.jid().full(), stanza_id, message);
+  }
+  void query_archive(const Room& room, const xmpp::Stanza& iq) override {
+    archive_->query_room(room.jid().full(), iq);
+  }
 
  private:
   struct HeldRoom {
@@ -166,7 +175,7 @@ class Muc final : public Module, public muc::RoomHost {
 
   HeldRoom* maybe_create(const xmpp::Stanza& stanza, const xmpp::Jid& to, const xmpp::Jid& from) {
     auto refuse = [&](const xmpp::StanzaError& error) -> HeldRoom* {
-      if (xmpp::StanzaPtr reply = muc::internal::error_reply(stanza, error)) {
+      if (xmpp::StanzaPtr reply = muc::internal::error_reply(stanza, error, to.bare_view())) {
         ctx_->route(std::move(reply));
       }
       return nullptr;
@@ -227,6 +236,9 @@ class Muc final : public Module, public muc::RoomHost {
     if (room.finished()) {
       if (room.destroyed()) {
         log_.info("room.destroyed", "room destroyed", {{"room", key}});
+      }
+      if (archive_ != nullptr) {
+        archive_->forget_room(key);  // a room's data goes with the room
       }
       rooms_.erase(key);
       directory_->rooms.fetch_sub(1, std::memory_order_relaxed);
@@ -354,10 +366,11 @@ class Muc final : public Module, public muc::RoomHost {
   bool default_persistent_ = false;
   bool default_public_ = true;
   muc::ConfigLimits limits_;
+  mam::ArchiveService* archive_ = nullptr;
   std::map<std::string, HeldRoom> rooms_;  // the rooms this worker holds, by JID
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Muc, muc, "XEP-0045 multi-user chat at conference.HOST")
+TERN_MODULE(Muc, muc, "XEP-0045 multi-user chat at conference.HOST", "mam?")

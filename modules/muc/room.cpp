@@ -148,7 +148,7 @@ void Room::send_to_occupant(const Occupant& occupant, const xmpp::Stanza& stanza
 }
 
 void Room::send_error(const xmpp::Stanza& request, const xmpp::StanzaError& error) {
-  if (xmpp::StanzaPtr reply = internal::error_reply(request, error)) {
+  if (xmpp::StanzaPtr reply = internal::error_reply(request, error, jid_.full())) {
     host_.send(std::move(reply));
   }
 }
@@ -261,6 +261,9 @@ void Room::enter(const xmpp::Stanza& presence, const xmpp::Jid& from, std::strin
   if (state_.config.non_anonymous()) {
     statuses.to_self.push_back(100);  // §7.2.4
   }
+  if (archived()) {
+    statuses.to_self.push_back(170);  // §7.2.12: the room keeps what is said (XEP-0313)
+  }
   for (const auto& [other_nick, other] : occupants_) {
     if (other_nick == nick) {
       continue;
@@ -315,6 +318,9 @@ void Room::on_presence(const xmpp::Stanza& presence, const xmpp::Jid& from, std:
   if (current->nick != nick) {
     return change_nick(*current, presence, from, nick);
   }
+  if (presence.root().child("x", xmpp::ns::kMuc) != nullptr) {
+    return resync(*current, presence, from);
+  }
   // §7.7: a presence update, for everyone.
   for (Session& s : current->sessions) {
     if (s.jid == from) {
@@ -325,6 +331,25 @@ void Room::on_presence(const xmpp::Stanza& presence, const xmpp::Jid& from, std:
     }
   }
   broadcast_presence(*current, {});
+}
+
+void Room::resync(Occupant& occupant, const xmpp::Stanza& presence, const xmpp::Jid& from) {
+  // §17.3: a join from a client already in the room (it lost track, say after a reconnect the
+  // room never saw) is answered as a join: everyone's presence, its own, history and subject.
+  for (Session& s : occupant.sessions) {
+    if (s.jid == from) {
+      s.presence = internal::as_occupant_presence(presence);
+    }
+  }
+  for (const auto& [nick, other] : occupants_) {
+    if (nick != occupant.nick) {
+      host_.send(presence_of(other, from, false, {}));
+    }
+  }
+  host_.send(presence_of(occupant, from, true, {}));
+  const xmpp::Element* x = presence.root().child("x", xmpp::ns::kMuc);
+  send_history(from, x->child("history", xmpp::ns::kMuc));
+  send_subject(from);
 }
 
 void Room::change_nick(Occupant& occupant, const xmpp::Stanza& presence, const xmpp::Jid& from,
@@ -340,9 +365,12 @@ void Room::change_nick(Occupant& occupant, const xmpp::Stanza& presence, const x
   }
   // §7.6.2: unavailable from the old nick with 303 and the new one, then available from it.
   std::string new_nick(nick);
-  broadcast_presence(occupant, Statuses{{303}, {}}, "unavailable", [&new_nick](xmpp::Element& x) {
-    x.child("item", xmpp::ns::kMucUser)->set_attr("nick", new_nick);
-  });
+  // The occupant stays (§7.6 examples): its role is kept in the unavailable presence.
+  std::string_view role = role_name(occupant.role);
+  broadcast_presence(
+      occupant, Statuses{{303}, {}}, "unavailable", [&new_nick, role](xmpp::Element& x) {
+        x.child("item", xmpp::ns::kMucUser)->set_attr("nick", new_nick).set_attr("role", role);
+      });
   Occupant moved = std::move(occupant);
   occupants_.erase(moved.nick);
   moved.nick = new_nick;

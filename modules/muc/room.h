@@ -56,6 +56,11 @@ class RoomHost {
   virtual Clock::time_point now() const = 0;
   // A fresh XEP-0359 stanza id for a message the room broadcasts.
   virtual std::string new_stanza_id() = 0;
+  // The room's XEP-0313 archive, where the service keeps one (none: false, and nothing kept).
+  virtual bool archives() const = 0;
+  virtual void archive(const Room& room, std::string_view stanza_id,
+                       const xmpp::Stanza& message) = 0;
+  virtual void query_archive(const Room& room, const xmpp::Stanza& iq) = 0;
 };
 
 class Room {
@@ -116,6 +121,7 @@ class Room {
                                                std::string_view nick) const;
   void enter(const xmpp::Stanza& presence, const xmpp::Jid& from, std::string_view nick,
              Statuses statuses);
+  void resync(Occupant& occupant, const xmpp::Stanza& presence, const xmpp::Jid& from);
   void change_nick(Occupant& occupant, const xmpp::Stanza& presence, const xmpp::Jid& from,
                    std::string_view nick);
   void leave(const xmpp::Jid& from, const xmpp::Stanza* presence, const Statuses& statuses);
@@ -136,6 +142,8 @@ class Room {
   // IQs to the room (§9, §10, XEP-0030).
   void disco_info(const xmpp::Stanza& iq, const xmpp::Jid& from);
   void disco_items(const xmpp::Stanza& iq, const xmpp::Jid& from);
+  void archive_query(const xmpp::Stanza& iq, const xmpp::Jid& from);
+  bool archived() const { return state_.config.archived && host_.archives(); }
   void admin_get(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::Element& query);
   void admin_set(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::Element& query);
   void owner_get(const xmpp::Stanza& iq, const xmpp::Jid& from);

@@ -46,6 +46,9 @@ void Room::on_iq(const xmpp::Stanza& iq, const xmpp::Jid& from, std::string_view
   if (get && query->is("ping", xmpp::ns::kPing)) {
     return host_.send(xmpp::make_iq_result(iq.root()));
   }
+  if (query->name() == "query" && ns == xmpp::ns::kMam) {
+    return archive_query(iq, from);
+  }
   if (query->name() == "query" && ns == xmpp::ns::kMucAdmin) {
     return get ? admin_get(iq, from, *query) : admin_set(iq, from, *query);
   }
@@ -76,6 +79,9 @@ void Room::disco_info(const xmpp::Stanza& iq, const xmpp::Jid& from) {
   for (std::string_view f : config.features()) {
     features.push_back(f);
   }
+  if (archived()) {
+    features.push_back(xmpp::ns::kMam);
+  }
   for (std::string_view f : features) {
     query->add_child("feature", xmpp::ns::kDiscoInfo).set_attr("var", f);
   }
@@ -97,6 +103,22 @@ void Room::disco_items(const xmpp::Stanza& iq, const xmpp::Jid& from) {
   host_.send(std::move(reply));
 }
 
+void Room::archive_query(const xmpp::Stanza& iq, const xmpp::Jid& from) {
+  if (!archived()) {
+    return send_error(iq, xmpp::StanzaError::service_unavailable("this room keeps no archive"));
+  }
+  // XEP-0313 §6.1.2: who may enter may read; in a members-only room, members (present or not).
+  Affiliation affiliation = affiliation_of(from.bare_view());
+  if (affiliation == Affiliation::Outcast ||
+      (state_.config.members_only && affiliation < Affiliation::Member)) {
+    return send_error(iq, xmpp::StanzaError::forbidden("only members read this room's archive"));
+  }
+  if (iq.type() == "get") {
+    return send_error(iq, xmpp::StanzaError::feature_not_implemented());
+  }
+  host_.query_archive(*this, iq);
+}
+
 void Room::admin_get(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::Element& query) {
   const xmpp::Element* asked = query.child("item", xmpp::ns::kMucAdmin);
   if (asked == nullptr) {
@@ -106,8 +128,13 @@ void Room::admin_get(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::
   xmpp::Element* out = nullptr;
   xmpp::StanzaPtr reply = result_with(iq, "query", xmpp::ns::kMucAdmin, &out);
   if (auto affiliation = parse_affiliation(asked->attr("affiliation"))) {
-    // §9.5, §10.5, §10.8: the lists are the admins' and owners' business.
-    if (actor.affiliation < Affiliation::Admin || *affiliation == Affiliation::None) {
+    // §9.5, §10.5, §10.8: the lists are the admins' and owners' business; members of a
+    // non-anonymous members-only room may see who the members are (§9.5).
+    bool member_list_for_members = *affiliation == Affiliation::Member &&
+                                   state_.config.members_only && state_.config.non_anonymous() &&
+                                   actor.affiliation >= Affiliation::Member;
+    if ((actor.affiliation < Affiliation::Admin && !member_list_for_members) ||
+        *affiliation == Affiliation::None) {
       return send_error(iq, xmpp::StanzaError::forbidden("only admins and owners see the lists"));
     }
     for (const auto& [jid, entry] : affiliations_) {
@@ -206,6 +233,8 @@ void Room::admin_set(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::
     }
   }
   std::string actor_nick = actor_occupant != nullptr ? actor_occupant->nick : std::string();
+  // §8.2: the moderator hears of success before the occupants hear of the change.
+  host_.send(xmpp::make_iq_result(iq.root()));
   for (const AffiliationChange& change : affiliations) {
     set_affiliation(change.jid, change.affiliation, change.reason, actor_nick);
   }
@@ -214,7 +243,6 @@ void Room::admin_set(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::
       set_role(*target, change.role, actor_nick, change.reason);
     }
   }
-  host_.send(xmpp::make_iq_result(iq.root()));
 }
 
 void Room::set_role(Occupant& occupant, Role role, std::string_view actor,

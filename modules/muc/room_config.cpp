@@ -234,6 +234,14 @@ std::optional<std::string> RoomConfig::apply(const xmpp::SubmittedForm& form,
       return "bad value for " + var;
     }
   }
+  // A secret protects the room even when the form left passwordprotectedroom alone (Prosody's
+  // reading: an owner who sets a password expects it to be asked for, and one who empties it
+  // opens the room); saying the room is not protected drops the secret.
+  if (form.fields.count("muc#roomconfig_passwordprotectedroom") == 0) {
+    next.password_protected = !next.password.empty();
+  } else if (!next.password_protected) {
+    next.password.clear();
+  }
   if (next.password_protected && next.password.empty()) {
     return "a password-protected room needs muc#roomconfig_roomsecret";
   }

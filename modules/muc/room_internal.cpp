@@ -33,8 +33,11 @@ void remove_children(xmpp::Element& parent, std::string_view name, std::string_v
   }
 }
 
-xmpp::StanzaPtr error_reply(const xmpp::Stanza& request, const xmpp::StanzaError& error) {
-  xmpp::StanzaPtr reply = xmpp::make_error_reply(request.root(), error);
+xmpp::StanzaPtr error_reply(const xmpp::Stanza& request, const xmpp::StanzaError& error,
+                            std::string_view by) {
+  xmpp::StanzaError named = error;
+  named.by = std::string(by);  // RFC 6120 §8.3.2: the room, not the occupant addressed
+  xmpp::StanzaPtr reply = xmpp::make_error_reply(request.root(), named);
   if (reply && request.kind() == xmpp::StanzaKind::Presence) {
     reply->root().add_child("x", xmpp::ns::kMuc);
   }

@@ -25,7 +25,9 @@ bool equal_secret(std::string_view given, std::string_view expected);
 std::shared_ptr<const xmpp::Stanza> as_occupant_presence(const xmpp::Stanza& presence);
 // The error answering `request`; a refused join's presence echoes an empty <x xmlns='…/muc'/>
 // (§7.2: clients match the error to their join by it; the password is not sent back).
-xmpp::StanzaPtr error_reply(const xmpp::Stanza& request, const xmpp::StanzaError& error);
+// `by` names the room (or the service) that refused.
+xmpp::StanzaPtr error_reply(const xmpp::Stanza& request, const xmpp::StanzaError& error,
+                            std::string_view by);
 // Removes every child element named `name` in `ns`.
 void remove_children(xmpp::Element& parent, std::string_view name, std::string_view ns);
 

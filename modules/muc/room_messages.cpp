@@ -85,8 +85,11 @@ void Room::groupchat(const xmpp::Stanza& message, const xmpp::Jid& from) {
   if (sender->role < Role::Participant) {  // §7.4, §8.3: a visitor in a moderated room
     return send_error(message, xmpp::StanzaError::forbidden("you have no voice in this room"));
   }
+  // §8.1: a subject without a body changes the subject; with a <thread/> it is a message of a
+  // thread that has a subject (Prosody issue 667).
   const xmpp::Element* subject = message.root().child("subject", xmpp::ns::kClient);
-  if (subject != nullptr && message.root().child("body", xmpp::ns::kClient) == nullptr) {
+  if (subject != nullptr && message.root().child("body", xmpp::ns::kClient) == nullptr &&
+      message.root().child("thread", xmpp::ns::kClient) == nullptr) {
     return change_subject(message, *sender);
   }
   // One copy as occupants get it, without 'to': the history keeps it, each session gets a clone.
@@ -105,16 +108,22 @@ void Room::groupchat(const xmpp::Stanza& message, const xmpp::Jid& from) {
   for (xmpp::Element* child : forged) {
     root.remove_child(child);
   }
+  std::string stanza_id = host_.new_stanza_id();
   root.add_child("stanza-id", xmpp::ns::kStanzaId)
-      .set_attr("id", host_.new_stanza_id())
+      .set_attr("id", stanza_id)
       .set_attr("by", jid_.full());
   root.add_child("occupant-id", xmpp::ns::kOccupantId).set_attr("id", sender->occupant_id);
   std::shared_ptr<const xmpp::Stanza> shared(std::move(out));
   for (const auto& [nick, occupant] : occupants_) {
     send_to_occupant(occupant, *shared);
   }
-  if (shared->root().child("body", xmpp::ns::kClient) != nullptr) {
+  // What newcomers are shown: what was said (chat states and other notices are not history).
+  if (shared->root().child("body", xmpp::ns::kClient) != nullptr ||
+      shared->root().child("subject", xmpp::ns::kClient) != nullptr) {
     history_.add(shared, host_.now());
+    if (archived()) {
+      host_.archive(*this, stanza_id, *shared);  // under the id the occupants got (XEP-0359)
+    }
   }
 }
 
@@ -290,11 +299,15 @@ void Room::voice_request(const xmpp::Stanza& message, const xmpp::Element& form_
 
 void Room::relay_iq(const xmpp::Stanza& iq, const xmpp::Jid& from, std::string_view nick) {
   const Occupant* asker = occupant_by_session(from);
-  if (asker == nullptr) {
-    // XEP-0410 §3: not (or no longer) in the room.
-    return send_error(iq, xmpp::StanzaError::not_acceptable("you are not in this room"));
-  }
   const xmpp::Element* payload = iq.root().first_child();
+  if (asker == nullptr) {
+    // XEP-0410 §3: a self-ping from someone not (or no longer) in the room; any other IQ to an
+    // occupant from outside is a bad request (XEP-0045 §6.6).
+    if (payload != nullptr && payload->is("ping", xmpp::ns::kPing)) {
+      return send_error(iq, xmpp::StanzaError::not_acceptable("you are not in this room"));
+    }
+    return send_error(iq, xmpp::StanzaError::bad_request("only occupants reach occupants"));
+  }
   if (nick == asker->nick && payload != nullptr && payload->is("ping", xmpp::ns::kPing)) {
     // XEP-0410 §3.1: the room answers a self-ping for the client.
     return host_.send(xmpp::make_iq_result(iq.root()));

@@ -29,10 +29,12 @@
 #include <unordered_map>
 
 #include "modules/offline/offline_store.h"
+#include "modules/services/mam_service.h"
 #include "tern/module_api.h"
 #include "xmpp/datetime.h"
 #include "xmpp/random_ids.h"
 #include "xmpp/serializer.h"
+#include "xmpp/stanza_id.h"
 #include "xmpp/stream_parser.h"
 
 namespace tern::modules {
@@ -68,23 +70,6 @@ bool worth_storing(const xmpp::Element& message) {
     }
   }
   return false;
-}
-
-// XEP-0359 §3: the server adds its own <stanza-id by=…/> and removes any that claims to be
-// from it (a client must not be able to forge one).
-void stamp_stanza_id(xmpp::Element& message, std::string_view by) {
-  std::vector<xmpp::Element*> forged;
-  for (xmpp::Element& child : message.children()) {
-    if (child.is("stanza-id", xmpp::ns::kStanzaId) && child.attr("by") == by) {
-      forged.push_back(&child);
-    }
-  }
-  for (xmpp::Element* e : forged) {
-    message.remove_child(e);
-  }
-  message.add_child("stanza-id", xmpp::ns::kStanzaId)
-      .set_attr("id", xmpp::random_uuid())  // XEP-0359: unique, not guessable
-      .set_attr("by", by);
 }
 
 constexpr std::size_t kDefaultMaxPendingRemovals = 100000;
@@ -387,7 +372,8 @@ class Offline final : public Module {
     // [modules.offline] max_pending_removals: failed removals kept for a retry (PendingRemovals).
     removals_->set_limit(static_cast<std::size_t>(
         ctx.options().integer("max_pending_removals", kDefaultMaxPendingRemovals, 1, 10000000)));
-    ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
+    archive_ = ctx.service<mam::ArchiveService>("mam");  // null without archives
+    ctx.add_disco_feature("msgoffline");                 // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
     // XEP-0359 §4: the entity named in by= (the account) announces the feature.
     ctx.add_account_disco_feature(xmpp::ns::kStanzaId);
@@ -438,7 +424,7 @@ class Offline final : public Module {
       return Verdict::Continue;  // nobody waits for an ack: no write needed
     }
     std::string owner(to->bare_view());
-    stamp_stanza_id(stanza->root(), owner);
+    xmpp::ensure_stanza_id(stanza->root(), owner);  // the archive's, if it stamped one first
     auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, removals_, owner);
     stanza->set_receipt(QueuedMessage::receipt_for(queued));
     // For the error, should it come to that; without the receipt, which would keep itself alive
@@ -493,10 +479,9 @@ class Offline final : public Module {
       return Verdict::Handled;
     }
     // A message this server delivered before (from the queue, then never acknowledged) keeps its
-    // stanza-id and delay, so that the client recognises it; anything else gets a fresh id.
-    if (!delayed_by_us(stanza->root())) {
-      stamp_stanza_id(stanza->root(), owner);
-    }
+    // stanza-id and delay, so that the client recognises it, and so does one the archive stamped
+    // (mam): both name the message the same way. strip_forgeries removed any a client wrote.
+    xmpp::ensure_stanza_id(stanza->root(), owner);
     std::shared_ptr<xmpp::Stanza> original(stanza.release());
     // XEP-0198: the sender hears the message is safe only once it is committed.
     push(owner, *original, ctx_->hold_ack(),
@@ -662,7 +647,26 @@ class Offline final : public Module {
     }
     auto queued = std::make_shared<QueuedMessage>(*ctx_, log_, queue_, removals_, owner);
     queued->committed(QueuedAt{m.sequence, m.stamp_ms});
-    stanza->set_receipt(QueuedMessage::receipt_for(queued, slice));
+    std::shared_ptr<xmpp::DeliveryReceipt> receipt = QueuedMessage::receipt_for(queued, slice);
+    if (archive_ != nullptr) {
+      // The account's sync archive learns which device got it from the queue (docs/mam.md).
+      const xmpp::Element* id = xmpp::stanza_id_by(stanza->root(), owner);
+      auto tell_archive = [ctx = ctx_, archive = archive_, owner, device = resource,
+                           stanza_id = std::string(id != nullptr ? id->attr("id") : "")] {
+        ctx->post([archive, owner, device, stanza_id] {  // from the session's worker
+          archive->delivered_from_queue(owner, device.resource(), stanza_id);
+        });
+      };
+      receipt = std::make_shared<xmpp::DeliveryReceipt>(
+          [receipt, tell_archive](bool delivered) {
+            if (delivered) {
+              receipt->delivered();
+              tell_archive();
+            }
+          },
+          receipt);
+    }
+    stanza->set_receipt(std::move(receipt));
     ctx_->send_to_session(resource, std::move(stanza));
   }
 
@@ -701,9 +705,10 @@ class Offline final : public Module {
   log::Logger log_;
   std::size_t quota_ = 10000;
   std::shared_ptr<Lifeline> lifeline_;  // released with the instance: later slices are dropped
+  mam::ArchiveService* archive_ = nullptr;
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Offline, offline, "XEP-0160 offline messages, deleted once delivered")
+TERN_MODULE(Offline, offline, "XEP-0160 offline messages, deleted once delivered", "mam?")

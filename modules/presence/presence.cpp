@@ -44,6 +44,18 @@ class Presence final : public Module {
                    [this](xmpp::StanzaPtr& stanza) { return inbound(stanza); });
     ctx.on_presence_broadcast(HookStage::Observe,
                               [this](const PresenceBroadcast& b) { broadcast(b); });
+    // RFC 6121 §4.6.3: a session that sent directed presence ends; the entities it reached hear
+    // it leave even when it never sent broadcast presence (a client that only entered a room).
+    ctx.on_session_ended(HookStage::Observe, [this](const SessionEvent& e) {
+      auto it = directed_.find(std::string(e.jid.full()));
+      if (it == directed_.end()) {
+        return;
+      }
+      for (const std::string& target : it->second) {
+        ctx_->route(xmpp::make_presence(e.jid.full(), target, "unavailable"));
+      }
+      directed_.erase(it);
+    });
   }
 
  private:

@@ -142,7 +142,7 @@ TEST_F(BinaryTest, CreatesAndTalksInAGroupChatRoomWithAnXmlOccupant) {
   auto created = next_named(juliet, "presence");
   ASSERT_NE(created, nullptr) << juliet.decode_error();
   EXPECT_EQ(created->root().attr("from"), "balcony@conference.localhost/Juliet");
-  EXPECT_EQ(status_codes(*created), (std::vector<std::string>{"110", "201"}));
+  EXPECT_EQ(status_codes(*created), (std::vector<std::string>{"110", "170", "201"}));
   auto subject = next_named(juliet, "message");
   ASSERT_NE(subject, nullptr) << juliet.decode_error();
   EXPECT_NE(subject->root().child("subject", ns::kClient), nullptr);

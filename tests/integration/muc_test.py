@@ -10,7 +10,9 @@
 #   - moderation: kick (307), ban (301), voice, the affiliation lists, destroy with a venue;
 #   - invitations (a members-only room makes the invitee a member), declines, self-ping;
 #   - one user in two clients under one nick; a persistent room kept across a restart; a
-#     deleted account leaves every affiliation list.
+#     deleted account leaves every affiliation list;
+#   - the room's archive (XEP-0313): a member who never entered pages through it (RSM), under
+#     the stanza ids occupants saw; others are refused.
 import asyncio
 import sys
 import unittest
@@ -21,6 +23,9 @@ from slix import (PASSWORD, TIMEOUT, Client, ClientTestCase, next_matching,  # n
 
 import slixmpp  # noqa: E402
 from slixmpp.exceptions import IqError, PresenceError  # noqa: E402
+from slixmpp.xmlstream import ET  # noqa: E402
+from slixmpp.xmlstream.handler import Callback  # noqa: E402
+from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
 
 SERVICE = "conference.localhost"
 MUC_USER = "http://jabber.org/protocol/muc#user"
@@ -57,6 +62,59 @@ def groupchat_body(body):
     return lambda m: m["type"] == "groupchat" and m["body"] == body
 
 
+MAM = "urn:xmpp:mam:2"
+RSM = "http://jabber.org/protocol/rsm"
+FORWARD = "urn:xmpp:forward:0"
+
+
+async def mam_query(client, archive, max_=None, after=None, before=None, with_=None):
+    """A XEP-0313 query; returns the results ((id, body, from)), complete and the RSM bounds."""
+    queryid = f"q{next(_rooms)}"
+    iq = client.make_iq_set(ito=archive)
+    query = ET.SubElement(iq.xml, f"{{{MAM}}}query", queryid=queryid)
+    if with_ is not None:
+        x = ET.SubElement(query, "{jabber:x:data}x", type="submit")
+        ET.SubElement(ET.SubElement(x, "{jabber:x:data}field", var="FORM_TYPE", type="hidden"),
+                      "{jabber:x:data}value").text = MAM
+        ET.SubElement(ET.SubElement(x, "{jabber:x:data}field", var="with"),
+                      "{jabber:x:data}value").text = with_
+    if max_ is not None or after is not None or before is not None:
+        rsm = ET.SubElement(query, f"{{{RSM}}}set")
+        if max_ is not None:
+            ET.SubElement(rsm, f"{{{RSM}}}max").text = str(max_)
+        if after is not None:
+            ET.SubElement(rsm, f"{{{RSM}}}after").text = after
+        if before is not None:
+            ET.SubElement(rsm, f"{{{RSM}}}before").text = before
+    results = []
+
+    def collect(message):
+        result = message.xml.find(f"{{{MAM}}}result")
+        if result is not None and result.get("queryid") == queryid:
+            inner = result.find(f"{{{FORWARD}}}forwarded/{{jabber:client}}message")
+            results.append((result.get("id"), inner.findtext("{jabber:client}body"),
+                            inner.get("from")))
+    handler = f"mam {queryid}"
+    client.register_handler(Callback(handler, MatchXPath(f"{{jabber:client}}message/{{{MAM}}}result"),
+                                     collect))
+    try:
+        answer = await iq.send(timeout=TIMEOUT)
+    finally:
+        client.remove_handler(handler)
+    fin = answer.xml.find(f"{{{MAM}}}fin")
+    return {"results": results, "complete": fin.get("complete") == "true",
+            "first": fin.findtext(f"{{{RSM}}}set/{{{RSM}}}first"),
+            "last": fin.findtext(f"{{{RSM}}}set/{{{RSM}}}last")}
+
+
+async def mam_error(client, archive, **kw):
+    try:
+        await mam_query(client, archive, **kw)
+    except IqError as e:
+        return e.iq["error"]["condition"]
+    raise AssertionError("the query succeeded")
+
+
 def presence_error(e):
     return e.presence["error"]["condition"]
 
@@ -75,7 +133,7 @@ class MucTest(ClientTestCase):
         """A room `owner` creates and configures (instant when `config` is empty)."""
         room = self.new_room()
         presence, _, _, _ = await self.muc(owner).join_muc_wait(room, nick, timeout=TIMEOUT)
-        self.assertEqual(statuses(presence), [110, 201])
+        self.assertEqual(statuses(presence), [110, 170, 201])  # 170: the room keeps an archive
         self.assertEqual(item_of(presence).get("affiliation"), "owner")
         form = await self.muc(owner).get_room_config(room, timeout=TIMEOUT)
         for var, value in config.items():
@@ -119,7 +177,7 @@ class MucTest(ClientTestCase):
             await next_matching(j.all_messages, groupchat_body(f"line {i}"), "own message back")
 
         presence, subject, occupants, history = await self.join(r, room, "Romeo", maxstanzas=2)
-        self.assertEqual(statuses(presence), [110])
+        self.assertEqual(statuses(presence), [110, 170])
         self.assertEqual(item_of(presence).get("role"), "participant")
         self.assertEqual([p["from"].resource for p in occupants if p["from"].resource != "Romeo"],
                          ["Juliet"])
@@ -320,6 +378,35 @@ class MucTest(ClientTestCase):
         r.send_message(mto=room, mbody="still there?", mtype="groupchat")
         await next_matching(laptop.all_messages, groupchat_body("still there?"), "laptop")
 
+    async def test_room_archive_pages_and_is_for_members(self):
+        owner, member, stranger = self.accounts("owner", "member", "stranger")
+        o, m, s = await self.client(owner), await self.client(member), await self.client(stranger)
+        room = await self.create(o, "Boss", membersonly=True)
+        info = await o.plugin["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
+        self.assertIn(MAM, info["disco_info"]["features"])
+        sent_ids = []
+        for i in range(5):
+            o.send_message(mto=room, mbody=f"minute {i}", mtype="groupchat")
+            echo = await next_matching(o.all_messages, groupchat_body(f"minute {i}"), "echo")
+            sent_ids.append(echo.xml.find(f"{{{SID}}}stanza-id").get("id"))
+        await self.muc(o).set_affiliation(room, "member", jid=slixmpp.JID(member),
+                                          timeout=TIMEOUT)
+        # A member who never entered catches up from the archive (XEP-0313 on the room), two
+        # pages of three (RSM), under the ids the occupants saw.
+        first = await mam_query(m, room, max_=3)
+        self.assertEqual([r[1] for r in first["results"]], ["minute 0", "minute 1", "minute 2"])
+        self.assertEqual([r[0] for r in first["results"]], sent_ids[:3])
+        self.assertFalse(first["complete"])
+        self.assertEqual(first["results"][0][2], f"{room}/Boss")
+        second = await mam_query(m, room, max_=3, after=first["last"])
+        self.assertEqual([r[1] for r in second["results"]], ["minute 3", "minute 4"])
+        self.assertTrue(second["complete"])
+        last = await mam_query(m, room, max_=2, before="")  # the last page
+        self.assertEqual([r[1] for r in last["results"]], ["minute 3", "minute 4"])
+        # Not a member: forbidden; an unknown id: item-not-found.
+        self.assertEqual(await mam_error(s, room), "forbidden")
+        self.assertEqual(await mam_error(m, room, after="no-such-id"), "item-not-found")
+
     async def test_gone_client_leaves_the_room(self):
         juliet, romeo = self.accounts("juliet", "romeo")
         j, r = await self.client(juliet), await self.client(romeo)
@@ -354,7 +441,7 @@ class PersistentRoomTest(ClientTestCase):
         self.assertIn((room, None, "Kept"), items["disco_items"]["items"])
         presence, subject, _, _ = await o.plugin["xep_0045"].join_muc_wait(
             room, "Boss", timeout=TIMEOUT)
-        self.assertEqual(statuses(presence), [110])  # not created again
+        self.assertEqual(statuses(presence), [110, 170])  # not created again
         self.assertEqual(item_of(presence).get("affiliation"), "owner")
         self.assertEqual(subject["subject"], "kept subject")
         members = await o.plugin["xep_0045"].get_affiliation_list(room, "member",

@@ -8,6 +8,7 @@
 //   ternctl [--config FILE] [--set KEY=VALUE]… deluser JID
 //   ternctl [--config FILE] [--set KEY=VALUE]… users [DOMAIN]
 //   ternctl [--config FILE] [--set KEY=VALUE]… offline JID      (messages waiting for JID)
+//   ternctl [--config FILE] [--set KEY=VALUE]… archive JID      (JID's sync archive: messages kept)
 //   ternctl [--config FILE] [--set KEY=VALUE]… adduser-range PREFIX@DOMAIN FIRST COUNT PASSWORD
 //                                (PREFIX<FIRST>... for load tests, in one transaction)
 //
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "modules/mam/archive_store.h"
 #include "modules/offline/offline_store.h"
 #include "storage/account_lifecycle.h"
 #include "storage/account_store.h"
@@ -48,6 +50,8 @@ constexpr const char* kUsage =
     "  deluser JID              delete an account\n"
     "  users [DOMAIN]           list accounts\n"
     "  offline JID              how many messages wait in JID's offline queue\n"
+    "  archive JID              how many messages JID's sync archive keeps (XEP-0313,\n"
+    "                           until every device of the account has them: docs/mam.md)\n"
     "  store                    the store's room: its disk and its map (storage.max_map_size)\n"
     "  adduser-range PREFIX@DOMAIN FIRST COUNT PASSWORD\n"
     "                           create PREFIX<FIRST>..PREFIX<FIRST+COUNT-1>@DOMAIN (load tests;\n"
@@ -186,6 +190,33 @@ int list_users(Context& ctx, const std::vector<std::string>& args) {
        storage::AccountStore::list(*txn, args.size() == 2 ? args[1] : "")) {
     std::cout << jid << "\n";
   }
+  return 0;
+}
+
+// The mam module's per-account archive (modules/mam/archive_store.h): how many messages it keeps
+// for the account's devices.
+int archive_count(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    return fail(kUsage, 2);
+  }
+  auto key = account_key(ctx, args[1]);
+  if (!key) {
+    return fail(key.error());
+  }
+  auto entries = ctx.env->open_store("archive", StoreScope::PerAccount);
+  auto expiry = ctx.env->open_store("archive_expiry", StoreScope::Global);
+  if (!entries || !expiry) {
+    return fail(!entries ? entries.error().message : expiry.error().message);
+  }
+  auto txn = ctx.env->read();
+  if (!txn) {
+    return fail(txn.error().message);
+  }
+  if (!storage::AccountStore::exists(*txn, *key)) {
+    return fail("no account " + *key);
+  }
+  modules::mam::ArchiveStores stores{*entries, *expiry, modules::mam::ArchiveKind::Account};
+  std::cout << modules::mam::count(*txn, stores, *key) << "\n";
   return 0;
 }
 
@@ -329,8 +360,9 @@ int run(int argc, char** argv) {
       args.push_back(arg);
     }
   }
-  static constexpr std::string_view kCommands[] = {"init",  "adduser", "passwd",        "deluser",
-                                                   "users", "offline", "adduser-range", "store"};
+  static constexpr std::string_view kCommands[] = {"init",    "adduser",       "passwd",
+                                                   "deluser", "users",         "offline",
+                                                   "archive", "adduser-range", "store"};
   if (args.empty()) {
     return fail(kUsage, 2);
   }
@@ -378,6 +410,9 @@ int run(int argc, char** argv) {
   }
   if (command == "offline") {
     return offline_count(ctx, args);
+  }
+  if (command == "archive") {
+    return archive_count(ctx, args);
   }
   if (command == "adduser-range") {
     return add_user_range(ctx, args);

@@ -77,6 +77,11 @@ class ReadTxn {
   // The same, starting at the first key not below `from` (which should start with `prefix`).
   void scan_from(StoreId store, std::string_view prefix, std::string_view from,
                  const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // Backwards: every entry whose key starts with `prefix` and is below `before` (empty: from the
+  // last entry of the prefix), in descending key order, until fn returns false. (Message
+  // archives read their newest entries first.)
+  void scan_back(StoreId store, std::string_view prefix, std::string_view before,
+                 const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
  protected:
   friend class storage::Environment;

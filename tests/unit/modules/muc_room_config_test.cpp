@@ -84,6 +84,18 @@ TEST(MucRoomConfig, RefusesBadValuesAndChangesNothing) {
   EXPECT_TRUE(config.apply(other, kLimits).has_value());
 }
 
+TEST(MucRoomConfig, ASecretAloneProtectsTheRoom) {
+  RoomConfig config;
+  EXPECT_EQ(config.apply(form({{"roomsecret", "pw"}}), kLimits), std::nullopt);
+  EXPECT_TRUE(config.password_protected);
+  auto features = config.features();
+  EXPECT_NE(std::find(features.begin(), features.end(), "muc_passwordprotected"), features.end());
+  // Saying it is not protected drops the secret.
+  EXPECT_EQ(config.apply(form({{"passwordprotectedroom", "0"}}), kLimits), std::nullopt);
+  EXPECT_FALSE(config.password_protected);
+  EXPECT_EQ(config.password, "");
+}
+
 TEST(MucRoomConfig, IgnoresFieldsTheFormDoesNotOffer) {
   RoomConfig config;
   EXPECT_EQ(config.apply(form({{"presencebroadcast", "moderator"}, {"roomname", "Kept"}}), kLimits),
@@ -136,6 +148,7 @@ xmpp::StanzaPtr message(std::string_view body) {
 
 std::vector<std::string> bodies(const std::vector<const HistoryEntry*>& picked) {
   std::vector<std::string> out;
+  out.reserve(picked.size());
   for (const HistoryEntry* e : picked) {
     out.emplace_back(e->message->root().child_text("body", xmpp::ns::kClient));
   }

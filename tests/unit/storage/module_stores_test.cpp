@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "storage/account_lifecycle.h"
 #include "tests/unit/storage/temp_store.h"
@@ -67,6 +68,36 @@ TEST_F(ModuleStoresTest, DeletingAnAccountDeletesItsRecordsInEveryPerAccountStor
   EXPECT_FALSE(has(env().open_store("other notes", StoreScope::PerAccount).value(),
                    juliet + "tybalt@example.com"));
   EXPECT_TRUE(has(env().open_store("settings", StoreScope::Global).value(), juliet + "a"));
+}
+
+TEST_F(ModuleStoresTest, ScansGoBothWaysWithinAPrefix) {
+  auto store = env().open_store("archive", StoreScope::Global);
+  ASSERT_TRUE(store.ok());
+  for (const char* key : {"a1", "b1", "b2", "b3", "c1"}) {
+    put(store.value(), key, key);
+  }
+  auto txn = env().read();
+  ASSERT_TRUE(txn.ok());
+  auto collect_back = [&](std::string_view prefix, std::string_view before) {
+    std::vector<std::string> keys;
+    txn->scan_back(store.value(), prefix, before, [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k);
+      return true;
+    });
+    return keys;
+  };
+  EXPECT_EQ(collect_back("b", ""), (std::vector<std::string>{"b3", "b2", "b1"}));
+  EXPECT_EQ(collect_back("b", "b3"), (std::vector<std::string>{"b2", "b1"}));  // below the bound
+  EXPECT_EQ(collect_back("b", "b25"), (std::vector<std::string>{"b2", "b1"}));
+  EXPECT_EQ(collect_back("c", ""), (std::vector<std::string>{"c1"}));  // the last key of all
+  EXPECT_EQ(collect_back("d", ""), (std::vector<std::string>{}));
+  EXPECT_EQ(collect_back("a", "a1"), (std::vector<std::string>{}));
+  std::vector<std::string> stopped;
+  txn->scan_back(store.value(), "b", "", [&](std::string_view k, std::string_view) {
+    stopped.emplace_back(k);
+    return false;
+  });
+  EXPECT_EQ(stopped, (std::vector<std::string>{"b3"}));
 }
 
 TEST_F(ModuleStoresTest, TheNumberOfStoresIsBounded) {

@@ -236,9 +236,15 @@ using PresenceBroadcastHook = std::function<void(const PresenceBroadcast&)>;
 
 // A message about to be handed to sessions of one account (for carbons, XEP-0280). The hook
 // may still edit it (XEP-0280 §9 removes <private/>): the sessions get it as the hooks left it.
+// A hook that must know which of those resources got the message adds a callback to
+// `acknowledged`: it is called once for each resource whose client acknowledged its copy
+// (XEP-0198), or had it written without stream management, on that session's worker (post to
+// your own).
+using AcknowledgedHook = std::function<void(const xmpp::Jid& resource)>;
 struct MessageDelivered {
   xmpp::Stanza& message;
   const std::vector<xmpp::Jid>& resources;  // the full JIDs it went to
+  std::vector<AcknowledgedHook>* acknowledged = nullptr;
 };
 using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// ArchiveService: what the mam module (XEP-0313 message archives) offers the modules that name
+// it in their TERN_MODULE ("mam?": null without it):
+//   - the MUC service keeps each room's archive there and hands it the room's MAM queries once
+//     it has decided the asker may read the room (the answer goes back through the router);
+//   - the offline module tells it when a queued message reached a device, so that the
+//     account's sync archive neither shows it to that device again nor keeps it longer than
+//     needed (docs/mam.md).
+#pragma once
+
+#include <string_view>
+
+#include "tern/module_api.h"
+
+namespace tern::modules::mam {
+
+class ArchiveService {
+ public:
+  virtual ~ArchiveService() = default;
+
+  // Whether rooms keep archives ([modules.mam] room_max_messages and room_max_age not 0).
+  virtual bool archives_rooms() const = 0;
+  // Keeps a groupchat message the room broadcast (its 'from' is the occupant's room JID, no
+  // 'to'), under the XEP-0359 id the room gave it.
+  virtual void archive_room_message(std::string_view room, std::string_view stanza_id,
+                                    const xmpp::Stanza& message) = 0;
+  // Answers a XEP-0313 query (the IQ as the asker sent it) from the room's archive.
+  virtual void query_room(std::string_view room, const xmpp::Stanza& iq) = 0;
+  // The room is gone: its archive too.
+  virtual void forget_room(std::string_view room) = 0;
+
+  // A message the offline queue held reached `resource` of `owner` (and was acknowledged).
+  virtual void delivered_from_queue(std::string_view owner, std::string_view resource,
+                                    std::string_view stanza_id) = 0;
+};
+
+}  // namespace tern::modules::mam
