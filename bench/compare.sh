@@ -9,6 +9,7 @@
 #   bench/compare.sh                      # everything, full size (about 30 minutes)
 #   bench/compare.sh --quick              # small numbers, a few minutes: checks the plumbing
 #   SERVERS="tern" bench/compare.sh       # only some servers
+#   ONLY=muc bench/compare.sh             # only the group chat scenarios
 #
 # Sizes (environment): IDLE_TERN (19000), IDLE_PEER (15000), IDLE_SMALL (1000), PAIRS (1000),
 # DURATION (10 s), GENERATORS (2 tern-bench processes). The machine is assumed to be idle: figures
@@ -30,9 +31,15 @@ GENERATORS=${GENERATORS:-2}
 # Open-loop rates (msg/s over all pairs) for the "highest rate with p99 < 10 ms" row.
 SWEEP_RATES=${SWEEP_RATES:-"500 2000 8000 32000"}
 SWEEP_DURATION=${SWEEP_DURATION:-5}
+# Group chat: the big room's occupants, the small rooms' count and occupants, messages in flight
+# per room.
+MUC_BIG=${MUC_BIG:-1000}
+MUC_ROOMS=${MUC_ROOMS:-100}
+MUC_SMALL=${MUC_SMALL:-50}
+MUC_WINDOW=${MUC_WINDOW:-2}
 if [[ ${1:-} == "--quick" ]]; then
   IDLE_TERN=400 IDLE_PEER=300 IDLE_SMALL=100 PAIRS=50 DURATION=3 HOLD=1
-  SWEEP_RATES="500 1000" SWEEP_DURATION=2
+  SWEEP_RATES="500 1000" SWEEP_DURATION=2 MUC_BIG=50 MUC_ROOMS=5 MUC_SMALL=10
 fi
 PASSWORD=bench-password
 TERN_BENCH=$ROOT/$BUILD/tools/tern-bench/tern-bench
@@ -41,6 +48,8 @@ TERND=$ROOT/$BUILD/ternd/ternd
 RESULTS=$BENCH_DIR/results.txt
 ACCOUNTS=$(( IDLE_TERN > IDLE_PEER ? IDLE_TERN : IDLE_PEER ))
 (( ACCOUNTS < 2 * PAIRS )) && ACCOUNTS=$(( 2 * PAIRS ))
+(( ACCOUNTS < MUC_ROOMS * MUC_SMALL )) && ACCOUNTS=$(( MUC_ROOMS * MUC_SMALL ))
+(( ACCOUNTS < MUC_BIG )) && ACCOUNTS=$MUC_BIG
 
 mkdir -p "$BENCH_DIR"
 : > "$RESULTS"
@@ -67,9 +76,32 @@ bench() {
   echo "$server $scenario $line" >> "$RESULTS"
 }
 
-# The half-of-maximum rate of the last saturated chat run of SERVER.
+# The half-of-maximum rate of the last saturated run of SERVER in SCENARIO (chat-max), divided
+# by DIVISOR (1; for group chat the occupants: the rate is of messages, the maximum of deliveries).
 half_rate() {
-  awk -v s="$1" '$1 == s && $2 == "chat-max" { for (i = 3; i <= NF; i++) if ($i ~ /^msgs_per_s=/) { split($i, kv, "="); r = kv[2] } } END { printf "%d", r / 2 }' "$RESULTS"
+  awk -v s="$1" -v sc="${2:-chat-max}" -v d="${3:-1}" '$1 == s && $2 == sc { for (i = 3; i <= NF; i++) if ($i ~ /^msgs_per_s=/) { split($i, kv, "="); r = kv[2] } } END { printf "%d", r / 2 / d }' "$RESULTS"
+}
+
+# Group chat (XEP-0045): one room of MUC_BIG occupants, and MUC_ROOMS rooms of MUC_SMALL, each
+# flat out (MUC_WINDOW messages in flight per room) and at half that rate for the latency.
+run_muc_scenarios() {
+  local server=$1 port=$2 mech=$3
+  local shape name rooms occupants rate
+  for shape in "1000 1 $MUC_BIG" "100x50 $MUC_ROOMS $MUC_SMALL"; do
+    read -r name rooms occupants <<< "$shape"
+    "start_$server"
+    warm_up "$port" "$mech"
+    bench "$server" "muc-$name-max" muc --port "$port" --mechanism "$mech" --rooms "$rooms" \
+      --occupants "$occupants" --duration "$DURATION" --window "$MUC_WINDOW" \
+      --processes "$GENERATORS" --concurrency 100
+    rate=$(half_rate "$server" "muc-$name-max" "$occupants")
+    if (( rate > 0 )); then
+      bench "$server" "muc-$name-half" muc --port "$port" --mechanism "$mech" --rooms "$rooms" \
+        --occupants "$occupants" --duration "$DURATION" --rate "$rate" \
+        --processes "$GENERATORS" --concurrency 100
+    fi
+    "stop_$server"
+  done
 }
 
 warm_up() {  # warm_up PORT MECH: allocators, TLS, first store reads; not recorded
@@ -82,6 +114,10 @@ warm_up() {  # warm_up PORT MECH: allocators, TLS, first store reads; not record
 # stop_SERVER start and stop it; PORT is its STARTTLS port; MECH the SCRAM variant it stores.
 run_scenarios() {
   local server=$1 port=$2 mech=$3 idle=$4
+  if [[ ${ONLY:-} == muc ]]; then
+    run_muc_scenarios "$server" "$port" "$mech"
+    return
+  fi
   local kind
   for kind in tls plain; do
     "start_$server"
@@ -109,6 +145,7 @@ run_scenarios() {
       --duration "$SWEEP_DURATION" --rate "$rate" --processes "$GENERATORS"
   done
   "stop_$server"
+  run_muc_scenarios "$server" "$port" "$mech"
 }
 
 # ---------------------------------------------------------------------------------------- Tern
@@ -195,6 +232,10 @@ registration_whitelist = { "127.0.0.1" }
 certificates = "$dir/certs"
 VirtualHost "localhost"
   ssl = { certificate = "$dir/certs/localhost.crt", key = "$dir/certs/localhost.key" }
+-- Group chat as Prosody ships it (rooms locked until configured); no history kept for the
+-- bench's rooms' newcomers beyond what they ask (none).
+Component "conference.localhost" "muc"
+  max_history_messages = 20
 EOF
   chown -R prosody:prosody "$dir"
   if (( $(ls "$dir/data/localhost/accounts" 2>/dev/null | wc -l) < ACCOUNTS )); then
@@ -284,6 +325,15 @@ modules:
     access: register
   mod_stream_mgmt: {}
   mod_version: {}
+  mod_muc:
+    host: conference.localhost
+    access_create: all
+    max_users: 2000
+    max_users_presence: 2000
+    min_message_interval: 0
+    min_presence_interval: 0
+    default_room_options:
+      max_users: 2000
 EOF
   chown -R ejabberd:ejabberd "$dir"
   start_ejabberd

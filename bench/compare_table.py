@@ -20,6 +20,17 @@ ROWS = [
     ("messages lost (saturated)", "chat-max", "lost", False),
     ("p99 latency at half the max rate (ms)", "chat-half", "lat_p99_ms", False),
     ("rate of that run (msg/s)", "chat-half", "msgs_per_s", None),
+    # Group chat (XEP-0045): msgs_per_s counts deliveries (a message reaches every occupant).
+    ("room of 1,000, saturated: deliveries/s", "muc-1000-max", "msgs_per_s", True),
+    ("  server CPU per delivery (us)", "muc-1000-max", "server_cpu_us_per_msg", False),
+    ("  p99 latency at half the max rate (ms)", "muc-1000-half", "lat_p99_ms", False),
+    ("  deliveries lost", "muc-1000-max", "lost", False),
+    ("100 rooms of 50, saturated: deliveries/s", "muc-100x50-max", "msgs_per_s", True),
+    ("  server CPU per delivery (us)", "muc-100x50-max", "server_cpu_us_per_msg", False),
+    ("  p99 latency at half the max rate (ms)", "muc-100x50-half", "lat_p99_ms", False),
+    ("  RSS per occupant session, rooms entered (KiB)", "muc-100x50-max",
+     "server_rss_kb_per_session", False),
+    ("  deliveries lost", "muc-100x50-max", "lost", False),
 ]
 
 

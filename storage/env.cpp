@@ -190,8 +190,10 @@ void ReadTxn::scan_back(StoreId store, std::string_view prefix, std::string_view
   // Start at the first key not below the bound (the prefix's end when none is given: the prefix
   // with 0xFF appended sorts after every key under it that a record layout here produces), then
   // step back.
-  std::string bound(before.empty() ? std::string(prefix) + std::string(8, '\xFF')
-                                   : std::string(before));
+  std::string bound(before.empty() ? prefix : before);
+  if (before.empty()) {
+    bound.append(8, '\xFF');
+  }
   MDB_val k = storage::as_val(bound);
   MDB_val v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);

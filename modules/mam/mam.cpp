@@ -10,6 +10,7 @@
 //     nothing the offline queue will still deliver, so no device gets a message twice.
 // Devices are resources (a client keeps its resource across logins); each account has at most
 // 32 slots, the longest unseen device giving its slot up.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -190,11 +191,14 @@ class Mam final : public Module, public mam::ArchiveService {
   }
 
   void delivered_live(const MessageDelivered& d) {
-    archive_incoming(d.message, false);
     const xmpp::Jid* to = d.message.to_jid();
-    if (to == nullptr || d.acknowledged == nullptr || !mam::archivable(d.message.root())) {
+    if (to == nullptr || d.acknowledged == nullptr || !mam::archivable(d.message.root()) ||
+        !waits_beyond(std::string(to->bare_view()), d.resources)) {
+      // Every recent device is getting it now: nothing to keep. (A copy that is never
+      // acknowledged is routed again, to the offline queue, and kept then, for every device.)
       return;
     }
+    archive_incoming(d.message, false);
     const xmpp::Element* id = xmpp::stanza_id_by(d.message.root(), to->bare_view());
     if (id == nullptr) {
       return;
@@ -207,13 +211,35 @@ class Mam final : public Module, public mam::ArchiveService {
     });
   }
 
+  // Whether a device seen recently is not among `resources` (one read; no write when a message
+  // reaches every device live, the common case).
+  bool waits_beyond(const std::string& owner, const std::vector<xmpp::Jid>& resources) const {
+    auto txn = ctx_->read();
+    if (!txn) {
+      return true;
+    }
+    auto window_start =
+        now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(device_window_).count();
+    for (const mam::Device& device : mam::devices(*txn, accounts_, owner)) {
+      if (device.last_seen_ms < window_start) {
+        continue;
+      }
+      bool reached = std::any_of(resources.begin(), resources.end(),
+                                 [&](const xmpp::Jid& r) { return r.resource() == device.name; });
+      if (!reached) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // A message one of the account's devices sent: kept for its other devices.
   void archive_sent(const xmpp::Stanza& message) {
     const xmpp::Jid* from = message.from_jid();
     const xmpp::Jid* to = message.to_jid();
     if (from == nullptr || to == nullptr || !mam::archivable(message.root()) ||
-        from->domain() != ctx_->host()) {
-      return;
+        from->domain() != ctx_->host() || !waits_beyond(std::string(from->bare_view()), {*from})) {
+      return;  // no other device to bring up to date
     }
     keep(std::string(from->bare_view()), std::string(to->bare_view()), xmpp::random_uuid(),
          message.root(), false, std::string(from->resource()));

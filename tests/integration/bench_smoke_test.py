@@ -86,6 +86,15 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertEqual((s["up"], s["lost"]), ("12", "0"))
         self.assertEqual(int(s["expected"]), 4 * int(s["sent"]))
 
+    def test_6_group_chat_fan_out_two_processes(self):
+        # XEP-0045: each process holds whole rooms; every message reaches every occupant.
+        s = self.bench("muc", "--rooms", "2", "--occupants", "5", "--duration", "1",
+                       "--window", "2", "--processes", "2")
+        self.assertEqual((s["rooms"], s["occupants"], s["up"], s["lost"]), ("2", "5", "10", "0"))
+        self.assertGreater(int(s["sent"]), 0)
+        self.assertEqual(int(s["expected"]), 5 * int(s["sent"]))
+        self.assertEqual(s["received"], s["expected"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

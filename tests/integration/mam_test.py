@@ -8,7 +8,8 @@
 #   - both away: the offline queue delivers to the first that returns, the archive does not
 #     show it the same messages again, and the other gets them from the archive under the same
 #     stanza ids;
-#   - what a device sent reaches its other devices through the archive;
+#   - what a device sent reaches its other devices through the archive; nothing is kept when
+#     every device of the account gets a message live;
 #   - max_age deletes a message a device never came back for; the archive survives kill -9;
 #   - one's own archive only, unknown form fields refused, preferences answered.
 import asyncio
@@ -90,6 +91,19 @@ class SyncArchiveTest(ClientTestCase):
         self.assertEqual([(i, b) for i, b, _ in got["results"]],
                          [(ids[0], "queued 0"), (ids[1], "queued 1")])
         await self.wait_count(juliet, 0)
+
+    async def test_nothing_is_kept_when_every_device_gets_it_live(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        phone = await self.device(juliet, "phone")
+        r = await self.device(romeo, "pc")
+        for i in range(3):
+            r.send_message(mto=juliet, mbody=f"live {i}", mtype="chat")
+            await next_matching(phone.messages, body_is(f"live {i}"), "live")
+            phone.send_message(mto=romeo, mbody=f"reply {i}", mtype="chat")
+            await next_matching(r.messages, body_is(f"reply {i}"), "reply")
+        # Neither account has another device: no archive write at all.
+        self.assertEqual(self.archive_count(juliet), 0)
+        self.assertEqual(self.archive_count(romeo), 0)
 
     async def test_what_a_device_sent_reaches_the_others(self):
         juliet, romeo = self.accounts("juliet", "romeo")

@@ -90,6 +90,7 @@ double phase_length(const Options& options) {
       return options.hold_seconds;
     case Mode::Chat:
     case Mode::Presence:
+    case Mode::Muc:
       return options.duration_seconds;
     case Mode::Register:
       return 0;
@@ -105,8 +106,10 @@ std::optional<RunResult> run(const Options& options) {
   if (options.server_pid > 0) {
     result.server_before = sample_process(options.server_pid);
   }
-  // Each process gets whole pairs; the first ones take the remainder.
-  const std::uint64_t unit = options.mode == Mode::Chat ? 2 : 1;
+  // Each process gets whole pairs (whole rooms); the first ones take the remainder.
+  const std::uint64_t unit = options.mode == Mode::Chat  ? 2
+                             : options.mode == Mode::Muc ? options.occupants
+                                                         : 1;
   const std::uint64_t units = options.sessions / unit;
   const std::uint64_t processes =
       std::min<std::uint64_t>(options.processes, std::max<std::uint64_t>(units, 1));

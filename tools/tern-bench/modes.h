@@ -14,6 +14,8 @@ std::unique_ptr<Scenario> make_chat_scenario(const Options& options, std::uint64
                                              std::uint64_t count, const tls::TlsContext* tls);
 std::unique_ptr<Scenario> make_presence_scenario(const Options& options, std::uint64_t first,
                                                  std::uint64_t count, const tls::TlsContext* tls);
+std::unique_ptr<Scenario> make_muc_scenario(const Options& options, std::uint64_t first,
+                                            std::uint64_t count, const tls::TlsContext* tls);
 std::unique_ptr<Scenario> make_register_scenario(const Options& options, std::uint64_t first,
                                                  std::uint64_t count, const tls::TlsContext* tls);
 

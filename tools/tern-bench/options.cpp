@@ -18,6 +18,9 @@ modes:
   presence   --sessions accounts with rosters of --roster contacts (mutual subscriptions are
              set up first), each broadcasting presence for --duration seconds
   register   create the accounts by in-band registration (XEP-0077)
+  muc        --rooms rooms of --occupants sessions each (XEP-0045 at --muc-service); one
+             occupant per room sends groupchat messages, every occupant receives each, for
+             --duration seconds, at --rate messages/s in all or flat out (--window per room)
 
 server:
   --host ADDR            IPv4 address (127.0.0.1)          --port N (5222)
@@ -32,6 +35,8 @@ server:
 
 load:
   --sessions N   --pairs N   --roster R   --hold S   --duration S   --rate R   --window W
+  --rooms N --occupants N  muc: sessions = rooms × occupants
+  --muc-service NAME       muc: the rooms' service (conference.DOMAIN)
   --body-bytes B           message body size (64)
   --no-initial-presence    sessions send no <presence/> after binding
   --concurrency C          negotiations in flight per process (200)
@@ -61,6 +66,8 @@ const char* mode_name(Mode mode) {
       return "presence";
     case Mode::Register:
       return "register";
+    case Mode::Muc:
+      return "muc";
   }
   return "connect";
 }
@@ -82,6 +89,7 @@ const char* tls_name(client::TlsMode tls) {
 ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome outcome;
   Options options;
+  std::uint64_t rooms = 0;  // muc: with --occupants, the sessions
   auto usage_error = [&](const std::string& why) {
     outcome.message = "tern-bench: " + why + "\n" + kUsage;
     outcome.status = 2;
@@ -103,6 +111,8 @@ ParseOutcome parse_options(int argc, char** argv) {
     options.mode = Mode::Presence;
   } else if (mode == "register") {
     options.mode = Mode::Register;
+  } else if (mode == "muc") {
+    options.mode = Mode::Muc;
   } else {
     return usage_error("unknown mode '" + std::string(mode) + "'");
   }
@@ -160,6 +170,12 @@ ParseOutcome parse_options(int argc, char** argv) {
     } else if (flag == "--pairs") {
       ok = parse_number(value, options.sessions);
       options.sessions *= 2;
+    } else if (flag == "--rooms") {
+      ok = parse_number(value, rooms);
+    } else if (flag == "--occupants") {
+      ok = parse_number(value, options.occupants) && options.occupants > 0;
+    } else if (flag == "--muc-service") {
+      options.muc_service = value;
     } else if (flag == "--roster") {
       ok = parse_number(value, options.roster) && options.roster % 2 == 0;
     } else if (flag == "--hold") {
@@ -189,6 +205,12 @@ ParseOutcome parse_options(int argc, char** argv) {
     }
     if (!ok) {
       return usage_error("bad value '" + std::string(value) + "' for " + std::string(flag));
+    }
+  }
+  if (options.mode == Mode::Muc) {
+    options.sessions = rooms * options.occupants;
+    if (options.sessions == 0) {
+      return usage_error("muc needs --rooms and --occupants");
     }
   }
   if (options.mode == Mode::Chat && options.sessions % 2 != 0) {

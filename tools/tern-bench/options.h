@@ -15,6 +15,7 @@ enum class Mode : std::uint8_t {
   Connect,   // N authenticated sessions held idle
   Chat,      // N pairs exchanging one-to-one messages
   Presence,  // presence broadcasts to rosters of R contacts
+  Muc,       // groupchat messages fanned out to rooms of N occupants (XEP-0045)
   Register,  // XEP-0077 in-band registration of the accounts (servers without a provisioning tool)
 };
 
@@ -31,6 +32,8 @@ struct Options {
 
   std::uint64_t sessions = 100;  // connect, presence, register: accounts; chat: 2 × pairs
   std::uint64_t roster = 10;     // presence: contacts per account (even)
+  std::uint64_t occupants = 10;  // muc: sessions per room (sessions = rooms × occupants)
+  std::string muc_service;       // muc: the rooms' service (default: conference.DOMAIN)
   double hold_seconds = 5;       // connect: how long the sessions stay idle
   double duration_seconds = 10;  // chat, presence: the measured phase
   double rate = 0;  // chat: messages/s over all pairs (presence: broadcasts/s); 0: flat out

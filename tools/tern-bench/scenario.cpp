@@ -231,6 +231,8 @@ std::unique_ptr<Scenario> make_scenario(const Options& options, std::uint64_t fi
       return make_presence_scenario(options, first, count, tls);
     case Mode::Register:
       return make_register_scenario(options, first, count, tls);
+    case Mode::Muc:
+      return make_muc_scenario(options, first, count, tls);
   }
   return nullptr;
 }

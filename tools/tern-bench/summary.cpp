@@ -27,7 +27,8 @@ double ms(std::uint64_t micros) {
 }  // namespace
 
 std::uint64_t lost(const Options& options, const Stats& stats) {
-  const std::uint64_t expected = options.mode == Mode::Presence ? stats.expected : stats.sent;
+  const std::uint64_t expected =
+      options.mode == Mode::Presence || options.mode == Mode::Muc ? stats.expected : stats.sent;
   return expected > stats.received ? expected - stats.received : 0;
 }
 
@@ -49,9 +50,13 @@ std::string format_summary(const Options& options, const RunResult& result) {
   add(line, "login_p50_ms", ms(s.logins.percentile(0.5)), 2);
   add(line, "login_p99_ms", ms(s.logins.percentile(0.99)), 2);
   add(line, "phase_s", result.phase_seconds, 3);
-  if (options.mode == Mode::Chat || options.mode == Mode::Presence) {
+  if (options.mode == Mode::Chat || options.mode == Mode::Presence || options.mode == Mode::Muc) {
+    if (options.mode == Mode::Muc) {
+      add(line, "rooms", options.sessions / options.occupants);
+      add(line, "occupants", options.occupants);
+    }
     add(line, "sent", s.sent);
-    if (options.mode == Mode::Presence) {
+    if (options.mode == Mode::Presence || options.mode == Mode::Muc) {
       add(line, "expected", s.expected);
     }
     add(line, "received", s.received);
