@@ -424,6 +424,20 @@ void ModuleHost::run_account_offline(std::string_view bare_jid) {
   notify(account_offline_, AccountEvent{bare_jid});
 }
 
+void ModuleHost::run_stopping() {
+  if (stopped_) {
+    return;
+  }
+  for (const auto& hook : stopping_) {
+    try {
+      hook.fn();
+    } catch (...) {
+      kLog.error("module.exception", "a module's stopping hook threw",
+                 {{"module", hook.module}, {"error", exception_text()}});
+    }
+  }
+}
+
 void ModuleHost::add_stream_features(xmpp::Element& features, StreamStage stage) const {
   for (const StreamFeature& feature : stream_features_) {
     if (feature.stage == stage) {
@@ -511,6 +525,11 @@ void ModuleHost::on_account_online(HookStage stage, AccountHook hook) {
 
 void ModuleHost::on_account_offline(HookStage stage, AccountHook hook) {
   add_hook(account_offline_, stage, std::move(hook));
+}
+
+void ModuleHost::on_stopping(std::function<void()> hook) {
+  only_in_start("on_stopping");
+  add_hook(stopping_, HookStage::Observe, std::move(hook));
 }
 
 void ModuleHost::only_in_start(std::string_view call) const {

@@ -91,6 +91,7 @@ class ModuleHost final : public ModuleContext {
   void run_session_ended(const xmpp::Jid& full);
   void run_account_online(std::string_view bare_jid);
   void run_account_offline(std::string_view bare_jid);
+  void run_stopping();
   void add_stream_features(xmpp::Element& features, StreamStage stage) const;
   // Whether a module of this host serves `domain` (serve_domain).
   bool serves_domain(std::string_view domain) const;
@@ -137,6 +138,7 @@ class ModuleHost final : public ModuleContext {
   void on_session_ended(HookStage stage, SessionHook hook) override;
   void on_account_online(HookStage stage, AccountHook hook) override;
   void on_account_offline(HookStage stage, AccountHook hook) override;
+  void on_stopping(std::function<void()> hook) override;
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
   std::shared_ptr<void> hold_ack() override;
@@ -240,6 +242,7 @@ class ModuleHost final : public ModuleContext {
   std::vector<Hook<SessionHook>> session_ended_;
   std::vector<Hook<AccountHook>> account_online_;
   std::vector<Hook<AccountHook>> account_offline_;
+  std::vector<Hook<std::function<void()>>> stopping_;
   struct Timer {
     std::uint64_t period = 1;  // seconds
     std::uint64_t due = 0;     // 0: not yet scheduled (set at the first tick)

@@ -4,7 +4,9 @@
 #include "core/server/server.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 
 #include "core/server/local_sessions.h"
 #include "core/server/worker_state.h"
@@ -171,6 +173,11 @@ void Server::stop() {
     return;
   }
   running_ = false;
+  // The modules say goodbye while every session is still open (ModuleContext::on_stopping), on
+  // every worker; then one more turn of each, so that what they sent to another worker's
+  // sessions (an inbox is first in, first out) is written before the streams end.
+  on_every_worker([](WorkerState& ws) { ws.host.run_stopping(); });
+  on_every_worker([](WorkerState&) {});
   for (auto& state : workers_) {
     WorkerState* ws = state.get();
     ws->worker.stop([ws] {
@@ -198,6 +205,24 @@ void Server::stop() {
   }
   // Writes still queued commit now; their completions find the workers stopped and are dropped.
   writer_.reset();
+}
+
+void Server::on_every_worker(const std::function<void(WorkerState&)>& fn) {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::size_t pending = workers_.size();
+  for (auto& state : workers_) {
+    WorkerState* ws = state.get();
+    ws->worker.post([&, ws] {
+      fn(*ws);
+      std::lock_guard lock(mutex);
+      if (--pending == 0) {
+        done.notify_one();
+      }
+    });
+  }
+  std::unique_lock lock(mutex);
+  done.wait(lock, [&] { return pending == 0; });
 }
 
 void Server::watch_store(std::uint64_t now) {

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -71,6 +72,8 @@ class Server final {
   // above [storage] min_room.
   void watch_store(std::uint64_t now);
   static constexpr std::uint64_t kStoreWatchSeconds = 2;
+  // Runs `fn` on every worker's thread and returns once all have (from another thread).
+  void on_every_worker(const std::function<void(WorkerState&)>& fn);
 
   Config config_;
   std::vector<const ModuleInfo*> modules_;

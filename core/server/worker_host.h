@@ -303,6 +303,12 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
       m->stop_modules();
     }
   }
+  // The server is about to stop (ModuleContext::on_stopping).
+  void run_stopping() {
+    for (const auto& m : modules_) {
+      m->run_stopping();
+    }
+  }
   // Once a second: the modules' timers (ModuleContext::every).
   void run_module_timers(std::uint64_t now) {
     for (const auto& m : modules_) {

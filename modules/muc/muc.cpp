@@ -61,6 +61,12 @@ class Muc final : public Module, public muc::RoomHost {
     ctx.serve_domain(subdomain, name, [this](xmpp::StanzaPtr stanza) { on_stanza(*stanza); });
     ctx.on_account_deleted(HookStage::Observe,
                            [this](const AccountDeleted& e) { account_deleted(e.bare_jid); });
+    // XEP-0045 §11.2: occupants learn the service is going away (332).
+    ctx.on_stopping([this] {
+      for (auto& [jid, held] : rooms_) {
+        held.room->shut_down();
+      }
+    });
   }
 
   // RoomHost

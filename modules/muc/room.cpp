@@ -446,13 +446,12 @@ void Room::remove_occupant(const std::string& nick, const Statuses& statuses,
 }
 
 void Room::shut_down() {
-  std::vector<std::string> nicks;
+  // §11.2: everyone hears everyone leave (332), so nobody is left thinking others are still in.
   for (const auto& [nick, occupant] : occupants_) {
-    nicks.push_back(nick);
+    broadcast_presence(occupant, Statuses{{332}, {}}, "unavailable");
   }
-  for (const std::string& nick : nicks) {
-    remove_occupant(nick, Statuses{{332}, {}}, {}, {});
-  }
+  occupants_.clear();
+  nick_by_session_.clear();
 }
 
 void Room::forget_account(std::string_view bare_jid) {

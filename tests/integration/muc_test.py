@@ -11,6 +11,7 @@
 #   - invitations (a members-only room makes the invitee a member), declines, self-ping;
 #   - one user in two clients under one nick; a persistent room kept across a restart; a
 #     deleted account leaves every affiliation list;
+#   - occupants hear the service stop (332) before their streams end;
 #   - the room's archive (XEP-0313): a member who never entered pages through it (RSM), under
 #     the stanza ids occupants saw; others are refused.
 import asyncio
@@ -391,6 +392,12 @@ class MucTest(ClientTestCase):
             sent_ids.append(echo.xml.find(f"{{{SID}}}stanza-id").get("id"))
         await self.muc(o).set_affiliation(room, "member", jid=slixmpp.JID(member),
                                           timeout=TIMEOUT)
+        # The room broadcasts at once and archives in the next group commit: a few
+        # milliseconds later (longer under a sanitizer), the archive has all five.
+        for _ in range(100):
+            if len((await mam_query(m, room, max_=10))["results"]) == 5:
+                break
+            await asyncio.sleep(0.1)
         # A member who never entered catches up from the archive (XEP-0313 on the room), two
         # pages of three (RSM), under the ids the occupants saw.
         first = await mam_query(m, room, max_=3)
@@ -417,6 +424,27 @@ class MucTest(ClientTestCase):
         await self.logout(r)
         left = await next_matching(j.all_presence, left_(f"{room}/Romeo"), "Romeo gone")
         self.assertEqual(left["type"], "unavailable")
+
+
+class ShutdownTest(ClientTestCase):
+    async def test_occupants_hear_the_service_go_with_332(self):
+        owner, guest = self.accounts("owner", "guest")
+        o = await self.login(f"{owner}/pc", PASSWORD, MucClient)
+        g = await self.login(f"{guest}/pc", PASSWORD, MucClient)
+        room = f"closing@{SERVICE}"
+        await o.plugin["xep_0045"].join_muc_wait(room, "Boss", timeout=TIMEOUT)
+        await o.plugin["xep_0045"].set_room_config(
+            room, await o.plugin["xep_0045"].get_room_config(room, timeout=TIMEOUT),
+            timeout=TIMEOUT)
+        await g.plugin["xep_0045"].join_muc_wait(room, "Guest", timeout=TIMEOUT)
+        # XEP-0045 §11.2: before the streams end with system-shutdown, every occupant gets
+        # unavailable presence with 332 (and 110 for itself).
+        await asyncio.to_thread(self.server.restart)
+        for client, nick in ((o, "Boss"), (g, "Guest")):
+            gone = await next_matching(client.all_presence, left_(f"{room}/{nick}"), "332")
+            self.assertEqual(statuses(gone), [110, 332])
+        seen = await next_matching(o.all_presence, left_(f"{room}/Guest"), "Guest's 332")
+        self.assertEqual(statuses(seen), [332])
 
 
 class PersistentRoomTest(ClientTestCase):

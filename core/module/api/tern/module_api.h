@@ -399,6 +399,9 @@ class ModuleContext {
   virtual void on_session_ended(HookStage stage, SessionHook hook) = 0;
   virtual void on_account_online(HookStage stage, AccountHook hook) = 0;
   virtual void on_account_offline(HookStage stage, AccountHook hook) = 0;
+  // The server is about to stop, its sessions still open: what a module sends now reaches them
+  // before their streams end with system-shutdown (XEP-0045 §11.2: rooms say so with 332).
+  virtual void on_stopping(std::function<void()> hook) = 0;
 
   // A domain of its own, `label`.HOST (XEP-0045's conference service), valid from the start: every
   // stanza addressed to it or to a JID at it goes to `handler`, whichever worker it came from.
