@@ -48,6 +48,7 @@ TERND=$ROOT/$BUILD/ternd/ternd
 RESULTS=$BENCH_DIR/results.txt
 ACCOUNTS=$(( IDLE_TERN > IDLE_PEER ? IDLE_TERN : IDLE_PEER ))
 (( ACCOUNTS < 2 * PAIRS )) && ACCOUNTS=$(( 2 * PAIRS ))
+[[ ${ONLY:-} == muc ]] && ACCOUNTS=0  # only what the rooms need
 (( ACCOUNTS < MUC_ROOMS * MUC_SMALL )) && ACCOUNTS=$(( MUC_ROOMS * MUC_SMALL ))
 (( ACCOUNTS < MUC_BIG )) && ACCOUNTS=$MUC_BIG
 
