@@ -310,6 +310,22 @@ bool C2sSession::deliver(const xmpp::Stanza& stanza) {
   return sm_.enabled();
 }
 
+bool C2sSession::deliver_prepared(const xmpp::PreparedStanza& stanza, std::string_view to) {
+  if (state_ != SessionState::Established || codec_->format() != WireFormat::Xml ||
+      csi_.inactive() || (sm_.enabled() && sm_.unwritten() > 0)) {
+    return false;
+  }
+  out_.clear();
+  stanza.write(out_, to);
+  io_->write(out_);
+  if (sm_.enabled()) {
+    sm_.sent(stanza.copy_for(to));  // a tree only for what may have to be sent again
+    request_ack();
+    unacked_over_limit();
+  }
+  return true;
+}
+
 bool C2sSession::transmit(const xmpp::Stanza& stanza) {
   if (sm_.enabled() && sm_.unwritten() > 0) {
     // A resend is still going out in slices: this one queues behind it, in order.

@@ -26,6 +26,7 @@
 #include "core/c2s/stream_codec.h"
 #include "core/c2s/stream_management.h"
 #include "xmpp/jid.h"
+#include "xmpp/prepared_stanza.h"
 #include "xmpp/result.h"
 #include "xmpp/sasl/mechanism.h"
 #include "xmpp/stanza_error.h"
@@ -155,6 +156,11 @@ class C2sSession final : private CodecSink {
   // once the bytes are written. A stanza a binary stream cannot carry (a name outside ASCII) is
   // dropped for this session and true is returned, so that nobody reports it delivered.
   bool deliver(const xmpp::Stanza& stanza);
+  // A fan-out's copy for this session's full JID `to` (Sessions::deliver_prepared), written from
+  // the prepared bytes without a tree of its own when the stream takes it as it comes (XML, no
+  // client-state holding, no resend under way). False, with nothing done, otherwise: the caller
+  // then delivers a copy.
+  bool deliver_prepared(const xmpp::PreparedStanza& stanza, std::string_view to);
   // The answer to an IQ taken by SessionHost::on_iq_before_authentication (dropped if the
   // session has moved on since).
   void answer_before_authentication(const xmpp::Stanza& reply);

@@ -341,6 +341,7 @@ void ModuleHost::order_hooks() {
   }
   by_stage(undeliverable_message_);
   by_stage(message_delivered_);
+  by_stage(fan_out_);
   by_stage(presence_broadcast_);
   by_stage(account_deleted_);
   by_stage(session_started_);
@@ -402,6 +403,19 @@ Verdict ModuleHost::run_undeliverable_message(xmpp::StanzaPtr& stanza) {
 
 void ModuleHost::run_message_delivered(const MessageDelivered& delivered) {
   notify(message_delivered_, delivered);
+}
+
+bool ModuleHost::run_fan_out(FanOut& fan_out) {
+  for (const auto& filter : fan_out_) {
+    try {
+      filter.fn(fan_out);
+    } catch (...) {
+      kLog.error("module.exception", "a module's fan-out filter threw: no copy goes to its host",
+                 {{"module", filter.module}, {"error", exception_text()}});
+      return false;
+    }
+  }
+  return true;
 }
 
 void ModuleHost::run_presence_broadcast(const PresenceBroadcast& broadcast) {
@@ -503,6 +517,10 @@ void ModuleHost::on_message_delivered(HookStage stage, MessageDeliveredHook hook
   add_hook(message_delivered_, stage, std::move(hook));
 }
 
+void ModuleHost::on_fan_out(FanOutFilter filter) {
+  add_hook(fan_out_, HookStage::Refuse, std::move(filter));
+}
+
 void ModuleHost::on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) {
   add_hook(presence_broadcast_, stage, std::move(hook));
 }
@@ -553,6 +571,11 @@ void ModuleHost::send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) 
 
 void ModuleHost::route(xmpp::StanzaPtr stanza) {
   services().route(std::move(stanza));
+}
+
+void ModuleHost::fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+                         std::vector<xmpp::Jid> recipients) {
+  services().fan_out(std::move(stanza), std::move(recipients));
 }
 
 std::shared_ptr<void> ModuleHost::hold_ack() {

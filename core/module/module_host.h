@@ -24,6 +24,8 @@ class ModuleServices {
   virtual ~ModuleServices() = default;
   virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) = 0;
   virtual void route(xmpp::StanzaPtr stanza) = 0;
+  virtual void fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+                       std::vector<xmpp::Jid> recipients) = 0;
   virtual std::shared_ptr<void> hold_ack() = 0;
   virtual std::vector<ResourceInfo> resources(std::string_view bare_jid) const = 0;
   virtual void set_interested(const xmpp::Jid& full) = 0;
@@ -86,6 +88,8 @@ class ModuleHost final : public ModuleContext {
   Verdict run_inbound(xmpp::StanzaPtr& stanza);
   Verdict run_undeliverable_message(xmpp::StanzaPtr& stanza);
   void run_message_delivered(const MessageDelivered& delivered);
+  // The fan-out filters; false when one threw (fail closed: no copy goes to this host).
+  bool run_fan_out(FanOut& fan_out);
   void run_presence_broadcast(const PresenceBroadcast& broadcast);
   void run_session_started(const xmpp::Jid& full);
   void run_session_ended(const xmpp::Jid& full);
@@ -132,6 +136,7 @@ class ModuleHost final : public ModuleContext {
   void on_inbound(xmpp::StanzaKind kind, HookStage stage, StanzaHook hook) override;
   void on_undeliverable_message(HookStage stage, StanzaHook hook) override;
   void on_message_delivered(HookStage stage, MessageDeliveredHook hook) override;
+  void on_fan_out(FanOutFilter filter) override;
   void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) override;
   void on_account_deleted(HookStage stage, AccountDeletedHook hook) override;
   void on_session_started(HookStage stage, SessionHook hook) override;
@@ -141,6 +146,8 @@ class ModuleHost final : public ModuleContext {
   void on_stopping(std::function<void()> hook) override;
   void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) override;
   void route(xmpp::StanzaPtr stanza) override;
+  void fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+               std::vector<xmpp::Jid> recipients) override;
   std::shared_ptr<void> hold_ack() override;
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override;
   void set_interested(const xmpp::Jid& full) override;
@@ -236,6 +243,7 @@ class ModuleHost final : public ModuleContext {
   std::vector<ServedDomain> served_domains_;
   std::vector<Hook<DomainHandler>> domain_handlers_;  // in the order of served_domains_
   std::vector<Hook<MessageDeliveredHook>> message_delivered_;
+  std::vector<Hook<FanOutFilter>> fan_out_;
   std::vector<Hook<PresenceBroadcastHook>> presence_broadcast_;
   std::vector<Hook<AccountDeletedHook>> account_deleted_;
   std::vector<Hook<SessionHook>> session_started_;

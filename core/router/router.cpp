@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
 #include "log/logger.h"
 #include "xmpp/jid.h"
@@ -118,6 +119,60 @@ void Router::route_from_server(xmpp::StanzaPtr stanza) {
     return to_server(std::move(stanza), to.domain(), std::nullopt);
   }
   to_account(std::move(stanza), to, std::nullopt);
+}
+
+void Router::fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+                     std::vector<xmpp::Jid> recipients) {
+  auto route_copy = [this, &stanza](const xmpp::Jid& to) {
+    xmpp::StanzaPtr copy = stanza->clone();
+    copy->root().set_attr("to", to.full());
+    route_from_server(std::move(copy));
+  };
+  if (stanza->kind() != xmpp::StanzaKind::Message || stanza->type() != "groupchat") {
+    for (const xmpp::Jid& to : recipients) {
+      route_copy(to);  // only groupchat may skip the per-recipient hooks
+    }
+    return;
+  }
+  // Local accounts' sessions by host, so that each host's filters see its recipients at once;
+  // anything else (another served domain, a bare JID) the ordinary way.
+  std::vector<std::pair<std::string_view, std::vector<xmpp::Jid>>> by_host;
+  for (xmpp::Jid& to : recipients) {
+    if (!to.has_local() || !to.has_resource() || !serves(to.domain())) {
+      route_copy(to);
+      continue;
+    }
+    auto host = std::find_if(by_host.begin(), by_host.end(),
+                             [&](const auto& h) { return h.first == to.domain(); });
+    if (host == by_host.end()) {
+      by_host.emplace_back(to.domain(), std::vector<xmpp::Jid>{});
+      host = std::prev(by_host.end());
+    }
+    host->second.push_back(std::move(to));
+  }
+  std::shared_ptr<const xmpp::PreparedStanza> prepared;
+  for (auto& [host, jids] : by_host) {
+    if (ModuleHost* modules = env_.modules_for(host)) {
+      FanOut filtered{*stanza, jids};
+      if (!modules->run_fan_out(filtered)) {
+        continue;
+      }
+    }
+    std::vector<std::optional<SessionHandle>> handles = env_.sessions.find_many(jids);
+    std::vector<Sessions::Addressee> addressees;
+    addressees.reserve(jids.size());
+    for (std::size_t i = 0; i < jids.size(); ++i) {
+      if (handles[i]) {
+        addressees.push_back(Sessions::Addressee{*handles[i], std::move(jids[i])});
+      } else {
+        route_copy(jids[i]);  // gone meanwhile: RFC 6121 §8.5.3.2.1 decides
+      }
+    }
+    if (!prepared) {
+      prepared = std::make_shared<const xmpp::PreparedStanza>(stanza);
+    }
+    env_.sessions.deliver_prepared(prepared, std::move(addressees));
+  }
 }
 
 void Router::dispatch_iq(const xmpp::Stanza& iq, std::string_view domain, Addressed addressed,

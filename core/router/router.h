@@ -25,7 +25,11 @@
 //     (RouterEnv::to_served_domain picks the worker), after the sender's outbound hooks;
 //   - to another domain: remote-server-not-found (no server-to-server yet).
 // Stanzas the modules send (route_from_server) take the same path from the recipient's side: no
-// outbound hooks, no from-stamping, and errors go back to their 'from' through the router.
+// outbound hooks, no from-stamping, and errors go back to their 'from' through the router. A
+// room's groupchat message to its occupants (fan_out) is serialised once and handed to the
+// sessions in one task per worker: the recipients' hosts' fan-out filters (blocking) instead of
+// the per-recipient hooks, which leave groupchat alone; whoever has no session here gets a copy
+// routed.
 #pragma once
 
 #include <functional>
@@ -62,6 +66,8 @@ class Router {
   void route(xmpp::StanzaPtr stanza, SessionHandle origin);
   // A stanza a module sends, with the 'from' it set.
   void route_from_server(xmpp::StanzaPtr stanza);
+  // One stanza without 'to' to many full JIDs (ModuleContext::fan_out says what that skips).
+  void fan_out(std::shared_ptr<const xmpp::Stanza> stanza, std::vector<xmpp::Jid> recipients);
   // The session `full` ended while available: its account's other resources and the modules
   // get unavailable presence on its behalf.
   void session_ended(const xmpp::Jid& full);

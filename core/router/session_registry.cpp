@@ -123,7 +123,22 @@ void SessionRegistry::set_flag(const xmpp::Jid& full, std::string_view flag, boo
 
 std::optional<SessionHandle> SessionRegistry::find(const xmpp::Jid& full) const {
   std::shared_lock lock(mutex_);
-  auto it = accounts_.find(std::string(full.bare_view()));
+  return find_locked(full);
+}
+
+std::vector<std::optional<SessionHandle>> SessionRegistry::find_many(
+    const std::vector<xmpp::Jid>& full) const {
+  std::vector<std::optional<SessionHandle>> found;
+  found.reserve(full.size());
+  std::shared_lock lock(mutex_);
+  for (const xmpp::Jid& jid : full) {
+    found.push_back(find_locked(jid));
+  }
+  return found;
+}
+
+std::optional<SessionHandle> SessionRegistry::find_locked(const xmpp::Jid& full) const {
+  auto it = accounts_.find(full.bare_view());
   if (it != accounts_.end()) {
     for (const BoundResource& r : it->second) {
       if (r.resource == full.resource()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -66,12 +67,23 @@ class SessionRegistry {
   void set_flag(const xmpp::Jid& full, std::string_view flag, bool on);
 
   std::optional<SessionHandle> find(const xmpp::Jid& full) const;
+  std::vector<std::optional<SessionHandle>> find_many(const std::vector<xmpp::Jid>& full) const;
   std::vector<BoundResource> resources(std::string_view bare_jid) const;
   std::size_t session_count() const;
 
  private:
+  // Looked up by a view of a JID's bare part, without making a string of it.
+  struct BareJidHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view bare) const {
+      return std::hash<std::string_view>{}(bare);
+    }
+  };
+  std::optional<SessionHandle> find_locked(const xmpp::Jid& full) const;
+
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::vector<BoundResource>> accounts_;  // by bare JID
+  std::unordered_map<std::string, std::vector<BoundResource>, BareJidHash, std::equal_to<>>
+      accounts_;  // by bare JID
   std::size_t sessions_ = 0;
 };
 

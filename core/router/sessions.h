@@ -17,6 +17,7 @@
 
 #include "core/router/session_registry.h"
 #include "xmpp/jid.h"
+#include "xmpp/prepared_stanza.h"
 #include "xmpp/stanza.h"
 
 namespace tern::core {
@@ -35,6 +36,9 @@ class Sessions {
   // Where: the session of a full JID, the resources of an account.
   virtual std::optional<SessionHandle> find(const xmpp::Jid& full) const = 0;
   virtual std::vector<BoundResource> resources(std::string_view bare_jid) const = 0;
+  // The sessions of many full JIDs in one look, in their order (none where there is none).
+  virtual std::vector<std::optional<SessionHandle>> find_many(
+      const std::vector<xmpp::Jid>& full) const = 0;
 
   // What the router and the modules keep on a session (SessionRegistry::set_presence …).
   virtual bool set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,
@@ -47,6 +51,17 @@ class Sessions {
   // XEP-0198) or lost; a message whose session ended meanwhile is routed again as RFC 6121
   // routes one for a resource that is gone (another resource, or the offline queue).
   virtual void deliver(SessionHandle handle, xmpp::StanzaPtr stanza) = 0;
+
+  // One prepared stanza to many sessions (ModuleContext::fan_out): one task per worker, where
+  // each established session writes the prepared bytes with its own 'to'. A session that is not
+  // established (waiting for a resumption, resumed elsewhere, ended) gets a copy routed on its
+  // worker as a message for its full JID would be.
+  struct Addressee {
+    SessionHandle handle;
+    xmpp::Jid jid;  // full
+  };
+  virtual void deliver_prepared(std::shared_ptr<const xmpp::PreparedStanza> stanza,
+                                std::vector<Addressee> addressees) = 0;
 };
 
 }  // namespace tern::core

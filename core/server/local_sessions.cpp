@@ -62,6 +62,45 @@ void Server::LocalSessions::deliver(SessionHandle handle, xmpp::StanzaPtr stanza
   visit(handle, std::move(deliver), std::move(reroute));
 }
 
+void Server::LocalSessions::write_prepared(WorkerState& ws, const xmpp::PreparedStanza& stanza,
+                                           const std::vector<Addressee>& addressees) {
+  for (const Addressee& a : addressees) {
+    net::Connection* connection = ws.connections.find(a.handle.connection);
+    if (connection != nullptr && connection->has_session() &&
+        connection->session().state() == c2s::SessionState::Established) {
+      c2s::C2sSession& session = connection->session();
+      if (!session.deliver_prepared(stanza, a.jid.full())) {
+        session.deliver(*stanza.copy_for(a.jid.full()));  // a binary stream, CSI holding…
+      }
+      connection->flush_soon();
+      continue;
+    }
+    ws.host.route(stanza.copy_for(a.jid.full()));
+  }
+}
+
+void Server::LocalSessions::deliver_prepared(std::shared_ptr<const xmpp::PreparedStanza> stanza,
+                                             std::vector<Addressee> addressees) {
+  std::vector<std::vector<Addressee>> by_worker(server_.workers_.size());
+  for (Addressee& a : addressees) {
+    if (a.handle.worker < by_worker.size()) {
+      by_worker[a.handle.worker].push_back(std::move(a));
+    }
+  }
+  for (std::size_t w = 0; w < by_worker.size(); ++w) {
+    if (by_worker[w].empty()) {
+      continue;
+    }
+    WorkerState* ws = server_.workers_[w].get();
+    if (ws->worker.on_this_thread()) {
+      write_prepared(*ws, *stanza, by_worker[w]);
+    } else {
+      ws->worker.post(
+          [ws, stanza, group = std::move(by_worker[w])] { write_prepared(*ws, *stanza, group); });
+    }
+  }
+}
+
 void Server::LocalSessions::reroute_from_ended(SessionHandle handle,
                                                std::shared_ptr<xmpp::Stanza> stanza) {
   if (stanza->kind() != xmpp::StanzaKind::Message || handle.worker >= server_.workers_.size()) {

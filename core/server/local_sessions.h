@@ -36,6 +36,10 @@ class Server::LocalSessions final : public Sessions {
   std::vector<BoundResource> resources(std::string_view bare_jid) const override {
     return registry_.resources(bare_jid);
   }
+  std::vector<std::optional<SessionHandle>> find_many(
+      const std::vector<xmpp::Jid>& full) const override {
+    return registry_.find_many(full);
+  }
   bool set_presence(const xmpp::Jid& full, SessionHandle handle, int priority,
                     std::shared_ptr<const xmpp::Stanza> presence) override {
     return registry_.set_presence(full, handle, priority, std::move(presence));
@@ -45,6 +49,8 @@ class Server::LocalSessions final : public Sessions {
     registry_.set_flag(full, flag, on);
   }
   void deliver(SessionHandle handle, xmpp::StanzaPtr stanza) override;
+  void deliver_prepared(std::shared_ptr<const xmpp::PreparedStanza> stanza,
+                        std::vector<Addressee> addressees) override;
 
   // Runs fn with the session behind `handle` on its worker: with its connection, or with null
   // for a detached session (XEP-0198); follows a session that was resumed on another worker;
@@ -53,6 +59,11 @@ class Server::LocalSessions final : public Sessions {
   void visit(SessionHandle handle, SessionTask fn, std::function<void()> gone = {});
 
  private:
+  // On the worker of every addressee: the prepared bytes for each established session, and for
+  // the others a copy routed as a message for their full JID (a detached session keeps it for a
+  // resumption, a resumed one is found where it went, an ended one's copy is bounced or dropped).
+  static void write_prepared(WorkerState& ws, const xmpp::PreparedStanza& stanza,
+                             const std::vector<Addressee>& addressees);
   // A message on its way to the session behind `handle`, which ended meanwhile: it goes where
   // RFC 6121 sends a message for a resource that is gone (another resource, or the offline
   // queue), routed on that session's worker. Never while the handle is still bound.

@@ -257,6 +257,10 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
     }
   }
   void route(xmpp::StanzaPtr stanza) override { router_->route_from_server(std::move(stanza)); }
+  void fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+               std::vector<xmpp::Jid> recipients) override {
+    router_->fan_out(std::move(stanza), std::move(recipients));
+  }
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
     std::vector<ResourceInfo> out;
     std::vector<BoundResource> bound = server_.sessions_->resources(bare_jid);

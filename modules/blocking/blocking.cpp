@@ -93,6 +93,8 @@ class Blocking final : public Module, public blocking::BlockingService {
         return blocking::enforce_outbound(*ctx_, blocklist_, stanza);
       });
     }
+    ctx.on_fan_out(
+        [this](FanOut& fan_out) { blocking::enforce_fan_out(*ctx_, blocklist_, fan_out); });
   }
 
   bool blocks(const ReadTxn& txn, std::string_view owner, const xmpp::Jid& address) const override {

@@ -25,6 +25,18 @@ Verdict cannot_check(ModuleContext& ctx, xmpp::StanzaPtr& stanza) {
   return Verdict::Handled;
 }
 
+// Whether a blocked stanza is answered (service-unavailable) rather than dropped: IQs, and
+// one-to-one messages. Presence goes without a word; so do groupchat and headline messages, as
+// in Prosody: an error to a room would take the blocker out of it (XEP-0045 §7.14's ghosts).
+bool answered_when_blocked(const xmpp::Stanza& stanza) {
+  if (stanza.kind() == xmpp::StanzaKind::Presence) {
+    return false;
+  }
+  std::string_view type = stanza.type();
+  return stanza.kind() != xmpp::StanzaKind::Message || type.empty() || type == "chat" ||
+         type == "normal";
+}
+
 }  // namespace
 
 Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
@@ -39,7 +51,7 @@ Verdict enforce_inbound(ModuleContext& ctx, const BlocklistStore& blocklist,
     return cannot_check(ctx, stanza);
   }
   if (blocklist.is_blocked(*txn, to->bare_view(), *from)) {
-    if (stanza->kind() != xmpp::StanzaKind::Presence) {
+    if (answered_when_blocked(*stanza)) {
       // Messages (SHOULD) and IQ gets and sets (MUST); make_error_reply gives nothing for IQ
       // results and errors, which are dropped.
       if (xmpp::StanzaPtr error =
@@ -78,6 +90,19 @@ Verdict enforce_outbound(ModuleContext& ctx, const BlocklistStore& blocklist,
     ctx.send_to_session(*from, std::move(reply));
   }
   return Verdict::Handled;
+}
+
+void enforce_fan_out(ModuleContext& ctx, const BlocklistStore& blocklist, FanOut& fan_out) {
+  // A room's message (groupchat): refused copies are dropped without an answer, as
+  // enforce_inbound drops them; a blocklist that cannot be read fails closed the same way.
+  const xmpp::Jid* from = fan_out.stanza.from_jid();
+  if (!from) {
+    return;
+  }
+  auto txn = ctx.read();
+  std::erase_if(fan_out.recipients, [&](const xmpp::Jid& to) {
+    return !txn || blocklist.is_blocked(*txn, to.bare_view(), *from);
+  });
 }
 
 }  // namespace tern::modules::blocking

@@ -71,6 +71,10 @@ class Muc final : public Module, public muc::RoomHost {
 
   // RoomHost
   void send(xmpp::StanzaPtr stanza) override { ctx_->route(std::move(stanza)); }
+  void send_to_many(std::shared_ptr<const xmpp::Stanza> stanza,
+                    std::vector<xmpp::Jid> recipients) override {
+    ctx_->fan_out(std::move(stanza), std::move(recipients));
+  }
   void save_state(const Room& room) override {
     std::string jid(room.jid().full());
     write([this, jid, state = room.state()](

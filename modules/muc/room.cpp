@@ -147,6 +147,17 @@ void Room::send_to_occupant(const Occupant& occupant, const xmpp::Stanza& stanza
   }
 }
 
+void Room::send_to_everyone(std::shared_ptr<const xmpp::Stanza> message) {
+  std::vector<xmpp::Jid> recipients;
+  recipients.reserve(occupants_.size());
+  for (const auto& [nick, occupant] : occupants_) {
+    for (const Session& s : occupant.sessions) {
+      recipients.push_back(s.jid);
+    }
+  }
+  host_.send_to_many(std::move(message), std::move(recipients));
+}
+
 void Room::send_error(const xmpp::Stanza& request, const xmpp::StanzaError& error) {
   if (xmpp::StanzaPtr reply = internal::error_reply(request, error, jid_.full())) {
     host_.send(std::move(reply));
@@ -162,9 +173,7 @@ void Room::send_status_message(const std::vector<int>& codes) {
   for (int code : codes) {
     x.add_child("status", xmpp::ns::kMucUser).set_attr("code", std::to_string(code));
   }
-  for (const auto& [nick, occupant] : occupants_) {
-    send_to_occupant(occupant, *m);
-  }
+  send_to_everyone(std::move(m));
 }
 
 void Room::send_subject(const xmpp::Jid& to) {

@@ -46,6 +46,9 @@ class RoomHost {
   virtual ~RoomHost() = default;
   // Sends a stanza the room wrote (its 'from' is the room's) through the router.
   virtual void send(xmpp::StanzaPtr stanza) = 0;
+  // Sends one stanza without 'to' to many full JIDs, serialised once (ModuleContext::fan_out).
+  virtual void send_to_many(std::shared_ptr<const xmpp::Stanza> stanza,
+                            std::vector<xmpp::Jid> recipients) = 0;
   // A persistent room's state or one affiliation changed; or the room is gone (destroyed, or
   // no longer persistent): its records are deleted.
   virtual void save_state(const Room& room) = 0;
@@ -173,6 +176,8 @@ class Room {
                           std::string_view type = {},
                           const std::function<void(xmpp::Element&)>& extra = {});
   void send_to_occupant(const Occupant& occupant, const xmpp::Stanza& stanza);
+  // A groupchat message (without 'to') to every session of every occupant.
+  void send_to_everyone(std::shared_ptr<const xmpp::Stanza> message);
   void send_error(const xmpp::Stanza& request, const xmpp::StanzaError& error);
   void send_status_message(const std::vector<int>& codes);
   void send_subject(const xmpp::Jid& to);

@@ -114,9 +114,7 @@ void Room::groupchat(const xmpp::Stanza& message, const xmpp::Jid& from) {
       .set_attr("by", jid_.full());
   root.add_child("occupant-id", xmpp::ns::kOccupantId).set_attr("id", sender->occupant_id);
   std::shared_ptr<const xmpp::Stanza> shared(std::move(out));
-  for (const auto& [nick, occupant] : occupants_) {
-    send_to_occupant(occupant, *shared);
-  }
+  send_to_everyone(shared);
   // What newcomers are shown: what was said (chat states and other notices are not history).
   if (shared->root().child("body", xmpp::ns::kClient) != nullptr ||
       shared->root().child("subject", xmpp::ns::kClient) != nullptr) {
@@ -140,9 +138,7 @@ void Room::change_subject(const xmpp::Stanza& message, Occupant& sender) {
   xmpp::StanzaPtr out = message.clone();
   out->root().remove_attr("to");
   out->root().set_attr("from", occupant_jid(sender.nick).full());
-  for (const auto& [nick, occupant] : occupants_) {
-    send_to_occupant(occupant, *out);
-  }
+  send_to_everyone(std::move(out));
   if (state_.config.persistent) {
     host_.save_state(*this);
   }

@@ -13,12 +13,15 @@
 #     deleted account leaves every affiliation list;
 #   - occupants hear the service stop (332) before their streams end;
 #   - the room's archive (XEP-0313): a member who never entered pages through it (RSM), under
-#     the stanza ids occupants saw; others are refused.
+#     the stanza ids occupants saw; others are refused;
+#   - room messages go out serialised once (the fan-out path) and still respect an occupant's
+#     blocklist, stream management's counts and a session waiting to be resumed.
 import asyncio
 import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from raw_client import SM, RawClient  # noqa: E402
 from slix import (PASSWORD, TIMEOUT, Client, ClientTestCase, next_matching,  # noqa: E402
                   nothing_matching)
 
@@ -120,7 +123,7 @@ def presence_error(e):
     return e.presence["error"]["condition"]
 
 
-class MucTest(ClientTestCase):
+class MucHelpers:
     async def client(self, jid, resource="pc"):
         return await self.login(f"{jid}/{resource}", PASSWORD, MucClient)
 
@@ -152,6 +155,9 @@ class MucTest(ClientTestCase):
             await self.join(client, room, nick, **kw)
         return presence_error(caught.exception)
 
+
+
+class MucTest(MucHelpers, ClientTestCase):
     async def test_service_is_discovered_and_described(self):
         (juliet,) = self.accounts("juliet")
         j = await self.client(juliet)
@@ -489,6 +495,84 @@ class PersistentRoomTest(ClientTestCase):
                 break
             await asyncio.sleep(0.1)
         self.assertEqual(members, [])
+
+
+class FanOutTest(MucHelpers, ClientTestCase):
+    """A room's message is serialised once and written to every occupant's session (the fan-out
+    path): what a routed copy would meet still holds — an occupant's blocklist (XEP-0191), stream
+    management's counting, and a session waiting for its resumption (XEP-0198)."""
+
+    settings = ("c2s.resume_timeout=5",)
+
+    async def test_a_blocked_occupant_is_not_heard(self):
+        juliet, romeo, tybalt = self.accounts("juliet", "romeo", "tybalt")
+        j, r, t = await self.client(juliet), await self.client(romeo), await self.client(tybalt)
+        room = await self.create(j, "Juliet")
+        for client, nick in ((r, "Romeo"), (t, "Tybalt")):
+            await self.join(client, room, nick)
+        block = j.make_iq_set()
+        ET.SubElement(ET.SubElement(block.xml, "{urn:xmpp:blocking}block"),
+                      "{urn:xmpp:blocking}item", jid=f"{room}/Tybalt")
+        await block.send(timeout=TIMEOUT)
+        t.send_message(mto=room, mbody="a plague", mtype="groupchat")
+        r.send_message(mto=room, mbody="peace", mtype="groupchat")
+        for client in (r, t):
+            await next_matching(client.all_messages, groupchat_body("a plague"), "Tybalt heard")
+        heard = []  # everything Juliet gets up to Romeo's line, which came after Tybalt's
+
+        def up_to_peace(m):
+            heard.append(m["body"])
+            return groupchat_body("peace")(m)
+        await next_matching(j.all_messages, up_to_peace, "Romeo heard by Juliet")
+        self.assertNotIn("a plague", heard)
+        await nothing_matching(j.all_messages, groupchat_body("a plague"), 0.5)
+
+    async def test_stream_management_counts_and_resumes_room_messages(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        j = await self.client(juliet)
+        room = await self.create(j, "Juliet")
+        phone = await asyncio.to_thread(RawClient, self.server.port, f"{romeo}/phone", PASSWORD)
+        previd = (await asyncio.to_thread(phone.enable_sm, True)).get("id")
+        phone.send(f"<presence to='{room}/Romeo'><x xmlns='http://jabber.org/protocol/muc'>"
+                   "<history maxstanzas='0'/></x></presence>")
+        seen, stanzas = [], 0
+        while True:  # up to its own presence (110)
+            element = await asyncio.to_thread(phone.next)
+            self.assertIsNotNone(element, "no self-presence")
+            stanzas += element.tag.startswith("{jabber:client}")
+            codes = element.findall(f"{{{MUC_USER}}}x/{{{MUC_USER}}}status")
+            if element.tag == "{jabber:client}presence" and "110" in [c.get("code")
+                                                                      for c in codes]:
+                break
+        for i in range(10):
+            j.send_message(mto=room, mbody=f"{i}", mtype="groupchat")
+
+        async def read(client, count):
+            nonlocal stanzas
+            while len(seen) < count:
+                element = await asyncio.to_thread(client.next)
+                self.assertIsNotNone(element, f"only {len(seen)} of {count} messages arrived")
+                stanzas += element.tag.startswith("{jabber:client}")
+                if element.tag == "{jabber:client}message" and element.find(
+                        "{jabber:client}body") is not None:  # (not the subject)
+                    self.assertEqual(element.get("to"), f"{romeo}/phone")
+                    seen.append(element.findtext("{jabber:client}body"))
+        await read(phone, 6)
+        phone.vanish()  # six read, none acknowledged
+        for i in range(10, 15):  # the room goes on while the session waits to be resumed
+            j.send_message(mto=room, mbody=f"{i}", mtype="groupchat")
+        await next_matching(j.all_messages, groupchat_body("14"), "the last one")
+        back = await asyncio.to_thread(RawClient, self.server.port, f"{romeo}/phone", PASSWORD,
+                                       bind=False)
+        resumed = await asyncio.to_thread(back.resume, previd, stanzas)
+        self.assertEqual(resumed.tag, f"{{{SM}}}resumed", resumed)
+        await read(back, 15)
+        self.assertEqual(seen, [str(i) for i in range(15)])  # in order, none twice, none lost
+        element = await asyncio.to_thread(back.next, 1.0)
+        while element is not None and element.find("{jabber:client}body") is None:
+            element = await asyncio.to_thread(back.next, 1.0)
+        self.assertIsNone(element, "a message arrived twice")
+        back.vanish()
 
 
 if __name__ == "__main__":

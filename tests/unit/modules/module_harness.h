@@ -106,6 +106,15 @@ class FakeServices final : public core::ModuleServices {
     sent_.emplace_back(full.full(), std::move(stanza));
   }
   void route(xmpp::StanzaPtr stanza) override { routed_.push_back(std::move(stanza)); }
+  // Seen as the copies route() would have taken (the one-serialisation path is the server's).
+  void fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+               std::vector<xmpp::Jid> recipients) override {
+    for (const xmpp::Jid& to : recipients) {
+      xmpp::StanzaPtr copy = stanza->clone();
+      copy->root().set_attr("to", to.full());
+      routed_.push_back(std::move(copy));
+    }
+  }
   std::shared_ptr<void> hold_ack() override { return nullptr; }
   std::vector<ResourceInfo> resources(std::string_view bare_jid) const override {
     std::vector<ResourceInfo> out;

@@ -248,6 +248,15 @@ struct MessageDelivered {
 };
 using MessageDeliveredHook = std::function<void(const MessageDelivered&)>;
 
+// The recipients at this host of a fan-out (ModuleContext::fan_out), before any copy goes: a
+// filter removes those who must not get theirs (blocking, XEP-0191), answering for them as it
+// would for a routed copy. Like a Refuse hook, a filter that throws drops the host's copies.
+struct FanOut {
+  const xmpp::Stanza& stanza;          // without 'to'
+  std::vector<xmpp::Jid>& recipients;  // full JIDs of accounts of this host
+};
+using FanOutFilter = std::function<void(FanOut&)>;
+
 struct AccountDeleted {
   std::string_view bare_jid;
 };
@@ -386,6 +395,8 @@ class ModuleContext {
   virtual void on_undeliverable_message(HookStage stage, StanzaHook hook) = 0;
   // When a message for an account of this host goes to some of its sessions, just before.
   virtual void on_message_delivered(HookStage stage, MessageDeliveredHook hook) = 0;
+  // Recipients of a fan-out at this host (FanOut), before the copies go.
+  virtual void on_fan_out(FanOutFilter filter) = 0;
   virtual void on_presence_broadcast(HookStage stage, PresenceBroadcastHook hook) = 0;
   // After delete_account committed (on the worker that asked for it): the account's records are
   // gone from every per-account store; a module forgets what it keeps about it in memory.
@@ -418,6 +429,15 @@ class ModuleContext {
   virtual void send_to_session(const xmpp::Jid& full, xmpp::StanzaPtr stanza) = 0;
   // Through the router as if from the server side: inbound hooks, then RFC 6121 delivery.
   virtual void route(xmpp::StanzaPtr stanza) = 0;
+  // To many full JIDs at once: a room's groupchat message to its occupants' sessions (XEP-0045
+  // §7.4). Each copy is `stanza` (which has no 'to') addressed to one recipient; the stanza is
+  // serialised once for all of them, and each worker's sessions get theirs in one task. Only
+  // messages of type groupchat take this path: the per-recipient hooks for one-to-one traffic
+  // (archives, carbons, offline storage, push) leave groupchat alone, so they do not run; what
+  // may refuse a copy is an on_fan_out filter. A recipient that is no established session here
+  // gets its copy through route(), with every hook. Anything else is sent one copy at a time.
+  virtual void fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
+                       std::vector<xmpp::Jid> recipients) = 0;
 
   // XEP-0198 durability. A module that takes over a client's stanza asynchronously (a store
   // write) holds its acknowledgement: the sender is told the stanza is safe only once every copy
