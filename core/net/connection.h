@@ -142,6 +142,9 @@ class Connection final : public c2s::SessionIo {
   void check_output_backlog();
   // Encrypts what write() collected into wire_out_ (one record for many stanzas).
   void encode_pending();
+  // Hands wire_out_ to the kernel without a write request; true when that settled it (all
+  // taken, or the connection failed), false when uv_write must take what is left.
+  bool write_at_once();
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
 
   // Logs conn.closed, once, when the handle closes.
