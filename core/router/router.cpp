@@ -136,7 +136,7 @@ void Router::fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
   }
   // Local accounts' sessions by host, so that each host's filters see its recipients at once;
   // anything else (another served domain, a bare JID) the ordinary way.
-  std::vector<std::pair<std::string_view, std::vector<xmpp::Jid>>> by_host;
+  std::vector<std::pair<std::string, std::vector<xmpp::Jid>>> by_host;
   for (xmpp::Jid& to : recipients) {
     if (!to.has_local() || !to.has_resource() || !serves(to.domain())) {
       route_copy(to);
@@ -145,7 +145,7 @@ void Router::fan_out(std::shared_ptr<const xmpp::Stanza> stanza,
     auto host = std::find_if(by_host.begin(), by_host.end(),
                              [&](const auto& h) { return h.first == to.domain(); });
     if (host == by_host.end()) {
-      by_host.emplace_back(to.domain(), std::vector<xmpp::Jid>{});
+      by_host.emplace_back(std::string(to.domain()), std::vector<xmpp::Jid>{});
       host = std::prev(by_host.end());
     }
     host->second.push_back(std::move(to));
