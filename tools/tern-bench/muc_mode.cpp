@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tools/tern-bench/modes.h"
+#include "xmpp/random_ids.h"
 
 namespace tern::bench {
 
@@ -42,6 +43,7 @@ class MucScenario final : public Scenario {
         body_(options.body_bytes, 'x'),
         service_(options.muc_service.empty() ? "conference." + options.domain
                                              : options.muc_service),
+        run_tag_(xmpp::random_hex(4)),
         first_room_(first / options.occupants) {
     uv_timer_init(uv(), &tick_);
     tick_.data = this;
@@ -114,7 +116,7 @@ class MucScenario final : public Scenario {
   };
 
   std::string room_jid(std::size_t r) const {
-    return "benchroom" + std::to_string(first_room_ + r) + "@" + service_;
+    return "benchroom" + run_tag_ + "-" + std::to_string(first_room_ + r) + "@" + service_;
   }
 
   void enter(std::size_t r, std::uint64_t occupant) {
@@ -196,6 +198,10 @@ class MucScenario final : public Scenario {
 
   std::string body_;
   std::string service_;
+  // Rooms of this run only: a server still clearing the last run's rooms (ejabberd takes its
+  // time) must not hand this run a room whose nicknames are still taken (a process holds whole
+  // rooms, so each process has its own tag).
+  std::string run_tag_;
   std::uint64_t first_room_;
   std::string xml_;  // reused for every message
   std::vector<Room> rooms_;
