@@ -49,6 +49,7 @@ class Muc final : public Module, public muc::RoomHost {
     max_rooms_ = options.integer("max_rooms", 100000, 1, 100000000);
     limits_.max_occupants = options.integer("max_occupants", 1000, 1, 1000000);
     limits_.max_history = options.integer("max_history", 100, 0, 10000);
+    limits_.invitations_per_minute = options.integer("invitations_per_minute", 10, 1, 10000);
     default_history_ =
         options.integer("default_history", 20, 0, std::max<std::int64_t>(limits_.max_history, 0));
     default_persistent_ = options.boolean("default_persistent", false);
@@ -97,6 +98,9 @@ class Muc final : public Module, public muc::RoomHost {
   }
   const muc::ConfigLimits& limits() const override { return limits_; }
   muc::Clock::time_point now() const override { return muc::Clock::now(); }
+  void log_refusal(std::string_view what, const Room& room, std::string_view who) override {
+    log_.info("limit.refused", what, {{"room", room.jid().full()}, {"jid", who}});
+  }
   std::string new_stanza_id() override { return xmpp::random_uuid(); }
   bool archives() const override { return archive_ != nullptr && archive_->archives_rooms(); }
   void archive(const Room& room, std::string_view stanza_id, const xmpp::Stanza& message) override {
@@ -130,7 +134,7 @@ class Muc final : public Module, public muc::RoomHost {
       return internal(stanza, *to);
     }
     if (!to->has_local()) {
-      return to_service(stanza, *from);
+      return to_service(stanza);
     }
     std::string key(to->bare_view());
     HeldRoom* held = find_room(key);
@@ -255,8 +259,7 @@ class Muc final : public Module, public muc::RoomHost {
     }
   }
 
-  void to_service(const xmpp::Stanza& stanza, const xmpp::Jid& from) {
-    (void)from;
+  void to_service(const xmpp::Stanza& stanza) {
     if (stanza.kind() != xmpp::StanzaKind::Iq) {
       return;
     }

@@ -249,6 +249,9 @@ std::optional<xmpp::StanzaError> Room::check_entry(const xmpp::Stanza& presence,
 
 void Room::enter(const xmpp::Stanza& presence, const xmpp::Jid& from, std::string_view nick,
                  Statuses statuses) {
+  if (internal::nick_modified(presence, nick)) {
+    statuses.to_self.push_back(210);  // §7.2: the service changed the nickname (normalised it)
+  }
   auto [it, is_new] = occupants_.try_emplace(std::string(nick));
   Occupant& occupant = it->second;
   if (is_new) {
@@ -386,7 +389,11 @@ void Room::change_nick(Occupant& occupant, const xmpp::Stanza& presence, const x
   moved.sessions.back().presence = internal::as_occupant_presence(presence);
   nick_by_session_[std::string(from.full())] = new_nick;
   Occupant& renamed = occupants_.emplace(new_nick, std::move(moved)).first->second;
-  broadcast_presence(renamed, {});
+  Statuses statuses;
+  if (internal::nick_modified(presence, new_nick)) {
+    statuses.to_self.push_back(210);
+  }
+  broadcast_presence(renamed, statuses);
 }
 
 void Room::leave(const xmpp::Jid& from, const xmpp::Stanza* presence, const Statuses& statuses) {

@@ -57,6 +57,8 @@ class RoomHost {
   virtual void forget(const Room& room) = 0;
   virtual const ConfigLimits& limits() const = 0;
   virtual Clock::time_point now() const = 0;
+  // A limit refused something (for the operator's log; never message content).
+  virtual void log_refusal(std::string_view what, const Room& room, std::string_view who) = 0;
   // A fresh XEP-0359 stanza id for a message the room broadcasts.
   virtual std::string new_stanza_id() = 0;
   // The room's XEP-0313 archive, where the service keeps one (none: false, and nothing kept).
@@ -136,8 +138,11 @@ class Room {
   void groupchat(const xmpp::Stanza& message, const xmpp::Jid& from);
   void change_subject(const xmpp::Stanza& message, Occupant& sender);
   void private_message(const xmpp::Stanza& message, const xmpp::Jid& from, std::string_view nick);
-  void invite(const xmpp::Element& invite, const xmpp::Element& x, const xmpp::Jid& from);
+  void invite(const xmpp::Element& invite, const xmpp::Jid& from);
   void decline(const xmpp::Element& decline, const xmpp::Jid& from);
+  // Counts one more invitation from `inviter` (a bare JID) this minute, unless it is one too
+  // many (ConfigLimits::invitations_per_minute).
+  bool invitation_allowed(std::string_view inviter);
   void voice_request(const xmpp::Stanza& message, const xmpp::Element& form, const xmpp::Jid& from);
   void relay_iq(const xmpp::Stanza& iq, const xmpp::Jid& from, std::string_view nick);
   void relay_iq_answer(const xmpp::Stanza& iq, const xmpp::Jid& from);
@@ -192,6 +197,11 @@ class Room {
   bool destroyed_ = false;
   std::map<std::string, Occupant, std::less<>> occupants_;           // by nick
   std::map<std::string, std::string, std::less<>> nick_by_session_;  // real full JID → nick
+  struct InvitationWindow {
+    Clock::time_point start;
+    std::int64_t sent = 0;
+  };
+  std::map<std::string, InvitationWindow, std::less<>> invitations_;  // by inviter's bare JID
   History history_;
   std::deque<RelayedIq> relayed_;  // bounded (kMaxRelayedIqs)
 };

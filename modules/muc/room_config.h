@@ -25,8 +25,9 @@ enum class AllowPm : std::uint8_t { Anyone, Participants, Moderators, None };
 
 // The service's bounds on what a configuration may ask.
 struct ConfigLimits {
-  std::int64_t max_occupants = 1000;  // the most muc#roomconfig_maxusers may say
-  std::int64_t max_history = 100;     // the most messages a room keeps for newcomers
+  std::int64_t max_occupants = 1000;         // the most muc#roomconfig_maxusers may say
+  std::int64_t max_history = 100;            // the most messages a room keeps for newcomers
+  std::int64_t invitations_per_minute = 10;  // mediated invitations one user may send a room
 };
 
 struct RoomConfig {

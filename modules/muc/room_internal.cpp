@@ -55,4 +55,10 @@ std::shared_ptr<const xmpp::Stanza> as_occupant_presence(const xmpp::Stanza& pre
   return std::shared_ptr<const xmpp::Stanza>(std::move(copy));
 }
 
+bool nick_modified(const xmpp::Stanza& presence, std::string_view nick) {
+  std::string_view to = presence.root().attr("to");
+  std::size_t slash = to.find('/');
+  return slash != std::string_view::npos && to.substr(slash + 1) != nick;
+}
+
 }  // namespace tern::modules::muc::internal

@@ -30,5 +30,8 @@ xmpp::StanzaPtr error_reply(const xmpp::Stanza& request, const xmpp::StanzaError
                             std::string_view by);
 // Removes every child element named `name` in `ns`.
 void remove_children(xmpp::Element& parent, std::string_view name, std::string_view ns);
+// Whether the room's form of a nickname (PRECIS-prepared, as in the occupant JID) differs from
+// what the client wrote in the presence's 'to': then its own presence says so with 210.
+bool nick_modified(const xmpp::Stanza& presence, std::string_view nick);
 
 }  // namespace tern::modules::muc::internal

@@ -65,7 +65,7 @@ void Room::on_message(const xmpp::Stanza& message, const xmpp::Jid& from, std::s
   }
   if (const xmpp::Element* x = message.root().child("x", xmpp::ns::kMucUser)) {
     if (const xmpp::Element* invitation = x->child("invite", xmpp::ns::kMucUser)) {
-      return invite(*invitation, *x, from);
+      return invite(*invitation, from);
     }
     if (const xmpp::Element* declined = x->child("decline", xmpp::ns::kMucUser)) {
       return decline(*declined, from);
@@ -184,7 +184,7 @@ void Room::private_message(const xmpp::Stanza& message, const xmpp::Jid& from,
   send_to_occupant(*target, *out);
 }
 
-void Room::invite(const xmpp::Element& invitation, const xmpp::Element& x, const xmpp::Jid& from) {
+void Room::invite(const xmpp::Element& invitation, const xmpp::Jid& from) {
   auto invitee = xmpp::Jid::parse(invitation.attr("to"));
   const Occupant* inviter = occupant_by_session(from);
   auto refuse = [&](const xmpp::StanzaError& error) {
@@ -199,6 +199,13 @@ void Room::invite(const xmpp::Element& invitation, const xmpp::Element& x, const
   }
   if (inviter == nullptr) {
     return refuse(xmpp::StanzaError::not_acceptable("only occupants may invite"));
+  }
+  if (!invitation_allowed(from.bare_view())) {
+    // A room must not become a way to message strangers in bulk.
+    host_.log_refusal("invitations over invitations_per_minute", *this, from.bare_view());
+    return refuse(xmpp::StanzaError::resource_constraint(
+        "at most " + std::to_string(host_.limits().invitations_per_minute) +
+        " invitations a minute"));
   }
   Affiliation affiliation = affiliation_of(from.bare_view());
   // §7.8.2: in a members-only room, admins and owners invite, members too where the
@@ -226,12 +233,27 @@ void Room::invite(const xmpp::Element& invitation, const xmpp::Element& x, const
   if (state_.config.password_protected) {
     out_x.add_child("password", xmpp::ns::kMucUser).set_text(state_.config.password);
   }
-  (void)x;
   m->root()
       .add_child("body", xmpp::ns::kClient)
       .set_text(std::string(from.bare_view()) + " invites you to the room " +
                 std::string(jid_.full()));
   host_.send(std::move(m));
+}
+
+bool Room::invitation_allowed(std::string_view inviter) {
+  Clock::time_point now = host_.now();
+  InvitationWindow& window = invitations_[std::string(inviter)];
+  if (now - window.start >= std::chrono::minutes(1)) {
+    window = InvitationWindow{now, 0};
+  }
+  if (window.sent >= host_.limits().invitations_per_minute) {
+    return false;
+  }
+  ++window.sent;
+  std::erase_if(invitations_, [&](const auto& w) {  // windows long past go (bounded map)
+    return now - w.second.start >= std::chrono::minutes(1);
+  });
+  return true;
 }
 
 void Room::decline(const xmpp::Element& declined, const xmpp::Jid& from) {

@@ -10,14 +10,20 @@
 // body only when the operator allows it ([modules.push] include_sender, include_body; both off
 // by default, as the app server and the platform's push service are third parties). Stored in
 // the module's "push" store (push_store.h); deleted with the account.
+//
+// Group chat ([modules.push] groupchat_mentions, off by default): a room message that mentions
+// the nickname a session has in that room (room_nicks.h) wakes the phone when it goes to that
+// session while it waits to be resumed; other room messages never do.
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "modules/push/push_store.h"
+#include "modules/push/room_nicks.h"
 #include "tern/module_api.h"
 #include "xmpp/random_ids.h"
 #include "xmpp/serializer.h"
@@ -77,10 +83,25 @@ class Push final : public Module {
       return Verdict::Continue;  // the offline module stores it
     });
     ctx.on_message_delivered(HookStage::Observe, [this](const MessageDelivered& delivered) {
-      if (worth_a_push(delivered.message) && went_to_detached(delivered)) {
+      if ((worth_a_push(delivered.message) || mentions_recipient(delivered)) &&
+          went_to_detached(delivered)) {
         notify(delivered.message.to(), delivered.message);
       }
     });
+    if (ctx.options().boolean("groupchat_mentions", false)) {
+      room_nicks_ = ctx.shared<push::RoomNicks>("room_nicks");
+      ctx.on_outbound(xmpp::StanzaKind::Presence, HookStage::Observe,
+                      [this](xmpp::StanzaPtr& presence) {
+                        const xmpp::Jid* from = presence->from_jid();
+                        const xmpp::Jid* to = presence->to_jid();
+                        if (from != nullptr && to != nullptr) {
+                          room_nicks_->presence_sent(*presence, *from, *to);
+                        }
+                        return Verdict::Continue;
+                      });
+      ctx.on_session_ended(HookStage::Observe,
+                           [this](const SessionEvent& e) { room_nicks_->session_ended(e.jid); });
+    }
   }
 
  private:
@@ -157,6 +178,25 @@ class Push final : public Module {
         });
   }
 
+  // A room message (not the occupant's own, not a subject) whose body names the nickname the
+  // recipient session has in that room.
+  bool mentions_recipient(const MessageDelivered& delivered) const {
+    const xmpp::Stanza& message = delivered.message;
+    const xmpp::Jid* from = message.from_jid();
+    if (!room_nicks_ || message.type() != "groupchat" || from == nullptr ||
+        message.root().child("subject", ns::kClient) != nullptr) {
+      return false;
+    }
+    std::string_view body = message.root().child_text("body", ns::kClient);
+    for (const xmpp::Jid& to : delivered.resources) {
+      std::optional<std::string> nick = room_nicks_->nick(to, from->bare_view());
+      if (nick && *nick != from->resource() && push::mentions(body, *nick)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   bool went_to_detached(const MessageDelivered& delivered) const {
     for (const xmpp::Jid& to : delivered.resources) {
       for (const ResourceInfo& r : ctx_->resources(to.bare_view())) {
@@ -224,6 +264,7 @@ class Push final : public Module {
   bool include_sender_ = false;
   bool include_body_ = false;
   std::size_t max_registrations_ = 20;
+  std::shared_ptr<push::RoomNicks> room_nicks_;  // with groupchat_mentions only
 };
 
 }  // namespace

@@ -8,7 +8,8 @@
 #   - nick conflict and change (303), private messages, presence updates, leaving;
 #   - configuration: password, members-only, max occupants, moderated (visitors get forbidden);
 #   - moderation: kick (307), ban (301), voice, the affiliation lists, destroy with a venue;
-#   - invitations (a members-only room makes the invitee a member), declines, self-ping;
+#   - invitations (a members-only room makes the invitee a member), declines, self-ping; at
+#     most invitations_per_minute from one user through one room;
 #   - one user in two clients under one nick; a persistent room kept across a restart; a
 #     deleted account leaves every affiliation list;
 #   - occupants hear the service stop (332) before their streams end;
@@ -495,6 +496,28 @@ class PersistentRoomTest(ClientTestCase):
                 break
             await asyncio.sleep(0.1)
         self.assertEqual(members, [])
+
+
+class InvitationLimitTest(MucHelpers, ClientTestCase):
+    settings = ("modules.muc.invitations_per_minute=2",)
+
+    async def test_invitations_past_the_limit_get_resource_constraint(self):
+        owner, *friends = self.accounts("owner", "f1", "f2", "f3")
+        o = await self.client(owner)
+        room = await self.create(o, "Boss")
+        for friend in friends:
+            self.muc(o).invite(room, slixmpp.JID(friend))
+        refused = await next_matching(o.all_messages, lambda m: m["type"] == "error",
+                                      "the third invitation refused")
+        self.assertEqual(refused["from"].full, room)
+        self.assertEqual(refused["error"]["condition"], "resource-constraint")
+        self.assertIn("2 invitations a minute", refused["error"]["text"])
+        f3 = await self.client(friends[2])
+        await nothing_matching(f3.all_messages, lambda m: m.xml.find(
+            f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite") is not None, 0.5)
+        f1 = await self.client(friends[0])  # the first two went (offline: queued for them)
+        await next_matching(f1.all_messages, lambda m: m.xml.find(
+            f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite") is not None, "f1's invitation")
 
 
 class FanOutTest(MucHelpers, ClientTestCase):

@@ -4,9 +4,10 @@
 # (a push gateway logged in as an account), which gets the notifications as pubsub publishes: for
 # a message that went to the offline queue, and for one that went to a XEP-0198 session whose
 # connection vanished; never for a bare chat state; none after disable; the client's publish
-# options (a secret) ride along; sender and body only when the operator allows them. Enabling for
-# another account is forbidden, a missing node a bad request; the feature is in the account's
-# disco#info. Every wait is bounded.
+# options (a secret) ride along; sender and body only when the operator allows them; with
+# groupchat_mentions, a room message naming the user's nickname (not other room messages).
+# Enabling for another account is forbidden, a missing node a bad request; the feature is in the
+# account's disco#info. Every wait is bounded.
 import asyncio
 import sys
 import unittest
@@ -181,6 +182,44 @@ class PushWithContentTest(PushTestCase):
         self.assertEqual(summary["last-message-sender"], [f"{friend}/desk"])
         self.assertEqual(summary["last-message-body"], ["dinner at eight"])
         self.assertIsNone(options)
+
+
+class GroupchatMentionTest(PushTestCase):
+    """[modules.push] groupchat_mentions: a room message naming the nickname of a user whose
+    session waits to be resumed wakes the phone; the room's other messages do not."""
+    settings = ("modules.push.groupchat_mentions=true", "modules.push.include_body=true",
+                "c2s.resume_timeout=30")
+
+    async def test_a_mention_in_a_room_wakes_the_phone_and_chatter_does_not(self):
+        gateway, gateway_jid = await self.app_server()
+        user, friend = self.accounts("phone", "friend")
+        room = f"mentions-{user.split('@')[0]}@conference.{DOMAIN}"
+        sender = await self.login(f"{friend}/desk", PASSWORD)
+        sender.send_raw(f"<presence to='{room}/Friend'>"  # creates the room...
+                        "<x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        sender.send_raw(f"<iq type='set' id='cfg' to='{room}'>"
+                        "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                        "<x xmlns='jabber:x:data' type='submit'/></query></iq>")  # ...instant
+        await asyncio.sleep(0.3)
+        raw = RawClient(self.server.port, f"{user}/mobile", PASSWORD)
+        raw.send(enable_xml(gateway_jid, "device-1"))
+        self.assertEqual(raw.next().get("type"), "result")
+        self.assertIsNotNone(raw.enable_sm(resume=True))
+        raw.send(f"<presence to='{room}/Julia'>"
+                 "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x>"
+                 "</presence>")
+        while True:  # in the room once its own presence (110) arrives
+            element = raw.next()
+            self.assertIsNotNone(element, "no self-presence from the room")
+            if element.tag == "{jabber:client}presence" and element.get("from") == f"{room}/Julia":
+                break
+        raw.vanish()  # the phone loses coverage: the session waits to be resumed
+        await asyncio.sleep(0.5)
+        for body in ("Juliana is late", "nothing for anyone", "Julia, are you there?"):
+            sender.send_message(mto=room, mbody=body, mtype="groupchat")
+        note = await next_matching(gateway.notifications, lambda s: True, "a push")
+        self.assertEqual(self.publish_of(note)[2]["last-message-body"], ["Julia, are you there?"])
+        await nothing_matching(gateway.notifications, lambda s: True, 1.0)
 
 
 if __name__ == "__main__":
