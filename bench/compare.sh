@@ -170,6 +170,7 @@ stop_tern() { stop_server; }
 run_tern() {
   TERN_WORKERS=2
   run_scenarios tern 25222 SCRAM-SHA-256 "$IDLE_TERN"
+  [[ ${ONLY:-} == muc ]] && return
   # Idle cost must be flat in the number of sessions: the same measure at IDLE_SMALL.
   start_tern
   warm_up 25222 SCRAM-SHA-256
