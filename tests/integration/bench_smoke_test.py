@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # tern-bench against the real ternd, briefly and with small numbers: provisioning through
 # ternctl adduser-range, connect (STARTTLS and direct TLS), chat flat out (XML and binary XMPP
-# sessions) and at a rate, presence fan-out, over two generator processes too. It asserts correctness only (every session up,
-# nothing lost, the summary line complete), never speed: CI machines vary.
+# sessions) and at a rate, presence fan-out, group chat flat out and at a rate, over two
+# generator processes too. It asserts correctness only (every session up, nothing lost, the
+# summary line complete, a rate's schedule kept), never speed: CI machines vary.
 # Usage: bench_smoke_test.py PATH_TO_TERN_BENCH
 import os
 import subprocess
@@ -93,6 +94,14 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertEqual((s["rooms"], s["occupants"], s["up"], s["lost"]), ("2", "5", "10", "0"))
         self.assertGreater(int(s["sent"]), 0)
         self.assertEqual(int(s["expected"]), 5 * int(s["sent"]))
+        self.assertEqual(s["received"], s["expected"])
+
+    def test_7_group_chat_at_a_rate(self):
+        s = self.bench("muc", "--rooms", "2", "--occupants", "4", "--duration", "1",
+                       "--rate", "40")
+        self.assertEqual((s["up"], s["lost"]), ("8", "0"))
+        self.assertGreater(int(s["sent"]), 20)  # the schedule's 40 in the second, give or take
+        self.assertLess(int(s["sent"]), 60)
         self.assertEqual(s["received"], s["expected"])
 
 

@@ -8,29 +8,24 @@
 #include <string>
 
 #include "tools/tern-bench/modes.h"
+#include "tools/tern-bench/pacer.h"
 
 namespace tern::bench {
 
 namespace {
 
 constexpr std::string_view kStampPrefix = "m";
-constexpr std::uint64_t kTickMs = 2;
 
 class ChatScenario final : public Scenario {
  public:
   ChatScenario(const Options& options, std::uint64_t first, std::uint64_t count,
                const tls::TlsContext* tls)
-      : Scenario(options, first, count, tls), body_(options.body_bytes, 'x') {
-    uv_timer_init(uv(), &tick_);
-    tick_.data = this;
-  }
-  ~ChatScenario() override { uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr); }
-  ChatScenario(const ChatScenario&) = delete;
-  ChatScenario& operator=(const ChatScenario&) = delete;
+      : Scenario(options, first, count, tls),
+        body_(options.body_bytes, 'x'),
+        pacer_(uv(), [this] { send_next(); }) {}
 
   void start_phase() override {
     running_ = true;
-    phase_started_us_ = now_micros();
     if (options_.rate <= 0) {
       for (std::uint64_t index : senders_) {
         for (std::uint32_t i = 0; i < options_.window; ++i) {
@@ -39,12 +34,12 @@ class ChatScenario final : public Scenario {
       }
       return;
     }
-    uv_timer_start(&tick_, &ChatScenario::on_tick, kTickMs, kTickMs);
+    pacer_.start(options_.rate);
   }
 
   void stop_phase() override {
     running_ = false;
-    uv_timer_stop(&tick_);
+    pacer_.stop();
   }
 
   bool drained() const override { return stats_.received >= stats_.sent; }
@@ -102,25 +97,20 @@ class ChatScenario final : public Scenario {
     ++stats_.sent;
   }
 
-  static void on_tick(uv_timer_t* timer) {
-    auto* self = static_cast<ChatScenario*>(timer->data);
-    if (self->senders_.empty()) {
+  // The rate's next message, from the senders in turn.
+  void send_next() {
+    if (senders_.empty()) {
       return;
     }
-    const double elapsed = static_cast<double>(now_micros() - self->phase_started_us_) / 1e6;
-    const auto due = static_cast<std::uint64_t>(elapsed * self->options_.rate);
-    while (self->stats_.sent < due) {
-      self->send_one(self->session(self->senders_[self->cursor_]));
-      self->cursor_ = (self->cursor_ + 1) % self->senders_.size();
-    }
+    send_one(session(senders_[cursor_]));
+    cursor_ = (cursor_ + 1) % senders_.size();
   }
 
   std::string body_;
   std::string xml_;  // reused for every message
   std::vector<std::uint64_t> senders_;
   std::size_t cursor_ = 0;
-  std::uint64_t phase_started_us_ = 0;
-  uv_timer_t tick_{};
+  Pacer pacer_;
 };
 
 }  // namespace

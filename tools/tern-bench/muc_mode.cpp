@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tools/tern-bench/modes.h"
+#include "tools/tern-bench/pacer.h"
 #include "xmpp/random_ids.h"
 
 namespace tern::bench {
@@ -19,7 +20,6 @@ namespace tern::bench {
 namespace {
 
 constexpr std::string_view kStampPrefix = "g";
-constexpr std::uint64_t kTickMs = 2;
 constexpr std::string_view kMucUser = "http://jabber.org/protocol/muc#user";
 
 bool has_status(const xmpp::Element& presence, std::string_view code) {
@@ -44,18 +44,13 @@ class MucScenario final : public Scenario {
         service_(options.muc_service.empty() ? "conference." + options.domain
                                              : options.muc_service),
         run_tag_(xmpp::random_hex(4)),
-        first_room_(first / options.occupants) {
-    uv_timer_init(uv(), &tick_);
-    tick_.data = this;
+        first_room_(first / options.occupants),
+        pacer_(uv(), [this] { send_next(); }) {
     rooms_.resize(count / options.occupants);
   }
-  ~MucScenario() override { uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr); }
-  MucScenario(const MucScenario&) = delete;
-  MucScenario& operator=(const MucScenario&) = delete;
 
   void start_phase() override {
     running_ = true;
-    phase_started_us_ = now_micros();
     if (options_.rate <= 0) {
       for (std::size_t r = 0; r < rooms_.size(); ++r) {
         for (std::uint32_t i = 0; i < options_.window; ++i) {
@@ -64,12 +59,12 @@ class MucScenario final : public Scenario {
       }
       return;
     }
-    uv_timer_start(&tick_, &MucScenario::on_tick, kTickMs, kTickMs);
+    pacer_.start(options_.rate);
   }
 
   void stop_phase() override {
     running_ = false;
-    uv_timer_stop(&tick_);
+    pacer_.stop();
   }
 
   bool drained() const override { return stats_.received >= stats_.expected; }
@@ -183,17 +178,13 @@ class MucScenario final : public Scenario {
     stats_.expected += options_.occupants;
   }
 
-  static void on_tick(uv_timer_t* timer) {
-    auto* self = static_cast<MucScenario*>(timer->data);
-    if (self->rooms_.empty()) {
+  // The rate's next message, from the rooms in turn.
+  void send_next() {
+    if (rooms_.empty()) {
       return;
     }
-    const double elapsed = static_cast<double>(now_micros() - self->phase_started_us_) / 1e6;
-    const auto due = static_cast<std::uint64_t>(elapsed * self->options_.rate);
-    while (self->stats_.sent < due) {
-      self->send_one(self->cursor_);
-      self->cursor_ = (self->cursor_ + 1) % self->rooms_.size();
-    }
+    send_one(cursor_);
+    cursor_ = (cursor_ + 1) % rooms_.size();
   }
 
   std::string body_;
@@ -207,8 +198,7 @@ class MucScenario final : public Scenario {
   std::vector<Room> rooms_;
   std::size_t rooms_full_ = 0;
   std::size_t cursor_ = 0;
-  std::uint64_t phase_started_us_ = 0;
-  uv_timer_t tick_{};
+  Pacer pacer_;
 };
 
 }  // namespace

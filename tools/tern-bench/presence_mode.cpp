@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tools/tern-bench/modes.h"
+#include "tools/tern-bench/pacer.h"
 #include "xmpp/namespaces.h"
 
 namespace tern::bench {
@@ -15,7 +16,6 @@ namespace tern::bench {
 namespace {
 
 constexpr std::string_view kStampPrefix = "p";
-constexpr std::uint64_t kTickMs = 5;
 constexpr std::uint64_t kQuietUs =
     std::uint64_t{1500} * 1000;  // subscriptions are settled after this silence
 
@@ -23,7 +23,7 @@ class PresenceScenario final : public Scenario {
  public:
   PresenceScenario(const Options& options, std::uint64_t first, std::uint64_t count,
                    const tls::TlsContext* tls)
-      : Scenario(options, first, count, tls) {
+      : Scenario(options, first, count, tls), pacer_(uv(), [this] { send_next(); }) {
     uv_timer_init(uv(), &timer_);
     timer_.data = this;
   }
@@ -33,14 +33,13 @@ class PresenceScenario final : public Scenario {
 
   void start_phase() override {
     running_ = true;
-    phase_started_us_ = now_micros();
-    uv_timer_stop(&timer_);
-    uv_timer_start(&timer_, &PresenceScenario::on_tick, kTickMs, kTickMs);
+    uv_timer_stop(&timer_);  // (the settling wait, if it still ran)
+    pacer_.start(options_.rate > 0 ? options_.rate : static_cast<double>(count()));
   }
 
   void stop_phase() override {
     running_ = false;
-    uv_timer_stop(&timer_);
+    pacer_.stop();
   }
 
   bool drained() const override { return stats_.received >= stats_.expected; }
@@ -108,33 +107,27 @@ class PresenceScenario final : public Scenario {
     }
   }
 
-  static void on_tick(uv_timer_t* timer) {
-    auto* self = static_cast<PresenceScenario*>(timer->data);
-    if (self->senders_.empty()) {
+  // The rate's next broadcast, from the senders in turn.
+  void send_next() {
+    if (senders_.empty()) {
       return;
     }
-    const double rate =
-        self->options_.rate > 0 ? self->options_.rate : static_cast<double>(self->count());
-    const double elapsed = static_cast<double>(now_micros() - self->phase_started_us_) / 1e6;
-    const auto due = static_cast<std::uint64_t>(elapsed * rate);
-    while (self->stats_.sent < due) {
-      Session& from = self->session(self->senders_[self->cursor_]);
-      self->cursor_ = (self->cursor_ + 1) % self->senders_.size();
-      if (from.ended()) {
-        continue;
-      }
-      from.send_xml("<presence><status>" + std::string(kStampPrefix) +
-                    std::to_string(now_micros()) + "</status></presence>");
-      ++self->stats_.sent;
-      self->stats_.expected += self->options_.roster;
+    Session& from = session(senders_[cursor_]);
+    cursor_ = (cursor_ + 1) % senders_.size();
+    if (from.ended()) {
+      return;
     }
+    from.send_xml("<presence><status>" + std::string(kStampPrefix) + std::to_string(now_micros()) +
+                  "</status></presence>");
+    ++stats_.sent;
+    stats_.expected += options_.roster;
   }
 
   std::vector<std::uint64_t> senders_;
   std::size_t cursor_ = 0;
-  std::uint64_t phase_started_us_ = 0;
   std::uint64_t last_subscription_us_ = 0;
-  uv_timer_t timer_{};
+  uv_timer_t timer_{};  // waits for the subscriptions to settle
+  Pacer pacer_;
 };
 
 }  // namespace
