@@ -88,15 +88,13 @@ class Push final : public Module {
         notify(delivered.message.to(), delivered.message);
       }
     });
+    mention_rooms_ = static_cast<std::size_t>(
+        ctx.options().integer("mention_rooms_per_session", 100, 1, 100000));
     if (ctx.options().boolean("groupchat_mentions", false)) {
       room_nicks_ = ctx.shared<push::RoomNicks>("room_nicks");
       ctx.on_outbound(xmpp::StanzaKind::Presence, HookStage::Observe,
                       [this](xmpp::StanzaPtr& presence) {
-                        const xmpp::Jid* from = presence->from_jid();
-                        const xmpp::Jid* to = presence->to_jid();
-                        if (from != nullptr && to != nullptr) {
-                          room_nicks_->presence_sent(*presence, *from, *to);
-                        }
+                        followed(*presence);
                         return Verdict::Continue;
                       });
       ctx.on_session_ended(HookStage::Observe,
@@ -176,6 +174,18 @@ class Push final : public Module {
           }
           answer->reply_result();
         });
+  }
+
+  // A presence a client sent, for the rooms and nicknames of its session (groupchat_mentions).
+  void followed(const xmpp::Stanza& presence) {
+    const xmpp::Jid* from = presence.from_jid();
+    const xmpp::Jid* to = presence.to_jid();
+    if (from != nullptr && to != nullptr &&
+        !room_nicks_->presence_sent(presence, *from, *to, mention_rooms_)) {
+      ctx_->log().info("limit.refused",
+                       "room not followed for mentions: mention_rooms_per_session reached",
+                       {{"jid", from->full()}, {"room", to->bare_view()}});
+    }
   }
 
   // A room message (not the occupant's own, not a subject) whose body names the nickname the
@@ -265,6 +275,7 @@ class Push final : public Module {
   bool include_body_ = false;
   std::size_t max_registrations_ = 20;
   std::shared_ptr<push::RoomNicks> room_nicks_;  // with groupchat_mentions only
+  std::size_t mention_rooms_ = 100;
 };
 
 }  // namespace

@@ -7,17 +7,17 @@
 
 namespace tern::modules::push {
 
-void RoomNicks::presence_sent(const xmpp::Stanza& presence, const xmpp::Jid& from,
-                              const xmpp::Jid& to) {
+bool RoomNicks::presence_sent(const xmpp::Stanza& presence, const xmpp::Jid& from,
+                              const xmpp::Jid& to, std::size_t max_rooms) {
   if (!to.has_resource()) {
-    return;
+    return true;
   }
   std::string_view type = presence.type();
   bool entering = type.empty() && presence.root().child("x", xmpp::ns::kMuc) != nullptr;
   std::lock_guard lock(mutex_);
   auto session = by_session_.find(std::string(from.full()));
   if (session == by_session_.end() && !entering) {
-    return;  // presence to someone not a room this session entered
+    return true;  // presence to someone not a room this session entered
   }
   std::vector<Membership>& rooms =
       session != by_session_.end() ? session->second : by_session_[std::string(from.full())];
@@ -30,11 +30,15 @@ void RoomNicks::presence_sent(const xmpp::Stanza& presence, const xmpp::Jid& fro
   } else if (type.empty() && room != rooms.end()) {
     room->nick = std::string(to.resource());  // §7.6: a new nickname (or the same)
   } else if (entering) {
+    if (rooms.size() >= max_rooms) {
+      return false;
+    }
     rooms.push_back(Membership{std::string(to.bare_view()), std::string(to.resource())});
   }
   if (rooms.empty()) {
     by_session_.erase(std::string(from.full()));
   }
+  return true;
 }
 
 void RoomNicks::session_ended(const xmpp::Jid& session) {

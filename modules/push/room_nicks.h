@@ -21,8 +21,10 @@ namespace tern::modules::push {
 class RoomNicks {
  public:
   // A presence a client of this server sent to `to` (an occupant JID, room/nick): entering
-  // (with XEP-0045's <x/>), a new nickname in a room it is in, or leaving.
-  void presence_sent(const xmpp::Stanza& presence, const xmpp::Jid& from, const xmpp::Jid& to);
+  // (with XEP-0045's <x/>), a new nickname in a room it is in, or leaving. A session already
+  // followed in `max_rooms` rooms is not followed into another: false then (the caller logs).
+  bool presence_sent(const xmpp::Stanza& presence, const xmpp::Jid& from, const xmpp::Jid& to,
+                     std::size_t max_rooms);
   void session_ended(const xmpp::Jid& session);
   // The nickname `session` has in `room` (a bare JID), if it is in it.
   std::optional<std::string> nick(const xmpp::Jid& session, std::string_view room) const;

@@ -13,7 +13,7 @@ xmpp::Jid jid(std::string_view text) {
 
 void send(RoomNicks& nicks, std::string_view xml, std::string_view from, std::string_view to) {
   xmpp::StanzaPtr presence = xmpp::testing::parse_one(xml);
-  nicks.presence_sent(*presence, jid(from), jid(to));
+  EXPECT_TRUE(nicks.presence_sent(*presence, jid(from), jid(to), 10));
 }
 
 TEST(RoomNicks, FollowsEnteringRenamingAndLeaving) {
@@ -43,6 +43,23 @@ TEST(RoomNicks, ASessionThatEndsLeavesEveryRoom) {
        "a@conference.example.org/J");
   nicks.session_ended(jid(phone));
   EXPECT_EQ(nicks.nick(jid(phone), "a@conference.example.org"), std::nullopt);
+}
+
+TEST(RoomNicks, ASessionIsFollowedInAtMostMaxRooms) {
+  RoomNicks nicks;
+  const char* phone = "juliet@example.org/phone";
+  xmpp::StanzaPtr enter =
+      xmpp::testing::parse_one("<presence><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+  EXPECT_TRUE(nicks.presence_sent(*enter, jid(phone), jid("a@conference.example.org/J"), 2));
+  EXPECT_TRUE(nicks.presence_sent(*enter, jid(phone), jid("b@conference.example.org/J"), 2));
+  EXPECT_FALSE(nicks.presence_sent(*enter, jid(phone), jid("c@conference.example.org/J"), 2));
+  EXPECT_EQ(nicks.nick(jid(phone), "c@conference.example.org"), std::nullopt);
+  EXPECT_EQ(nicks.nick(jid(phone), "b@conference.example.org"), "J");
+  // Leaving one makes room for another.
+  xmpp::StanzaPtr leave = xmpp::testing::parse_one("<presence type='unavailable'/>");
+  EXPECT_TRUE(nicks.presence_sent(*leave, jid(phone), jid("a@conference.example.org/J"), 2));
+  EXPECT_TRUE(nicks.presence_sent(*enter, jid(phone), jid("c@conference.example.org/J"), 2));
+  EXPECT_EQ(nicks.nick(jid(phone), "c@conference.example.org"), "J");
 }
 
 TEST(Mentions, TheNicknameAsAWordOfItsOwn) {
