@@ -12,6 +12,7 @@
 // 32 slots, the longest unseen device giving its slot up.
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,7 @@
 #include "xmpp/random_ids.h"
 #include "xmpp/serializer.h"
 #include "xmpp/stanza_id.h"
+#include "xmpp/stream_parser.h"
 
 namespace tern::modules {
 namespace {
@@ -147,6 +149,25 @@ class Mam final : public Module, public mam::ArchiveService {
     xmpp::StanzaPtr result = xmpp::make_iq_result(iq.root());
     mam::write_fin(result->root(), page->second);
     ctx_->send_to_session(*asker, std::move(result));
+  }
+  std::vector<mam::ArchivedRoomMessage> recent_room_messages(std::string_view room,
+                                                             std::size_t max) const override {
+    std::vector<mam::ArchivedRoomMessage> recent;
+    auto txn = ctx_->read();
+    if (!txn || max == 0 || !archives_rooms()) {
+      return recent;
+    }
+    mam::scan_down(
+        *txn, rooms_, room, std::numeric_limits<std::uint64_t>::max(),
+        [&recent, max](const mam::StoredEntry& stored) {
+          if (xmpp::StanzaPtr message = xmpp::parse_stanza(stored.entry.xml)) {
+            recent.push_back({std::shared_ptr<const xmpp::Stanza>(std::move(message)),
+                              Clock::time_point(std::chrono::milliseconds(stored.entry.stamp_ms))});
+          }
+          return recent.size() < max;
+        });
+    std::reverse(recent.begin(), recent.end());
+    return recent;
   }
   void forget_room(std::string_view room) override {
     write([this, owner = std::string(room)](

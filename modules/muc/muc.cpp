@@ -3,10 +3,15 @@
 // room lives on the worker its JID hashes to, so this instance owns the rooms it holds and
 // nothing locks per stanza; stanzas reach it through the router like any delivery. Rooms are
 // created on a first presence, restored from the store ("muc", room_store.h) on first use when
-// persistent, and let go when they are destroyed or a temporary room empties. What a room does
-// is room*.cpp; this file is the service: dispatch, creation, disco of the service, storage and
-// the account-deletion clean-up.
+// persistent, and let go when they are destroyed or a temporary room empties. A persistent room
+// empty for [modules.muc] unload_after seconds is unloaded (its state is in the store, its
+// history in its archive) and loaded again on its next stanza; max_rooms bounds the rooms held in
+// memory, and a room to load at the bound takes the place of the one empty longest. What a room
+// does is room*.cpp; this file is the service: dispatch, creation, disco of the service, storage
+// and the account-deletion clean-up.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +59,7 @@ class Muc final : public Module, public muc::RoomHost {
         options.integer("default_history", 20, 0, std::max<std::int64_t>(limits_.max_history, 0));
     default_persistent_ = options.boolean("default_persistent", false);
     default_public_ = options.boolean("default_public", true);
+    unload_after_ = std::chrono::seconds(options.integer("unload_after", 600, 1, 31536000));
     store_ = ctx.open_store("muc", StoreScope::Global);
     archive_ = ctx.service<mam::ArchiveService>("mam");  // null without archives
     directory_ = ctx.shared<Directory>("directory");
@@ -62,6 +68,9 @@ class Muc final : public Module, public muc::RoomHost {
     ctx.serve_domain(subdomain, name, [this](xmpp::StanzaPtr stanza) { on_stanza(*stanza); });
     ctx.on_account_deleted(HookStage::Observe,
                            [this](const AccountDeleted& e) { account_deleted(e.bare_jid); });
+    // Checked often enough that a room goes within about unload_after and a tenth of it.
+    ctx.every(std::clamp(unload_after_ / 10, std::chrono::seconds(1), std::chrono::seconds(60)),
+              [this] { unload_idle_rooms(); });
     // XEP-0045 §11.2: occupants learn the service is going away (332).
     ctx.on_stopping([this] {
       for (auto& [jid, held] : rooms_) {
@@ -114,6 +123,8 @@ class Muc final : public Module, public muc::RoomHost {
   struct HeldRoom {
     std::unique_ptr<Room> room;
     std::optional<std::string> listed;  // the name the directory has for it, if listed
+    // Since when a persistent room has had nobody in it (unset while occupied).
+    std::optional<muc::Clock::time_point> empty_since;
   };
 
   void write(StoreWrite op, const std::string& room) {
@@ -137,8 +148,19 @@ class Muc final : public Module, public muc::RoomHost {
       return to_service(stanza);
     }
     std::string key(to->bare_view());
-    HeldRoom* held = find_room(key);
+    bool full = false;
+    HeldRoom* held = find_room(key, full);
     std::string_view nick = to->resource();
+    if (full) {
+      if (stanza.type() != "error" && stanza.type() != "result") {
+        if (xmpp::StanzaPtr reply = muc::internal::error_reply(
+                stanza, xmpp::StanzaError::resource_constraint("too many rooms on this service"),
+                to->bare_view())) {
+          ctx_->route(std::move(reply));
+        }
+      }
+      return;
+    }
     if (held == nullptr) {
       held = maybe_create(stanza, *to, *from);
       if (held == nullptr) {
@@ -164,11 +186,14 @@ class Muc final : public Module, public muc::RoomHost {
     }
   }
 
-  HeldRoom* find_room(const std::string& key) {
+  // The room in memory, or a persistent room loaded from the store (not in memory since the
+  // start, or unloaded since). Null when there is no such room, and when it exists but cannot be
+  // loaded at max_rooms (`full` is then set).
+  HeldRoom* find_room(const std::string& key, bool& full) {
+    full = false;
     if (auto it = rooms_.find(key); it != rooms_.end()) {
       return &it->second;
     }
-    // A persistent room not yet in memory since the start: restored from the store.
     auto txn = ctx_->read();
     if (!txn) {
       return nullptr;
@@ -181,10 +206,66 @@ class Muc final : public Module, public muc::RoomHost {
     if (!jid) {
       return nullptr;
     }
+    if (!make_room_for_one()) {
+      full = true;
+      log_.warn("limit.refused", "stored room not loaded: max_rooms reached",
+                {{"room", key}, {"max_rooms", max_rooms_}});
+      return nullptr;
+    }
     directory_->rooms.fetch_add(1, std::memory_order_relaxed);
     auto room = std::make_unique<Room>(std::move(jid).value(), std::move(stored->state),
                                        std::move(stored->affiliations), *this);
-    return &(rooms_[key] = HeldRoom{std::move(room), std::nullopt});
+    // The history newcomers are shown comes back from the room's archive.
+    if (archives() && room->state().config.archived) {
+      auto length = static_cast<std::size_t>(room->state().config.history_length);
+      for (mam::ArchivedRoomMessage& m : archive_->recent_room_messages(key, length)) {
+        room->recall(std::move(m.message), m.when);
+      }
+    }
+    return &(rooms_[key] = HeldRoom{std::move(room), std::nullopt, now()});
+  }
+
+  // Below max_rooms, or brought below it by unloading this worker's room that has been empty
+  // longest. False when every room held here has someone in it.
+  bool make_room_for_one() {
+    if (directory_->rooms.load(std::memory_order_relaxed) < max_rooms_) {
+      return true;
+    }
+    auto oldest = rooms_.end();
+    for (auto it = rooms_.begin(); it != rooms_.end(); ++it) {
+      const auto& since = it->second.empty_since;
+      if (since && (oldest == rooms_.end() || *since < *oldest->second.empty_since)) {
+        oldest = it;
+      }
+    }
+    if (oldest == rooms_.end()) {
+      return false;
+    }
+    unload(oldest);
+    return true;
+  }
+
+  void unload_idle_rooms() {
+    muc::Clock::time_point cutoff = now() - unload_after_;
+    for (auto it = rooms_.begin(); it != rooms_.end();) {
+      const auto& since = it->second.empty_since;
+      auto next = std::next(it);
+      if (since && *since <= cutoff) {
+        unload(it);
+      }
+      it = next;
+    }
+  }
+
+  // An empty persistent room leaves memory; everything it keeps is in the store already.
+  void unload(std::map<std::string, HeldRoom>::iterator it) {
+    if (it->second.listed) {
+      std::lock_guard lock(directory_->mutex);  // the store lists it from now on
+      directory_->listed.erase(it->first);
+    }
+    log_.info("room.unloaded", "empty persistent room unloaded", {{"room", it->first}});
+    rooms_.erase(it);
+    directory_->rooms.fetch_sub(1, std::memory_order_relaxed);
   }
 
   HeldRoom* maybe_create(const xmpp::Stanza& stanza, const xmpp::Jid& to, const xmpp::Jid& from) {
@@ -212,7 +293,7 @@ class Muc final : public Module, public muc::RoomHost {
       log_.info("limit.refused", "room creation is off", {{"room", to.bare_view()}});
       return refuse(xmpp::StanzaError::not_allowed("rooms cannot be created here"));
     }
-    if (directory_->rooms.load(std::memory_order_relaxed) >= max_rooms_) {
+    if (!make_room_for_one()) {
       log_.warn("limit.refused", "room not created: max_rooms reached",
                 {{"room", to.bare_view()}, {"max_rooms", max_rooms_}});
       return refuse(xmpp::StanzaError::resource_constraint("too many rooms on this service"));
@@ -225,7 +306,7 @@ class Muc final : public Module, public muc::RoomHost {
     state.salt = xmpp::random_hex(16);
     std::string key(to.bare_view());
     auto room = std::make_unique<Room>(to.bare(), std::move(state), muc::Affiliations{}, *this);
-    HeldRoom& held = rooms_[key] = HeldRoom{std::move(room), std::nullopt};
+    HeldRoom& held = rooms_[key] = HeldRoom{std::move(room), std::nullopt, std::nullopt};
     held.room->create(stanza, from, to.resource());
     log_.info("room.created", "room created", {{"room", key}, {"owner", from.bare_view()}});
     return &held;
@@ -246,6 +327,11 @@ class Muc final : public Module, public muc::RoomHost {
         directory_->listed.erase(key);
       }
       held.listed = listing;
+    }
+    if (room.occupant_count() > 0) {
+      held.empty_since.reset();
+    } else if (!held.empty_since) {
+      held.empty_since = now();
     }
     if (room.finished()) {
       if (room.destroyed()) {
@@ -378,6 +464,7 @@ class Muc final : public Module, public muc::RoomHost {
   std::int64_t default_history_ = 20;
   bool default_persistent_ = false;
   bool default_public_ = true;
+  std::chrono::seconds unload_after_{600};
   muc::ConfigLimits limits_;
   mam::ArchiveService* archive_ = nullptr;
   std::map<std::string, HeldRoom> rooms_;  // the rooms this worker holds, by JID

@@ -187,6 +187,10 @@ void Room::send_subject(const xmpp::Jid& to) {
   host_.send(std::move(m));
 }
 
+void Room::recall(std::shared_ptr<const xmpp::Stanza> message, Clock::time_point when) {
+  history_.add(std::move(message), when);
+}
+
 void Room::send_history(const xmpp::Jid& to, const xmpp::Element* history_request) {
   HistoryRequest request = HistoryRequest::from(history_request);
   for (const HistoryEntry* entry : history_.select(request, host_.now())) {

@@ -95,6 +95,9 @@ class Room {
   void forget_account(std::string_view bare_jid);
   // The service is stopping: every occupant is told (status 332).
   void shut_down();
+  // A message the room sent before it was last unloaded (from its archive), back into the
+  // history newcomers are shown. Oldest first.
+  void recall(std::shared_ptr<const xmpp::Stanza> message, Clock::time_point when);
 
  private:
   struct Session {

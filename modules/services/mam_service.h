@@ -8,11 +8,21 @@
 //     needed (docs/mam.md).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "tern/module_api.h"
 
 namespace tern::modules::mam {
+
+// A room message as the archive keeps it: the stanza the occupants got and when the room sent it.
+struct ArchivedRoomMessage {
+  std::shared_ptr<const xmpp::Stanza> message;
+  std::chrono::system_clock::time_point when;
+};
 
 class ArchiveService {
  public:
@@ -26,6 +36,10 @@ class ArchiveService {
                                     const xmpp::Stanza& message) = 0;
   // Answers a XEP-0313 query (the IQ as the asker sent it) from the room's archive.
   virtual void query_room(std::string_view room, const xmpp::Stanza& iq) = 0;
+  // The room's last `max` archived messages, oldest first (a room loaded again refills the
+  // history it shows newcomers from them). A read; fine on the event loop.
+  virtual std::vector<ArchivedRoomMessage> recent_room_messages(std::string_view room,
+                                                                std::size_t max) const = 0;
   // The room is gone: its archive too.
   virtual void forget_room(std::string_view room) = 0;
 

@@ -498,6 +498,66 @@ class PersistentRoomTest(ClientTestCase):
         self.assertEqual(members, [])
 
 
+class RoomUnloadTest(MucHelpers, ClientTestCase):
+    """An empty persistent room leaves memory after [modules.muc] unload_after and comes back
+    whole: configuration and subject from the store, the history newcomers see from its
+    archive."""
+
+    settings = ("modules.muc.unload_after=1",)
+
+    async def test_an_empty_persistent_room_is_unloaded_and_comes_back_whole(self):
+        owner, guest = self.accounts("owner", "guest")
+        o = await self.client(owner)
+        room = await self.create(o, "Boss", persistentroom=True, roomname="Kept",
+                                 historylength="2")
+        self.muc(o).set_subject(room, "kept subject")
+        await next_matching(o.all_messages, lambda m: m["subject"] == "kept subject", "subject")
+        for text in ("one", "two", "three"):
+            o.send_message(mto=room, mbody=text, mtype="groupchat")
+            await next_matching(o.all_messages, groupchat_body(text), "own message back")
+        self.muc(o).leave_muc(room, "Boss")
+        await asyncio.to_thread(self.server.wait_for_output, rf"room\.unloaded.*{room}")
+
+        g = await self.client(guest)
+        presence, subject, _, history = await self.join(g, room, "Guest")
+        self.assertEqual(statuses(presence), [110, 170])  # entered, not created again
+        self.assertEqual(subject["subject"], "kept subject")
+        self.assertEqual([m["body"] for m in history], ["two", "three"])
+        for m in history:
+            self.assertEqual(m["from"].full, f"{room}/Boss")
+            self.assertEqual(m.xml.find(f"{{{DELAY}}}delay").get("from"), room)
+        info = await g.plugin["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
+        self.assertIn(("conference", "text", None, "Kept"), info["disco_info"]["identities"])
+
+
+class MaxRoomsTest(MucHelpers, ClientTestCase):
+    """max_rooms bounds the rooms in memory: at the bound the persistent room empty longest makes
+    way; with none empty, creating or loading a room is refused (resource-constraint, logged).
+    One worker: a room makes way only for one on its own worker."""
+
+    settings = ("modules.muc.max_rooms=2", "server.workers=1")
+
+    async def test_an_empty_persistent_room_makes_way_and_a_full_service_refuses(self):
+        owner, guest = self.accounts("owner", "guest")
+        o, g = await self.client(owner), await self.client(guest)
+        kept = await self.create(o, "Boss", persistentroom=True)
+        self.muc(o).leave_muc(kept, "Boss")
+        await self.create(o, "Boss")  # stays occupied
+        third = await self.create(o, "Boss")  # 'kept' (empty) makes way
+        await asyncio.to_thread(self.server.wait_for_output, rf"room\.unloaded.*{kept}")
+
+        # Both rooms in memory have someone in them: the stored room cannot come back, and no
+        # new room can be made.
+        self.assertEqual(await self.refused(g, kept, "Guest"), "resource-constraint")
+        await asyncio.to_thread(self.server.wait_for_output,
+                                rf"stored room not loaded: max_rooms reached.*{kept}")
+        self.assertEqual(await self.refused(g, self.new_room(), "Guest"), "resource-constraint")
+
+        self.muc(o).leave_muc(third, "Boss")  # temporary: gone with its last occupant
+        presence, _, _, _ = await self.join(g, kept, "Guest")
+        self.assertEqual(statuses(presence), [110, 170])
+
+
 class InvitationLimitTest(MucHelpers, ClientTestCase):
     settings = ("modules.muc.invitations_per_minute=2",)
 
