@@ -3,12 +3,18 @@
 // of every eligible message (§6, modules/carbons/eligibility.cpp) that the user's other resources
 // send (§8) or receive (§7), as <sent/> or <received/> around a XEP-0297 <forwarded/>. The switch
 // is a flag of the session in the registry: every worker sees it and it ends with the session.
+// A <received/> copy a device acknowledges counts, for the account's sync archive (mam), as that
+// device having the message: the archive then neither keeps it for that device nor shows it again.
 #include <algorithm>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "modules/carbons/eligibility.h"
+#include "modules/services/mam_service.h"
 #include "tern/module_api.h"
+#include "xmpp/stanza_id.h"
 
 namespace tern::modules {
 namespace {
@@ -37,6 +43,7 @@ class Carbons final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    archive_ = ctx.service<mam::ArchiveService>("mam");  // null without archives
     ctx.add_disco_feature(xmpp::ns::kCarbons);
     ctx.on_iq(IqType::Set, {xmpp::ns::kCarbons, "enable"}, Addressed::ToAccount,
               [this](IqRequest& req) { switch_carbons(req, true); });
@@ -108,14 +115,41 @@ class Carbons final : public Module {
           std::find(except.begin(), except.end(), r.jid.full()) != except.end()) {
         continue;
       }
-      ctx_->send_to_session(r.jid, make_carbon(message, direction, user, r.jid));
+      xmpp::StanzaPtr carbon = make_carbon(message, direction, user, r.jid);
+      if (direction == Direction::Received) {
+        tell_archive_when_acknowledged(*carbon, message, user, r.jid);
+      }
+      ctx_->send_to_session(r.jid, std::move(carbon));
     }
   }
 
+  // The receipt fires on the device's worker once its client acknowledged the copy; the archive
+  // is this worker's, so the news is posted here.
+  void tell_archive_when_acknowledged(xmpp::Stanza& carbon, const xmpp::Stanza& original,
+                                      std::string_view user, const xmpp::Jid& device) {
+    const xmpp::Element* id =
+        archive_ != nullptr ? xmpp::stanza_id_by(original.root(), user) : nullptr;
+    if (id == nullptr) {
+      return;  // no archive, or a message it does not keep (it stamps every one it may)
+    }
+    carbon.set_receipt(std::make_shared<xmpp::DeliveryReceipt>(
+        [ctx = ctx_, archive = archive_, owner = std::string(user),
+         resource = std::string(device.resource()),
+         stanza_id = std::string(id->attr("id"))](bool delivered) {
+          if (delivered) {
+            ctx->post([archive, owner, resource, stanza_id] {
+              archive->delivered_as_copy(owner, resource, stanza_id);
+            });
+          }
+        }));
+  }
+
   ModuleContext* ctx_ = nullptr;
+  mam::ArchiveService* archive_ = nullptr;
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Carbons, carbons, "XEP-0280 message carbons: every client of a user sees both sides")
+TERN_MODULE(Carbons, carbons, "XEP-0280 message carbons: every client of a user sees both sides",
+            "mam?")

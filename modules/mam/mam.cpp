@@ -176,6 +176,13 @@ class Mam final : public Module, public mam::ArchiveService {
   }
 
   // ArchiveService: accounts
+  void delivered_as_copy(std::string_view owner, std::string_view resource,
+                         std::string_view stanza_id) override {
+    if (!sync_archive_ || stanza_id.empty()) {
+      return;
+    }
+    received(std::string(owner), std::string(resource), {std::string(stanza_id)}, false);
+  }
   void delivered_from_queue(std::string_view owner, std::string_view resource,
                             std::string_view stanza_id) override {
     if (!sync_archive_ || stanza_id.empty()) {

@@ -3,9 +3,9 @@
 // it in their TERN_MODULE ("mam?": null without it):
 //   - the MUC service keeps each room's archive there and hands it the room's MAM queries once
 //     it has decided the asker may read the room (the answer goes back through the router);
-//   - the offline module tells it when a queued message reached a device, so that the
-//     account's sync archive neither shows it to that device again nor keeps it longer than
-//     needed (docs/mam.md).
+//   - the offline module tells it when a queued message reached a device, and the carbons
+//     module when a carbon copy did, so that the account's sync archive neither shows it to
+//     that device again nor keeps it longer than needed (docs/mam.md).
 #pragma once
 
 #include <chrono>
@@ -43,6 +43,10 @@ class ArchiveService {
   // The room is gone: its archive too.
   virtual void forget_room(std::string_view room) = 0;
 
+  // A copy of a message to `owner` (a XEP-0280 carbon) reached `resource`, and its client
+  // acknowledged it: that device has the message, as if it had got the original live.
+  virtual void delivered_as_copy(std::string_view owner, std::string_view resource,
+                                 std::string_view stanza_id) = 0;
   // A message the offline queue held reached `resource` of `owner` (and was acknowledged).
   virtual void delivered_from_queue(std::string_view owner, std::string_view resource,
                                     std::string_view stanza_id) = 0;

@@ -9,7 +9,8 @@
 #     show it the same messages again, and the other gets them from the archive under the same
 #     stanza ids;
 #   - what a device sent reaches its other devices through the archive; nothing is kept when
-#     every device of the account gets a message live;
+#     every device of the account gets a message live, nor once the device it was not addressed
+#     to has acknowledged its carbon copy (XEP-0280);
 #   - max_age deletes a message a device never came back for; the archive survives kill -9;
 #   - one's own archive only, unknown form fields refused, preferences answered.
 import asyncio
@@ -18,6 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from carbons_test import CarbonsClient  # noqa: E402
 from muc_test import MucClient, mam_query  # noqa: E402
 from slix import PASSWORD, TIMEOUT, ClientTestCase, next_matching  # noqa: E402
 
@@ -104,6 +106,21 @@ class SyncArchiveTest(ClientTestCase):
         # Neither account has another device: no archive write at all.
         self.assertEqual(self.archive_count(juliet), 0)
         self.assertEqual(self.archive_count(romeo), 0)
+
+    async def test_a_carbon_copy_counts_as_received(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        phone = await self.login(f"{juliet}/phone", PASSWORD, CarbonsClient)
+        laptop = await self.login(f"{juliet}/laptop", PASSWORD, CarbonsClient)
+        for device in (phone, laptop):
+            await device.plugin["xep_0280"].enable(timeout=TIMEOUT)
+        r = await self.device(romeo, "pc")
+        r.send_message(mto=f"{juliet}/phone", mbody="to the phone", mtype="chat")
+        await next_matching(phone.messages, body_is("to the phone"), "the original")
+        kind, wrapper = await next_matching(laptop.carbons, lambda c: True, "the laptop's carbon")
+        self.assertEqual((kind, wrapper["carbon_received"]["body"]), ("received", "to the phone"))
+        # The laptop has it from its carbon: the archive keeps it for nobody, shows it nobody.
+        await self.wait_count(juliet, 0)
+        self.assertEqual((await mam_query(laptop, juliet))["results"], [])
 
     async def test_what_a_device_sent_reaches_the_others(self):
         juliet, romeo = self.accounts("juliet", "romeo")
