@@ -183,6 +183,22 @@ class Mam final : public Module, public mam::ArchiveService {
     }
     received(std::string(owner), std::string(resource), {std::string(stanza_id)}, false);
   }
+  void not_queued(std::string_view owner, std::string_view stanza_id) override {
+    if (!sync_archive_ || stanza_id.empty()) {
+      return;
+    }
+    write(
+        [this, owner = std::string(owner),
+         id = std::string(stanza_id)](WriteTxn& txn) -> Result<void, StoreError> {
+          auto seq = mam::find_id(txn, accounts_, owner, id);
+          auto entry = seq ? mam::get(txn, accounts_, owner, *seq) : std::nullopt;
+          if (!entry || !entry->queued) {
+            return {};  // not kept, or kept for a device that got it live
+          }
+          return mam::remove(txn, accounts_, owner, *seq);
+        },
+        "archive not updated");
+  }
   void delivered_from_queue(std::string_view owner, std::string_view resource,
                             std::string_view stanza_id) override {
     if (!sync_archive_ || stanza_id.empty()) {

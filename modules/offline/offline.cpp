@@ -526,6 +526,11 @@ class Offline final : public Module {
                {"max_messages", quota_},
                {"condition",
                 status || status.out_of_space ? "resource-constraint" : "internal-server-error"}});
+    if (archive_ != nullptr) {  // the sync archive hid it for the queue: it goes too
+      if (const xmpp::Element* id = xmpp::stanza_id_by(message.root(), owner)) {
+        archive_->not_queued(owner, id->attr("id"));
+      }
+    }
     if (auto reply = xmpp::make_error_reply(message.root(), error)) {
       ctx_->route(std::move(reply));
     }

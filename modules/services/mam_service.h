@@ -47,6 +47,9 @@ class ArchiveService {
   // acknowledged it: that device has the message, as if it had got the original live.
   virtual void delivered_as_copy(std::string_view owner, std::string_view resource,
                                  std::string_view stanza_id) = 0;
+  // The offline queue refused a message to `owner` (its quota, or a full store) and its sender
+  // was told so: it is no message of the account's, and the archive lets it go.
+  virtual void not_queued(std::string_view owner, std::string_view stanza_id) = 0;
   // A message the offline queue held reached `resource` of `owner` (and was acknowledged).
   virtual void delivered_from_queue(std::string_view owner, std::string_view resource,
                                     std::string_view stanza_id) = 0;

@@ -11,6 +11,7 @@
 #   - what a device sent reaches its other devices through the archive; nothing is kept when
 #     every device of the account gets a message live, nor once the device it was not addressed
 #     to has acknowledged its carbon copy (XEP-0280);
+#   - a message the offline queue refuses (its quota) is not kept;
 #   - max_age deletes a message a device never came back for; the archive survives kill -9;
 #   - one's own archive only, unknown form fields refused, preferences answered.
 import asyncio
@@ -34,7 +35,7 @@ def body_is(text):
     return lambda m: m["body"] == text
 
 
-class SyncArchiveTest(ClientTestCase):
+class ArchiveHelpers:
     async def device(self, jid, resource):
         return await self.login(f"{jid}/{resource}", PASSWORD, MucClient)
 
@@ -48,6 +49,8 @@ class SyncArchiveTest(ClientTestCase):
                 self.fail(f"{jid}'s archive keeps {self.archive_count(jid)}, not {count}")
             await asyncio.sleep(0.1)
 
+
+class SyncArchiveTest(ArchiveHelpers, ClientTestCase):
     async def test_returning_device_fetches_what_it_missed_then_it_is_gone(self):
         juliet, romeo = self.accounts("juliet", "romeo")
         phone = await self.device(juliet, "phone")
@@ -78,7 +81,7 @@ class SyncArchiveTest(ClientTestCase):
         r = await self.device(romeo, "pc")
         for i in range(2):
             r.send_message(mto=juliet, mbody=f"queued {i}", mtype="chat")
-        self.server.wait_offline_count(juliet, 2)
+        self.assertEqual(await asyncio.to_thread(self.server.wait_offline_count, juliet, 2), 2)
 
         phone = await self.device(juliet, "phone")
         ids = []
@@ -165,6 +168,31 @@ class SyncArchiveTest(ClientTestCase):
         self.assertIn("after-id", fields)
         info = await j.plugin["xep_0030"].get_info(jid=juliet, timeout=TIMEOUT)
         self.assertIn(MAM, info["disco_info"]["features"])
+
+
+class OfflineQuotaTest(ArchiveHelpers, ClientTestCase):
+    """A message the offline queue refuses (its quota) went back to its sender as an error: the
+    archive does not keep it either."""
+
+    settings = ("modules.offline.max_messages=1",)
+
+    async def test_a_message_over_the_offline_quota_is_not_kept(self):
+        juliet, romeo = self.accounts("juliet", "romeo")
+        for resource in ("phone", "laptop"):
+            await self.logout(await self.device(juliet, resource))
+        r = await self.device(romeo, "pc")
+        r.send_message(mto=juliet, mbody="queued", mtype="chat")
+        self.assertEqual(await asyncio.to_thread(self.server.wait_offline_count, juliet, 1), 1)
+        r.send_message(mto=juliet, mbody="over the quota", mtype="chat")
+        error = await next_matching(r.messages, lambda m: m["type"] == "error", "refused")
+        self.assertEqual(error["error"]["condition"], "resource-constraint")
+        await self.wait_count(juliet, 1)
+
+        phone = await self.device(juliet, "phone")
+        await next_matching(phone.messages, body_is("queued"), "from the queue")
+        laptop = await self.device(juliet, "laptop")
+        got = await mam_query(laptop, juliet)
+        self.assertEqual([b for _, b, _ in got["results"]], ["queued"])
 
 
 class ArchiveLimitsTest(ClientTestCase):

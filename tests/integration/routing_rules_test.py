@@ -116,7 +116,7 @@ class RoutingRulesTest(ClientTestCase):
                                      "the groupchat bounce")
         self.assertEqual((bounce["id"], bounce["error"]["condition"]),
                          (f"groupchat-{gone}", "service-unavailable"))
-        self.server.wait_offline_count(juliet, 2)
+        self.assertEqual(await asyncio.to_thread(self.server.wait_offline_count, juliet, 2), 2)
         j = await self.login(f"{juliet}/balcony", PASSWORD)
         bodies = []
         for _ in range(2):
