@@ -13,8 +13,13 @@ const log::Logger kLog("storage");
 
 }  // namespace
 
-Writer::Writer(Environment& env, std::size_t max_batch, std::chrono::milliseconds slow_commit)
-    : env_(env), max_batch_(max_batch), slow_commit_(slow_commit), thread_([this] { run(); }) {}
+Writer::Writer(Environment& env, std::size_t max_batch, std::chrono::milliseconds slow_commit,
+               std::chrono::milliseconds lazy_delay)
+    : env_(env),
+      max_batch_(max_batch),
+      slow_commit_(slow_commit),
+      lazy_delay_(lazy_delay),
+      thread_([this] { run(); }) {}
 
 Writer::~Writer() {
   {
@@ -25,12 +30,20 @@ Writer::~Writer() {
   thread_.join();
 }
 
-void Writer::submit(Operation operation, Completion completion) {
+void Writer::submit(Operation operation, Completion completion, Urgency urgency) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(operation), std::move(completion)});
+    // A lazy write wakes the writer only to start its wait, or to commit a full batch: the
+    // writer already waiting on the queue's oldest write is woken by its deadline.
+    wake = urgency == Urgency::Now || queue_.empty() || queue_.size() + 1 >= max_batch_;
+    queue_.push_back(
+        {std::move(operation), std::move(completion), urgency, std::chrono::steady_clock::now()});
+    urgent_ += urgency == Urgency::Now ? 1 : 0;
   }
-  wake_.notify_one();
+  if (wake) {
+    wake_.notify_one();
+  }
 }
 
 std::uint64_t Writer::commits() const {
@@ -52,7 +65,13 @@ void Writer::run() {
       if (queue_.empty()) {
         return;  // stopping, and everything submitted is done
       }
+      if (urgent_ == 0 && !stopping_) {  // lazy writes alone: they wait for company
+        wake_.wait_until(lock, queue_.front().queued_at + lazy_delay_, [this] {
+          return stopping_ || urgent_ > 0 || queue_.size() >= max_batch_;
+        });
+      }
       while (!queue_.empty() && batch.size() < max_batch_) {
+        urgent_ -= queue_.front().urgency == Urgency::Now ? 1 : 0;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -7,6 +7,9 @@
 // batches it grows the store's map before it is full; a batch that meets a full map anyway is
 // run again once the map has grown.
 // Throughput stays high under load because the cost of a sync is shared by the whole batch.
+// A lazy write (nobody is told it is safe: a room's archive) may wait up to `lazy_delay` for
+// others to share its commit; a queue of lazy writes alone is committed when its oldest is that
+// old, when the batch is full, or with the next write that may not wait.
 // It logs (component "storage") every write that failed and every commit slower than a threshold.
 #pragma once
 
@@ -30,18 +33,23 @@ class Writer {
   // result on another thread posts it there (core does, to the submitting worker).
   using Completion = std::function<void(const Result<void, StorageError>&)>;
 
+  // Whether a write may wait for company before its commit.
+  enum class Urgency : std::uint8_t { Now, Lazy };
+
   static constexpr std::chrono::milliseconds kDefaultSlowCommit{100};
+  static constexpr std::chrono::milliseconds kDefaultLazyDelay{20};
 
   // A commit (the batch's writes and the sync) taking longer than `slow_commit` is logged.
   explicit Writer(Environment& env, std::size_t max_batch = 1024,
-                  std::chrono::milliseconds slow_commit = kDefaultSlowCommit);
+                  std::chrono::milliseconds slow_commit = kDefaultSlowCommit,
+                  std::chrono::milliseconds lazy_delay = kDefaultLazyDelay);
   // Finishes every write already submitted, then stops.
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
   // Thread-safe. Writes commit in submission order.
-  void submit(Operation operation, Completion completion);
+  void submit(Operation operation, Completion completion, Urgency urgency = Urgency::Now);
 
   // Statistics, for tests and metrics.
   std::uint64_t commits() const;
@@ -51,6 +59,8 @@ class Writer {
   struct Pending {
     Operation operation;
     Completion completion;
+    Urgency urgency = Urgency::Now;
+    std::chrono::steady_clock::time_point queued_at;
   };
 
   void run();
@@ -69,9 +79,11 @@ class Writer {
   Environment& env_;
   std::size_t max_batch_;
   std::chrono::milliseconds slow_commit_;
+  std::chrono::milliseconds lazy_delay_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  std::size_t urgent_ = 0;  // writes in queue_ that may not wait
   bool stopping_ = false;
   std::uint64_t commits_ = 0;
   std::uint64_t writes_ = 0;

@@ -410,6 +410,9 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
           "max_map_size must be at least map_size (" + std::to_string(config.store_map_size) + ")");
     }
     s.integer("min_room", config.store_min_room, 0, std::int64_t{1} << 50);
+    std::int64_t lazy = config.store_lazy_commit.count();
+    s.integer("lazy_commit_ms", lazy, 0, 1000);
+    config.store_lazy_commit = std::chrono::milliseconds(lazy);
     keep_first(s.finish());
   }
 

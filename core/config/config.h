@@ -96,6 +96,9 @@ struct Config {
   // few seconds, ternd warns and refuses new offline storage with resource-constraint, while live
   // messages still flow; it resumes by itself once there is room again.
   std::size_t store_min_room = std::size_t{64} << 20;
+  // How long a lazy write (ModuleContext::write_lazily: a room's archive) may wait for others to
+  // share its commit.
+  std::chrono::milliseconds store_lazy_commit{20};
 
   // [limits]
   xmpp::ParserLimits limits;

@@ -626,6 +626,10 @@ void ModuleHost::write(StoreWrite write, StoreDone done) {
   services().write(std::move(write), std::move(done));
 }
 
+void ModuleHost::write_lazily(StoreWrite write, StoreDone done) {
+  services().write_lazily(std::move(write), std::move(done));
+}
+
 void ModuleHost::create_account(std::string_view bare_jid, std::string password, AccountDone done) {
   write_account(bare_jid, std::move(password), /*create=*/true, std::move(done));
 }

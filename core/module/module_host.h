@@ -35,6 +35,7 @@ class ModuleServices {
   virtual void close_sessions(std::string_view bare_jid, const xmpp::StreamError& error) = 0;
   virtual storage::Environment& store() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
+  virtual void write_lazily(StoreWrite write, StoreDone done) = 0;
   virtual void post(std::function<void()> task) = 0;
   // ModuleContext::shared_state, across every worker; `key` already names the module.
   virtual std::shared_ptr<void> shared_state(
@@ -158,6 +159,7 @@ class ModuleHost final : public ModuleContext {
   StoreId open_store(std::string_view name, StoreScope scope) override;
   Result<ReadTxn, StoreError> read() const override;
   void write(StoreWrite write, StoreDone done) override;
+  void write_lazily(StoreWrite write, StoreDone done) override;
   void delete_account(std::string_view bare_jid, StoreDone done) override;
   void create_account(std::string_view bare_jid, std::string password, AccountDone done) override;
   void set_password(std::string_view bare_jid, std::string password, AccountDone done) override;

@@ -113,7 +113,8 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
       store_(std::move(store)),
       tls_(std::move(tls)),
       sessions_(std::make_unique<LocalSessions>(*this)),
-      writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit)) {
+      writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit,
+                                                config_.store_lazy_commit)) {
   admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
                                                           config_.max_connections_per_address);
   auth_throttle_ = std::make_unique<c2s::AuthThrottle>(

@@ -9,18 +9,29 @@
 namespace tern::core {
 
 void Server::WorkerHost::write(StoreWrite write, StoreDone done) {
+  submit_write(std::move(write), std::move(done), storage::Writer::Urgency::Now);
+}
+
+void Server::WorkerHost::write_lazily(StoreWrite write, StoreDone done) {
+  submit_write(std::move(write), std::move(done), storage::Writer::Urgency::Lazy);
+}
+
+void Server::WorkerHost::submit_write(StoreWrite write, StoreDone done,
+                                      storage::Writer::Urgency urgency) {
   if (!server_.writer_ || worker_id_ >= server_.workers_.size()) {
     return done(StoreStatus{});  // stopping, or a module's stop() after its start failed
   }
   Worker& worker = server_.workers_[worker_id_]->worker;
   // A failed write is logged by the writer (storage write.failed).
   const storage::Environment& store = *server_.store_;
-  server_.writer_->submit(std::move(write), [&worker, &store, done = std::move(done)](
-                                                const Result<void, storage::StorageError>& r) {
-    // A short write on a full disk comes back as EIO: the room left tells the two apart.
-    StoreStatus status{r.ok(), !r.ok() && (r.error().out_of_space() || store.short_of_room())};
-    worker.post([done, status] { done(status); });
-  });
+  server_.writer_->submit(
+      std::move(write),
+      [&worker, &store, done = std::move(done)](const Result<void, storage::StorageError>& r) {
+        // A short write on a full disk comes back as EIO: the room left tells the two apart.
+        StoreStatus status{r.ok(), !r.ok() && (r.error().out_of_space() || store.short_of_room())};
+        worker.post([done, status] { done(status); });
+      },
+      urgency);
 }
 
 bool Server::WorkerHost::to_served_domain(xmpp::StanzaPtr& stanza, const xmpp::Jid& to) {

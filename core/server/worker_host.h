@@ -292,7 +292,8 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   }
   storage::Environment& store() const override { return *server_.store_; }
   void write(StoreWrite write, StoreDone done) override;  // worker_host.cpp
-  void post(std::function<void()> task) override;         // worker_host.cpp
+  void write_lazily(StoreWrite write, StoreDone done) override;
+  void post(std::function<void()> task) override;  // worker_host.cpp
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override {
     return server_.module_states_.get(key, type, make);
@@ -361,6 +362,7 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   }
 
  private:
+  void submit_write(StoreWrite write, StoreDone done, storage::Writer::Urgency urgency);
   const xmpp::sasl::SaslServerOptions* find_options(std::string_view domain) const {
     for (const auto& [d, options] : sasl_) {
       if (d == domain) {

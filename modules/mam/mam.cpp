@@ -124,12 +124,19 @@ class Mam final : public Module, public mam::ArchiveService {
                 std::string(message.from()),
                 std::string(stanza_id),
                 xml_of(message.root())};
-    write(
-        [this, owner = std::string(room), entry](WriteTxn& txn) -> Result<void, StoreError> {
+    // Lazily: the room has delivered it already and nobody waits on this commit, so it may
+    // share a commit (and its sync) with the next room messages.
+    ctx_->write_lazily(
+        [this, owner = std::string(room),
+         entry = std::move(entry)](WriteTxn& txn) -> Result<void, StoreError> {
           auto appended = mam::append(txn, rooms_, owner, entry, room_);
           return appended ? Result<void, StoreError>() : Err(appended.error());
         },
-        "room message not archived");
+        [this](StoreStatus status) {
+          if (!status) {
+            log_.warn("archive.write_failed", "room message not archived");
+          }
+        });
   }
   void query_room(std::string_view room, const xmpp::Stanza& iq) override {
     const xmpp::Jid* asker = iq.from_jid();

@@ -149,6 +149,9 @@ class FakeServices final : public core::ModuleServices {
   void write(StoreWrite write, StoreDone done) override {
     writes_.emplace_back(std::move(write), std::move(done));
   }
+  void write_lazily(StoreWrite write, StoreDone done) override {
+    writes_.emplace_back(std::move(write), std::move(done));
+  }
   void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
   void forget_shared_state() { states_ = std::make_unique<core::SharedStates>(); }
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,

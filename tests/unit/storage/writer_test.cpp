@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -112,6 +114,74 @@ TEST_F(WriterTest, GroupsWritesIntoFewerCommits) {
   all_done.get_future().wait();
   EXPECT_EQ(writer.writes(), 101U);
   EXPECT_LE(writer.commits(), 3U) << "100 queued writes should share a commit";
+}
+
+// Lazy writes submitted one at a time, far apart for a writer (each waits for its completion's
+// turn no more than the test loop takes), share one commit: the first waits up to the lazy
+// delay for company.
+TEST_F(WriterTest, LazyWritesWaitForCompanyAndShareACommit) {
+  Writer writer(env(), 1024, Writer::kDefaultSlowCommit, std::chrono::milliseconds(500));
+  std::promise<void> all_done;
+  std::atomic<int> remaining{20};
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    writer.submit([i](WriteTxn& txn) { return txn.put(Db::Meta, "l" + std::to_string(i), "x"); },
+                  [&](const Result<void, StorageError>& r) {
+                    EXPECT_TRUE(r.ok());
+                    if (--remaining == 0) {
+                      all_done.set_value();
+                    }
+                  },
+                  Writer::Urgency::Lazy);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  all_done.get_future().wait();
+  EXPECT_EQ(writer.commits(), 1U) << "20 lazy writes within the delay should share a commit";
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(450))
+      << "the first lazy write waited for the delay";
+}
+
+// A write that may not wait takes the lazy writes queued before it along at once, in order.
+TEST_F(WriterTest, AnUrgentWriteCommitsTheLazyOnesBeforeIt) {
+  Writer writer(env(), 1024, Writer::kDefaultSlowCommit, std::chrono::seconds(30));
+  std::vector<int> order;
+  std::mutex order_mutex;
+  auto note = [&](int i) {
+    return [&, i](const Result<void, StorageError>& r) {
+      EXPECT_TRUE(r.ok());
+      std::lock_guard lock(order_mutex);
+      order.push_back(i);
+    };
+  };
+  writer.submit([](WriteTxn& txn) { return txn.put(Db::Meta, "lazy", "1"); }, note(1),
+                Writer::Urgency::Lazy);
+  std::promise<void> urgent_done;
+  auto started = std::chrono::steady_clock::now();
+  writer.submit([](WriteTxn& txn) { return txn.put(Db::Meta, "urgent", "2"); },
+                [&](const Result<void, StorageError>& r) {
+                  note(2)(r);
+                  urgent_done.set_value();
+                });
+  urgent_done.get_future().wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  std::lock_guard lock(order_mutex);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_EQ(writer.commits(), 1U);
+}
+
+// Stopping does not wait out the lazy delay, and loses no lazy write.
+TEST_F(WriterTest, StoppingCommitsLazyWritesWithoutWaitingOutTheDelay) {
+  auto started = std::chrono::steady_clock::now();
+  std::atomic<int> ok{0};
+  {
+    Writer writer(env(), 1024, Writer::kDefaultSlowCommit, std::chrono::seconds(30));
+    writer.submit([](WriteTxn& txn) { return txn.put(Db::Meta, "lazy", "1"); },
+                  [&](const Result<void, StorageError>& r) { ok += r.ok() ? 1 : 0; },
+                  Writer::Urgency::Lazy);
+  }
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_TRUE(env().read()->get(Db::Meta, "lazy").has_value());
 }
 
 TEST_F(WriterTest, FailedWriteIsUndoneAloneAndReported) {

@@ -466,6 +466,10 @@ class ModuleContext {
   // fine on the event loop; keep it short.
   virtual Result<ReadTxn, StoreError> read() const = 0;
   virtual void write(StoreWrite write, StoreDone done) = 0;
+  // The same for a write nobody is told about when it is done (no acknowledgement held, no
+  // reply waiting: a room's archive): it may wait up to [storage] lazy_commit_ms for other writes
+  // to share its commit. Still in order with every other write.
+  virtual void write_lazily(StoreWrite write, StoreDone done) = 0;
   // Deletes the account and its records in every per-account store (one commit); `done` reports
   // whether it was committed. The caller ends its sessions (close_sessions) when it should.
   virtual void delete_account(std::string_view bare_jid, StoreDone done) = 0;
