@@ -20,6 +20,7 @@
 #include "modules/muc/room_internal.h"
 #include "modules/muc/room_store.h"
 #include "modules/services/mam_service.h"
+#include "modules/services/push_service.h"
 #include "tern/module_api.h"
 #include "xmpp/namespaces.h"
 #include "xmpp/random_ids.h"
@@ -55,6 +56,7 @@ class Muc final : public Module, public muc::RoomHost {
     limits_.max_occupants = options.integer("max_occupants", 1000, 1, 1000000);
     limits_.max_history = options.integer("max_history", 100, 0, 10000);
     limits_.invitations_per_minute = options.integer("invitations_per_minute", 10, 1, 10000);
+    limits_.allow_unaffiliated_register = options.boolean("allow_unaffiliated_register", false);
     default_history_ =
         options.integer("default_history", 20, 0, std::max<std::int64_t>(limits_.max_history, 0));
     default_persistent_ = options.boolean("default_persistent", false);
@@ -62,6 +64,7 @@ class Muc final : public Module, public muc::RoomHost {
     unload_after_ = std::chrono::seconds(options.integer("unload_after", 600, 1, 31536000));
     store_ = ctx.open_store("muc", StoreScope::Global);
     archive_ = ctx.service<mam::ArchiveService>("mam");  // null without archives
+    push_ = ctx.service<push::PushService>("push");      // null without push
     directory_ = ctx.shared<Directory>("directory");
     domain_ = subdomain + "." + std::string(ctx.host());
     service_name_ = name;
@@ -117,6 +120,13 @@ class Muc final : public Module, public muc::RoomHost {
   }
   void query_archive(const Room& room, const xmpp::Stanza& iq) override {
     archive_->query_room(room.jid().full(), iq);
+  }
+  bool wakes_absent_members() const override {
+    return push_ != nullptr && push_->wakes_for_mentions();
+  }
+  void message_for_absent(const xmpp::Stanza& message,
+                          const std::vector<std::pair<std::string, std::string>>& absent) override {
+    push_->room_message_for_absent(message, absent);
   }
 
  private:
@@ -467,10 +477,11 @@ class Muc final : public Module, public muc::RoomHost {
   std::chrono::seconds unload_after_{600};
   muc::ConfigLimits limits_;
   mam::ArchiveService* archive_ = nullptr;
+  push::PushService* push_ = nullptr;
   std::map<std::string, HeldRoom> rooms_;  // the rooms this worker holds, by JID
 };
 
 }  // namespace
 }  // namespace tern::modules
 
-TERN_MODULE(Muc, muc, "XEP-0045 multi-user chat at conference.HOST", "mam?")
+TERN_MODULE(Muc, muc, "XEP-0045 multi-user chat at conference.HOST", "mam?", "push?")

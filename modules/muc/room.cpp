@@ -208,7 +208,7 @@ void Room::send_history(const xmpp::Jid& to, const xmpp::Element* history_reques
 // ---- entering, changing nick, leaving ----
 
 void Room::create(const xmpp::Stanza& presence, const xmpp::Jid& from, std::string_view nick) {
-  affiliations_[std::string(from.bare_view())] = AffiliationEntry{Affiliation::Owner, {}};
+  affiliations_[std::string(from.bare_view())] = AffiliationEntry{Affiliation::Owner, {}, {}};
   locked_ = true;
   Statuses statuses;
   statuses.to_self.push_back(201);
@@ -241,6 +241,9 @@ std::optional<xmpp::StanzaError> Room::check_entry(const xmpp::Stanza& presence,
   auto taken = occupants_.find(nick);
   if (taken != occupants_.end() && taken->second.bare != from.bare_view()) {  // §7.2.8
     return xmpp::StanzaError::conflict("that nickname is in use");
+  }
+  if (reserved_for_another(nick, from.bare_view())) {  // §7.2.9
+    return xmpp::StanzaError::conflict("that nickname is reserved by a member of this room");
   }
   // §7.2.9: a full room still admits its admins and owners.
   if (taken == occupants_.end() && affiliation < Affiliation::Admin &&
@@ -373,6 +376,10 @@ void Room::change_nick(Occupant& occupant, const xmpp::Stanza& presence, const x
   auto taken = occupants_.find(nick);
   if (taken != occupants_.end()) {  // §7.6.3, also when it is the same user under another nick
     return send_error(presence, xmpp::StanzaError::conflict("that nickname is in use"));
+  }
+  if (reserved_for_another(nick, occupant.bare)) {
+    return send_error(presence, xmpp::StanzaError::conflict(
+                                    "that nickname is reserved by a member of this room"));
   }
   if (occupant.sessions.size() > 1) {
     // One nick, several clients: one of them cannot take the others elsewhere.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "modules/muc/history.h"
@@ -29,6 +30,7 @@ class Room;
 struct AffiliationEntry {
   Affiliation affiliation = Affiliation::None;
   std::string reason;
+  std::string nick;  // the nickname the account reserved (§7.10; members and above), or empty
 };
 using Affiliations = std::map<std::string, AffiliationEntry, std::less<>>;  // by bare JID
 
@@ -66,6 +68,13 @@ class RoomHost {
   virtual void archive(const Room& room, std::string_view stanza_id,
                        const xmpp::Stanza& message) = 0;
   virtual void query_archive(const Room& room, const xmpp::Stanza& iq) = 0;
+  // Whether a message may wake members who are not in the room (push, on room mentions); then
+  // each groupchat message goes to message_for_absent with those members (bare JID, reserved
+  // nickname).
+  virtual bool wakes_absent_members() const = 0;
+  virtual void message_for_absent(
+      const xmpp::Stanza& message,
+      const std::vector<std::pair<std::string, std::string>>& absent) = 0;
 };
 
 class Room {
@@ -140,6 +149,9 @@ class Room {
   // Messages (§7.4, §7.5, §7.8, §7.13, §8.1).
   void groupchat(const xmpp::Stanza& message, const xmpp::Jid& from);
   void change_subject(const xmpp::Stanza& message, Occupant& sender);
+  // Hands a groupchat message to the host with the members who reserved a nickname and are not
+  // in the room (push on mentions).
+  void tell_absent_members(const xmpp::Stanza& message);
   void private_message(const xmpp::Stanza& message, const xmpp::Jid& from, std::string_view nick);
   void invite(const xmpp::Element& invite, const xmpp::Jid& from);
   void decline(const xmpp::Element& decline, const xmpp::Jid& from);
@@ -161,8 +173,15 @@ class Room {
   void owner_set(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::Element& query);
   void destroy(const xmpp::Element& destroy);
   void set_role(Occupant& occupant, Role role, std::string_view actor, std::string_view reason);
+  // `nick`: the reserved nickname it gets; nullopt keeps the one it has (if it stays a member).
   void set_affiliation(const std::string& jid, Affiliation affiliation, const std::string& reason,
-                       std::string_view actor);
+                       std::string_view actor, std::optional<std::string> nick = std::nullopt);
+  // Registration (§7.10, room_registration.cpp).
+  void registration(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::Element& query);
+  void unregister(const xmpp::Stanza& iq, const std::string& bare, Affiliation affiliation);
+  void reserved_nick_info(const xmpp::Stanza& iq, const xmpp::Jid& from);
+  const std::string* reserved_nick(std::string_view bare) const;
+  bool reserved_for_another(std::string_view nick, std::string_view bare) const;
   void configuration_changed(const RoomConfig& before);
 
   // What the room knows of a sender.

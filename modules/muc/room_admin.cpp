@@ -55,10 +55,16 @@ void Room::on_iq(const xmpp::Stanza& iq, const xmpp::Jid& from, std::string_view
   if (query->name() == "query" && ns == xmpp::ns::kMucOwner) {
     return get ? owner_get(iq, from) : owner_set(iq, from, *query);
   }
+  if (query->name() == "query" && ns == xmpp::ns::kRegister) {
+    return registration(iq, from, *query);
+  }
   send_error(iq, xmpp::StanzaError::service_unavailable());
 }
 
 void Room::disco_info(const xmpp::Stanza& iq, const xmpp::Jid& from) {
+  if (iq.root().first_child()->attr("node") == "x-roomuser-item" && !locked_) {
+    return reserved_nick_info(iq, from);  // §7.12
+  }
   if (!iq.root().first_child()->attr("node").empty()) {
     return send_error(iq, xmpp::StanzaError::item_not_found());
   }
@@ -73,8 +79,9 @@ void Room::disco_info(const xmpp::Stanza& iq, const xmpp::Jid& from) {
       .set_attr("type", "text")
       .set_attr("name", config.name.empty() ? jid_.local() : std::string_view(config.name));
   std::vector<std::string_view> features = {
-      xmpp::ns::kDiscoInfo,   xmpp::ns::kDiscoItems, xmpp::ns::kMuc,      xmpp::ns::kMucRequest,
-      xmpp::ns::kMucSelfPing, xmpp::ns::kOccupantId, xmpp::ns::kStanzaId, xmpp::ns::kPing,
+      xmpp::ns::kDiscoInfo,  xmpp::ns::kDiscoItems,  xmpp::ns::kMuc,
+      xmpp::ns::kMucRequest, xmpp::ns::kMucSelfPing, xmpp::ns::kOccupantId,
+      xmpp::ns::kStanzaId,   xmpp::ns::kPing,        xmpp::ns::kRegister,
   };
   for (std::string_view f : config.features()) {
     features.push_back(f);
@@ -262,8 +269,13 @@ void Room::set_role(Occupant& occupant, Role role, std::string_view actor,
 }
 
 void Room::set_affiliation(const std::string& jid, Affiliation affiliation,
-                           const std::string& reason, std::string_view actor) {
-  AffiliationEntry entry{affiliation, reason};
+                           const std::string& reason, std::string_view actor,
+                           std::optional<std::string> nick) {
+  AffiliationEntry entry{affiliation, reason, {}};
+  if (affiliation >= Affiliation::Member) {  // a reserved nickname goes with the membership
+    auto it = affiliations_.find(jid);
+    entry.nick = nick ? std::move(*nick) : it != affiliations_.end() ? it->second.nick : "";
+  }
   if (affiliation == Affiliation::None) {
     affiliations_.erase(jid);
   } else {

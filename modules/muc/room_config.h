@@ -28,6 +28,9 @@ struct ConfigLimits {
   std::int64_t max_occupants = 1000;         // the most muc#roomconfig_maxusers may say
   std::int64_t max_history = 100;            // the most messages a room keeps for newcomers
   std::int64_t invitations_per_minute = 10;  // mediated invitations one user may send a room
+  // Whether a user without an affiliation may register with a room (§7.10), becoming a member;
+  // off: only members, admins and owners reserve a nickname (Prosody's default).
+  bool allow_unaffiliated_register = false;
 };
 
 struct RoomConfig {

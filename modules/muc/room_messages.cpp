@@ -2,6 +2,7 @@
 // Messages in a room (XEP-0045 §7.4 groupchat, §7.5 private messages, §7.8 mediated invitations,
 // §7.13 voice requests, §8.1 subject) and IQs relayed between occupants.
 #include <algorithm>
+#include <set>
 
 #include "modules/muc/room.h"
 #include "modules/muc/room_internal.h"
@@ -122,6 +123,30 @@ void Room::groupchat(const xmpp::Stanza& message, const xmpp::Jid& from) {
     if (archived()) {
       host_.archive(*this, stanza_id, *shared);  // under the id the occupants got (XEP-0359)
     }
+    if (host_.wakes_absent_members()) {
+      tell_absent_members(*shared);
+    }
+  }
+}
+
+void Room::tell_absent_members(const xmpp::Stanza& message) {
+  std::vector<std::pair<std::string, std::string>> absent;
+  std::set<std::string_view> present;
+  for (const auto& [jid, entry] : affiliations_) {
+    if (entry.nick.empty()) {
+      continue;
+    }
+    if (present.empty()) {  // only once there is a reserved nickname at all
+      for (const auto& [nick, occupant] : occupants_) {
+        present.insert(occupant.bare);
+      }
+    }
+    if (present.count(jid) == 0) {
+      absent.emplace_back(jid, entry.nick);
+    }
+  }
+  if (!absent.empty()) {
+    host_.message_for_absent(message, absent);
   }
 }
 

@@ -54,9 +54,10 @@ std::optional<StoredRoom> load_room(const ReadTxn& txn, StoreId store, std::stri
     record::Reader in(v);
     std::uint8_t affiliation = in.u8();
     std::string reason = in.str16();
+    std::string nick = in.at_end() ? std::string() : in.str16();  // older records have none
     if (in.ok() && affiliation <= static_cast<std::uint8_t>(Affiliation::Owner)) {
-      stored.affiliations[std::string(key.substr(prefix.size()))] =
-          AffiliationEntry{static_cast<Affiliation>(affiliation), std::move(reason)};
+      stored.affiliations[std::string(key.substr(prefix.size()))] = AffiliationEntry{
+          static_cast<Affiliation>(affiliation), std::move(reason), std::move(nick)};
     }
     return true;
   });
@@ -90,6 +91,7 @@ Result<void, StoreError> save_room_affiliation(WriteTxn& txn, StoreId store, std
   std::string value;
   record::put_u8(value, static_cast<std::uint8_t>(entry.affiliation));
   record::put_str16(value, entry.reason);
+  record::put_str16(value, entry.nick);
   if (auto r = txn.put(store, key, value); !r) {
     return r;
   }

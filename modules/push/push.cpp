@@ -13,7 +13,9 @@
 //
 // Group chat ([modules.push] groupchat_mentions, off by default): a room message that mentions
 // the nickname a session has in that room (room_nicks.h) wakes the phone when it goes to that
-// session while it waits to be resumed; other room messages never do.
+// session while it waits to be resumed, and, for a member of the room who is not in it, when it
+// mentions the nickname the member reserved there (XEP-0045 §7.10; the MUC service asks through
+// PushService). Other room messages never do.
 
 #include <algorithm>
 #include <array>
@@ -24,6 +26,7 @@
 
 #include "modules/push/push_store.h"
 #include "modules/push/room_nicks.h"
+#include "modules/services/push_service.h"
 #include "tern/module_api.h"
 #include "xmpp/random_ids.h"
 #include "xmpp/serializer.h"
@@ -61,10 +64,11 @@ void add_field(xmpp::Element& form, std::string_view var, std::string_view value
       .add_text(value);
 }
 
-class Push final : public Module {
+class Push final : public Module, public push::PushService {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
+    ctx.provide<push::PushService>(*this);
     registrations_ = PushStore(ctx.open_store("push"));
     include_sender_ = ctx.options().boolean("include_sender", false);
     include_body_ = ctx.options().boolean("include_body", false);
@@ -99,6 +103,22 @@ class Push final : public Module {
                       });
       ctx.on_session_ended(HookStage::Observe,
                            [this](const SessionEvent& e) { room_nicks_->session_ended(e.jid); });
+    }
+  }
+
+  // PushService
+  bool wakes_for_mentions() const override { return room_nicks_ != nullptr; }
+  void room_message_for_absent(const xmpp::Stanza& message,
+                               const std::vector<push::AbsentMember>& absent) override {
+    const xmpp::Jid* from = message.from_jid();
+    if (!room_nicks_ || from == nullptr || message.root().child("subject", ns::kClient)) {
+      return;
+    }
+    std::string_view body = message.root().child_text("body", ns::kClient);
+    for (const auto& [member, nick] : absent) {
+      if (nick != from->resource() && push::mentions(body, nick)) {
+        notify(member, message);
+      }
     }
   }
 

@@ -46,6 +46,25 @@ class MucClient(Client):
                          plugins=("xep_0004", "xep_0045", "xep_0082", "xep_0077"), **kw)
 
 
+REGISTER = "jabber:iq:register"
+MUC_REGISTER = "http://jabber.org/protocol/muc#register"
+DATA = "jabber:x:data"
+
+
+def register_iq(client, room, nick):
+    """XEP-0045 §7.10: the muc#register form with `nick`, submitted to `room`."""
+    iq = client.make_iq_set(ito=room)
+    x = ET.SubElement(ET.SubElement(iq.xml, f"{{{REGISTER}}}query"), f"{{{DATA}}}x",
+                      type="submit")
+    for var, value in (("FORM_TYPE", MUC_REGISTER), ("muc#register_roomnick", nick)):
+        ET.SubElement(ET.SubElement(x, f"{{{DATA}}}field", var=var), f"{{{DATA}}}value").text = value
+    return iq
+
+
+async def register_nick(client, room, nick):
+    return await register_iq(client, room, nick).send(timeout=TIMEOUT)
+
+
 def statuses(presence):
     x = presence.xml.find(f"{{{MUC_USER}}}x")
     return sorted(int(s.get("code")) for s in x.findall(f"{{{MUC_USER}}}status")) if x else []
@@ -528,6 +547,76 @@ class RoomUnloadTest(MucHelpers, ClientTestCase):
             self.assertEqual(m.xml.find(f"{{{DELAY}}}delay").get("from"), room)
         info = await g.plugin["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
         self.assertIn(("conference", "text", None, "Kept"), info["disco_info"]["identities"])
+
+
+class RegistrationTest(MucHelpers, ClientTestCase):
+    """XEP-0045 §7.10: a member registers a nickname, which nobody else may then enter or
+    register under; it is kept across a restart, and <remove/> gives it up. As in Prosody,
+    users without an affiliation may not register unless the service allows it."""
+
+    async def test_a_registered_nickname_is_reserved_for_its_member(self):
+        owner, romeo, tybalt = self.accounts("owner", "romeo", "tybalt")
+        o, r, t = await self.client(owner), await self.client(romeo), await self.client(tybalt)
+        room = await self.create(o, "Boss", persistentroom=True)
+        with self.assertRaises(IqError) as unaffiliated:
+            await register_nick(r, room, "Romeo")
+        self.assertEqual(unaffiliated.exception.iq["error"]["condition"], "registration-required")
+        for jid in (romeo, tybalt):
+            await self.muc(o).set_affiliation(room, "member", jid=slixmpp.JID(jid),
+                                              timeout=TIMEOUT)
+        ask = r.make_iq_get(ito=room)
+        ET.SubElement(ask.xml, f"{{{REGISTER}}}query")
+        form = (await ask.send(timeout=TIMEOUT)).xml.find(
+            f"{{{REGISTER}}}query/{{{DATA}}}x")
+        fields = {f.get("var"): f for f in form.findall(f"{{{DATA}}}field")}
+        self.assertEqual(fields["FORM_TYPE"].findtext(f"{{{DATA}}}value"), MUC_REGISTER)
+        self.assertIsNotNone(fields["muc#register_roomnick"].find(f"{{{DATA}}}required"))
+
+        await register_nick(r, room, "Romeo")
+        self.assertEqual(await self.refused(t, room, "Romeo"), "conflict")  # §7.2.9
+        with self.assertRaises(IqError) as taken:
+            await register_nick(t, room, "Romeo")
+        self.assertEqual(taken.exception.iq["error"]["condition"], "conflict")
+
+        self.server.restart()
+        r, t = await self.client(romeo), await self.client(tybalt)
+        again = r.make_iq_get(ito=room)
+        ET.SubElement(again.xml, f"{{{REGISTER}}}query")
+        answer = (await again.send(timeout=TIMEOUT)).xml.find(f"{{{REGISTER}}}query")
+        self.assertIsNotNone(answer.find(f"{{{REGISTER}}}registered"))
+        self.assertEqual(answer.findtext(f"{{{REGISTER}}}username"), "Romeo")
+        info = await r.plugin["xep_0030"].get_info(jid=room, node="x-roomuser-item",
+                                                   timeout=TIMEOUT)  # §7.12
+        self.assertEqual([i[3] for i in info["disco_info"]["identities"]], ["Romeo"])
+        self.assertEqual(await self.refused(t, room, "Romeo"), "conflict")
+        presence, _, _, _ = await self.join(r, room, "Romeo")
+        self.assertEqual(item_of(presence).get("affiliation"), "member")
+
+        self.muc(r).leave_muc(room, "Romeo")
+        leave = r.make_iq_set(ito=room)
+        ET.SubElement(ET.SubElement(leave.xml, f"{{{REGISTER}}}query"), f"{{{REGISTER}}}remove")
+        await leave.send(timeout=TIMEOUT)
+        presence, _, _, _ = await self.join(t, room, "Romeo")  # free again; still members both
+        self.assertEqual(item_of(presence).get("affiliation"), "member")
+        o = await self.client(owner)
+        members = await self.muc(o).get_affiliation_list(room, "member", timeout=TIMEOUT)
+        self.assertEqual(sorted(str(m) for m in members), sorted([romeo, tybalt]))
+
+
+class OpenRegistrationTest(MucHelpers, ClientTestCase):
+    settings = ("modules.muc.allow_unaffiliated_register=true",)
+
+    async def test_registering_makes_a_member_where_the_service_allows_it(self):
+        owner, romeo = self.accounts("owner", "romeo")
+        o, r = await self.client(owner), await self.client(romeo)
+        room = await self.create(o, "Boss")
+        await register_nick(r, room, "Romeo")
+        self.assertEqual(await self.muc(o).get_affiliation_list(room, "member", timeout=TIMEOUT),
+                         [slixmpp.JID(romeo)])
+        closed = await self.create(o, "Boss", membersonly=True)
+        with self.assertRaises(IqError) as refused:
+            await register_nick(r, closed, "Romeo")
+        self.assertEqual(refused.exception.iq["error"]["condition"], "registration-required")
 
 
 class MaxRoomsTest(MucHelpers, ClientTestCase):

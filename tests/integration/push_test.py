@@ -13,6 +13,7 @@ import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from muc_test import register_nick  # noqa: E402
 from raw_client import RawClient  # noqa: E402
 from slix import (  # noqa: E402
     DOMAIN, PASSWORD, TIMEOUT, ClientTestCase, next_matching, nothing_matching,
@@ -219,6 +220,35 @@ class GroupchatMentionTest(PushTestCase):
             sender.send_message(mto=room, mbody=body, mtype="groupchat")
         note = await next_matching(gateway.notifications, lambda s: True, "a push")
         self.assertEqual(self.publish_of(note)[2]["last-message-body"], ["Julia, are you there?"])
+        await nothing_matching(gateway.notifications, lambda s: True, 1.0)
+
+    async def test_a_member_away_from_the_room_is_woken_by_its_reserved_nickname(self):
+        """A member who is not in the room at all (XEP-0045 §7.10: it reserved a nickname there)
+        is woken by a message that mentions that nickname, not by chatter nor by others'
+        nicknames."""
+        gateway, gateway_jid = await self.app_server()
+        user, friend = self.accounts("member", "friend")
+        room = f"members-{user.split('@')[0]}@conference.{DOMAIN}"
+        sender = await self.login(f"{friend}/desk", PASSWORD)
+        sender.send_raw(f"<presence to='{room}/Friend'>"
+                        "<x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        sender.send_raw(f"<iq type='set' id='cfg' to='{room}'>"
+                        "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                        "<x xmlns='jabber:x:data' type='submit'/></query></iq>")
+        made_member = await self.raw_iq(
+            sender, f"<iq type='set' to='{room}'>"
+            "<query xmlns='http://jabber.org/protocol/muc#admin'>"
+            f"<item affiliation='member' jid='{user}'/></query></iq>")
+        self.assertEqual(made_member["type"], "result")
+        member = await self.login(f"{user}/phone", PASSWORD)
+        self.assertEqual((await self.raw_iq(member, enable_xml(gateway_jid, "device-1")))["type"],
+                         "result")
+        await register_nick(member, room, "Julia")
+        await self.logout(member)  # not in the room, not even online
+        for body in ("nothing for anyone", "Friend talks to himself", "Julia: lunch?"):
+            sender.send_message(mto=room, mbody=body, mtype="groupchat")
+        note = await next_matching(gateway.notifications, lambda s: True, "a push")
+        self.assertEqual(self.publish_of(note)[2]["last-message-body"], ["Julia: lunch?"])
         await nothing_matching(gateway.notifications, lambda s: True, 1.0)
 
 
