@@ -10,6 +10,7 @@
 #   bench/compare.sh --quick              # small numbers, a few minutes: checks the plumbing
 #   SERVERS="tern" bench/compare.sh       # only some servers
 #   ONLY=muc bench/compare.sh             # only the group chat scenarios
+#   ONLY=muc MUC_SHAPES=1000 MUC_WINDOW=32 bench/compare.sh   # the big room, 32 in flight
 #
 # Sizes (environment): IDLE_TERN (19000), IDLE_PEER (15000), IDLE_SMALL (1000), PAIRS (1000),
 # DURATION (10 s), GENERATORS (2 tern-bench processes). The machine is assumed to be idle: figures
@@ -37,6 +38,8 @@ MUC_BIG=${MUC_BIG:-1000}
 MUC_ROOMS=${MUC_ROOMS:-100}
 MUC_SMALL=${MUC_SMALL:-50}
 MUC_WINDOW=${MUC_WINDOW:-2}
+# Which of the two shapes run: "1000" (the big room) and "100x50" (the small rooms).
+MUC_SHAPES=${MUC_SHAPES:-"1000 100x50"}
 if [[ ${1:-} == "--quick" ]]; then
   IDLE_TERN=400 IDLE_PEER=300 IDLE_SMALL=100 PAIRS=50 DURATION=3 HOLD=1
   SWEEP_RATES="500 1000" SWEEP_DURATION=2 MUC_BIG=50 MUC_ROOMS=5 MUC_SMALL=10
@@ -90,6 +93,7 @@ run_muc_scenarios() {
   local shape name rooms occupants rate
   for shape in "1000 1 $MUC_BIG" "100x50 $MUC_ROOMS $MUC_SMALL"; do
     read -r name rooms occupants <<< "$shape"
+    [[ " $MUC_SHAPES " == *" $name "* ]] || continue
     "start_$server"
     warm_up "$port" "$mech"
     bench "$server" "muc-$name-max" muc --port "$port" --mechanism "$mech" --rooms "$rooms" \
