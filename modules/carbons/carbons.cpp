@@ -124,7 +124,9 @@ class Carbons final : public Module {
   }
 
   // The receipt fires on the device's worker once its client acknowledged the copy; the archive
-  // is this worker's, so the news is posted here.
+  // is this worker's, so the news is posted here. A copy receipt: if the device's session ends
+  // first and the carbon is routed again (to another resource), it is dropped, so no other
+  // client's acknowledgement is taken for this device's.
   void tell_archive_when_acknowledged(xmpp::Stanza& carbon, const xmpp::Stanza& original,
                                       std::string_view user, const xmpp::Jid& device) {
     const xmpp::Element* id =
@@ -141,7 +143,8 @@ class Carbons final : public Module {
               archive->delivered_as_copy(owner, resource, stanza_id);
             });
           }
-        }));
+        },
+        nullptr));
   }
 
   ModuleContext* ctx_ = nullptr;

@@ -72,7 +72,7 @@ std::string encode_entry(const Entry& e) {
   std::string out;
   record::put_u8(out, kEntryVersion);
   record::put_u64(out, static_cast<std::uint64_t>(e.stamp_ms));
-  record::put_u8(out, e.queued ? 1 : 0);
+  record::put_u8(out, static_cast<std::uint8_t>((e.queued ? 1U : 0U) | (e.live ? 2U : 0U)));
   record::put_u32(out, e.waiting);
   record::put_str16(out, e.with);
   record::put_str16(out, e.id);
@@ -96,7 +96,9 @@ std::optional<Entry> decode_entry(std::string_view value) {
   }
   Entry e;
   e.stamp_ms = static_cast<std::int64_t>(in.u64());
-  e.queued = in.u8() != 0;
+  std::uint8_t flags = in.u8();  // entries written before `live` existed have it clear
+  e.queued = (flags & 1U) != 0;
+  e.live = (flags & 2U) != 0;
   e.waiting = in.u32();
   e.with = in.str16();
   e.id = in.str16();

@@ -38,6 +38,7 @@ struct ArchiveStores {
 struct Entry {
   std::int64_t stamp_ms = 0;
   bool queued = false;        // the offline queue will deliver it (accounts)
+  bool live = false;          // first kept as a device got it live, or sent it (accounts)
   std::uint32_t waiting = 0;  // devices (slots) that have not got it yet (accounts)
   std::string with;           // the other party (accounts: bare JID; rooms: occupant JID)
   std::string id;             // its XEP-0359 stanza id

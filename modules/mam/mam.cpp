@@ -120,6 +120,7 @@ class Mam final : public Module, public mam::ArchiveService {
     }
     Entry entry{now_ms(),
                 false,
+                false,
                 0,
                 std::string(message.from()),
                 std::string(stanza_id),
@@ -200,9 +201,15 @@ class Mam final : public Module, public mam::ArchiveService {
           auto seq = mam::find_id(txn, accounts_, owner, id);
           auto entry = seq ? mam::get(txn, accounts_, owner, *seq) : std::nullopt;
           if (!entry || !entry->queued) {
-            return {};  // not kept, or kept for a device that got it live
+            return {};  // not kept, or not hidden for the queue
           }
-          return mam::remove(txn, accounts_, owner, *seq);
+          if (!entry->live) {
+            return mam::remove(txn, accounts_, owner, *seq);  // nobody ever got it
+          }
+          // A copy that went live once and was routed again: the devices still waiting for it
+          // see it in the archive now that the queue will not bring it.
+          entry->queued = false;
+          return mam::put(txn, accounts_, owner, *seq, *entry);
         },
         "archive not updated");
   }
@@ -300,7 +307,7 @@ class Mam final : public Module, public mam::ArchiveService {
   // but `except`.
   void keep(const std::string& owner, std::string with, std::string id,
             const xmpp::Element& message, bool queued, const std::string& except) {
-    Entry entry{now_ms(), queued, 0, std::move(with), std::move(id), xml_of(message)};
+    Entry entry{now_ms(), queued, !queued, 0, std::move(with), std::move(id), xml_of(message)};
     auto window_start =
         now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(device_window_).count();
     write(

@@ -6,9 +6,9 @@
 // persistent, and let go when they are destroyed or a temporary room empties. A persistent room
 // empty for [modules.muc] unload_after seconds is unloaded (its state is in the store, its
 // history in its archive) and loaded again on its next stanza; max_rooms bounds the rooms held in
-// memory, and a room to load at the bound takes the place of the one empty longest. What a room
-// does is room*.cpp; this file is the service: dispatch, creation, disco of the service, storage
-// and the account-deletion clean-up.
+// memory, and a room to load at the bound takes the place of the empty one idle longest. What a
+// room does is room*.cpp; this file is the service: dispatch, creation, disco of the service,
+// storage and the account-deletion clean-up.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -133,7 +133,7 @@ class Muc final : public Module, public muc::RoomHost {
   struct HeldRoom {
     std::unique_ptr<Room> room;
     std::optional<std::string> listed;  // the name the directory has for it, if listed
-    // Since when a persistent room has had nobody in it (unset while occupied).
+    // When a room with nobody in it last handled a stanza (unset while occupied).
     std::optional<muc::Clock::time_point> empty_since;
   };
 
@@ -338,9 +338,10 @@ class Muc final : public Module, public muc::RoomHost {
       }
       held.listed = listing;
     }
+    // Empty since its last stanza: a room still being administered from outside stays.
     if (room.occupant_count() > 0) {
       held.empty_since.reset();
-    } else if (!held.empty_since) {
+    } else {
       held.empty_since = now();
     }
     if (room.finished()) {

@@ -150,6 +150,9 @@ void Room::admin_get(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::
       }
       xmpp::Element& item = out->add_child("item", xmpp::ns::kMucAdmin);
       item.set_attr("affiliation", affiliation_name(entry.affiliation)).set_attr("jid", jid);
+      if (!entry.nick.empty()) {
+        item.set_attr("nick", entry.nick);  // the reserved nickname (§9.5's examples)
+      }
       if (!entry.reason.empty()) {
         item.add_child("reason", xmpp::ns::kMucAdmin).set_text(entry.reason);
       }

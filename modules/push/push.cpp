@@ -116,7 +116,7 @@ class Push final : public Module, public push::PushService {
     }
     std::string_view body = message.root().child_text("body", ns::kClient);
     for (const auto& [member, nick] : absent) {
-      if (nick != from->resource() && push::mentions(body, nick)) {
+      if (nick != from->resource() && push::mentions(body, nick) && !connected(member)) {
         notify(member, message);
       }
     }
@@ -221,6 +221,17 @@ class Push final : public Module, public push::PushService {
     for (const xmpp::Jid& to : delivered.resources) {
       std::optional<std::string> nick = room_nicks_->nick(to, from->bare_view());
       if (nick && *nick != from->resource() && push::mentions(body, *nick)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Whether the account has a session with a live connection (one waiting to be resumed has
+  // none): like a one-to-one message, a mention wakes only an account that is not online.
+  bool connected(const std::string& bare) const {
+    for (const ResourceInfo& r : ctx_->resources(bare)) {
+      if (!r.has_flag(kDetachedFlag)) {
         return true;
       }
     }

@@ -31,6 +31,7 @@ class MamArchiveTest : public storage::testing::TempStore {
       for (int i = 0; i < n; ++i) {
         Entry e{kT0 + std::int64_t{i} * 60000,
                 false,
+                false,
                 0,
                 std::string(kRoom) + (i % 2 == 0 ? "/romeo" : "/juliet"),
                 "id" + std::to_string(i),
@@ -155,6 +156,38 @@ TEST_F(MamArchiveTest, RetentionKeepsTheNewestAndExpiresInTimeOrder) {
     return false;
   });
   EXPECT_FALSE(any_expiry);
+}
+
+// An account entry's flags (hidden for the offline queue; first kept for a live delivery) come
+// back as they were written: the offline queue's refusal decides by them.
+TEST_F(MamArchiveTest, AnEntryKeepsItsQueuedAndLiveFlags) {
+  const std::string owner = "juliet@example.org";
+  auto written = env().write([&](WriteTxn& txn) -> Result<void, StoreError> {
+    for (int i = 0; i < 4; ++i) {
+      Entry e{kT0,
+              (i & 1) != 0,
+              (i & 2) != 0,
+              5,
+              "romeo@example.org",
+              "f" + std::to_string(i),
+              "<message xmlns='jabber:client'/>"};
+      if (auto r = append(txn, stores_, owner, e, Retention{}); !r) {
+        return Err(r.error());
+      }
+    }
+    return {};
+  });
+  ASSERT_TRUE(written.ok());
+  auto txn = env().read();
+  for (int i = 0; i < 4; ++i) {
+    auto seq = find_id(*txn, stores_, owner, "f" + std::to_string(i));
+    ASSERT_TRUE(seq.has_value()) << i;
+    auto entry = get(*txn, stores_, owner, *seq);
+    ASSERT_TRUE(entry.has_value()) << i;
+    EXPECT_EQ(entry->queued, (i & 1) != 0) << i;
+    EXPECT_EQ(entry->live, (i & 2) != 0) << i;
+    EXPECT_EQ(entry->waiting, 5U) << i;
+  }
 }
 
 TEST_F(MamArchiveTest, DevicesTakeSlotsAndTheLongestUnseenGivesItsSlotUp) {
