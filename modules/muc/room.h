@@ -178,7 +178,9 @@ class Room {
                        std::string_view actor, std::optional<std::string> nick = std::nullopt);
   // Registration (§7.10, room_registration.cpp).
   void registration(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmpp::Element& query);
-  void unregister(const xmpp::Stanza& iq, const std::string& bare, Affiliation affiliation);
+  void unregister(const xmpp::Stanza& iq, const std::string& bare);
+  // Sets (or, empty, clears) the reserved nickname of an affiliated account and stores it.
+  void keep_nick(const std::string& bare, std::string nick);
   void reserved_nick_info(const xmpp::Stanza& iq, const xmpp::Jid& from);
   const std::string* reserved_nick(std::string_view bare) const;
   bool reserved_for_another(std::string_view nick, std::string_view bare) const;

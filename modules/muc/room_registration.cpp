@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Registering with a room (XEP-0045 §7.10): an account reserves a nickname with a
-// muc#register form and becomes a member; nobody else may enter or change to that nickname
-// (§7.2.9), and the account can ask which one it reserved (§7.12, disco node x-roomuser-item).
+// Registering with a room (XEP-0045 §7.10): a member reserves a nickname with a muc#register
+// form (an account without an affiliation becomes a member by it only where the service allows);
+// nobody else may enter or change to that nickname (§7.2.9), and the account can ask which one it
+// reserved (§7.12, disco node x-roomuser-item).
 // The nickname is kept with the affiliation (AffiliationEntry::nick), so it is stored with it,
 // survives a restart in a persistent room, and goes with the membership.
 #include "modules/muc/room.h"
@@ -57,7 +58,7 @@ void Room::registration(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmp
       return host_.send(std::move(reply));
     }
     answer.add_child("instructions", xmpp::ns::kRegister)
-        .set_text("Reserve a nickname in this room, and become a member of it.");
+        .set_text("Reserve your nickname in this room.");
     xmpp::Element& form = xmpp::add_form(answer, "form", kRegisterFormType);
     xmpp::add_form_field(form, kRoomNickField, "text-single", {})
         .set_attr("label", "Nickname")
@@ -65,7 +66,7 @@ void Room::registration(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmp
     return host_.send(std::move(reply));
   }
   if (query.child("remove", xmpp::ns::kRegister) != nullptr) {
-    return unregister(iq, bare, affiliation);
+    return unregister(iq, bare);
   }
   const xmpp::Element* x = query.child("x", xmpp::ns::kDataForms);
   std::optional<xmpp::SubmittedForm> form = x != nullptr ? xmpp::read_form(*x) : std::nullopt;
@@ -87,17 +88,29 @@ void Room::registration(const xmpp::Stanza& iq, const xmpp::Jid& from, const xmp
       (in_use != occupants_.end() && in_use->second.bare != bare)) {
     return send_error(iq, xmpp::StanzaError::conflict("that nickname is taken"));
   }
-  std::string reason = affiliations_.count(bare) > 0 ? affiliations_.at(bare).reason : "";
-  set_affiliation(bare, std::max(affiliation, Affiliation::Member), reason, {}, nick);
+  if (affiliation < Affiliation::Member) {
+    set_affiliation(bare, Affiliation::Member, {}, {}, nick);  // allow_unaffiliated_register
+  } else {
+    keep_nick(bare, std::move(nick));
+  }
   host_.send(xmpp::make_iq_result(iq.root()));
 }
 
+// The affiliation is unchanged, so nobody is told (set_affiliation would broadcast presence).
+void Room::keep_nick(const std::string& bare, std::string nick) {
+  AffiliationEntry& entry = affiliations_.at(bare);
+  entry.nick = std::move(nick);
+  if (state_.config.persistent) {
+    host_.save_affiliation(*this, bare, entry);
+  }
+}
+
 // The nickname is given up; the affiliation stays (the admins gave it, or may take it).
-void Room::unregister(const xmpp::Stanza& iq, const std::string& bare, Affiliation affiliation) {
+void Room::unregister(const xmpp::Stanza& iq, const std::string& bare) {
   if (reserved_nick(bare) == nullptr) {
     return send_error(iq, xmpp::StanzaError::item_not_found("you are not registered here"));
   }
-  set_affiliation(bare, affiliation, affiliations_.at(bare).reason, {}, std::string());
+  keep_nick(bare, std::string());
   host_.send(xmpp::make_iq_result(iq.root()));
 }
 
