@@ -224,8 +224,8 @@ class GroupchatMentionTest(PushTestCase):
 
     async def test_a_member_away_from_the_room_is_woken_by_its_reserved_nickname(self):
         """A member who is not in the room at all (XEP-0045 §7.10: it reserved a nickname there)
-        is woken by a message that mentions that nickname, not by chatter nor by others'
-        nicknames."""
+        is woken by a message that mentions that nickname, not by other messages, and not while
+        it is online elsewhere."""
         gateway, gateway_jid = await self.app_server()
         user, friend = self.accounts("member", "friend")
         room = f"members-{user.split('@')[0]}@conference.{DOMAIN}"
@@ -249,6 +249,9 @@ class GroupchatMentionTest(PushTestCase):
             sender.send_message(mto=room, mbody=body, mtype="groupchat")
         note = await next_matching(gateway.notifications, lambda s: True, "a push")
         self.assertEqual(self.publish_of(note)[2]["last-message-body"], ["Julia: lunch?"])
+        await nothing_matching(gateway.notifications, lambda s: True, 1.0)
+        await self.login(f"{user}/phone", PASSWORD)  # online again, still not in the room
+        sender.send_message(mto=room, mbody="Julia, are you back?", mtype="groupchat")
         await nothing_matching(gateway.notifications, lambda s: True, 1.0)
 
 
