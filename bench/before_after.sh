@@ -38,6 +38,7 @@ run_one() {  # run_one NAME BUILD
   mkdir -p "$dir"
   local set=(--set "server.storage_path=$dir/store" --set "server.workers=2"
              --set 'c2s.starttls=["127.0.0.1:26222"]' --set 'c2s.direct_tls=["127.0.0.1:26223"]'
+             --set 'http.listen=[]' --set 'http.tls_listen=[]'
              --set c2s.require_encryption=false --set log.level=warn)
   "$build/tools/ternctl" "${set[@]}" init > /dev/null
   local accounts=$((2 * PAIRS > 50 ? 2 * PAIRS : 50))

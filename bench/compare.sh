@@ -160,6 +160,7 @@ start_tern() {
   mkdir -p "$dir"
   local set=(--set "server.storage_path=$dir/store" --set "server.workers=$TERN_WORKERS"
              --set 'c2s.starttls=["127.0.0.1:25222"]' --set 'c2s.direct_tls=["127.0.0.1:25223"]'
+             --set 'http.listen=[]' --set 'http.tls_listen=[]'
              --set c2s.require_encryption=false --set log.level=warn)
   # One process per account would take minutes: one transaction for the whole range (accounts
   # that exist are kept, so only the first run pays).

@@ -79,9 +79,13 @@ int server_alpn_index() {
 int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_size,
                 const unsigned char* in, unsigned int in_size, void* arg) {
   const auto* hosts = static_cast<const TlsContext::Hosts*>(arg);
-  const bool binary = hosts->binary && SSL_get_ex_data(ssl, server_alpn_index()) != nullptr;
+  const auto* marker = static_cast<const ServerAlpn*>(SSL_get_ex_data(ssl, server_alpn_index()));
+  const std::string_view offered(reinterpret_cast<const char*>(in), in_size);
   const std::string_view chosen =
-      select_alpn_protocol(std::string_view(reinterpret_cast<const char*>(in), in_size), binary);
+      marker != nullptr && *marker == ServerAlpn::Http
+          ? select_http_alpn(offered)
+          : select_alpn_protocol(offered, hosts->binary && marker != nullptr &&
+                                              *marker == ServerAlpn::XmppClientOrBinary);
   if (chosen.empty()) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
@@ -137,11 +141,30 @@ std::string_view select_alpn_protocol(std::string_view offered, bool binary) {
   return xmpp_client;
 }
 
+std::string_view select_http_alpn(std::string_view offered) {
+  std::size_t i = 0;
+  while (i < offered.size()) {
+    const std::size_t size = static_cast<unsigned char>(offered[i]);
+    if (size == 0 || size > offered.size() - i - 1) {
+      return {};
+    }
+    const std::string_view protocol = offered.substr(i + 1, size);
+    if (protocol == kAlpnHttp11) {
+      return protocol;
+    }
+    i += 1 + size;
+  }
+  return {};
+}
+
 void TlsContext::set_server_alpn(SSL* ssl, ServerAlpn alpn) {
-  // Any non-null pointer means "binary allowed"; nothing is owned.
-  static char binary_marker = 0;
-  SSL_set_ex_data(ssl, server_alpn_index(),
-                  alpn == ServerAlpn::XmppClientOrBinary ? &binary_marker : nullptr);
+  // The ex_data points at a constant naming the kind; nothing is owned.
+  static constexpr ServerAlpn kBinary = ServerAlpn::XmppClientOrBinary;
+  static constexpr ServerAlpn kHttp = ServerAlpn::Http;
+  const ServerAlpn* marker = alpn == ServerAlpn::XmppClientOrBinary ? &kBinary
+                             : alpn == ServerAlpn::Http             ? &kHttp
+                                                                    : nullptr;
+  SSL_set_ex_data(ssl, server_alpn_index(), const_cast<ServerAlpn*>(marker));
 }
 
 TlsContext::TlsContext(SslCtxPtr ctx, std::unique_ptr<Hosts> hosts, bool server, bool verify)

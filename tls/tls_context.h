@@ -26,11 +26,14 @@ inline constexpr std::string_view kAlpnXmppClient = "xmpp-client";
 // docs/binary-xmpp.md §2.1: Tern binary XMPP, offered by binary-capable clients before
 // xmpp-client on direct TLS.
 inline constexpr std::string_view kAlpnXmppBinary = "tern-xmpp-binary/1";
+// RFC 7301: HTTP/1.1, the only HTTP the HTTP service speaks.
+inline constexpr std::string_view kAlpnHttp11 = "http/1.1";
 
 // What ALPN may agree on for one server connection.
 enum class ServerAlpn : std::uint8_t {
   XmppClient,          // STARTTLS: the stream is XML whatever the client offers
   XmppClientOrBinary,  // direct TLS: binary when offered and the context allows it
+  Http,                // the HTTP service: http/1.1 (a client offering only h2 is refused)
 };
 
 // The protocol a server picks from a client's ALPN list (RFC 7301 §3.1 wire format: each name
@@ -38,6 +41,8 @@ enum class ServerAlpn : std::uint8_t {
 // offered, else empty (the handshake then fails with no_application_protocol, RFC 7301 §3.2).
 // A malformed list picks nothing. The result points into `offered`.
 std::string_view select_alpn_protocol(std::string_view offered, bool binary);
+// The same for the HTTP service: kAlpnHttp11 when offered, else empty.
+std::string_view select_http_alpn(std::string_view offered);
 
 // A virtual host's certificate as the server uses it, for logging at start-up.
 struct TlsHostInfo {

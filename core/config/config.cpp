@@ -154,6 +154,24 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text) {
   return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+// A list of "host:port" strings (IPv6 as "[addr]:port"), replacing `out` when present.
+void read_listen_addresses(Section& s, const toml::table& table, const char* key,
+                           std::vector<ListenAddress>& out) {
+  std::vector<std::string> texts;
+  if (!s.strings(key, texts)) {
+    return;
+  }
+  out.clear();
+  for (const std::string& text : texts) {
+    if (auto address = parse_listen_address(text)) {
+      out.push_back(*address);
+    } else {
+      s.fail(*table.get(key),
+             std::string(key) + ": '" + text + "' is not host:port (IPv6 as [addr]:port)");
+    }
+  }
+}
+
 const toml::table* sub_table(Section& parent, std::string_view key,
                              std::optional<ConfigError>& error, const Origins& file) {
   const toml::node* node = parent.take(key);
@@ -303,6 +321,8 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   config.hosts = {VirtualHost{"localhost", "", ""}};
   config.starttls_listeners = {ListenAddress{"0.0.0.0", 5222}};
   config.direct_tls_listeners = {ListenAddress{"0.0.0.0", 5223}};
+  config.http_listeners = {ListenAddress{"0.0.0.0", 5280}};
+  config.https_listeners = {ListenAddress{"0.0.0.0", 5281}};
   // blocking before presence and offline: its hooks must see a stanza before they act on it;
   // push before offline, which takes the messages it stores.
   config.modules = {"roster", "blocking", "presence", "carbons", "push",    "offline",
@@ -353,21 +373,8 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
 
   if (const toml::table* t = sub_table(top, "c2s", error, file)) {
     Section s(*t, "c2s", file);
-    for (auto [key, list] : {std::pair{"starttls", &config.starttls_listeners},
-                             std::pair{"direct_tls", &config.direct_tls_listeners}}) {
-      std::vector<std::string> texts;
-      if (s.strings(key, texts)) {
-        list->clear();
-        for (const std::string& text : texts) {
-          if (auto address = parse_listen_address(text)) {
-            list->push_back(*address);
-          } else {
-            s.fail(*t->get(key),
-                   std::string(key) + ": '" + text + "' is not host:port (IPv6 as [addr]:port)");
-          }
-        }
-      }
-    }
+    read_listen_addresses(s, *t, "starttls", config.starttls_listeners);
+    read_listen_addresses(s, *t, "direct_tls", config.direct_tls_listeners);
     s.boolean("require_encryption", config.require_encryption);
     s.boolean("binary", config.binary);
     s.integer("max_sessions_per_account", config.max_sessions_per_account, 1, 10000);
@@ -395,6 +402,33 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     config.negotiation_timeout = std::chrono::seconds(negotiation);
     config.idle_timeout = std::chrono::seconds(idle);
     config.resume_timeout = std::chrono::seconds(resume);
+    keep_first(s.finish());
+  }
+
+  if (const toml::table* t = sub_table(top, "http", error, file)) {
+    Section s(*t, "http", file);
+    read_listen_addresses(s, *t, "listen", config.http_listeners);
+    read_listen_addresses(s, *t, "tls_listen", config.https_listeners);
+    s.string("public_url", config.http_public_url);
+    if (!config.http_public_url.empty() && !config.http_public_url.starts_with("http://") &&
+        !config.http_public_url.starts_with("https://")) {
+      s.fail(*t->get("public_url"), "public_url must start with http:// or https://");
+    }
+    while (config.http_public_url.ends_with('/')) {
+      config.http_public_url.pop_back();
+    }
+    s.integer("max_target_bytes", config.http_max_target_bytes, 256, 1 << 20);
+    s.integer("max_header_fields", config.http_max_header_fields, 8, 10000);
+    s.integer("max_header_bytes", config.http_max_header_bytes, 1024, 1 << 20);
+    s.integer("max_body_bytes", config.http_max_body_bytes, 1024, std::size_t{1} << 30);
+    for (auto [key, value] : {std::pair{"header_timeout", &config.http_header_timeout},
+                              std::pair{"body_timeout", &config.http_body_timeout},
+                              std::pair{"idle_timeout", &config.http_idle_timeout}}) {
+      std::int64_t seconds = value->count();
+      s.integer(key, seconds, 1, 3600);
+      *value = std::chrono::seconds(seconds);
+    }
+    s.strings("cors_origins", config.http_cors_origins);
     keep_first(s.finish());
   }
 

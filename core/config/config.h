@@ -87,6 +87,23 @@ struct Config {
   std::size_t max_unacked_stanzas = 5000;
   std::size_t max_unacked_bytes = 16 << 20;
 
+  // [http] The HTTP service (docs/http.md): plain and TLS listeners (Prosody's ports), the public
+  // URL clients are given (empty: https://HOST:PORT of the first TLS listener, else http://),
+  // request limits, timeouts and the origins web clients may come from (CORS).
+  std::vector<ListenAddress> http_listeners;
+  std::vector<ListenAddress> https_listeners;
+  std::string http_public_url;
+  std::size_t http_max_target_bytes = 8192;
+  std::size_t http_max_header_fields = 100;
+  std::size_t http_max_header_bytes = 16384;
+  // The largest body a route may have buffered in memory (streamed bodies have their route's own
+  // limit: uploads).
+  std::size_t http_max_body_bytes = 1 << 20;
+  std::chrono::seconds http_header_timeout{10};  // from a request's first byte to its last header
+  std::chrono::seconds http_body_timeout{30};    // a body without a byte for this long
+  std::chrono::seconds http_idle_timeout{60};    // a kept-alive connection without a request
+  std::vector<std::string> http_cors_origins = {"*"};
+
   // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
   // is written, so it may be large. The writer doubles it, before it is full, up to
   // store_max_map_size; past that, writes fail as on a full disk (MDB_MAP_FULL).

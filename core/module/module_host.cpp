@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 #include <tuple>
 
@@ -675,6 +676,54 @@ void ModuleHost::delete_account(std::string_view bare_jid, StoreDone done) {
 
 void ModuleHost::post(std::function<void()> task) {
   services().post(std::move(task));
+}
+
+void ModuleHost::offload(std::function<void()> job, std::function<void()> done) {
+  services().offload(std::move(job), std::move(done));
+}
+
+void ModuleHost::on_http(HttpRoute route) {
+  only_in_start("on_http");
+  if (route.path.empty() || route.path.front() != '/' || !route.handler) {
+    throw std::logic_error("an HTTP route needs a path starting with '/' and a handler");
+  }
+  for (const Route& r : http_routes_) {
+    if (r.route.path == route.path && clash_.empty()) {
+      clash_ = "modules '" + std::string(r.module) + "' and '" + std::string(starting_) +
+               "' both serve the HTTP path " + route.path;
+    }
+  }
+  http_routes_.push_back(Route{std::move(route), starting_});
+}
+
+const HttpRoute* ModuleHost::find_http_route(std::string_view path) const {
+  const HttpRoute* best = nullptr;
+  for (const Route& r : http_routes_) {
+    const std::string& p = r.route.path;
+    const bool matches = p.back() == '/' ? path.starts_with(p) : path == p;
+    if (matches && (best == nullptr || p.size() > best->path.size())) {
+      best = &r.route;
+    }
+  }
+  return best;
+}
+
+std::string ModuleHost::http_url(std::string_view path) const {
+  return services().http_base_url(host_) + std::string(path);
+}
+
+std::string ModuleHost::data_directory() {
+  only_in_start("data_directory");
+  if (services_ == nullptr) {
+    return {};  // a host that only checks options creates nothing
+  }
+  std::string directory = services().storage_path() + "/files/" + std::string(starting_);
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    throw ModuleStartError("cannot create " + directory + ": " + error.message());
+  }
+  return directory;
 }
 
 void ModuleHost::every(std::chrono::seconds period, std::function<void()> fn) {

@@ -37,6 +37,11 @@ class ModuleServices {
   virtual void write(StoreWrite write, StoreDone done) = 0;
   virtual void write_lazily(StoreWrite write, StoreDone done) = 0;
   virtual void post(std::function<void()> task) = 0;
+  virtual void offload(std::function<void()> job, std::function<void()> done) = 0;
+  // [http] public_url for `host`, or the first listener's scheme://host:port (no trailing '/').
+  virtual std::string http_base_url(std::string_view host) const = 0;
+  // <storage_path>, absolute.
+  virtual std::string storage_path() const = 0;
   // ModuleContext::shared_state, across every worker; `key` already names the module.
   virtual std::shared_ptr<void> shared_state(
       const std::string& key, const std::type_info& type,
@@ -102,6 +107,8 @@ class ModuleHost final : public ModuleContext {
   bool serves_domain(std::string_view domain) const;
   // Hands a stanza for a served domain to its module; false when none serves it.
   bool dispatch_to_domain(xmpp::StanzaPtr& stanza, std::string_view domain);
+  // The longest HTTP route of this host matching `path` (ModuleContext::on_http), or nullptr.
+  const HttpRoute* find_http_route(std::string_view path) const;
   // Whether a module handles IQs from streams that have not authenticated.
   bool has_unauthenticated_iqs() const { return unauthenticated_iqs_; }
 
@@ -164,6 +171,10 @@ class ModuleHost final : public ModuleContext {
   void create_account(std::string_view bare_jid, std::string password, AccountDone done) override;
   void set_password(std::string_view bare_jid, std::string password, AccountDone done) override;
   void post(std::function<void()> task) override;
+  void offload(std::function<void()> job, std::function<void()> done) override;
+  void on_http(HttpRoute route) override;
+  std::string http_url(std::string_view path) const override;
+  std::string data_directory() override;
   void every(std::chrono::seconds period, std::function<void()> fn) override;
   // The worker's tick (once a second): runs the timers that are due at `now` (seconds).
   void run_timers(std::uint64_t now);
@@ -260,6 +271,11 @@ class ModuleHost final : public ModuleContext {
     std::string_view module;
   };
   std::vector<Timer> timers_;
+  struct Route {
+    HttpRoute route;
+    std::string_view module;
+  };
+  std::vector<Route> http_routes_;
 };
 
 }  // namespace tern::core

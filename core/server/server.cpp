@@ -115,6 +115,14 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
       sessions_(std::make_unique<LocalSessions>(*this)),
       writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit,
                                                 config_.store_lazy_commit)) {
+  http_options_.limits = http::RequestLimits{
+      config_.http_max_target_bytes, config_.http_max_header_fields, config_.http_max_header_bytes};
+  http_options_.max_buffered_body_bytes = config_.http_max_body_bytes;
+  http_options_.header_timeout_s = static_cast<std::uint64_t>(config_.http_header_timeout.count());
+  http_options_.body_timeout_s = static_cast<std::uint64_t>(config_.http_body_timeout.count());
+  http_options_.idle_timeout_s = static_cast<std::uint64_t>(config_.http_idle_timeout.count());
+  http_options_.write_timeout_s = static_cast<std::uint64_t>(config_.write_timeout.count());
+  http_options_.cors_origins = config_.http_cors_origins;
   admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
                                                           config_.max_connections_per_address);
   auth_throttle_ = std::make_unique<c2s::AuthThrottle>(
@@ -132,17 +140,22 @@ Server::~Server() {
 
 Result<std::vector<BoundListener>, std::string> Server::start() {
   std::vector<BoundListener> bound;
-  auto open_all = [&](const std::vector<ListenAddress>& addresses, const char* kind,
-                      bool direct_tls) -> Result<void, std::string> {
+  enum class Kind { Xmpp, Http };
+  auto open_all = [&](const std::vector<ListenAddress>& addresses, const char* kind, bool tls,
+                      Kind protocol = Kind::Xmpp) -> Result<void, std::string> {
     for (ListenAddress address : addresses) {
       // Port 0: the first worker's socket picks a port, the others share it (SO_REUSEPORT).
       for (auto& state : workers_) {
         WorkerState* ws = state.get();
-        auto listener = net::Listener::open(ws->worker.loop(), address, *admission_, kind,
-                                            [ws, direct_tls](int fd, const sockaddr_storage& peer) {
-                                              net::Connection::accept(ws->worker.loop(), fd, peer,
-                                                                      ws->env, direct_tls);
-                                            });
+        auto listener = net::Listener::open(
+            ws->worker.loop(), address, *admission_, kind,
+            [ws, tls, protocol](int fd, const sockaddr_storage& peer) {
+              if (protocol == Kind::Http) {
+                http::HttpConnection::accept(ws->worker.loop(), fd, peer, ws->http_env, tls);
+              } else {
+                net::Connection::accept(ws->worker.loop(), fd, peer, ws->env, tls);
+              }
+            });
         if (!listener) {
           return Err(listener.error());
         }
@@ -158,6 +171,19 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
   }
   if (auto r = open_all(config_.direct_tls_listeners, "direct_tls", true); !r) {
     return Err(r.error());
+  }
+  if (auto r = open_all(config_.https_listeners, "https", true, Kind::Http); !r) {
+    return Err(r.error());
+  }
+  if (auto r = open_all(config_.http_listeners, "http", false, Kind::Http); !r) {
+    return Err(r.error());
+  }
+  // The first TLS listener (the first plain one without), as clients reach it by name.
+  for (const BoundListener& listener : bound) {
+    if (listener.kind == "https" || listener.kind == "http") {
+      http_default_base_ = listener.kind + "://{host}:" + std::to_string(listener.address.port);
+      break;
+    }
   }
   for (auto& state : workers_) {
     uv_timer_start(&state->tick, &WorkerState::on_tick, 1000, 1000);
@@ -194,6 +220,13 @@ void Server::stop() {
         open.push_back(connection);
       }
       for (net::Connection* connection : open) {
+        connection->shutdown();
+      }
+      std::vector<http::HttpConnection*> open_http;
+      for (const auto& [id, connection] : ws->http_connections.all()) {
+        open_http.push_back(connection);
+      }
+      for (http::HttpConnection* connection : open_http) {
         connection->shutdown();
       }
       ws->expire_detached(0, true);  // their unacknowledged messages go to the offline queues
@@ -248,6 +281,14 @@ void Server::watch_store(std::uint64_t now) {
   } else {
     log.info("storage.recovered", "the store has room again: offline storage resumes", fields);
   }
+}
+
+std::string Server::http_base_url(std::string_view host) const {
+  std::string base = config_.http_public_url.empty() ? http_default_base_ : config_.http_public_url;
+  for (std::size_t at = base.find("{host}"); at != std::string::npos; at = base.find("{host}")) {
+    base.replace(at, 6, host);
+  }
+  return base;
 }
 
 bool Server::account_exists(std::string_view bare_jid) const {

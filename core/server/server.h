@@ -21,6 +21,7 @@
 
 #include "core/c2s/auth_throttle.h"
 #include "core/config/config.h"
+#include "core/http/http_connection.h"
 #include "core/module/module_host.h"
 #include "core/net/admission.h"
 #include "core/router/session_registry.h"
@@ -31,7 +32,7 @@
 namespace tern::core {
 
 struct BoundListener {
-  std::string kind;       // "starttls" or "direct_tls"
+  std::string kind;       // "starttls", "direct_tls", "http" or "https"
   ListenAddress address;  // with the actual port
 };
 
@@ -68,6 +69,8 @@ class Server final {
   Server(Config config, std::vector<const ModuleInfo*> modules,
          std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls);
   bool account_exists(std::string_view bare_jid) const;
+  // ModuleContext::http_url's base for `host` (see [http] public_url).
+  std::string http_base_url(std::string_view host) const;
   // Checks the store's room (every kStoreWatchSeconds) and logs when it falls below or rises
   // above [storage] min_room.
   void watch_store(std::uint64_t now);
@@ -87,6 +90,10 @@ class Server final {
   // Failed logins per account and per address (c2s.auth_failures_per_*).
   std::unique_ptr<c2s::AuthThrottle> auth_throttle_;
   std::unique_ptr<LocalSessions> sessions_;
+  http::HttpOptions http_options_;  // [http], shared by every worker's connections
+  // "https://{host}:5281": the first HTTP listener as bound, set by start() before any worker
+  // runs (read by them afterwards, never written again).
+  std::string http_default_base_;
   // XEP-0198 resumption ids → where the session is, and whose it is.
   struct Resumable {
     SessionHandle handle;

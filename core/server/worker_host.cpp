@@ -68,4 +68,57 @@ void Server::WorkerHost::post(std::function<void()> task) {
   server_.workers_[worker_id_]->worker.post(std::move(task));
 }
 
+namespace {
+
+struct OffloadedJob {
+  uv_work_t request{};
+  std::function<void()> job;
+  std::function<void()> done;
+  std::string error;
+};
+
+const log::Logger kModulesLog("modules");
+
+}  // namespace
+
+void Server::WorkerHost::offload(std::function<void()> job, std::function<void()> done) {
+  Worker& worker = server_.workers_[worker_id_]->worker;
+  if (!worker.on_this_thread()) {
+    // uv_queue_work belongs to the loop's thread (and before the worker runs, to nobody).
+    return worker.post([this, job = std::move(job), done = std::move(done)]() mutable {
+      offload(std::move(job), std::move(done));
+    });
+  }
+  auto* work = new OffloadedJob{{}, std::move(job), std::move(done), {}};
+  work->request.data = work;
+  const int queued = uv_queue_work(
+      worker.loop(), &work->request,
+      [](uv_work_t* request) {
+        auto* w = static_cast<OffloadedJob*>(request->data);
+        try {
+          w->job();
+        } catch (const std::exception& e) {
+          w->error = e.what();
+        }
+      },
+      [](uv_work_t* request, int status) {
+        std::unique_ptr<OffloadedJob> w(static_cast<OffloadedJob*>(request->data));
+        if (!w->error.empty()) {
+          kModulesLog.error("module.exception", "an offloaded job threw", {{"error", w->error}});
+        }
+        if (status != 0 || !w->done) {
+          return;  // cancelled
+        }
+        try {
+          w->done();
+        } catch (const std::exception& e) {
+          kModulesLog.error("module.exception", "an offloaded job's completion threw",
+                            {{"error", e.what()}});
+        }
+      });
+  if (queued != 0) {
+    delete work;
+  }
+}
+
 }  // namespace tern::core

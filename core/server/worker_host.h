@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/c2s/c2s_session.h"
+#include "core/http/http_connection.h"
 #include "core/module/module_host.h"
 #include "core/router/router.h"
 #include "core/server/local_sessions.h"
@@ -27,7 +28,9 @@ namespace tern::core {
 
 using xmpp::random_hex;  // resource names, stream and resumption ids
 
-class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices {
+class Server::WorkerHost final : public c2s::SessionHost,
+                                 public ModuleServices,
+                                 public http::HttpRouter {
  public:
   WorkerHost(Server& server, unsigned worker_id) : server_(server), worker_id_(worker_id) {
     for (const VirtualHost& host : server.config_.hosts) {
@@ -294,6 +297,21 @@ class Server::WorkerHost final : public c2s::SessionHost, public ModuleServices 
   void write(StoreWrite write, StoreDone done) override;  // worker_host.cpp
   void write_lazily(StoreWrite write, StoreDone done) override;
   void post(std::function<void()> task) override;  // worker_host.cpp
+  void offload(std::function<void()> job, std::function<void()> done) override;
+  std::string http_base_url(std::string_view host) const override {
+    return server_.http_base_url(host);
+  }
+  std::string storage_path() const override { return server_.config_.storage_path; }
+  // http::HttpRouter: the routes of the request's host, or of the first host for a name (or an
+  // address) that is none of them.
+  const HttpRoute* find_route(std::string_view host, std::string_view path) const override {
+    for (const auto& m : modules_) {
+      if (m->host() == host) {
+        return m->find_http_route(path);
+      }
+    }
+    return modules_.empty() ? nullptr : modules_.front()->find_http_route(path);
+  }
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override {
     return server_.module_states_.get(key, type, make);

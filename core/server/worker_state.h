@@ -34,7 +34,9 @@ struct Server::WorkerState {
             *server.admission_,
             server.config_.max_output_bytes,
             static_cast<std::uint64_t>(server.config_.write_timeout.count()),
-            write_timeouts} {
+            write_timeouts},
+        http_env{id,   server.http_options_, server.tls_.get(),
+                 host, http_connections,     *server.admission_} {
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
     env.options.resume_timeout_s =
@@ -122,6 +124,8 @@ struct Server::WorkerState {
   TimeoutWheel write_timeouts;  // connections whose output waits (Connection::write_deadline)
   WorkerHost host;
   net::ConnectionEnv env;
+  http::HttpConnectionSet http_connections;
+  http::HttpEnv http_env;
   uv_timer_t tick{};
   uv_check_t flusher{};
   uv_prepare_t pre_poll_flusher{};

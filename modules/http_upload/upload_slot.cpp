@@ -65,6 +65,31 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+bool percent_decode(std::string_view text, std::string& out) {
+  auto digit = [](char c) -> int {
+    const std::size_t at = kUpperHex.find(c >= 'a' && c <= 'f' ? static_cast<char>(c - 32) : c);
+    return at == std::string_view::npos ? -1 : static_cast<int>(at);
+  };
+  out.clear();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) {
+      return false;
+    }
+    const int high = digit(text[i + 1]);
+    const int low = digit(text[i + 2]);
+    if (high < 0 || low < 0 || (high == 0 && low == 0)) {
+      return false;
+    }
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return true;
+}
+
 bool acceptable_filename(std::string_view filename) {
   if (filename.empty() || filename.size() > 255 || filename == "." || filename == "..") {
     return false;

@@ -19,6 +19,8 @@ std::string slot_token(std::string_view secret, std::string_view path, std::uint
 
 // Percent-encodes everything but RFC 3986 unreserved characters (a path segment in a URL).
 std::string percent_encode(std::string_view text);
+// The reverse: false for a malformed escape or an encoded NUL.
+bool percent_decode(std::string_view text, std::string& out);
 
 // A filename a client may ask for: 1 to 255 bytes, no '/', no NUL or other control characters,
 // not "." or "..". Nothing else is judged: names are the user's, in any script.

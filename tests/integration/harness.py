@@ -29,7 +29,9 @@ def default_modules():
 def modules_enabled(*extra, order=None):
     """A --set value enabling the documented default modules and `extra`; `order`, if given, is
     the exact list instead."""
-    names = ", ".join(f'"{name}"' for name in (order or [*default_modules(), *extra]))
+    defaults = default_modules()
+    chosen = order or [*defaults, *(name for name in extra if name not in defaults)]
+    names = ", ".join(f'"{name}"' for name in chosen)
     return f"modules.enabled=[{names}]"
 
 
@@ -51,6 +53,8 @@ class TernServer:
             f"server.workers={workers}",
             'c2s.starttls=["127.0.0.1:0"]',
             'c2s.direct_tls=["127.0.0.1:0"]',
+            'http.listen=["127.0.0.1:0"]',
+            'http.tls_listen=["127.0.0.1:0"]',
             *overrides,
         ]
         self.process = None

@@ -346,7 +346,8 @@ class DamagedStoreTest(unittest.TestCase):
             run = subprocess.run([os.path.join(BUILD, "ternd", "ternd"), "--set",
                                   f"server.storage_path={store}", "--set",
                                   'c2s.starttls=["127.0.0.1:0"]', "--set",
-                                  'c2s.direct_tls=["127.0.0.1:0"]'],
+                                  'c2s.direct_tls=["127.0.0.1:0"]', "--set",
+                                  'http.listen=[]', "--set", 'http.tls_listen=[]'],
                                  capture_output=True, text=True, timeout=30)
             self.assertNotEqual(run.returncode, 0)
             output = run.stdout + run.stderr

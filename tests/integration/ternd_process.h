@@ -39,8 +39,9 @@ class Ternd {
   explicit Ternd(const TerndOptions& options = {}) {
     char pattern[] = "/tmp/tern-itest-XXXXXX";
     dir_ = mkdtemp(pattern);
-    set_ = {"server.storage_path=" + dir_, "server.workers=2", "c2s.starttls=[\"127.0.0.1:0\"]",
-            "c2s.direct_tls=[\"127.0.0.1:0\"]"};
+    set_ = {"server.storage_path=" + dir_,    "server.workers=2",
+            "c2s.starttls=[\"127.0.0.1:0\"]", "c2s.direct_tls=[\"127.0.0.1:0\"]",
+            "http.listen=[\"127.0.0.1:0\"]",  "http.tls_listen=[\"127.0.0.1:0\"]"};
     set_.insert(set_.end(), options.settings.begin(), options.settings.end());
     std::string ctl = build_dir() + "/tools/ternctl";
     for (const auto& s : set_) {
@@ -79,7 +80,11 @@ class Ternd {
       words >> ternd >> listening >> kind >> address;
       if (listening == "listening") {
         auto port = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
-        (kind == "starttls" ? starttls_port : direct_tls_port) = port;
+        if (kind == "starttls") {
+          starttls_port = port;
+        } else if (kind == "direct_tls") {
+          direct_tls_port = port;
+        }
       }
       if (std::string_view(line).starts_with("ternd: ready")) {
         break;

@@ -153,6 +153,18 @@ class FakeServices final : public core::ModuleServices {
     writes_.emplace_back(std::move(write), std::move(done));
   }
   void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
+  // Blocking work runs at once; its completion waits for run_posted(), as on the worker.
+  void offload(std::function<void()> job, std::function<void()> done) override {
+    job();
+    if (done) {
+      posted_.push_back(std::move(done));
+    }
+  }
+  std::string http_base_url(std::string_view host) const override {
+    return "https://" + std::string(host) + ":5281";
+  }
+  std::string storage_path() const override { return storage_dir; }
+  std::string storage_dir;  // the harness's temporary directory
   void forget_shared_state() { states_ = std::make_unique<core::SharedStates>(); }
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override {
@@ -183,6 +195,7 @@ class ModuleHarness {
     EXPECT_TRUE(env.ok()) << (env.ok() ? "" : env.error().message);
     env_ = std::move(env).value();
     services_ = std::make_unique<FakeServices>(*env_);
+    services_->storage_dir = dir_.string();
     restart(modules, options);
   }
   ~ModuleHarness() {

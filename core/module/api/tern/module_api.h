@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "log/logger.h"
+#include "tern/http.h"
 #include "tern/store.h"
 #include "xmpp/jid.h"
 #include "xmpp/namespaces.h"
@@ -503,6 +504,21 @@ class ModuleContext {
   // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's
   // thread, and how a long job yields to the loop between slices. Dropped once the server stops.
   virtual void post(std::function<void()> task) = 0;
+
+  // Blocking work (file I/O, fsync) off the event loop: `job` runs on a thread of libuv's pool,
+  // then `done` on this instance's worker. `job` must touch nothing the worker touches meanwhile;
+  // hand results over through what both lambdas capture. Dropped (neither runs) once stopped.
+  virtual void offload(std::function<void()> job, std::function<void()> done) = 0;
+
+  // The HTTP service (tern/http.h, docs/http.md). A route of this host, registered in start().
+  virtual void on_http(HttpRoute route) = 0;
+  // The public URL of `path` ("/upload/…") on this host's HTTP service: [http] public_url, or
+  // the scheme, host and port of the first listener ("https://example.org:5281/upload/…").
+  // Valid once the server has started (in handlers, not in start()).
+  virtual std::string http_url(std::string_view path) const = 0;
+  // A directory for this module's files (<storage_path>/files/NAME), created on first call;
+  // every host and worker gets the same one.
+  virtual std::string data_directory() = 0;
 
   // Services: what one module offers others, an interface in modules/services/NAME_service.h
   // (the roster's: roster_service.h). The provider publishes it in start(); a module
