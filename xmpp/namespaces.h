@@ -9,6 +9,8 @@ namespace tern::xmpp::ns {
 
 // RFC 6120
 inline constexpr std::string_view kStreams = "http://etherx.jabber.org/streams";
+// RFC 7395 §3.3.2: <open/> and <close/> of XMPP over WebSocket.
+inline constexpr std::string_view kFraming = "urn:ietf:params:xml:ns:xmpp-framing";
 inline constexpr std::string_view kClient = "jabber:client";
 inline constexpr std::string_view kServer = "jabber:server";
 inline constexpr std::string_view kComponent = "jabber:component:accept";  // XEP-0114

@@ -117,9 +117,13 @@ void Serializer::write(std::string& out, const Element& element) const {
   write_element(out, element, Scope{content_ns_, true});
 }
 
+void Serializer::write_standalone(std::string& out, const Element& element) {
+  write_element(out, element, Scope{{}, false});
+}
+
 std::string to_xml(const Element& element) {
   std::string out;
-  write_element(out, element, Scope{{}, false});
+  Serializer::write_standalone(out, element);
   return out;
 }
 

@@ -27,6 +27,9 @@ class Serializer {
 
   // One top-level element as a child of the stream.
   void write(std::string& out, const Element& element) const;
+  // One element as a document of its own, every namespace it uses declared ("stream:" too):
+  // what each WebSocket message carries (RFC 7395 §3.3.3).
+  static void write_standalone(std::string& out, const Element& element);
 
  private:
   std::string_view content_ns_;

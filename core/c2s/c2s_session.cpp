@@ -56,6 +56,12 @@ void C2sSession::on_tls_established(WireFormat format) {
   }
 }
 
+void C2sSession::use_websocket_framing() {
+  if (state_ == SessionState::ExpectHeader && !header_sent_) {
+    codec_ = make_framed_xml_codec(*this, limits_before_auth());
+  }
+}
+
 namespace {
 
 // Where a detached session's output goes: nowhere (deliveries wait as unacknowledged).

@@ -146,6 +146,9 @@ class C2sSession final : private CodecSink {
   // TLS) `format` is what ALPN agreed on; Binary switches the stream to binary frames before its
   // first byte (docs/binary-xmpp.md §2.1).
   void on_tls_established(WireFormat format = WireFormat::Xml);
+  // The connection speaks XMPP over WebSocket (RFC 7395): before the first byte, the session
+  // takes one message per on_bytes() and frames its output with <open/> and <close/>.
+  void use_websocket_framing();
   // The connection is gone (EOF, error, timeout): no more output is possible. `reason` says why,
   // for the log ("disconnected", "tls-error", …).
   void on_disconnected(std::string_view reason = "disconnected");

@@ -18,8 +18,9 @@
 
 namespace tern::core::c2s {
 
-// What the connection agreed with the client before the first stream byte (TLS ALPN).
-enum class WireFormat : std::uint8_t { Xml, Binary };
+// What the connection agreed with the client before the first stream byte: TLS ALPN, or the
+// WebSocket handshake (XmlFramed: one element per message, RFC 7395).
+enum class WireFormat : std::uint8_t { Xml, Binary, XmlFramed };
 
 // The session's side of a codec: the stream parser's events, plus one the binary form adds.
 class CodecSink : public xmpp::StreamSink {
@@ -69,5 +70,7 @@ using StreamCodecPtr = std::unique_ptr<StreamCodec>;
 StreamCodecPtr make_xml_codec(CodecSink& sink, const xmpp::ParserLimits& limits,
                               std::string_view content_ns);
 StreamCodecPtr make_binary_codec(CodecSink& sink, const xmpp::ParserLimits& limits);
+// XMPP over WebSocket (RFC 7395): feed() takes one whole message at a time.
+StreamCodecPtr make_framed_xml_codec(CodecSink& sink, const xmpp::ParserLimits& limits);
 
 }  // namespace tern::core::c2s

@@ -429,6 +429,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
       *value = std::chrono::seconds(seconds);
     }
     s.strings("cors_origins", config.http_cors_origins);
+    s.boolean("consider_websocket_secure", config.http_consider_websocket_secure);
     keep_first(s.finish());
   }
 

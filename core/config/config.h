@@ -103,6 +103,10 @@ struct Config {
   std::chrono::seconds http_body_timeout{30};    // a body without a byte for this long
   std::chrono::seconds http_idle_timeout{60};    // a kept-alive connection without a request
   std::vector<std::string> http_cors_origins = {"*"};
+  // A WebSocket session over plain HTTP counts as encrypted (ternd behind a proxy that does TLS,
+  // on a network the operator trusts); otherwise it may not authenticate when
+  // c2s.require_encryption is on (Prosody's consider_websocket_secure).
+  bool http_consider_websocket_secure = false;
 
   // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
   // is written, so it may be large. The writer doubles it, before it is full, up to

@@ -2,12 +2,15 @@
 // Socket I/O of an HTTP connection, one request at a time, with its limits and deadlines.
 #include "core/http/http_connection.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 
 #include "core/http/exchange.h"
+#include "core/http/host_meta.h"
+#include "core/http/websocket_upgrade.h"
 #include "core/net/listener.h"
 #include "log/logger.h"
 #include "tls/tls_transport.h"
@@ -179,6 +182,9 @@ void HttpConnection::process_input() {
     }
   }
   processing_ = false;
+  if (!upgrade_response_.empty() && request_complete_) {
+    return hand_over_websocket();
+  }
   if (parser_.paused() || closing_ || lingering_) {
     stop_reading();
   } else {
@@ -241,6 +247,9 @@ void HttpConnection::on_head(HttpRequest request) {
   awaiting_response_ = true;
   own_response_.reset();
   held_.reset();
+  if (builtin_endpoint(request)) {
+    return;
+  }
   route_ = env_.router.find_route(request.host, request.path);
   std::vector<HttpHeader> cors;
   std::uint64_t limit = 0;
@@ -305,10 +314,94 @@ void HttpConnection::on_body(std::string_view data) {
   }
 }
 
+bool HttpConnection::builtin_endpoint(HttpRequest& request) {
+  const bool websocket = request.path == env_.options.websocket_path;
+  const bool xrd = request.path == "/.well-known/host-meta";
+  const bool json = request.path == "/.well-known/host-meta.json";
+  if (!websocket && !xrd && !json) {
+    return false;
+  }
+  if (request.chunked || request.content_length > 0) {
+    parser_.refuse(413, "no body is taken here");
+    return true;
+  }
+  HttpResponse response;
+  if (websocket) {
+    if (!asks_for_websocket(request)) {
+      // A browser pointed at the endpoint: say what it is.
+      response = HttpResponse::text(426, "XMPP over WebSocket (RFC 7395) is served here\n");
+      response.header("Upgrade", "websocket");
+    } else {
+      UpgradeCheck check = check_websocket_upgrade(request, env_.options.cors_origins);
+      if (check.status != 0) {
+        parser_.refuse(check.status, check.reason);
+        return true;
+      }
+      upgrade_response_ = std::move(check.response);
+      return true;  // handed over once the request is complete (on_complete)
+    }
+  } else if (request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS") {
+    response = HttpResponse::text(405, "Method Not Allowed\n");
+    response.header("Allow", "GET, HEAD, OPTIONS");
+  } else {
+    // XEP-0156 §3: anyone may read it, from any origin.
+    AltConnections links;
+    links.websocket =
+        websocket_url(env_.router.public_base_url(request.host)) + env_.options.websocket_path;
+    response.status = request.method == "OPTIONS" ? 204 : 200;
+    if (request.method != "OPTIONS") {
+      response.body = xrd ? host_meta_xrd(links) : host_meta_json(links);
+      response.header("Content-Type", xrd ? "application/xrd+xml" : "application/json");
+    }
+    response.header("Access-Control-Allow-Origin", "*");
+    response.header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+  }
+  auto exchange = std::make_shared<Exchange>(*this, std::move(request), std::vector<HttpHeader>{});
+  exchange_ = exchange;
+  exchange->body_complete();
+  own_response_ = std::move(response);
+  held_ = std::move(exchange);  // answered once the request is read (on_complete)
+  return true;
+}
+
+void HttpConnection::hand_over_websocket() {
+  if (writing_ || !wire_out_.empty()) {
+    return;  // on_written comes back here once earlier responses are out
+  }
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd) != 0) {
+    return abort("websocket-handover");
+  }
+  // The socket outlives this connection's handle: a duplicate descriptor goes to the new one.
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    kLog.warn("limit.refused", "no descriptor for a WebSocket session: connection closed",
+              {{"conn", label_}, {"peer", peer_}});
+    return abort("websocket-handover");
+  }
+  net::Connection::WebSocketHandover handover;
+  handover.fd = copy;
+  handover.peer = peer_;
+  handover.admitted_ip = std::exchange(admitted_ip_, {});  // the place goes along
+  handover.transport = std::move(transport_);
+  handover.handshake = std::exchange(upgrade_response_, {});
+  handover.early_bytes = std::exchange(input_, {});
+  handover.max_message_bytes = env_.options.websocket_max_message_bytes;
+  handover.trusted = !secure_ && env_.options.consider_websocket_secure;
+  uv_loop_t* loop = tcp_.loop;
+  close_reason_ = "websocket";
+  close_handle();
+  net::Connection::adopt_websocket(loop, std::move(handover), env_.xmpp);
+}
+
 void HttpConnection::on_complete() {
   request_complete_ = true;
   parser_.pause();  // the next request waits for this one's response
   set_timeout(0);   // the module has it now; the write timeout watches the response
+  if (!upgrade_response_.empty()) {
+    awaiting_response_ = true;  // the upgrade is this request's answer
+    return;  // after feed() returns (process_input), never from inside the parser
+  }
   std::shared_ptr<Exchange> exchange = std::move(held_);
   if (!exchange) {
     exchange = exchange_.lock();
@@ -468,6 +561,9 @@ void HttpConnection::on_written(uv_write_t* request, int status) {
   }
   if (self->handle_closing_) {
     return;
+  }
+  if (!self->upgrade_response_.empty() && self->request_complete_ && self->wire_out_.empty()) {
+    return self->hand_over_websocket();
   }
   if (self->wire_out_.empty()) {
     // Output settled: back to the deadline of whatever the connection waits for.

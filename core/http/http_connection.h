@@ -22,6 +22,7 @@
 
 #include "core/http/request_parser.h"
 #include "core/net/admission.h"
+#include "core/net/connection.h"
 #include "tern/http.h"
 #include "tls/tls_context.h"
 #include "tls/transport.h"
@@ -38,6 +39,9 @@ class HttpRouter {
   // The longest route matching `path` among the routes of `host` (an unknown host: the first
   // virtual host's), or nullptr.
   virtual const HttpRoute* find_route(std::string_view host, std::string_view path) const = 0;
+  // The public base URL ("https://example.org:5281") of `host`, or of the first virtual host for
+  // a name that is none of them: what XEP-0156 discovery points at.
+  virtual std::string public_base_url(std::string_view host) const = 0;
 };
 
 struct HttpOptions {
@@ -48,6 +52,11 @@ struct HttpOptions {
   std::uint64_t idle_timeout_s = 60;
   std::uint64_t write_timeout_s = 60;
   std::vector<std::string> cors_origins;  // "*" allows any
+  // XMPP over WebSocket (RFC 7395): the endpoint, the largest message (one element), and
+  // whether a plain connection counts as encrypted (behind a TLS proxy).
+  std::string websocket_path = "/xmpp-websocket";
+  std::size_t websocket_max_message_bytes = 1 << 20;
+  bool consider_websocket_secure = false;
 };
 
 // The live HTTP connections of one worker, by id (closed at shutdown).
@@ -77,6 +86,7 @@ struct HttpEnv {
   const HttpRouter& router;
   HttpConnectionSet& connections;
   net::ConnectionAdmission& admission;  // the same places as client connections
+  net::ConnectionEnv& xmpp;             // where a WebSocket upgrade's session goes
 };
 
 class HttpConnection final : private RequestParser::Sink {
@@ -109,6 +119,12 @@ class HttpConnection final : private RequestParser::Sink {
   void on_body(std::string_view data) override;
   void on_complete() override;
 
+  // The service's own endpoints (before the modules' routes): XMPP over WebSocket and XEP-0156
+  // host-meta. True when the request was one of them.
+  bool builtin_endpoint(HttpRequest& request);
+  // After a 101 was agreed: once the request is read and earlier output written, the socket
+  // goes to a c2s connection in WebSocket mode and this connection closes.
+  void hand_over_websocket();
   // Answers a request the server refuses itself (and closes after it).
   void refuse(int status, std::string_view reason, bool log = true);
   // For the exchange: bytes of the response, and what happens once they are written.
@@ -162,6 +178,7 @@ class HttpConnection final : private RequestParser::Sink {
   std::shared_ptr<Exchange> held_;
   const HttpRoute* route_ = nullptr;
   std::optional<HttpResponse> own_response_;
+  std::string upgrade_response_;    // a WebSocket handshake accepted: the 101 to send
   bool awaiting_response_ = false;  // from a request's head until its response is complete
   bool request_complete_ = false;   // the parser read all of it
   std::uint64_t requests_ = 0;

@@ -109,6 +109,92 @@ void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, C
   uv_read_start(connection->stream(), &Connection::on_alloc, &Connection::on_read);
 }
 
+void Connection::adopt_websocket(uv_loop_t* loop, WebSocketHandover handover, ConnectionEnv& env) {
+  auto* connection = new Connection(env, std::move(handover.transport));
+  if (uv_tcp_init(loop, &connection->tcp_) != 0) {
+    ::close(handover.fd);
+    env.admission.release(handover.admitted_ip);
+    delete connection;
+    return;
+  }
+  connection->tcp_.data = connection;
+  connection->handles_open_ = 1;
+  connection->admitted_ip_ = std::move(handover.admitted_ip);  // released in close_handle()
+  if (uv_tcp_open(&connection->tcp_, handover.fd) != 0) {
+    ::close(handover.fd);
+    connection->close_handle();
+    return;
+  }
+  uv_tcp_nodelay(&connection->tcp_, 1);
+  connection->id_ = env.connections.add(connection);
+  connection->session_->set_owner_id(connection->id_);
+  connection->label_ = std::to_string(env.worker_id) + "." + std::to_string(connection->id_);
+  connection->peer_ = std::move(handover.peer);
+  connection->accepted_ms_ = uv_now(loop);
+  connection->session_->set_log_context(connection->label_, connection->peer_);
+  kLog.info("conn.accepted", "connection accepted",
+            {{"conn", connection->label_},
+             {"peer", connection->peer_},
+             {"listener", connection->transport_->is_encrypted() ? "wss" : "ws"}});
+  connection->deadline_ = uv_now(loop) / 1000 + env.negotiation_timeout_s;
+  env.timeouts.insert(connection->id_, connection->deadline_);
+  connection->websocket_ = std::make_unique<WebSocketDecoder>(handover.max_message_bytes);
+  connection->websocket_trusted_ = handover.trusted;
+  connection->session_->use_websocket_framing();
+  if (!connection->transport_->send(handover.handshake, connection->wire_out_)) {
+    return connection->abort("tls-error");
+  }
+  uv_read_start(connection->stream(), &Connection::on_alloc, &Connection::on_read);
+  if (!handover.early_bytes.empty()) {
+    connection->on_websocket_bytes(handover.early_bytes);
+  }
+  if (!connection->handle_closing_) {
+    connection->flush();
+  }
+}
+
+// The session's side of the WebSocket decoder: text messages are stream input, pings are
+// answered at once, a close frame ends the input.
+class Connection::WebSocketMessages final : public WebSocketDecoder::Sink {
+ public:
+  explicit WebSocketMessages(Connection& connection) : connection_(connection) {}
+  void on_text(std::string_view message) override {
+    if (connection_.session_) {
+      connection_.session_->on_bytes(message);
+    }
+  }
+  void on_ping(std::string_view payload) override {
+    append_websocket_frame(connection_.plain_out_, WebSocketOpcode::Pong, payload);
+  }
+  void on_close(std::uint16_t /*code*/) override { closed = true; }
+  bool closed = false;
+
+ private:
+  Connection& connection_;
+};
+
+void Connection::on_websocket_bytes(std::string_view plaintext) {
+  WebSocketMessages messages(*this);
+  auto fed = websocket_->feed(plaintext, messages);
+  if (!fed) {
+    kLog.warn("limit.refused", "WebSocket framing refused: connection closed",
+              {{"conn", label_},
+               {"peer", peer_},
+               {"code", static_cast<std::int64_t>(fed.error().code)},
+               {"reason", fed.error().reason}});
+    append_websocket_close(plain_out_, fed.error().code);
+    flush();
+    return abort("websocket-error");
+  }
+  if (messages.closed) {
+    // The client closed the WebSocket (with or without <close/> first): its close is answered,
+    // and the connection is gone like a TCP stream at EOF (a resumable session waits).
+    append_websocket_close(plain_out_, WebSocketClose::Normal);
+    flush();
+    abort("disconnected");
+  }
+}
+
 Connection::Connection(ConnectionEnv& env, std::unique_ptr<tls::Transport> transport)
     : env_(env),
       transport_(std::move(transport)),
@@ -170,7 +256,14 @@ void Connection::on_wire(std::string_view bytes) {
                                      : c2s::WireFormat::Xml);
   }
   if (!plaintext_.empty()) {
-    session_->on_bytes(plaintext_);
+    if (websocket_) {
+      on_websocket_bytes(plaintext_);
+      if (!session_ || handle_closing_) {
+        return;
+      }
+    } else {
+      session_->on_bytes(plaintext_);
+    }
   }
   if (transport_->peer_closed()) {
     return abort();
@@ -182,7 +275,11 @@ void Connection::write(std::string_view bytes) {
   if (handle_closing_ || close_after_flush_ || output_overflowed_) {
     return;  // discarded: with stream management it is still kept as unacknowledged
   }
-  plain_out_.append(bytes);
+  if (websocket_) {
+    append_websocket_frame(plain_out_, WebSocketOpcode::Text, bytes);  // one element, one message
+  } else {
+    plain_out_.append(bytes);
+  }
 }
 
 void Connection::check_output_backlog() {
@@ -387,7 +484,7 @@ void Connection::after_written(std::function<void(bool)> done) {
 }
 
 bool Connection::can_start_tls() const {
-  return env_.tls != nullptr && !transport_->is_encrypted();
+  return env_.tls != nullptr && !transport_->is_encrypted() && !websocket_;
 }
 
 void Connection::start_tls() {
@@ -404,7 +501,7 @@ void Connection::start_tls() {
 }
 
 bool Connection::encrypted() const {
-  return transport_->is_encrypted() && transport_->handshake_done();
+  return (transport_->is_encrypted() && transport_->handshake_done()) || websocket_trusted_;
 }
 
 std::vector<xmpp::sasl::ChannelBindingData> Connection::channel_bindings() const {
@@ -413,6 +510,9 @@ std::vector<xmpp::sasl::ChannelBindingData> Connection::channel_bindings() const
 
 void Connection::close() {
   if (!close_after_flush_) {
+    if (websocket_) {
+      append_websocket_close(plain_out_, WebSocketClose::Normal);  // after the session's <close/>
+    }
     encode_pending();
     transport_->close(wire_out_);
     close_after_flush_ = true;

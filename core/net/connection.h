@@ -22,6 +22,7 @@
 #include "core/c2s/c2s_session.h"
 #include "core/loop/timeout_wheel.h"
 #include "core/net/admission.h"
+#include "core/net/websocket.h"
 #include "tls/tls_context.h"
 #include "tls/transport.h"
 
@@ -81,6 +82,23 @@ class Connection final : public c2s::SessionIo {
   // has no place left (ConnectionAdmission).
   static void accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, ConnectionEnv& env,
                      bool direct_tls);
+
+  // Takes over a socket that an HTTP connection upgraded to XMPP over WebSocket (RFC 7395): its
+  // descriptor, its transport (TLS stays as it was), its place in ConnectionAdmission, and the
+  // plaintext it read past the handshake. `handshake` (the 101 response) goes out first; from then
+  // on every message is one element of the session's stream. `trusted`: treated as encrypted
+  // although plain ([http] consider_websocket_secure, behind a TLS proxy).
+  struct WebSocketHandover {
+    int fd = -1;
+    std::string peer;  // "address:port"
+    std::string admitted_ip;
+    std::unique_ptr<tls::Transport> transport;
+    std::string handshake;
+    std::string early_bytes;
+    std::size_t max_message_bytes = 0;
+    bool trusted = false;
+  };
+  static void adopt_websocket(uv_loop_t* loop, WebSocketHandover handover, ConnectionEnv& env);
 
   std::uint64_t id() const { return id_; }
   unsigned worker_id() const { return env_.worker_id; }
@@ -149,6 +167,11 @@ class Connection final : public c2s::SessionIo {
 
   // Logs conn.closed, once, when the handle closes.
   void log_closed();
+  // Sets up the handle for `fd` and registers the connection; false (connection freed) on failure.
+  bool open_socket(uv_loop_t* loop, int fd);
+  // XMPP over WebSocket: plaintext in is frames, each text message goes to the session.
+  void on_websocket_bytes(std::string_view plaintext);
+  class WebSocketMessages;
 
   ConnectionEnv& env_;
   std::uint64_t id_ = 0;
@@ -186,6 +209,9 @@ class Connection final : public c2s::SessionIo {
   bool handle_closing_ = false;
   bool lingering_ = false;  // our side is shut down; reading only to drain the peer
   int handles_open_ = 0;    // tcp_ and linger_timer_: freed when both are closed
+  // XMPP over WebSocket (null: a TCP stream): frames in, and every write() framed as one message.
+  std::unique_ptr<WebSocketDecoder> websocket_;
+  bool websocket_trusted_ = false;  // plain, but behind a TLS proxy: counts as encrypted
 };
 
 }  // namespace tern::core::net

@@ -123,6 +123,10 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
   http_options_.idle_timeout_s = static_cast<std::uint64_t>(config_.http_idle_timeout.count());
   http_options_.write_timeout_s = static_cast<std::uint64_t>(config_.write_timeout.count());
   http_options_.cors_origins = config_.http_cors_origins;
+  // One element per WebSocket message (RFC 7395 §3.3.3): the stanza limit, with room for the
+  // framing of a message that is just within it.
+  http_options_.websocket_max_message_bytes = config_.limits.max_stanza_bytes + 1024;
+  http_options_.consider_websocket_secure = config_.http_consider_websocket_secure;
   admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
                                                           config_.max_connections_per_address);
   auth_throttle_ = std::make_unique<c2s::AuthThrottle>(

@@ -312,6 +312,14 @@ class Server::WorkerHost final : public c2s::SessionHost,
     }
     return modules_.empty() ? nullptr : modules_.front()->find_http_route(path);
   }
+  std::string public_base_url(std::string_view host) const override {
+    for (const auto& m : modules_) {
+      if (m->host() == host) {
+        return server_.http_base_url(host);
+      }
+    }
+    return server_.http_base_url(server_.config_.hosts.front().domain);
+  }
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,
                                      const std::function<std::shared_ptr<void>()>& make) override {
     return server_.module_states_.get(key, type, make);

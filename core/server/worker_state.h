@@ -36,7 +36,8 @@ struct Server::WorkerState {
             static_cast<std::uint64_t>(server.config_.write_timeout.count()),
             write_timeouts},
         http_env{id,   server.http_options_, server.tls_.get(),
-                 host, http_connections,     *server.admission_} {
+                 host, http_connections,     *server.admission_,
+                 env} {
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
     env.options.resume_timeout_s =

@@ -4,6 +4,7 @@
 # tests/interop/package-lock.json, on Node) chats with slixmpp both ways, over STARTTLS and over
 # direct TLS, bodies and senders intact; a wrong password fails its login. The client is
 # tests/interop/xmppjs_client.mjs, one process per session, which prints one JSON object per line.
+# Over WebSocket too (RFC 7395, wss:// on ternd's HTTP service), with xmpp.js's @xmpp/websocket.
 #
 # TLS is verified for real: NODE_EXTRA_CA_CERTS is ternd's self-signed certificate, which names
 # localhost and 127.0.0.1.
@@ -77,23 +78,29 @@ class XmppJsTest(ClientTestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
-    async def xmppjs(self, username, password, direct_tls, *options):
-        if direct_tls:
+    async def xmppjs(self, username, password, direct_tls, *options, websocket=False):
+        node = ["node"]
+        if websocket:
+            # RFC 7395 on ternd's HTTPS listener; Node 20's WebSocket (undici) is behind a flag.
+            service = f"wss://{DOMAIN}:{self.server.ports['https']}/xmpp-websocket"
+            node.append("--experimental-websocket")
+        elif direct_tls:
             service = f"xmpps://127.0.0.1:{self.server.ports['direct_tls']}"
         else:
             service = f"xmpp://127.0.0.1:{self.server.ports['starttls']}"
         child = await ChildProcess.start(
-            self, ["node", SCRIPT, "--service", service, "--domain", DOMAIN, "--username",
+            self, [*node, SCRIPT, "--service", service, "--domain", DOMAIN, "--username",
                    username, "--password", password, "--timeout-ms", "10000", "--trace",
                    *options], self.env, cwd=INTEROP)
         return XmppJs(child)
 
-    async def chat_both_ways(self, direct_tls):
+    async def chat_both_ways(self, direct_tls, websocket=False):
         juliet_jid, romeo_jid = self.accounts("juliet", "romeo")
         juliet = await self.login(f"{juliet_jid}/balcony", PASSWORD)
         romeo = await self.xmppjs(romeo_jid.split("@")[0], PASSWORD, direct_tls,
                                   "--resource", "xmppjs", "--send-to", f"{juliet_jid}/balcony",
-                                  "--body", TRICKY, "--expect-from", juliet_jid)
+                                  "--body", TRICKY, "--expect-from", juliet_jid,
+                                  websocket=websocket)
         online = await romeo.expect("online")
         self.assertEqual(online["jid"], f"{romeo_jid}/xmppjs")
         await romeo.expect("sent")
@@ -117,6 +124,10 @@ class XmppJsTest(ClientTestCase):
 
     async def test_direct_tls_chat_both_ways(self):
         await self.chat_both_ways(direct_tls=True)
+
+    async def test_websocket_chat_both_ways(self):
+        await self.chat_both_ways(direct_tls=False, websocket=True)
+        await self.server_output(r"conn\.accepted.*listener=wss")
 
     async def test_wrong_password_fails_the_login(self):
         (romeo_jid,) = self.accounts("romeo")
