@@ -27,6 +27,9 @@ PACKAGES=(
   go-sendxmpp profanity mcabber tmux
   # the zlib figures of the binary XMPP size table (bench/binary_bench)
   zlib1g-dev
+  # the browser test: Converse.js (npm, tests/interop) in headless Chromium, driven by
+  # puppeteer-core, which downloads no browser of its own; openssl for the certificate's key hash
+  chromium openssl
 )
 
 # xmpp.js (@xmpp/client from npm, pinned in tests/interop/package-lock.json) runs on Node; the
@@ -53,6 +56,7 @@ else
   echo "setup: all ${#PACKAGES[@]} packages present"
 fi
 
-# xmpp.js for the interop tests: npm ci into tests/interop/node_modules unless it already matches
+# xmpp.js, Converse.js and puppeteer-core for the interop and browser tests: npm ci into
+# tests/interop/node_modules unless it already matches
 # tests/interop/package-lock.json (silent then)
 bash "$(dirname "${BASH_SOURCE[0]}")/../tests/interop/install.sh"
