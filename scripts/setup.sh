@@ -14,12 +14,15 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries (see README: "Dependencies")
   libexpat1-dev libssl-dev libuv1-dev liblmdb-dev libc-ares-dev libicu-dev libfmt-dev
-  libtomlplusplus-dev libspdlog-dev libhttp-parser-dev
+  libtomlplusplus-dev libspdlog-dev libhttp-parser-dev nlohmann-json3-dev
   # tests and benchmarks (integration tests drive the server with Debian's slixmpp, which lives
   # in /usr/bin/python3's packages, and with a C client on libstrophe)
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev
   # slixmpp's XEP-0363 upload (the HTTP upload test) does its HTTP with aiohttp
   python3-aiohttp
+  # the FCM push test: its local stand-in for Google makes keys and certificates and checks the
+  # JWT signature
+  python3-cryptography
   # a second Python client family for PEP and vCard (aioxmpp's PEP, avatar and vCard services)
   python3-aioxmpp
   # real clients of other families in the interop tests: the Go xmpp library (go-sendxmpp), and

@@ -258,11 +258,15 @@ Result<TlsContext, TlsError> TlsContext::client(const TlsClientOptions& options)
       return Err(TlsError{"cannot set ALPN: " + take_openssl_errors()});
     }
   }
-  const bool verify = !options.trust_file.empty();
+  const bool verify = !options.trust_file.empty() || options.system_trust;
+  if (!options.trust_file.empty() &&
+      SSL_CTX_load_verify_locations(ctx.get(), options.trust_file.c_str(), nullptr) != 1) {
+    return Err(TlsError{"trust file " + options.trust_file + ": " + take_openssl_errors()});
+  }
+  if (options.system_trust && SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
+    return Err(TlsError{"the system's trust store: " + take_openssl_errors()});
+  }
   if (verify) {
-    if (SSL_CTX_load_verify_locations(ctx.get(), options.trust_file.c_str(), nullptr) != 1) {
-      return Err(TlsError{"trust file " + options.trust_file + ": " + take_openssl_errors()});
-    }
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   }
   return TlsContext(std::move(ctx), nullptr, false, verify);

@@ -58,8 +58,12 @@ struct TlsClientOptions {
   // The protocol to offer with ALPN (kAlpnXmppClient for direct TLS); empty: no ALPN.
   std::string alpn;
   // PEM file of the certificates to trust (a CA, or the server's own self-signed certificate):
-  // the server's chain and name are then verified. Empty: the server is not verified.
+  // the server's chain and name are then verified. Empty: the server is not verified, unless
+  // system_trust is set.
   std::string trust_file;
+  // Verify against the system's trust store (the HTTP client of push and SMS gateways); with a
+  // trust_file too, both are trusted.
+  bool system_trust = false;
   // Protocols offered before `alpn`, preferred first: {kAlpnXmppBinary} for a binary-capable
   // client (docs/binary-xmpp.md §2.1).
   std::vector<std::string> preferred_alpn = {};

@@ -107,6 +107,8 @@ struct Config {
   // on a network the operator trusts); otherwise it may not authenticate when
   // c2s.require_encryption is on (Prosody's consider_websocket_secure).
   bool http_consider_websocket_secure = false;
+  // The HTTP client (push services, gateways) trusts the system's store and this PEM file too.
+  std::string http_client_trust_file;
 
   // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
   // is written, so it may be large. The writer doubles it, before it is full, up to

@@ -678,6 +678,10 @@ void ModuleHost::post(std::function<void()> task) {
   services().post(std::move(task));
 }
 
+void ModuleHost::after(std::chrono::milliseconds delay, std::function<void()> task) {
+  services().after(delay, std::move(task));
+}
+
 void ModuleHost::offload(std::function<void()> job, std::function<void()> done) {
   services().offload(std::move(job), std::move(done));
 }
@@ -710,6 +714,10 @@ const HttpRoute* ModuleHost::find_http_route(std::string_view path) const {
 
 std::string ModuleHost::http_url(std::string_view path) const {
   return services().http_base_url(host_) + std::string(path);
+}
+
+void ModuleHost::http_request(HttpClientRequest request, HttpClientDone done) {
+  services().http_request(std::move(request), std::move(done));
 }
 
 std::string ModuleHost::data_directory() {

@@ -38,10 +38,12 @@ class ModuleServices {
   virtual void write_lazily(StoreWrite write, StoreDone done) = 0;
   virtual void post(std::function<void()> task) = 0;
   virtual void offload(std::function<void()> job, std::function<void()> done) = 0;
+  virtual void after(std::chrono::milliseconds delay, std::function<void()> task) = 0;
   // [http] public_url for `host`, or the first listener's scheme://host:port (no trailing '/').
   virtual std::string http_base_url(std::string_view host) const = 0;
   // <storage_path>, absolute.
   virtual std::string storage_path() const = 0;
+  virtual void http_request(HttpClientRequest request, HttpClientDone done) = 0;
   // ModuleContext::shared_state, across every worker; `key` already names the module.
   virtual std::shared_ptr<void> shared_state(
       const std::string& key, const std::type_info& type,
@@ -172,9 +174,11 @@ class ModuleHost final : public ModuleContext {
   void set_password(std::string_view bare_jid, std::string password, AccountDone done) override;
   void post(std::function<void()> task) override;
   void offload(std::function<void()> job, std::function<void()> done) override;
+  void after(std::chrono::milliseconds delay, std::function<void()> task) override;
   void on_http(HttpRoute route) override;
   std::string http_url(std::string_view path) const override;
   std::string data_directory() override;
+  void http_request(HttpClientRequest request, HttpClientDone done) override;
   void every(std::chrono::seconds period, std::function<void()> fn) override;
   // The worker's tick (once a second): runs the timers that are due at `now` (seconds).
   void run_timers(std::uint64_t now);

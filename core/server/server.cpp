@@ -97,17 +97,27 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
   if (!tls) {
     return Err("TLS: " + tls.error().message);
   }
+  tls::TlsClientOptions client_options;
+  client_options.alpn = std::string(tls::kAlpnHttp11);
+  client_options.system_trust = true;
+  client_options.trust_file = config.http_client_trust_file;
+  auto client_tls = tls::TlsContext::client(client_options);
+  if (!client_tls) {
+    return Err("[http] client_trust_file: " + client_tls.error().message);
+  }
   try {
     return std::unique_ptr<Server>(
         new Server(std::move(config), std::move(modules), std::move(store).value(),
-                   std::make_unique<tls::TlsContext>(std::move(tls).value())));
+                   std::make_unique<tls::TlsContext>(std::move(tls).value()),
+                   std::make_unique<tls::TlsContext>(std::move(client_tls).value())));
   } catch (const ModuleStartError& e) {  // a module's store could not be opened
     return Err(std::string(e.what()));
   }
 }
 
 Server::Server(Config config, std::vector<const ModuleInfo*> modules,
-               std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls)
+               std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls,
+               std::unique_ptr<tls::TlsContext> client_tls)
     : config_(std::move(config)),
       modules_(std::move(modules)),
       store_(std::move(store)),
@@ -115,6 +125,7 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
       sessions_(std::make_unique<LocalSessions>(*this)),
       writer_(std::make_unique<storage::Writer>(*store_, 1024, config_.slow_commit,
                                                 config_.store_lazy_commit)) {
+  http_client_tls_ = std::move(client_tls);
   http_options_.limits = http::RequestLimits{
       config_.http_max_target_bytes, config_.http_max_header_fields, config_.http_max_header_bytes};
   http_options_.max_buffered_body_bytes = config_.http_max_body_bytes;
@@ -213,6 +224,8 @@ void Server::stop() {
     WorkerState* ws = state.get();
     ws->worker.stop([ws] {
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
+      ws->http_client->close();
+      ws->host.drop_delayed();
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->flusher), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->pre_poll_flusher), nullptr);
       for (net::Listener* listener : ws->listeners) {

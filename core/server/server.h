@@ -67,7 +67,8 @@ class Server final {
   class LocalSessions;  // local_sessions.h
 
   Server(Config config, std::vector<const ModuleInfo*> modules,
-         std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls);
+         std::unique_ptr<storage::Environment> store, std::unique_ptr<tls::TlsContext> tls,
+         std::unique_ptr<tls::TlsContext> client_tls);
   bool account_exists(std::string_view bare_jid) const;
   // ModuleContext::http_url's base for `host` (see [http] public_url).
   std::string http_base_url(std::string_view host) const;
@@ -91,6 +92,8 @@ class Server final {
   std::unique_ptr<c2s::AuthThrottle> auth_throttle_;
   std::unique_ptr<LocalSessions> sessions_;
   http::HttpOptions http_options_;  // [http], shared by every worker's connections
+  // The HTTP client's TLS: the system's trust store and [http] client_trust_file.
+  std::unique_ptr<tls::TlsContext> http_client_tls_;
   // "https://{host}:5281": the first HTTP listener as bound, set by start() before any worker
   // runs (read by them afterwards, never written again).
   std::string http_default_base_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "core/server/worker_state.h"
 
@@ -80,6 +81,62 @@ struct OffloadedJob {
 const log::Logger kModulesLog("modules");
 
 }  // namespace
+
+namespace {
+
+struct DelayedTask {
+  uv_timer_t timer{};
+  std::function<void()> task;
+  std::set<uv_timer_t*>* pending = nullptr;
+};
+
+}  // namespace
+
+void Server::WorkerHost::after(std::chrono::milliseconds delay, std::function<void()> task) {
+  WorkerState& ws = *server_.workers_[worker_id_];
+  if (!ws.worker.on_this_thread()) {
+    return ws.worker.post(
+        [this, delay, task = std::move(task)]() mutable { after(delay, std::move(task)); });
+  }
+  auto* delayed = new DelayedTask{{}, std::move(task), &ws.delayed};
+  uv_timer_init(ws.worker.loop(), &delayed->timer);
+  delayed->timer.data = delayed;
+  ws.delayed.insert(&delayed->timer);
+  uv_timer_start(
+      &delayed->timer,
+      [](uv_timer_t* timer) {
+        auto* d = static_cast<DelayedTask*>(timer->data);
+        d->pending->erase(timer);
+        std::function<void()> task = std::move(d->task);
+        uv_close(reinterpret_cast<uv_handle_t*>(timer),
+                 [](uv_handle_t* h) { delete static_cast<DelayedTask*>(h->data); });
+        try {
+          task();
+        } catch (const std::exception& e) {
+          kModulesLog.error("module.exception", "a delayed task threw", {{"error", e.what()}});
+        }
+      },
+      static_cast<std::uint64_t>(std::max<std::int64_t>(delay.count(), 1)), 0);
+}
+
+void Server::WorkerHost::drop_delayed() {
+  WorkerState& ws = *server_.workers_[worker_id_];
+  for (uv_timer_t* timer : ws.delayed) {
+    uv_close(reinterpret_cast<uv_handle_t*>(timer),
+             [](uv_handle_t* h) { delete static_cast<DelayedTask*>(h->data); });
+  }
+  ws.delayed.clear();
+}
+
+void Server::WorkerHost::http_request(HttpClientRequest request, HttpClientDone done) {
+  WorkerState& ws = *server_.workers_[worker_id_];
+  if (!ws.worker.on_this_thread()) {
+    return ws.worker.post([this, request = std::move(request), done = std::move(done)]() mutable {
+      http_request(std::move(request), std::move(done));
+    });
+  }
+  ws.http_client->request(std::move(request), std::move(done));
+}
 
 void Server::WorkerHost::offload(std::function<void()> job, std::function<void()> done) {
   Worker& worker = server_.workers_[worker_id_]->worker;

@@ -298,10 +298,14 @@ class Server::WorkerHost final : public c2s::SessionHost,
   void write_lazily(StoreWrite write, StoreDone done) override;
   void post(std::function<void()> task) override;  // worker_host.cpp
   void offload(std::function<void()> job, std::function<void()> done) override;
+  void after(std::chrono::milliseconds delay, std::function<void()> task) override;
+  // The worker stops: delayed tasks not yet run never will (their timers close).
+  void drop_delayed();
   std::string http_base_url(std::string_view host) const override {
     return server_.http_base_url(host);
   }
   std::string storage_path() const override { return server_.config_.storage_path; }
+  void http_request(HttpClientRequest request, HttpClientDone done) override;
   // http::HttpRouter: the routes of the request's host, or of the first host for a name (or an
   // address) that is none of them.
   const HttpRoute* find_route(std::string_view host, std::string_view path) const override {

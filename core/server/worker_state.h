@@ -6,9 +6,11 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
+#include "core/http/http_client.h"
 #include "core/loop/timeout_wheel.h"
 #include "core/loop/worker.h"
 #include "core/net/connection.h"
@@ -45,6 +47,7 @@ struct Server::WorkerState {
     env.options.max_unacked_stanzas = server.config_.max_unacked_stanzas;
     env.options.max_unacked_bytes = server.config_.max_unacked_bytes;
     env.options.max_stanza_bytes_before_auth = server.config_.max_stanza_bytes_before_auth;
+    http_client = std::make_unique<http::HttpClient>(worker.loop(), *server.http_client_tls_);
     uv_timer_init(worker.loop(), &tick);
     tick.data = this;
     // After each turn's reads (check) and before the loop blocks (prepare: deliveries made by
@@ -127,6 +130,8 @@ struct Server::WorkerState {
   net::ConnectionEnv env;
   http::HttpConnectionSet http_connections;
   http::HttpEnv http_env;
+  std::unique_ptr<http::HttpClient> http_client;  // ModuleContext::http_request
+  std::set<uv_timer_t*> delayed;                  // ModuleContext::after, not yet run
   uv_timer_t tick{};
   uv_check_t flusher{};
   uv_prepare_t pre_poll_flusher{};

@@ -153,6 +153,11 @@ class FakeServices final : public core::ModuleServices {
     writes_.emplace_back(std::move(write), std::move(done));
   }
   void post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
+  // Delayed tasks wait in `delayed` for the test to run them.
+  void after(std::chrono::milliseconds delay, std::function<void()> task) override {
+    delayed.emplace_back(delay, std::move(task));
+  }
+  std::vector<std::pair<std::chrono::milliseconds, std::function<void()>>> delayed;
   // Blocking work runs at once; its completion waits for run_posted(), as on the worker.
   void offload(std::function<void()> job, std::function<void()> done) override {
     job();
@@ -164,6 +169,11 @@ class FakeServices final : public core::ModuleServices {
     return "https://" + std::string(host) + ":5281";
   }
   std::string storage_path() const override { return storage_dir; }
+  // No network in unit tests: requests wait here for the test to answer them.
+  void http_request(HttpClientRequest request, HttpClientDone done) override {
+    http_requests.emplace_back(std::move(request), std::move(done));
+  }
+  std::vector<std::pair<HttpClientRequest, HttpClientDone>> http_requests;
   std::string storage_dir;  // the harness's temporary directory
   void forget_shared_state() { states_ = std::make_unique<core::SharedStates>(); }
   std::shared_ptr<void> shared_state(const std::string& key, const std::type_info& type,

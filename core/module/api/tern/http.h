@@ -135,4 +135,33 @@ struct HttpRoute {
   HttpHandler handler;
 };
 
+// An outgoing request (ModuleContext::http_request): push services, SMS gateways. One connection
+// per request (Connection: close); https is verified against the system's trust store and
+// [http] client_trust_file; names are resolved with c-ares; nothing blocks the worker.
+struct HttpClientRequest {
+  std::string method = "POST";
+  std::string url;  // "https://fcm.googleapis.com/v1/…", "http://127.0.0.1:8080/…"
+  std::vector<HttpHeader> headers;  // Host, Content-Length and Connection are the client's
+  std::string body;
+  std::uint64_t timeout_ms = 10000;  // the whole exchange, connect to last byte
+};
+
+struct HttpClientResponse {
+  int status = 0;                   // 0: no response (see error)
+  std::vector<HttpHeader> headers;  // names in lower case
+  std::string body;
+  std::string error;  // why there is no response: DNS, connect, TLS, timeout, a broken reply
+  std::string_view header(std::string_view lower_name) const {
+    for (const HttpHeader& h : headers) {
+      if (h.name == lower_name) {
+        return h.value;
+      }
+    }
+    return {};
+  }
+};
+
+// Called once, on the worker that made the request.
+using HttpClientDone = std::function<void(HttpClientResponse response)>;
+
 }  // namespace tern

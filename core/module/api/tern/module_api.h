@@ -505,6 +505,10 @@ class ModuleContext {
   // thread, and how a long job yields to the loop between slices. Dropped once the server stops.
   virtual void post(std::function<void()> task) = 0;
 
+  // Runs `task` on this instance's worker once, `delay` from now (a retry's backoff). Dropped
+  // once the server stops. (Periodic work: every().)
+  virtual void after(std::chrono::milliseconds delay, std::function<void()> task) = 0;
+
   // Blocking work (file I/O, fsync) off the event loop: `job` runs on a thread of libuv's pool,
   // then `done` on this instance's worker. `job` must touch nothing the worker touches meanwhile;
   // hand results over through what both lambdas capture. Dropped (neither runs) once stopped.
@@ -519,6 +523,9 @@ class ModuleContext {
   // A directory for this module's files (<storage_path>/files/NAME), created on first call;
   // every host and worker gets the same one.
   virtual std::string data_directory() = 0;
+  // An outgoing HTTP request (tern/http.h: HttpClientRequest): `done` runs once, on this
+  // instance's worker, with the response or why there is none. For push services and gateways.
+  virtual void http_request(HttpClientRequest request, HttpClientDone done) = 0;
 
   // Services: what one module offers others, an interface in modules/services/NAME_service.h
   // (the roster's: roster_service.h). The provider publishes it in start(); a module
