@@ -90,10 +90,17 @@ Exchange::Exchange(HttpConnection& connection, HttpRequest request,
       cors_headers_(std::move(cors_headers)) {}
 
 Exchange::~Exchange() {
-  if (connection_ != nullptr && !responded_) {
+  if (connection_ == nullptr) {
+    return;
+  }
+  if (!responded_) {
     kLog.error("http.unanswered", "a request was dropped unanswered: 500 sent",
                {{"method", request_.method}, {"path", request_.path}});
     respond(HttpResponse::text(500, "Internal Server Error\n"));
+  } else if (!finished_) {
+    // A streamed response the module gave up on: its length can no longer be kept, so the
+    // connection ends (the client sees the body cut short).
+    connection_->abort("response cut short");
   }
 }
 
@@ -107,21 +114,35 @@ void Exchange::send_head(HttpResponse& head, std::uint64_t content_length) {
   // when the whole request has been read.
   const bool keep_alive = body_done_ && connection_->parser_.keep_alive() && !connection_->closing_;
   connection_->write(serialize_head(head.status, head.headers, content_length, keep_alive));
-  if (!keep_alive) {
+  if (connection_ != nullptr && !keep_alive) {  // a failed write ends the connection (detach)
     connection_->closing_ = true;
   }
 }
+
+namespace {
+
+// RFC 9110 §6.4.1: these responses have no content, whatever a module puts in them.
+bool bodiless(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+}  // namespace
 
 void Exchange::respond(HttpResponse response) {
   if (connection_ == nullptr || responded_) {
     return;
   }
+  if (bodiless(response.status)) {
+    response.body.clear();
+  }
   const std::uint64_t size = response.body.size();
   send_head(response, size);
-  if (request_.method != "HEAD" && !response.body.empty()) {
+  if (connection_ != nullptr && request_.method != "HEAD" && !response.body.empty()) {
     connection_->write(response.body);
   }
-  finish();
+  if (connection_ != nullptr) {
+    finish();
+  }
 }
 
 void Exchange::respond_head(HttpResponse head, std::uint64_t content_length) {
@@ -129,8 +150,8 @@ void Exchange::respond_head(HttpResponse head, std::uint64_t content_length) {
     return;
   }
   send_head(head, content_length);
-  body_left_ = request_.method == "HEAD" ? 0 : content_length;
-  if (body_left_ == 0) {
+  body_left_ = request_.method == "HEAD" || bodiless(head.status) ? 0 : content_length;
+  if (connection_ != nullptr && body_left_ == 0) {
     finish();
   }
 }
@@ -144,7 +165,7 @@ void Exchange::write_body(std::string bytes, std::function<void(bool ok)> writte
   }
   body_left_ -= bytes.size();
   connection_->write(bytes, std::move(written));
-  if (body_left_ == 0) {
+  if (connection_ != nullptr && body_left_ == 0) {
     finish();
   }
 }
@@ -155,12 +176,16 @@ void Exchange::finish() {
   }
   finished_ = true;
   HttpConnection* connection = connection_;
-  if (body_done_) {
-    // Nothing more will come from the module: its callbacks (and what they hold) go now.
-    on_data_ = nullptr;
-    on_end_ = nullptr;
+  // The exchange is over: its callbacks (and what they hold: a module's state that holds this
+  // exchange) go now. Answered before its body was read, the connection reads no more of it
+  // and will close: the exchange lets go of it too.
+  on_data_ = nullptr;
+  on_end_ = nullptr;
+  const bool body_done = body_done_;
+  if (!body_done) {
+    connection_ = nullptr;
   }
-  connection->response_done(body_done_);
+  connection->response_done(body_done);
 }
 
 void Exchange::read_body(std::function<void(std::string_view data)> on_data,

@@ -389,9 +389,13 @@ HttpClient::HttpClient(uv_loop_t* loop, const tls::TlsContext& tls) : loop_(loop
 HttpClient::~HttpClient() = default;
 
 void HttpClient::request(HttpClientRequest request, HttpClientDone done) {
-  if (closed_ || channel_ == nullptr) {
+  if (closed_ || channel_ == nullptr || calls_.size() >= kMaxInFlight) {
     HttpClientResponse failed;
-    failed.error = "the server is stopping";
+    failed.error = closed_ ? "the server is stopping" : "too many requests in flight";
+    if (!closed_) {
+      kLog.warn("limit.refused", "outgoing HTTP request refused: too many in flight",
+                {{"limit", kMaxInFlight}});
+    }
     return done(std::move(failed));
   }
   auto call = std::make_unique<Call>(*this, std::move(request), std::move(done));

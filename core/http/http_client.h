@@ -44,6 +44,9 @@ class HttpClient {
 
   // The largest response body taken (a push service's answers are small).
   static constexpr std::size_t kMaxResponseBytes = 1 << 20;
+  // Requests in flight per worker; more fail at once ("busy"), so a flood of pushes cannot take
+  // every descriptor (the caller's retry comes later).
+  static constexpr std::size_t kMaxInFlight = 256;
 
  private:
   class Call;

@@ -408,7 +408,7 @@ void HttpConnection::on_complete() {
     if (exchange && !exchange->body_done()) {
       exchange->body_complete();  // a streaming reader's on_end(true)
     }
-    if (!awaiting_response_) {
+    if (!awaiting_response_ && !closing_) {
       next_request();  // answered already (a request without a body)
     }
     return;
@@ -481,7 +481,11 @@ void HttpConnection::response_done(bool body_read) {
   awaiting_response_ = false;
   exchange_.reset();
   if (closing_ || (!request_complete_ && !body_read)) {
-    // Answered before its body was read (or to close): nothing more is read on this connection.
+    // Answered before its body was read (or to close): nothing more is parsed or read on this
+    // connection, pipelined requests included.
+    closing_ = true;
+    parser_.pause();
+    input_.clear();
     return close_after_flush();
   }
   if (request_complete_) {
@@ -491,6 +495,18 @@ void HttpConnection::response_done(bool body_read) {
 }
 
 void HttpConnection::next_request() {
+  if (writing_ || !wire_out_.empty()) {
+    // The next request waits until this response has reached the kernel: a client that
+    // pipelines requests and never reads cannot make responses pile up here (on_written comes
+    // back), and the write timeout keeps watching meanwhile.
+    next_after_write_ = true;
+    parser_.pause();
+    if (!processing_) {
+      stop_reading();
+    }
+    return;
+  }
+  next_after_write_ = false;
   route_ = nullptr;
   set_timeout(env_.options.idle_timeout_s);
   parser_.resume();
@@ -564,6 +580,9 @@ void HttpConnection::on_written(uv_write_t* request, int status) {
   }
   if (!self->upgrade_response_.empty() && self->request_complete_ && self->wire_out_.empty()) {
     return self->hand_over_websocket();
+  }
+  if (self->wire_out_.empty() && self->next_after_write_ && !self->closing_) {
+    return self->next_request();  // the response is out: on to the pipelined request
   }
   if (self->wire_out_.empty()) {
     // Output settled: back to the deadline of whatever the connection waits for.

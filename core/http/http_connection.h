@@ -180,6 +180,7 @@ class HttpConnection final : private RequestParser::Sink {
   std::optional<HttpResponse> own_response_;
   std::string upgrade_response_;    // a WebSocket handshake accepted: the 101 to send
   bool awaiting_response_ = false;  // from a request's head until its response is complete
+  bool next_after_write_ = false;   // the next request waits for this response to be written
   bool request_complete_ = false;   // the parser read all of it
   std::uint64_t requests_ = 0;
   std::uint64_t accepted_ms_ = 0;

@@ -182,9 +182,17 @@ void Connection::on_websocket_bytes(std::string_view plaintext) {
                {"peer", peer_},
                {"code", static_cast<std::int64_t>(fed.error().code)},
                {"reason", fed.error().reason}});
+    // The close frame, then a lingering close: a client still sending (the rest of a frame too
+    // large) reads the close code rather than a reset. The session ends as on a lost connection.
     append_websocket_close(plain_out_, fed.error().code);
-    flush();
-    return abort("websocket-error");
+    encode_pending();
+    close_reason_ = "websocket-error";
+    if (session_) {
+      session_->on_disconnected("websocket-error");
+    }
+    transport_->close(wire_out_);
+    close_after_flush_ = true;  // reads go on, discarded, until the linger ends
+    return flush();
   }
   if (messages.closed) {
     // The client closed the WebSocket (with or without <close/> first): its close is answered,

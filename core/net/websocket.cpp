@@ -55,6 +55,7 @@ void append_websocket_close(std::string& out, WebSocketClose code) {
 WebSocketError WebSocketDecoder::fail(WebSocketClose code, std::string reason) {
   done_ = true;
   buffer_.clear();
+  offset_ = 0;
   message_.clear();
   return WebSocketError{code, std::move(reason)};
 }
@@ -73,12 +74,16 @@ Result<void, WebSocketError> WebSocketDecoder::feed(std::string_view bytes, Sink
       break;
     }
   }
+  // Frames are read at an offset and the buffer shifted once per feed: many tiny frames in one
+  // read cost one move, not one each.
+  buffer_.erase(0, std::min(offset_, buffer_.size()));
+  offset_ = 0;
   return {};
 }
 
 Result<bool, WebSocketError> WebSocketDecoder::next_frame(Sink& sink) {
-  const auto* b = reinterpret_cast<const unsigned char*>(buffer_.data());
-  const std::size_t have = buffer_.size();
+  const auto* b = reinterpret_cast<const unsigned char*>(buffer_.data()) + offset_;
+  const std::size_t have = buffer_.size() - offset_;
   if (have < 2) {
     return false;
   }
@@ -108,25 +113,29 @@ Result<bool, WebSocketError> WebSocketDecoder::next_frame(Sink& sink) {
       length = (length << 8) | b[2 + i];
     }
     at = 10;
+    if ((length >> 63) != 0) {
+      return Err(fail(WebSocketClose::ProtocolError, "a length's top bit must be 0"));
+    }
   }
   const bool control = (static_cast<std::uint8_t>(opcode) & 0x8) != 0;
   if (control && (length > 125 || !fin)) {
     return Err(fail(WebSocketClose::ProtocolError, "a control frame must be short and whole"));
   }
-  if (!control && length + message_.size() > max_message_) {
+  // Compared without sums that could wrap (a length near 2^64 must not pass as small).
+  if (!control && (length > max_message_ || length > max_message_ - message_.size())) {
     return Err(fail(WebSocketClose::TooBig,
                     "a message is larger than " + std::to_string(max_message_) + " bytes"));
   }
-  if (have < at + 4 + length) {
+  if (have - at < 4 || have - at - 4 < length) {
     return false;  // the rest of the frame has not arrived
   }
   const unsigned char* mask = b + at;
   at += 4;
-  std::string payload(buffer_, at, static_cast<std::size_t>(length));
+  std::string payload(buffer_, offset_ + at, static_cast<std::size_t>(length));
   for (std::size_t i = 0; i < payload.size(); ++i) {
     payload[i] = static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]);
   }
-  buffer_.erase(0, at + static_cast<std::size_t>(length));
+  offset_ += at + static_cast<std::size_t>(length);
   switch (opcode) {
     case WebSocketOpcode::Text:
     case WebSocketOpcode::Continuation: {

@@ -73,7 +73,8 @@ class WebSocketDecoder {
   Result<bool, WebSocketError> next_frame(Sink& sink);
 
   std::size_t max_message_;
-  std::string buffer_;   // bytes of frames not complete yet
+  std::string buffer_;  // bytes of frames not complete yet (from offset_ on)
+  std::size_t offset_ = 0;
   std::string message_;  // a fragmented text message being reassembled
   bool in_message_ = false;
   bool done_ = false;

@@ -223,9 +223,9 @@ void Server::stop() {
   for (auto& state : workers_) {
     WorkerState* ws = state.get();
     ws->worker.stop([ws] {
+      ws->host.drop_delayed();
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
       ws->http_client->close();
-      ws->host.drop_delayed();
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->flusher), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->pre_poll_flusher), nullptr);
       for (net::Listener* listener : ws->listeners) {

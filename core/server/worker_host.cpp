@@ -98,6 +98,9 @@ void Server::WorkerHost::after(std::chrono::milliseconds delay, std::function<vo
     return ws.worker.post(
         [this, delay, task = std::move(task)]() mutable { after(delay, std::move(task)); });
   }
+  if (delayed_dropped_) {
+    return;  // the server is stopping: a retry chain must not keep the worker's loop alive
+  }
   auto* delayed = new DelayedTask{{}, std::move(task), &ws.delayed};
   uv_timer_init(ws.worker.loop(), &delayed->timer);
   delayed->timer.data = delayed;
@@ -120,6 +123,7 @@ void Server::WorkerHost::after(std::chrono::milliseconds delay, std::function<vo
 }
 
 void Server::WorkerHost::drop_delayed() {
+  delayed_dropped_ = true;
   WorkerState& ws = *server_.workers_[worker_id_];
   for (uv_timer_t* timer : ws.delayed) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer),

@@ -411,6 +411,7 @@ class Server::WorkerHost final : public c2s::SessionHost,
   c2s::StreamManagement::Ticket current_ticket_ = 0;
   SessionHandle current_handle_;
   bool ack_held_ = false;
+  bool delayed_dropped_ = false;  // stopping: ModuleContext::after runs nothing any more
   std::weak_ptr<void> current_hold_;
 };
 

@@ -262,6 +262,13 @@ void StoredUploads::put(const std::shared_ptr<HttpExchange>& exchange, std::stri
   if (!busy_->take(id)) {
     return refuse(409, "this slot is being uploaded");
   }
+  // Taken now: a PUT that finished on another worker between the read above and take() has
+  // recorded its file, and must not be overwritten.
+  if (auto again = ctx_.read();
+      !again || !stores_.find(*again, id) || stores_.find(*again, id)->stored) {
+    busy_->release(id);
+    return refuse(409, "this slot has been used");
+  }
   auto state = std::make_shared<Put>();
   state->exchange = exchange;
   state->id = std::move(id);

@@ -35,7 +35,9 @@ constexpr std::string_view kPush = "urn:xmpp:push:0";
 constexpr std::string_view kRegister = "register-push-fcm";
 constexpr std::string_view kUnregister = "unregister-push-fcm";
 
-// What the app server keeps per node (store "push_fcm", global: node → registration).
+// What the app server keeps per node (store "push_fcm", global: node → registration), and an
+// index of each owner's nodes ("\x01" owner "\0" node → nothing; node keys are hex, so the two
+// never meet) that bounds how many one account may have.
 struct FcmRegistration {
   std::string owner;  // bare JID
   std::string token;  // the device's FCM registration token
@@ -73,6 +75,14 @@ std::string_view form_value(const xmpp::Element* form, std::string_view var) {
   return {};
 }
 
+std::string owner_key(std::string_view owner, std::string_view node) {
+  std::string key = "\x01";
+  key += owner;
+  key += '\0';
+  key += node;
+  return key;
+}
+
 std::uint64_t now_s() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
@@ -93,6 +103,8 @@ class PushFcm final : public Module {
     timeout_ms_ =
         static_cast<std::uint64_t>(ctx.options().integer("timeout_ms", 10'000, 100, 120'000));
     const std::string subdomain = ctx.options().string("subdomain", "push");
+    max_registrations_ =
+        static_cast<std::size_t>(ctx.options().integer("max_registrations", 10, 1, 1000));
     std::ifstream file(path);
     if (!file) {
       throw ModuleOptionError("[modules.push_fcm] service_account: cannot read " + path);
@@ -162,35 +174,7 @@ class PushFcm final : public Module {
       if (token.empty() || token.size() > 4096) {
         return error(stanza, xmpp::StanzaError::bad_request("a token field is required"));
       }
-      FcmRegistration registration{owner, token, xmpp::random_hex(16)};
-      const std::string push_node = xmpp::random_hex(16);
-      auto request = std::make_shared<xmpp::StanzaPtr>(stanza.clone());
-      ctx_->write([store = store_, push_node, registration](
-                      WriteTxn& txn) { return txn.put(store, push_node, encode(registration)); },
-                  [this, request, push_node, registration](StoreStatus status) {
-                    if (!status) {
-                      return error(**request, xmpp::StanzaError::internal_server_error());
-                    }
-                    log_.info("push.registered", "device registered for FCM",
-                              {{"jid", registration.owner}, {"node", push_node}});
-                    xmpp::StanzaPtr reply = xmpp::make_iq_result((*request)->root());
-                    xmpp::Element& done = reply->root()
-                                              .add_child("command", kCommands)
-                                              .set_attr("node", kRegister)
-                                              .set_attr("sessionid", xmpp::random_hex(8))
-                                              .set_attr("status", "completed");
-                    xmpp::Element& result =
-                        done.add_child("x", ns::kDataForms).set_attr("type", "result");
-                    for (auto [var, value] :
-                         {std::pair<std::string_view, std::string_view>{"node", push_node},
-                          {"secret", registration.secret}}) {
-                      result.add_child("field", ns::kDataForms)
-                          .set_attr("var", var)
-                          .add_child("value", ns::kDataForms)
-                          .add_text(value);
-                    }
-                    ctx_->route(std::move(reply));
-                  });
+      register_device(stanza, owner, token);
       return;
     }
     if (node == kUnregister) {
@@ -202,6 +186,9 @@ class PushFcm final : public Module {
             std::optional<FcmRegistration> r = value ? decode(*value) : std::nullopt;
             if (r && r->owner == owner) {
               if (auto removed = txn.remove(store, push_node); !removed) {
+                return Err(removed.error());
+              }
+              if (auto removed = txn.remove(store, owner_key(owner, push_node)); !removed) {
                 return Err(removed.error());
               }
             }
@@ -221,6 +208,76 @@ class PushFcm final : public Module {
       return;
     }
     error(stanza, xmpp::StanzaError::item_not_found("no such command"));
+  }
+
+  // The same token registered again gets its node back; past max_registrations, no more.
+  void register_device(const xmpp::Stanza& stanza, const std::string& owner,
+                       const std::string& token) {
+    auto registration =
+        std::make_shared<FcmRegistration>(FcmRegistration{owner, token, xmpp::random_hex(16)});
+    auto push_node = std::make_shared<std::string>(xmpp::random_hex(16));
+    auto full = std::make_shared<bool>(false);
+    auto request = std::make_shared<xmpp::StanzaPtr>(stanza.clone());
+    ctx_->write(
+        [store = store_, push_node, registration, full,
+         max = max_registrations_](WriteTxn& txn) -> Result<void, StoreError> {
+          const std::string prefix = owner_key(registration->owner, "");
+          std::size_t count = 0;
+          bool found = false;
+          txn.scan(store, prefix, [&](std::string_view key, std::string_view) {
+            ++count;
+            const std::string node(key.substr(prefix.size()));
+            auto value = txn.get(store, node);
+            std::optional<FcmRegistration> existing = value ? decode(*value) : std::nullopt;
+            if (existing && existing->token == registration->token) {
+              *push_node = node;
+              *registration = *existing;
+              found = true;
+              return false;
+            }
+            return true;
+          });
+          if (found) {
+            return {};
+          }
+          if (count >= max) {
+            *full = true;
+            return {};
+          }
+          if (auto r = txn.put(store, owner_key(registration->owner, *push_node), ""); !r) {
+            return r;
+          }
+          return txn.put(store, *push_node, encode(*registration));
+        },
+        [this, request, push_node, registration, full](StoreStatus status) {
+          if (!status) {
+            return error(**request, xmpp::StanzaError::internal_server_error());
+          }
+          if (*full) {
+            log_.info("limit.refused", "FCM registration refused: max_registrations",
+                      {{"jid", registration->owner}});
+            return error(**request, xmpp::StanzaError::resource_constraint(
+                                        "too many devices registered for push"));
+          }
+          log_.info("push.registered", "device registered for FCM",
+                    {{"jid", registration->owner}, {"node", *push_node}});
+          xmpp::StanzaPtr reply = xmpp::make_iq_result((*request)->root());
+          xmpp::Element& done = reply->root()
+                                    .add_child("command", kCommands)
+                                    .set_attr("node", kRegister)
+                                    .set_attr("sessionid", xmpp::random_hex(8))
+                                    .set_attr("status", "completed");
+          xmpp::Element& result = done.add_child("x", ns::kDataForms).set_attr("type", "result");
+          for (auto [var, value] :
+               {std::pair<std::string_view, std::string_view>{"node", *push_node},
+                {"secret", registration->secret}}) {
+            result.add_child("field", ns::kDataForms)
+                .set_attr("var", var)
+                .add_child("value", ns::kDataForms)
+                .add_text(value);
+          }
+          ctx_->route(std::move(reply));
+        });
   }
 
   // XEP-0357 §7: a notification for a node. Only its owner's server publishes, with its secret.
@@ -317,8 +374,15 @@ class PushFcm final : public Module {
               {{"node", node}});
     ctx_->write(
         [store = store_, node](WriteTxn& txn) -> Result<void, StoreError> {
+          auto value = txn.get(store, node);
+          std::optional<FcmRegistration> r = value ? decode(*value) : std::nullopt;
           if (auto removed = txn.remove(store, node); !removed) {
             return Err(removed.error());
+          }
+          if (r) {
+            if (auto removed = txn.remove(store, owner_key(r->owner, node)); !removed) {
+              return Err(removed.error());
+            }
           }
           return {};
         },
@@ -372,6 +436,7 @@ class PushFcm final : public Module {
   std::int64_t retry_base_ms_ = 1000;
   std::int64_t retry_max_ms_ = 300'000;
   std::uint64_t timeout_ms_ = 10'000;
+  std::size_t max_registrations_ = 10;
   StoreId store_;
   std::string access_token_;
   std::uint64_t access_expires_s_ = 0;

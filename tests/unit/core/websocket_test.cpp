@@ -128,5 +128,24 @@ TEST(WebSocket, AnAnnouncedTooLargeFrameIsRefusedBeforeItArrives) {
   EXPECT_EQ(fed.error().code, WebSocketClose::TooBig);
 }
 
+TEST(WebSocket, LengthsNearTwoToTheSixtyFourNeverWrap) {
+  // A fragment, then a continuation announcing 2^64 - 14 bytes: once made the size checks wrap
+  // to 0 and the decoder spin on the same bytes for ever.
+  WebSocketDecoder decoder(1024);
+  Collect sink;
+  std::string input = client_frame(0x1, std::string(14, 'x'), false);
+  std::string huge("\x00\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xF2\0\0\0\0", 14);
+  huge[1] = static_cast<char>(0x80 | 127);  // masked, 64-bit length
+  input += huge;
+  auto fed = decoder.feed(input, sink);
+  ASSERT_FALSE(fed);
+  EXPECT_EQ(fed.error().code, WebSocketClose::ProtocolError);  // the top bit is set
+  WebSocketDecoder second(1024);
+  std::string big("\x00\xFF\x7F\xFF\xFF\xFF\xFF\xFF\xFF\xF2\0\0\0\0", 14);
+  auto refused = second.feed(client_frame(0x1, std::string(14, 'x'), false) + big, sink);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, WebSocketClose::TooBig);
+}
+
 }  // namespace
 }  // namespace tern::core::net
