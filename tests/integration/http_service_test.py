@@ -207,6 +207,27 @@ class HttpServiceTest(ClientTestCase):
         self.assertTrue(closed_by_server(sock, deadline=8))
         self.assertGreaterEqual(time.monotonic() - started, 2.5)
 
+    def test_a_client_that_pipelines_and_never_reads_costs_little_memory(self):
+        def rss_kib():
+            with open(f"/proc/{self.server.process.pid}/status") as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+        before = rss_kib()
+        sock = self.connect()
+        request = f"GET /.well-known/host-meta HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode()
+        sock.settimeout(0.5)
+        sent = 0
+        try:
+            while sent < 60000:  # ~3 MB of requests whose answers would be ~25 MB
+                sock.sendall(request * 100)
+                sent += 100
+        except (socket.timeout, BlockingIOError):
+            pass  # ternd stopped reading: the requests wait in the kernel, not in ternd
+        time.sleep(0.5)
+        grown_mib = (rss_kib() - before) / 1024
+        self.assertLess(grown_mib, 8, f"{sent} requests sent")
+        self.assertEqual(self.get(), 404)  # everyone else is served meanwhile
+
     def test_the_connection_caps_of_xmpp_apply(self):
         # c2s.max_connections_per_address is 40 (the test process holds a few already). Opened
         # at once, well within the header timeout that would otherwise free places.
