@@ -431,6 +431,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.strings("cors_origins", config.http_cors_origins);
     s.boolean("consider_websocket_secure", config.http_consider_websocket_secure);
     s.string("client_trust_file", config.http_client_trust_file);
+    s.integer("client_max_requests", config.http_client_max_requests, 1, 100000);
     keep_first(s.finish());
   }
 

@@ -109,6 +109,8 @@ struct Config {
   bool http_consider_websocket_secure = false;
   // The HTTP client (push services, gateways) trusts the system's store and this PEM file too.
   std::string http_client_trust_file;
+  // Outgoing requests in flight per worker; more fail at once (the caller retries later).
+  std::size_t http_client_max_requests = 256;
 
   // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
   // is written, so it may be large. The writer doubles it, before it is full, up to

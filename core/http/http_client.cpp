@@ -375,7 +375,8 @@ class HttpClient::Call {
   bool complete_ = false;
 };
 
-HttpClient::HttpClient(uv_loop_t* loop, const tls::TlsContext& tls) : loop_(loop), tls_(tls) {
+HttpClient::HttpClient(uv_loop_t* loop, const tls::TlsContext& tls, std::size_t max_in_flight)
+    : loop_(loop), tls_(tls), max_in_flight_(max_in_flight) {
   static std::once_flag initialized;
   std::call_once(initialized, [] { ares_library_init(ARES_LIB_INIT_ALL); });
   ares_options options{};
@@ -389,12 +390,13 @@ HttpClient::HttpClient(uv_loop_t* loop, const tls::TlsContext& tls) : loop_(loop
 HttpClient::~HttpClient() = default;
 
 void HttpClient::request(HttpClientRequest request, HttpClientDone done) {
-  if (closed_ || channel_ == nullptr || calls_.size() >= kMaxInFlight) {
+  if (closed_ || channel_ == nullptr || calls_.size() >= max_in_flight_) {
     HttpClientResponse failed;
     failed.error = closed_ ? "the server is stopping" : "too many requests in flight";
     if (!closed_) {
-      kLog.warn("limit.refused", "outgoing HTTP request refused: too many in flight",
-                {{"limit", kMaxInFlight}});
+      kLog.warn("limit.refused",
+                "outgoing HTTP request refused: [http] client_max_requests are in flight",
+                {{"limit", max_in_flight_}});
     }
     return done(std::move(failed));
   }

@@ -31,8 +31,10 @@ std::optional<ParsedUrl> parse_url(std::string_view url);
 
 class HttpClient {
  public:
-  // `tls` verifies servers (TlsContext::client with system_trust); it outlives the client.
-  HttpClient(uv_loop_t* loop, const tls::TlsContext& tls);
+  // `tls` verifies servers (TlsContext::client with system_trust); it outlives the client. At
+  // most `max_in_flight` requests at once ([http] client_max_requests); more fail at once, so a
+  // flood of pushes cannot take every descriptor (the caller retries later).
+  HttpClient(uv_loop_t* loop, const tls::TlsContext& tls, std::size_t max_in_flight);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -44,9 +46,6 @@ class HttpClient {
 
   // The largest response body taken (a push service's answers are small).
   static constexpr std::size_t kMaxResponseBytes = 1 << 20;
-  // Requests in flight per worker; more fail at once ("busy"), so a flood of pushes cannot take
-  // every descriptor (the caller's retry comes later).
-  static constexpr std::size_t kMaxInFlight = 256;
 
  private:
   class Call;
@@ -56,6 +55,7 @@ class HttpClient {
 
   uv_loop_t* loop_;
   const tls::TlsContext& tls_;
+  std::size_t max_in_flight_;
   ares_channel channel_ = nullptr;
   uv_timer_t ares_timer_{};
   std::map<ares_socket_t, uv_poll_t*> polls_;

@@ -428,14 +428,12 @@ void HttpConnection::on_complete() {
   }
 }
 
-void HttpConnection::refuse(int status, std::string_view reason, bool log) {
-  if (log) {
-    kLog.warn("limit.refused", "HTTP request refused",
-              {{"conn", label_},
-               {"peer", peer_},
-               {"status", static_cast<std::int64_t>(status)},
-               {"reason", reason}});
-  }
+void HttpConnection::refuse(int status, std::string_view reason) {
+  kLog.warn("limit.refused", "HTTP request refused",
+            {{"conn", label_},
+             {"peer", peer_},
+             {"status", static_cast<std::int64_t>(status)},
+             {"reason", reason}});
   closing_ = true;
   // The module's exchange (if any) hears on_end(false) and can no longer answer: the refusal
   // is the answer, unless its response had started (then the connection just closes).

@@ -126,7 +126,7 @@ class HttpConnection final : private RequestParser::Sink {
   // goes to a c2s connection in WebSocket mode and this connection closes.
   void hand_over_websocket();
   // Answers a request the server refuses itself (and closes after it).
-  void refuse(int status, std::string_view reason, bool log = true);
+  void refuse(int status, std::string_view reason);
   // For the exchange: bytes of the response, and what happens once they are written.
   void write(std::string_view bytes, std::function<void(bool)> written = nullptr);
   // The response is complete (`body_read`: the request's body was read, or there was none):

@@ -71,28 +71,11 @@ void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, C
   } else {
     transport = std::make_unique<tls::PlainTransport>();
   }
-  auto* connection = new Connection(env, std::move(transport));
-  if (uv_tcp_init(loop, &connection->tcp_) != 0) {
-    ::close(fd);
-    env.admission.release(ip);
-    delete connection;
+  Connection* connection =
+      open(loop, fd, env, std::move(transport), std::move(ip), address_text(peer));
+  if (connection == nullptr) {
     return;
   }
-  connection->tcp_.data = connection;
-  connection->handles_open_ = 1;
-  connection->admitted_ip_ = std::move(ip);  // released in close_handle() from here on
-  if (uv_tcp_open(&connection->tcp_, fd) != 0) {
-    ::close(fd);
-    connection->close_handle();
-    return;
-  }
-  uv_tcp_nodelay(&connection->tcp_, 1);
-  connection->id_ = env.connections.add(connection);
-  connection->session_->set_owner_id(connection->id_);
-  connection->label_ = std::to_string(env.worker_id) + "." + std::to_string(connection->id_);
-  connection->peer_ = address_text(peer);
-  connection->accepted_ms_ = uv_now(loop);
-  connection->session_->set_log_context(connection->label_, connection->peer_);
   if (kLog.enabled(log::Level::Info)) {  // a system call for the local address: only if written
     kLog.info("conn.accepted", "connection accepted",
               {{"conn", connection->label_},
@@ -100,44 +83,53 @@ void Connection::accept(uv_loop_t* loop, int fd, const sockaddr_storage& peer, C
                {"listener", direct_tls ? "direct_tls" : "starttls"},
                {"local", local_address_text(&connection->tcp_)}});
   }
-  // The whole negotiation must finish by this deadline, however busy the client keeps the socket
-  // (a slow-drip client cannot hold a half-open session for ever).
-  connection->deadline_ = uv_now(loop) / 1000 + env.negotiation_timeout_s;
-  env.timeouts.insert(connection->id_, connection->deadline_);
   std::string ignored;
   (void)connection->transport_->start(ignored);  // servers send nothing first
   uv_read_start(connection->stream(), &Connection::on_alloc, &Connection::on_read);
 }
 
-void Connection::adopt_websocket(uv_loop_t* loop, WebSocketHandover handover, ConnectionEnv& env) {
-  auto* connection = new Connection(env, std::move(handover.transport));
+Connection* Connection::open(uv_loop_t* loop, int fd, ConnectionEnv& env,
+                             std::unique_ptr<tls::Transport> transport, std::string admitted_ip,
+                             std::string peer) {
+  auto* connection = new Connection(env, std::move(transport));
   if (uv_tcp_init(loop, &connection->tcp_) != 0) {
-    ::close(handover.fd);
-    env.admission.release(handover.admitted_ip);
+    ::close(fd);
+    env.admission.release(admitted_ip);
     delete connection;
-    return;
+    return nullptr;
   }
   connection->tcp_.data = connection;
   connection->handles_open_ = 1;
-  connection->admitted_ip_ = std::move(handover.admitted_ip);  // released in close_handle()
-  if (uv_tcp_open(&connection->tcp_, handover.fd) != 0) {
-    ::close(handover.fd);
+  connection->admitted_ip_ = std::move(admitted_ip);  // released in close_handle() from here on
+  if (uv_tcp_open(&connection->tcp_, fd) != 0) {
+    ::close(fd);
     connection->close_handle();
-    return;
+    return nullptr;
   }
   uv_tcp_nodelay(&connection->tcp_, 1);
   connection->id_ = env.connections.add(connection);
   connection->session_->set_owner_id(connection->id_);
   connection->label_ = std::to_string(env.worker_id) + "." + std::to_string(connection->id_);
-  connection->peer_ = std::move(handover.peer);
+  connection->peer_ = std::move(peer);
   connection->accepted_ms_ = uv_now(loop);
   connection->session_->set_log_context(connection->label_, connection->peer_);
+  // The whole negotiation must finish by this deadline, however busy the client keeps the socket
+  // (a slow-drip client cannot hold a half-open session for ever).
+  connection->deadline_ = uv_now(loop) / 1000 + env.negotiation_timeout_s;
+  env.timeouts.insert(connection->id_, connection->deadline_);
+  return connection;
+}
+
+void Connection::adopt_websocket(uv_loop_t* loop, WebSocketHandover handover, ConnectionEnv& env) {
+  Connection* connection = open(loop, handover.fd, env, std::move(handover.transport),
+                                std::move(handover.admitted_ip), std::move(handover.peer));
+  if (connection == nullptr) {
+    return;
+  }
   kLog.info("conn.accepted", "connection accepted",
             {{"conn", connection->label_},
              {"peer", connection->peer_},
              {"listener", connection->transport_->is_encrypted() ? "wss" : "ws"}});
-  connection->deadline_ = uv_now(loop) / 1000 + env.negotiation_timeout_s;
-  env.timeouts.insert(connection->id_, connection->deadline_);
   connection->websocket_ = std::make_unique<WebSocketDecoder>(handover.max_message_bytes);
   connection->websocket_trusted_ = handover.trusted;
   connection->session_->use_websocket_framing();

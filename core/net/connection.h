@@ -167,8 +167,11 @@ class Connection final : public c2s::SessionIo {
 
   // Logs conn.closed, once, when the handle closes.
   void log_closed();
-  // Sets up the handle for `fd` and registers the connection; false (connection freed) on failure.
-  bool open_socket(uv_loop_t* loop, int fd);
+  // A connection on `fd` (admitted for `admitted_ip`): its handle, id, log context and
+  // negotiation deadline; nullptr (the descriptor closed, the place released) on failure.
+  static Connection* open(uv_loop_t* loop, int fd, ConnectionEnv& env,
+                          std::unique_ptr<tls::Transport> transport, std::string admitted_ip,
+                          std::string peer);
   // XMPP over WebSocket: plaintext in is frames, each text message goes to the session.
   void on_websocket_bytes(std::string_view plaintext);
   class WebSocketMessages;

@@ -47,7 +47,8 @@ struct Server::WorkerState {
     env.options.max_unacked_stanzas = server.config_.max_unacked_stanzas;
     env.options.max_unacked_bytes = server.config_.max_unacked_bytes;
     env.options.max_stanza_bytes_before_auth = server.config_.max_stanza_bytes_before_auth;
-    http_client = std::make_unique<http::HttpClient>(worker.loop(), *server.http_client_tls_);
+    http_client = std::make_unique<http::HttpClient>(worker.loop(), *server.http_client_tls_,
+                                                     server.config_.http_client_max_requests);
     uv_timer_init(worker.loop(), &tick);
     tick.data = this;
     // After each turn's reads (check) and before the loop blocks (prepare: deliveries made by

@@ -264,8 +264,11 @@ void StoredUploads::put(const std::shared_ptr<HttpExchange>& exchange, std::stri
   }
   // Taken now: a PUT that finished on another worker between the read above and take() has
   // recorded its file, and must not be overwritten.
-  if (auto again = ctx_.read();
-      !again || !stores_.find(*again, id) || stores_.find(*again, id)->stored) {
+  std::optional<Upload> recorded;
+  if (auto again = ctx_.read()) {
+    recorded = stores_.find(*again, id);
+  }
+  if (!recorded || recorded->stored) {
     busy_->release(id);
     return refuse(409, "this slot has been used");
   }

@@ -96,7 +96,8 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
         else:
             with self.server.lock:
                 queued = self.server.answers.pop(0) if self.server.answers else None
-            status, answer = queued or (200, {"name": "projects/tern-test/messages/1"})
+            status, answer, delay = queued or (200, {"name": "projects/tern-test/messages/1"}, 0)
+            time.sleep(delay)
         data = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -135,6 +136,7 @@ class PushFcmTest(ClientTestCase):
             f'modules.push_fcm.service_account="{account_path}"',
             f'modules.push_fcm.fcm_url="https://localhost:{port}/v1/projects/{{project}}/messages:send"',
             "modules.push_fcm.retry_base_ms=1000",
+            "http.client_max_requests=1",  # one request at a time: the boundary test's
             f'http.client_trust_file="{cert}"').start()
 
     @classmethod
@@ -220,7 +222,7 @@ class PushFcmTest(ClientTestCase):
             self.receiver.answers.append((404, {"error": {
                 "code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
                 "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-                             "errorCode": "UNREGISTERED"}]}}))
+                             "errorCode": "UNREGISTERED"}]}}, 0))
         await self.message_to(user, "first")
         await self.wait_for_sends("fcm-token-gone", 1)
         await self.server_output(rf"push\.unregistered.*node={node}")
@@ -231,12 +233,25 @@ class PushFcmTest(ClientTestCase):
     async def test_a_503_is_retried_with_backoff(self):
         user, _ = await self.phone("fcm-token-busy")
         with self.receiver.lock:
-            self.receiver.answers.append((503, {"error": {"code": 503, "status": "UNAVAILABLE"}}))
+            self.receiver.answers.append((503, {"error": {"code": 503, "status": "UNAVAILABLE"}}, 0))
         await self.message_to(user, "hello")
         first, second = await self.wait_for_sends("fcm-token-busy", 2)
         self.assertGreaterEqual(second[0] - first[0], 0.9)  # retry_base_ms: 1 s
         await self.server_output(r"push\.retry.*error=\"?HTTP 503")
         await self.server_output(r"push\.sent")
+
+    async def test_past_client_max_requests_a_push_waits_for_its_retry(self):
+        first, _ = await self.phone("fcm-token-slow")
+        second, _ = await self.phone("fcm-token-queued")
+        with self.receiver.lock:
+            self.receiver.answers.append((200, {"name": "projects/tern-test/messages/2"}, 1.5))
+        await self.message_to(first, "one")
+        await self.wait_for_sends("fcm-token-slow", 1)  # in flight for 1.5 s
+        await self.message_to(second, "two")
+        await self.server_output(r"limit\.refused.*client_max_requests.*limit=1")
+        (arrived, *_rest) = (await self.wait_for_sends("fcm-token-queued", 1))[0]
+        (slow, *_rest) = self.receiver.sends_for("fcm-token-slow")[0]
+        self.assertGreaterEqual(arrived - slow, 0.9)  # after the backoff, not alongside
 
 
 if __name__ == "__main__":
