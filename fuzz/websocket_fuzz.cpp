@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Fuzz target for the WebSocket decoder (core/net/websocket.h). The first byte chooses the
-// slicing; the rest is what a client sends after the handshake. Oracle: no crash, no message
+// slicing (low 7 bits) and the role (top bit: reading a server's frames, as the BOSH bridge
+// does); the rest is what the peer sends after the handshake. Oracle: no crash, no message
 // over the limit, nothing after an error or a close frame.
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
   }
   const std::size_t slice = (data[0] & 0x7F) + 1;
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-  tern::core::net::WebSocketDecoder decoder(kLimit);
+  using Role = tern::core::net::WebSocketDecoder::Role;
+  tern::core::net::WebSocketDecoder decoder(kLimit,
+                                            (data[0] & 0x80) != 0 ? Role::Client : Role::Server);
   CheckingSink sink;
   for (std::size_t at = 0; at < input.size(); at += slice) {
     if (!decoder.feed(input.substr(at, slice), sink)) {

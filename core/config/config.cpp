@@ -423,7 +423,9 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     s.integer("max_body_bytes", config.http_max_body_bytes, 1024, std::size_t{1} << 30);
     for (auto [key, value] : {std::pair{"header_timeout", &config.http_header_timeout},
                               std::pair{"body_timeout", &config.http_body_timeout},
-                              std::pair{"idle_timeout", &config.http_idle_timeout}}) {
+                              std::pair{"idle_timeout", &config.http_idle_timeout},
+                              std::pair{"bosh_max_wait", &config.http_bosh_max_wait},
+                              std::pair{"bosh_inactivity", &config.http_bosh_inactivity}}) {
       std::int64_t seconds = value->count();
       s.integer(key, seconds, 1, 3600);
       *value = std::chrono::seconds(seconds);

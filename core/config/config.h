@@ -107,6 +107,10 @@ struct Config {
   // on a network the operator trusts); otherwise it may not authenticate when
   // c2s.require_encryption is on (Prosody's consider_websocket_secure).
   bool http_consider_websocket_secure = false;
+  // XMPP over BOSH (XEP-0206): the longest a request is held for output (a client's 'wait' is
+  // capped at it), and how long a session lives without a request.
+  std::chrono::seconds http_bosh_max_wait{60};
+  std::chrono::seconds http_bosh_inactivity{60};
   // The HTTP client (push services, gateways) trusts the system's store and this PEM file too.
   std::string http_client_trust_file;
   // Outgoing requests in flight per worker; more fail at once (the caller retries later).

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/http/bosh_service.h"
 #include "core/http/exchange.h"
 #include "core/http/host_meta.h"
 #include "core/http/websocket_upgrade.h"
@@ -250,7 +251,9 @@ void HttpConnection::on_head(HttpRequest request) {
   if (builtin_endpoint(request)) {
     return;
   }
-  route_ = env_.router.find_route(request.host, request.path);
+  route_ = env_.bosh != nullptr && request.path == env_.options.bosh.path
+               ? &env_.bosh->route()
+               : env_.router.find_route(request.host, request.path);
   std::vector<HttpHeader> cors;
   std::uint64_t limit = 0;
   if (route_ == nullptr) {
@@ -346,8 +349,11 @@ bool HttpConnection::builtin_endpoint(HttpRequest& request) {
   } else {
     // XEP-0156 §3: anyone may read it, from any origin.
     AltConnections links;
-    links.websocket =
-        websocket_url(env_.router.public_base_url(request.host)) + env_.options.websocket_path;
+    const std::string base = env_.router.public_base_url(request.host);
+    links.websocket = websocket_url(base) + env_.options.websocket_path;
+    if (env_.bosh != nullptr) {
+      links.bosh = base + env_.options.bosh.path;
+    }
     response.status = request.method == "OPTIONS" ? 204 : 200;
     if (request.method != "OPTIONS") {
       response.body = xrd ? host_meta_xrd(links) : host_meta_json(links);

@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/http/bosh_session.h"
 #include "core/http/request_parser.h"
 #include "core/net/admission.h"
 #include "core/net/connection.h"
@@ -31,6 +32,7 @@ namespace tern::core::http {
 
 class HttpConnection;
 class Exchange;
+class BoshService;
 
 // Where requests go: the route of a host (by the Host header) for a path, on this worker.
 class HttpRouter {
@@ -57,6 +59,8 @@ struct HttpOptions {
   std::string websocket_path = "/xmpp-websocket";
   std::size_t websocket_max_message_bytes = 1 << 20;
   bool consider_websocket_secure = false;
+  // XMPP over BOSH (XEP-0206): the endpoint and its timings.
+  BoshOptions bosh;
 };
 
 // The live HTTP connections of one worker, by id (closed at shutdown).
@@ -87,6 +91,7 @@ struct HttpEnv {
   HttpConnectionSet& connections;
   net::ConnectionAdmission& admission;  // the same places as client connections
   net::ConnectionEnv& xmpp;             // where a WebSocket upgrade's session goes
+  BoshService* bosh = nullptr;          // this worker's BOSH endpoint (nullptr: none)
 };
 
 class HttpConnection final : private RequestParser::Sink {

@@ -129,7 +129,9 @@ void Connection::adopt_websocket(uv_loop_t* loop, WebSocketHandover handover, Co
   kLog.info("conn.accepted", "connection accepted",
             {{"conn", connection->label_},
              {"peer", connection->peer_},
-             {"listener", connection->transport_->is_encrypted() ? "wss" : "ws"}});
+             {"listener", !handover.listener.empty()               ? handover.listener
+                          : connection->transport_->is_encrypted() ? "wss"
+                                                                   : "ws"}});
   connection->websocket_ = std::make_unique<WebSocketDecoder>(handover.max_message_bytes);
   connection->websocket_trusted_ = handover.trusted;
   connection->session_->use_websocket_framing();

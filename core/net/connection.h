@@ -87,7 +87,8 @@ class Connection final : public c2s::SessionIo {
   // descriptor, its transport (TLS stays as it was), its place in ConnectionAdmission, and the
   // plaintext it read past the handshake. `handshake` (the 101 response) goes out first; from then
   // on every message is one element of the session's stream. `trusted`: treated as encrypted
-  // although plain ([http] consider_websocket_secure, behind a TLS proxy).
+  // although plain ([http] consider_websocket_secure, behind a TLS proxy). The BOSH bridge
+  // (core/http/bosh_session.h) hands over one end of a socket pair the same way.
   struct WebSocketHandover {
     int fd = -1;
     std::string peer;  // "address:port"
@@ -97,6 +98,7 @@ class Connection final : public c2s::SessionIo {
     std::string early_bytes;
     std::size_t max_message_bytes = 0;
     bool trusted = false;
+    std::string listener;  // for the log; empty: "ws" or "wss"
   };
   static void adopt_websocket(uv_loop_t* loop, WebSocketHandover handover, ConnectionEnv& env);
 

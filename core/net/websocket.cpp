@@ -46,6 +46,16 @@ void append_websocket_frame(std::string& out, WebSocketOpcode opcode, std::strin
   out += payload;
 }
 
+void append_internal_client_frame(std::string& out, WebSocketOpcode opcode,
+                                  std::string_view payload) {
+  const std::size_t start = out.size();
+  append_length(out, static_cast<std::uint8_t>(0x80 | static_cast<std::uint8_t>(opcode)),
+                payload.size());
+  out[start + 1] = static_cast<char>(static_cast<unsigned char>(out[start + 1]) | 0x80);
+  out.append(4, '\0');  // the masking key: zero, so the payload goes as it is
+  out += payload;
+}
+
 void append_websocket_close(std::string& out, WebSocketClose code) {
   const auto value = static_cast<std::uint16_t>(code);
   const char payload[2] = {static_cast<char>(value >> 8), static_cast<char>(value & 0xFF)};
@@ -95,8 +105,10 @@ Result<bool, WebSocketError> WebSocketDecoder::next_frame(Sink& sink) {
   if ((b[0] & 0x70) != 0) {
     return Err(fail(WebSocketClose::ProtocolError, "reserved bits set (no extension was agreed)"));
   }
-  if (!masked) {
-    return Err(fail(WebSocketClose::ProtocolError, "a client frame must be masked"));
+  if (masked != (role_ == Role::Server)) {
+    return Err(fail(WebSocketClose::ProtocolError, role_ == Role::Server
+                                                       ? "a client frame must be masked"
+                                                       : "a server frame must not be masked"));
   }
   if (length == 126) {
     if (have < 4) {
@@ -126,13 +138,14 @@ Result<bool, WebSocketError> WebSocketDecoder::next_frame(Sink& sink) {
     return Err(fail(WebSocketClose::TooBig,
                     "a message is larger than " + std::to_string(max_message_) + " bytes"));
   }
-  if (have - at < 4 || have - at - 4 < length) {
+  const std::size_t key_size = masked ? 4 : 0;
+  if (have - at < key_size || have - at - key_size < length) {
     return false;  // the rest of the frame has not arrived
   }
   const unsigned char* mask = b + at;
-  at += 4;
+  at += key_size;
   std::string payload(buffer_, offset_ + at, static_cast<std::size_t>(length));
-  for (std::size_t i = 0; i < payload.size(); ++i) {
+  for (std::size_t i = 0; masked && i < payload.size(); ++i) {
     payload[i] = static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]);
   }
   offset_ += at + static_cast<std::size_t>(length);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // WebSocket (RFC 6455) as XMPP over WebSocket (RFC 7395) needs it: the opening handshake's
 // accept key, and the framing of a connection after it, without I/O (tested and fuzzed on
-// bytes). The server side only: client frames must be masked, no extension is negotiated (RSV
-// bits are errors), text messages carry the XML, binary messages are refused, fragmented messages
-// are reassembled up to a limit, control frames are answered (ping) or end the connection (close).
+// bytes). The server side (and a client side for a peer inside ternd): client frames must be
+// masked, no extension is negotiated (RSV bits are errors), text messages carry the XML, binary
+// messages are refused, fragmented messages are reassembled up to a limit, control frames are
+// answered (ping) or end the connection (close).
 //
 // A library was considered: libwebsockets (in Debian) owns its sockets and event loop, which
 // would put WebSocket sessions outside the connections, timeouts and caps every other session
@@ -43,6 +44,11 @@ enum class WebSocketClose : std::uint16_t {
 void append_websocket_frame(std::string& out, WebSocketOpcode opcode, std::string_view payload);
 // A close frame with its status code (and no reason text).
 void append_websocket_close(std::string& out, WebSocketClose code);
+// A client frame (masked, FIN set) for a peer inside ternd: the BOSH bridge talking to its c2s
+// connection over a socket pair. The key is zero (the payload goes unchanged): masking guards
+// against cache poisoning by browser scripts (RFC 6455 §10.3), and no browser is on this path.
+void append_internal_client_frame(std::string& out, WebSocketOpcode opcode,
+                                  std::string_view payload);
 
 struct WebSocketError {
   WebSocketClose code = WebSocketClose::ProtocolError;
@@ -61,7 +67,11 @@ class WebSocketDecoder {
     virtual void on_close(std::uint16_t code) = 0;
   };
 
-  explicit WebSocketDecoder(std::size_t max_message_bytes) : max_message_(max_message_bytes) {}
+  // Server: reads a client's frames, which must be masked. Client: reads a server's frames,
+  // which must not be (the BOSH bridge reading its c2s connection).
+  enum class Role : std::uint8_t { Server, Client };
+  explicit WebSocketDecoder(std::size_t max_message_bytes, Role role = Role::Server)
+      : max_message_(max_message_bytes), role_(role) {}
 
   // Feeds bytes in any slicing. After an error, or after a close frame, nothing more is taken.
   Result<void, WebSocketError> feed(std::string_view bytes, Sink& sink);
@@ -73,6 +83,7 @@ class WebSocketDecoder {
   Result<bool, WebSocketError> next_frame(Sink& sink);
 
   std::size_t max_message_;
+  Role role_;
   std::string buffer_;  // bytes of frames not complete yet (from offset_ on)
   std::size_t offset_ = 0;
   std::string message_;  // a fragmented text message being reassembled

@@ -138,6 +138,15 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
   // framing of a message that is just within it.
   http_options_.websocket_max_message_bytes = config_.limits.max_stanza_bytes + 1024;
   http_options_.consider_websocket_secure = config_.http_consider_websocket_secure;
+  http_options_.bosh.max_wait_s = static_cast<std::uint64_t>(config_.http_bosh_max_wait.count());
+  http_options_.bosh.inactivity_s =
+      static_cast<std::uint64_t>(config_.http_bosh_inactivity.count());
+  http_options_.bosh.max_message_bytes = http_options_.websocket_max_message_bytes;
+  http_options_.bosh.max_pending_bytes = config_.max_output_bytes;
+  bosh_directory_ = std::make_unique<http::BoshDirectory>(
+      config_.effective_workers(), [this](unsigned worker, std::function<void()> task) {
+        workers_[worker]->worker.post(std::move(task));
+      });
   admission_ = std::make_unique<net::ConnectionAdmission>(connection_cap(config_),
                                                           config_.max_connections_per_address);
   auth_throttle_ = std::make_unique<c2s::AuthThrottle>(
@@ -246,6 +255,7 @@ void Server::stop() {
       for (http::HttpConnection* connection : open_http) {
         connection->shutdown();
       }
+      ws->bosh.shutdown();
       ws->expire_detached(0, true);  // their unacknowledged messages go to the offline queues
     });
   }

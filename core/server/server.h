@@ -21,6 +21,7 @@
 
 #include "core/c2s/auth_throttle.h"
 #include "core/config/config.h"
+#include "core/http/bosh_service.h"
 #include "core/http/http_connection.h"
 #include "core/module/module_host.h"
 #include "core/net/admission.h"
@@ -92,6 +93,8 @@ class Server final {
   std::unique_ptr<c2s::AuthThrottle> auth_throttle_;
   std::unique_ptr<LocalSessions> sessions_;
   http::HttpOptions http_options_;  // [http], shared by every worker's connections
+  // Which worker holds each BOSH session (before the workers: they attach to it).
+  std::unique_ptr<http::BoshDirectory> bosh_directory_;
   // The HTTP client's TLS: the system's trust store and [http] client_trust_file.
   std::unique_ptr<tls::TlsContext> http_client_tls_;
   // "https://{host}:5281": the first HTTP listener as bound, set by start() before any worker

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/http/bosh_service.h"
 #include "core/http/http_client.h"
 #include "core/loop/timeout_wheel.h"
 #include "core/loop/worker.h"
@@ -39,7 +40,11 @@ struct Server::WorkerState {
             write_timeouts},
         http_env{id,   server.http_options_, server.tls_.get(),
                  host, http_connections,     *server.admission_,
-                 env} {
+                 env},
+        bosh(id, worker.loop(), *server.bosh_directory_, env, server.http_options_.bosh,
+             server.http_options_.max_buffered_body_bytes,
+             server.http_options_.consider_websocket_secure) {
+    http_env.bosh = &bosh;
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
     env.options.resume_timeout_s =
@@ -131,6 +136,7 @@ struct Server::WorkerState {
   net::ConnectionEnv env;
   http::HttpConnectionSet http_connections;
   http::HttpEnv http_env;
+  http::BoshService bosh;                         // XEP-0206 sessions created on this worker
   std::unique_ptr<http::HttpClient> http_client;  // ModuleContext::http_request
   std::set<uv_timer_t*> delayed;                  // ModuleContext::after, not yet run
   uv_timer_t tick{};

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 # A web client in a real browser: Converse.js (npm, pinned in tests/interop/package-lock.json) in
 # Debian's headless Chromium, driven by puppeteer-core (tests/interop/converse_browser.mjs), logs
-# in to ternd over WebSocket (wss://, RFC 7395) and exchanges a message both ways with a slixmpp
-# client. The page is served from loopback by this test (its own origin, so the WebSocket
+# in to ternd over WebSocket (wss://, RFC 7395), and in a second test over BOSH (XEP-0206, with
+# CORS preflights, since the page has an origin of its own), and exchanges a message both ways
+# with a slixmpp client. The page is served from loopback by this test (its own origin, so the WebSocket
 # handshake carries a real Origin header); Chromium trusts ternd's self-signed certificate by its
 # public key only. A screenshot of Converse after the exchange is saved with the test logs
-# (meson-logs/browser-converse.png in the build directory). Every wait is bounded.
+# (meson-logs/browser-converse-ws.png and -bosh.png in the build directory). Every wait is bounded.
 import functools
 import http.server
 import os
@@ -59,15 +60,22 @@ class BrowserTest(ClientTestCase):
         super().tearDownClass()
 
     async def test_converse_in_chromium_chats_with_slixmpp_over_websocket(self):
+        await self.converse_chats(
+            "ws", f"wss://{DOMAIN}:{self.server.ports['https']}/xmpp-websocket", "wss")
+
+    async def test_converse_in_chromium_chats_with_slixmpp_over_bosh(self):
+        await self.converse_chats(
+            "bosh", f"https://{DOMAIN}:{self.server.ports['https']}/http-bind", "bosh-secure")
+
+    async def converse_chats(self, transport, url, listener):
         browser_user, slix_user = self.accounts("browser", "desktop")
         juliet = await self.login(f"{slix_user}/desk", PASSWORD)
         query = urllib.parse.urlencode({
-            "ws": f"wss://{DOMAIN}:{self.server.ports['https']}/xmpp-websocket",
-            "jid": f"{browser_user}/converse", "password": PASSWORD})
+            transport: url, "jid": f"{browser_user}/converse", "password": PASSWORD})
         page = f"http://127.0.0.1:{self.pages.server_address[1]}/converse_page.html?{query}"
         logs = os.path.join(BUILD, "meson-logs")
         os.makedirs(logs, exist_ok=True)
-        screenshot = os.path.join(logs, "browser-converse.png")
+        screenshot = os.path.join(logs, f"browser-converse-{transport}.png")
         if os.path.exists(screenshot):
             os.remove(screenshot)
         child = await ChildProcess.start(
@@ -78,7 +86,7 @@ class BrowserTest(ClientTestCase):
             dict(os.environ), cwd=INTEROP)
         converse = XmppJs(child)  # the same one-JSON-object-per-line protocol
         await converse.expect("online", timeout=60)
-        await self.server_output(r"conn\.accepted.*listener=wss")
+        await self.server_output(rf"conn\.accepted.*listener={listener}")
         await converse.expect("sent")
         got = await next_matching(juliet.messages, lambda m: m["from"].bare == browser_user,
                                   "the message from Converse.js")

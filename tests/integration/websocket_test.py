@@ -192,12 +192,14 @@ class WebSocketTest(ClientTestCase):
         self.assertIn({"rel": "urn:xmpp:alt-connections:websocket",
                        "href": f"wss://{DOMAIN}:{self.server.ports['https']}/xmpp-websocket"},
                       links)
+        self.assertIn({"rel": "urn:xmpp:alt-connections:xbosh",
+                       "href": f"https://{DOMAIN}:{self.server.ports['https']}/http-bind"}, links)
         with urllib.request.urlopen(base + "/.well-known/host-meta", context=context,
                                     timeout=TIMEOUT) as r:
             xrd = ET.fromstring(r.read())
-        link = xrd.find("{http://docs.oasis-open.org/ns/xri/xrd-1.0}Link")
-        self.assertEqual(link.get("rel"), "urn:xmpp:alt-connections:websocket")
-        self.assertEqual(link.get("href"), links[0]["href"])
+        xrd_links = [{"rel": link.get("rel"), "href": link.get("href")}
+                     for link in xrd.iter("{http://docs.oasis-open.org/ns/xri/xrd-1.0}Link")]
+        self.assertEqual(xrd_links, links)  # both documents list both endpoints
 
     async def test_a_websocket_session_chats_with_slixmpp(self):
         ws_user, slix_user = self.accounts("wsuser", "slixuser")

@@ -149,3 +149,52 @@ TEST(WebSocket, LengthsNearTwoToTheSixtyFourNeverWrap) {
 
 }  // namespace
 }  // namespace tern::core::net
+
+namespace tern::core::net {
+namespace {
+
+// The BOSH bridge's two directions: its client frames are what a server decoder takes (in each
+// length form), and a client-role decoder reads the server's frames and refuses masked ones.
+TEST(WebSocketBridge, InternalClientFramesDecodeOnTheServerSide) {
+  for (std::size_t size : {0UL, 125UL, 126UL, 65535UL, 65536UL}) {
+    std::string frames;
+    const std::string payload(size, 'x');
+    append_internal_client_frame(frames, WebSocketOpcode::Text, payload);
+    append_internal_client_frame(frames, WebSocketOpcode::Ping, "keepalive");
+    WebSocketDecoder decoder(1 << 20);
+    Collect sink;
+    ASSERT_TRUE(decoder.feed(frames, sink)) << size;
+    ASSERT_EQ(sink.texts.size(), 1U) << size;
+    EXPECT_EQ(sink.texts[0], payload);
+    EXPECT_EQ(sink.pings, std::vector<std::string>{"keepalive"});
+  }
+}
+
+TEST(WebSocketBridge, AClientRoleDecoderReadsServerFramesOnly) {
+  std::string frames;
+  append_websocket_frame(frames, WebSocketOpcode::Text, "<open/>");
+  append_websocket_frame(frames, WebSocketOpcode::Pong, "");
+  append_websocket_frame(frames, WebSocketOpcode::Text, std::string(70000, 'y'));
+  append_websocket_close(frames, WebSocketClose::Normal);
+  WebSocketDecoder decoder(1 << 20, WebSocketDecoder::Role::Client);
+  Collect sink;
+  for (std::size_t at = 0; at < frames.size(); at += 7) {  // in any slicing
+    ASSERT_TRUE(decoder.feed(frames.substr(at, 7), sink));
+  }
+  ASSERT_EQ(sink.texts.size(), 2U);
+  EXPECT_EQ(sink.texts[0], "<open/>");
+  EXPECT_EQ(sink.texts[1].size(), 70000U);
+  EXPECT_EQ(sink.close, 1000);
+
+  WebSocketDecoder strict(1 << 20, WebSocketDecoder::Role::Client);
+  Collect ignored;
+  std::string masked;
+  append_internal_client_frame(masked, WebSocketOpcode::Text, "<a/>");
+  auto fed = strict.feed(masked, ignored);
+  ASSERT_FALSE(fed);
+  EXPECT_EQ(fed.error().code, WebSocketClose::ProtocolError);
+  EXPECT_TRUE(ignored.texts.empty());
+}
+
+}  // namespace
+}  // namespace tern::core::net
