@@ -36,11 +36,6 @@ BoshService::BoshService(unsigned worker, uv_loop_t* loop, BoshDirectory& direct
       xmpp_(xmpp),
       options_(options),
       consider_secure_(consider_secure) {
-  // A body is parsed whole: the stanza limits apply to it as to one element, widened to the
-  // body size (a client batches several stanzas); each child is held to the stanza limit by the
-  // c2s connection that reads it.
-  limits_ = xmpp_.options.limits;
-  limits_.max_stanza_bytes = max_body_bytes;
   route_.path = options.path;
   route_.methods = {"POST"};
   route_.max_body_bytes = max_body_bytes;
@@ -51,7 +46,13 @@ BoshService::BoshService(unsigned worker, uv_loop_t* loop, BoshDirectory& direct
 
 void BoshService::handle(const std::shared_ptr<HttpExchange>& exchange) {
   const HttpRequest& http = exchange->request();
-  auto parsed = parse_bosh_request(http.body, limits_);
+  // A body is parsed whole: the stanza limits apply to it as to one element, widened to the
+  // body size (a client batches several stanzas); each child is held to the stanza limit by the
+  // c2s connection that reads it. ([limits] are read here: the worker sets them after this
+  // service is built.)
+  xmpp::ParserLimits limits = xmpp_.options.limits;
+  limits.max_stanza_bytes = route_.max_body_bytes;
+  auto parsed = parse_bosh_request(http.body, limits);
   const std::uint64_t token = ++last_token_;
   waiting_.emplace(token, exchange);
   if (!parsed) {

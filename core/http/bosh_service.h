@@ -83,7 +83,6 @@ class BoshService {
   BoshDirectory& directory_;
   net::ConnectionEnv& xmpp_;
   const BoshOptions& options_;
-  xmpp::ParserLimits limits_;
   HttpRoute route_;
   std::unordered_map<std::string, BoshSession*> sessions_;  // those living on this worker
   // Requests received here, waiting for their session's answer, by token.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <limits>
 
 #include "log/logger.h"
 #include "tls/transport.h"
@@ -33,6 +34,7 @@ class BoshSession::Frames final : public net::WebSocketDecoder::Sink {
       return;
     }
     if (name == "close") {
+      session_.closed_cleanly_ = true;
       ended = true;
       return;
     }
@@ -56,7 +58,9 @@ BoshSession::BoshSession(uv_loop_t* loop, const BoshOptions& options, Start star
     : options_(options),
       start_(std::move(start)),
       gone_(std::move(gone)),
-      decoder_(options.max_message_bytes + 1024, net::WebSocketDecoder::Role::Client) {
+      // The peer is ternd's own c2s connection, and elements the server builds (a PEP items
+      // result, a room's disco#items) are not bound by the stanza limit clients are held to.
+      decoder_(std::numeric_limits<std::size_t>::max(), net::WebSocketDecoder::Role::Client) {
   uv_pipe_init(loop, &pipe_, 0);
   pipe_.data = this;
   uv_timer_init(loop, &timer_);
@@ -164,8 +168,11 @@ void BoshSession::on_request(BoshRequest request, bool secure, Answer answer) {
     return finish("rid-window");
   }
   if (request.rid > next_rid_) {
-    const std::uint64_t rid = request.rid;
-    early_.insert_or_assign(rid, Early{std::move(request), std::move(answer)});
+    auto [it, inserted] = early_.try_emplace(request.rid);
+    if (!inserted) {
+      it->second.answer(200, bosh_body({}));  // the earlier copy of a request sent again
+    }
+    it->second = Early{std::move(request), std::move(answer)};
     return;
   }
   process(request, std::move(answer));
@@ -269,6 +276,9 @@ void BoshSession::reply(Pending& pending, std::string body) {
 
 void BoshSession::on_connection_ended() {
   connection_ended_ = true;
+  if (condition_.empty() && !closed_cleanly_) {
+    condition_ = "remote-connection-failed";  // gone without <close/> or a stream error
+  }
   if (pipe_open_ && reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&pipe_));
     reading_ = false;
@@ -380,11 +390,18 @@ void BoshSession::rearm_timer() {
     return;
   }
   const std::uint64_t due = held_.empty() ? last_activity_ms_ + options_.inactivity_s * 1000
-                                          : held_.front().since_ms + wait_s_ * 1000;
+                                          : held_.front().since_ms + hold_limit_ms();
   const std::uint64_t now = now_ms();
   uv_timer_start(
       &timer_, [](uv_timer_t* timer) { static_cast<BoshSession*>(timer->data)->on_timer(); },
       due > now ? due - now : 0, 0);
+}
+
+std::uint64_t BoshSession::hold_limit_ms() const {
+  // The creation request waits for the stream to open however short the client's wait: a
+  // 'wait' of 0 asks for quick answers, not for a session that cannot start.
+  constexpr std::uint64_t kStreamStartSeconds = 10;
+  return (created_ ? wait_s_ : std::max(wait_s_, kStreamStartSeconds)) * 1000;
 }
 
 void BoshSession::on_timer() {
@@ -393,7 +410,7 @@ void BoshSession::on_timer() {
   }
   const std::uint64_t now = now_ms();
   if (!held_.empty()) {
-    if (held_.front().since_ms + wait_s_ * 1000 <= now) {
+    if (held_.front().since_ms + hold_limit_ms() <= now) {
       if (!created_) {
         // The stream never opened (the server is stopping or the connection failed at once).
         condition_ = "remote-connection-failed";

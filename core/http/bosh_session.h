@@ -98,6 +98,8 @@ class BoshSession {
   void finish(std::string_view reason);
   void send_frame(net::WebSocketOpcode opcode, std::string_view payload);
   void send_open(std::string_view to, std::string_view lang);
+  // How long the oldest held request may wait.
+  std::uint64_t hold_limit_ms() const;
   void rearm_timer();
   void on_timer();
   void start_reading();
@@ -131,6 +133,7 @@ class BoshSession {
   bool created_ = false;           // the creation request has been answered
   bool awaiting_features_ = true;  // after <open/>: the answer waits for the stream features
   bool connection_ended_ = false;  // the c2s connection is gone
+  bool closed_cleanly_ = false;    // with its <close/>
   bool finished_ = false;          // over for requests
   bool reading_ = false;
   bool pipe_open_ = false;

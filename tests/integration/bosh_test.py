@@ -210,6 +210,27 @@ class BoshTest(ClientTestCase):
         ids += [iq.get("id") for iq in body.iter("{jabber:client}iq")]
         self.assertEqual(ids, ["first", "second"])  # taken in rid order
 
+    def test_an_early_request_sent_twice_answers_the_first_copy(self):
+        client = self.bosh(wait=2)
+        user, = self.accounts("twice")
+        client.login(user)
+        client.rid += 2
+        first_copy = client.later(rid=client.rid)
+        time.sleep(0.3)
+        second_copy = client.later(rid=client.rid)  # the client gave up on the first one
+        status, _, body, _ = first_copy.result(timeout=TIMEOUT)
+        self.assertEqual((status, list(body), body.get("type")), (200, [], None))
+        self.assertFalse(second_copy.done())  # still waits for the gap
+        client.post(client.body(rid=client.rid - 1))
+        status, _, body, _ = second_copy.result(timeout=TIMEOUT)
+        self.assertEqual((status, body.get("type")), (200, None))
+
+    def test_wait_zero_still_opens_the_stream(self):
+        client = self.bosh(wait=0)
+        body, _, text = client.create()
+        self.assertEqual(body.get("wait"), "0")
+        self.assertIsNotNone(body.find(f"{{{STREAMS}}}features"), text)
+
     def test_a_rid_past_the_window_ends_the_session(self):
         client = self.bosh()
         client.create()
@@ -295,6 +316,38 @@ class BoshWorkersTest(ClientTestCase):
         # Some were taken by the session's own worker, some posted to it by the other.
         self.assertTrue(any(worker != owner for worker, owner in routes), routes)
         self.assertTrue(any(worker == owner for worker, owner in routes), routes)
+
+
+class BoshLargeOutputTest(ClientTestCase):
+    """An element the server builds may be larger than the stanza limit clients are held to: a
+    roster of 100 contacts under a 4 KiB limit still reaches a BOSH client."""
+
+    settings = ("limits.max_stanza_bytes=4096",)
+
+    def test_a_roster_larger_than_the_stanza_limit(self):
+        client = Bosh(self.server, wait=2)
+        self.addCleanup(client.close)
+        user, = self.accounts("popular")
+        client.login(user)
+        sets = "".join(
+            f"<iq xmlns='jabber:client' type='set' id='r{n}'><query xmlns='jabber:iq:roster'>"
+            f"<item jid='contact-number-{n:03d}@example.net' name='Contact {n}'/></query></iq>"
+            for n in range(100))
+        client.request(sets)
+        roster = None
+        status, _, body, text = client.request(
+            "<iq xmlns='jabber:client' type='get' id='all'><query xmlns='jabber:iq:roster'/></iq>")
+        for _ in range(200):  # the pushes of the sets come first, in as many answers as it takes
+            self.assertEqual((status, body.get("type")), (200, None), text[:300])
+            for iq in body.iter("{jabber:client}iq"):
+                if iq.get("id") == "all":
+                    roster = iq
+            if roster is not None:
+                break
+            status, _, body, text = client.request()
+        self.assertIsNotNone(roster)
+        self.assertGreater(len(ET.tostring(roster)), 4096 + 2048)
+        self.assertEqual(len(list(roster.iter("{jabber:iq:roster}item"))), 100)
 
 
 class BoshInactivityTest(ClientTestCase):
