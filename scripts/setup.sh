@@ -14,7 +14,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries (see README: "Dependencies")
   libexpat1-dev libssl-dev libuv1-dev liblmdb-dev libc-ares-dev libicu-dev libfmt-dev
-  libtomlplusplus-dev libspdlog-dev libhttp-parser-dev nlohmann-json3-dev
+  libtomlplusplus-dev libspdlog-dev libhttp-parser-dev nlohmann-json3-dev libphonenumber-dev
   # tests and benchmarks (integration tests drive the server with Debian's slixmpp, which lives
   # in /usr/bin/python3's packages, and with a C client on libstrophe)
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev

@@ -289,7 +289,7 @@ void ModuleHost::on_iq(IqType type, QName payload, Addressed addressed, IqHandle
 }
 
 bool ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
-                             const ReplySink& reply) {
+                             const ReplySink& reply, std::string_view peer_address) {
   auto send_error = [&](const xmpp::StanzaError& error) {
     if (xmpp::StanzaPtr r = xmpp::make_error_reply(iq, error)) {
       reply(std::move(r));
@@ -308,6 +308,7 @@ bool ModuleHost::dispatch_iq(const xmpp::Element& iq, Addressed addressed, const
     return false;
   }
   IqRequest request(iq, payload, from, reply);
+  request.set_peer_address(std::string(peer_address));
   try {
     it->second.handler(request);
   } catch (const std::exception& e) {

@@ -87,9 +87,10 @@ class ModuleHost final : public ModuleContext {
 
   // Hands an IQ get or set to the module registered for its payload; the reply (a result or an
   // error, now or later) goes to `reply`. False when no module handles the payload: the caller
-  // then answers service-unavailable.
+  // then answers service-unavailable. `peer_address`: the client's IP, for unauthenticated
+  // requests (IqRequest::peer_address).
   bool dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
-                   const ReplySink& reply);
+                   const ReplySink& reply, std::string_view peer_address = {});
 
   // The hooks, for the router.
   Verdict run_outbound(xmpp::StanzaPtr& stanza);

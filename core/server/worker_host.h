@@ -204,6 +204,13 @@ class Server::WorkerHost final : public c2s::SessionHost,
       m->add_stream_features(features, StreamStage::BeforeAuthentication);
     }
   }
+  // "1.2.3.4:5678" → "1.2.3.4", "[::1]:5678" → "::1": a peer's address without its port.
+  static std::string_view ip_of(std::string_view peer) {
+    if (peer.starts_with('[')) {
+      return peer.substr(1, peer.find(']') == std::string_view::npos ? 0 : peer.find(']') - 1);
+    }
+    return peer.substr(0, peer.rfind(':'));
+  }
   bool on_iq_before_authentication(c2s::C2sSession& session, xmpp::StanzaPtr iq) override {
     ModuleHost* m = modules_for(session.domain());
     if (m == nullptr || !m->has_unauthenticated_iqs()) {
@@ -220,7 +227,8 @@ class Server::WorkerHost final : public c2s::SessionHost,
         }
       });
     };
-    if (!m->dispatch_iq(iq->root(), Addressed::Unauthenticated, xmpp::Jid(), reply)) {
+    if (!m->dispatch_iq(iq->root(), Addressed::Unauthenticated, xmpp::Jid(), reply,
+                        ip_of(session.peer()))) {
       if (xmpp::StanzaPtr error =
               xmpp::make_error_reply(iq->root(), xmpp::StanzaError::service_unavailable())) {
         session.answer_before_authentication(*error);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // XEP-0077 in-band registration: creating an account before authentication (only when
 // [modules.register] allow_registration = true, and only over TLS), changing one's password and
-// deleting one's account once authenticated.
+// deleting one's account once authenticated. With the phone module enabled, the registration
+// form also carries its sign-up form (a XEP-0004 data form: number, PIN, password), and a
+// submission of it is the phone module's (modules/services/phone_service.h).
 //
 // Credentials are derived on the writer thread, inside the write that stores them: PBKDF2 takes
 // milliseconds, which an event loop serving thousands of sessions must not spend. The password
@@ -12,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "modules/services/phone_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
 #include "xmpp/presence.h"
@@ -59,12 +62,13 @@ class Register final : public Module {
  public:
   void start(ModuleContext& ctx) override {
     ctx_ = &ctx;
-    roster_ = ctx.service<roster::RosterService>("roster");  // null without rosters
+    roster_ = ctx.service<roster::RosterService>("roster");    // null without rosters
+    phone_ = ctx.service<phone::PhoneSignupService>("phone");  // null without phone sign-up
     log_ = ctx.log();
     allow_registration_ = ctx.options().boolean("allow_registration", false);
     throttle_.emplace(ctx.options().integer("registrations_per_minute", 10, 0, 1'000'000));
     ctx.add_disco_feature(ns::kRegister);
-    if (allow_registration_) {
+    if (allow_registration_ || phone_ != nullptr) {
       ctx.add_stream_feature({ns::kRegisterFeature, "register"}, StreamStage::BeforeAuthentication);
     }
     const QName query{ns::kRegister, "query"};
@@ -94,16 +98,23 @@ class Register final : public Module {
 
  private:
   // §3.1: the fields a new account needs.
+  // With phone sign-up the form also carries its data form (XEP-0077 §6): a client that renders
+  // forms shows that one; the plain fields are there only when usernames may be chosen.
   void form(IqRequest& req) const {
-    if (!allow_registration_) {
+    if (!allow_registration_ && phone_ == nullptr) {
       return req.reply_error(
           xmpp::StanzaError::service_unavailable("in-band registration is disabled here"));
     }
     xmpp::Element& query = req.reply_result({ns::kRegister, "query"});
-    query.add_child("instructions", ns::kRegister)
-        .add_text("Choose a username and password for use with this service.");
-    query.add_child("username", ns::kRegister);
-    query.add_child("password", ns::kRegister);
+    if (allow_registration_) {
+      query.add_child("instructions", ns::kRegister)
+          .add_text("Choose a username and password for use with this service.");
+      query.add_child("username", ns::kRegister);
+      query.add_child("password", ns::kRegister);
+    }
+    if (phone_ != nullptr) {
+      phone_->add_form(query);
+    }
   }
 
   // §3.1: an authenticated entity is registered already.
@@ -118,6 +129,9 @@ class Register final : public Module {
   }
 
   void sign_up(IqRequest& req) {
+    if (phone_ != nullptr && phone_->submits_form(req.payload())) {
+      return phone_->sign_up(req);
+    }
     if (!allow_registration_) {
       return req.reply_error(
           xmpp::StanzaError::service_unavailable("in-band registration is disabled here"));
@@ -231,6 +245,8 @@ class Register final : public Module {
   // The roster module's service (null when rosters are not enabled): whom to tell that the
   // account's subscriptions ended.
   const roster::RosterService* roster_ = nullptr;
+  // The phone module's sign-up (null when it is not enabled).
+  phone::PhoneSignupService* phone_ = nullptr;
   log::Logger log_;
   bool allow_registration_ = false;
   std::optional<SignupThrottle> throttle_;
@@ -240,4 +256,4 @@ class Register final : public Module {
 }  // namespace tern::modules
 
 TERN_MODULE(Register, register, "XEP-0077 in-band registration, password change, account deletion",
-            "roster?")
+            "roster?", "phone?")

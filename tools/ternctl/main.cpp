@@ -11,6 +11,8 @@
 //   ternctl [--config FILE] [--set KEY=VALUE]… archive JID      (JID's sync archive: messages kept)
 //   ternctl [--config FILE] [--set KEY=VALUE]… adduser-range PREFIX@DOMAIN FIRST COUNT PASSWORD
 //                                (PREFIX<FIRST>... for load tests, in one transaction)
+//   ternctl [--config FILE] [--set KEY=VALUE]… phone lookup|register|remove|pending …
+//                                (accounts by phone number: phone_commands.h)
 //
 // Without PASSWORD the password is read from standard input (one line; not echoed on a terminal).
 // The store's absolute path is printed on standard error. Only `init` creates a store: every other
@@ -35,6 +37,7 @@
 #include "modules/offline/offline_store.h"
 #include "storage/account_lifecycle.h"
 #include "storage/account_store.h"
+#include "tools/ternctl/phone_commands.h"
 #include "xmpp/jid.h"
 
 namespace {
@@ -55,7 +58,12 @@ constexpr const char* kUsage =
     "  store                    the store's room: its disk and its map (storage.max_map_size)\n"
     "  adduser-range PREFIX@DOMAIN FIRST COUNT PASSWORD\n"
     "                           create PREFIX<FIRST>..PREFIX<FIRST+COUNT-1>@DOMAIN (load tests;\n"
-    "                           existing ones are kept)\n";
+    "                           existing ones are kept)\n"
+    "  phone lookup NUMBER      the number's account, pending PIN and discoverability\n"
+    "  phone register NUMBER [PASSWORD]\n"
+    "                           create the number's account (prints a random password)\n"
+    "  phone remove NUMBER      delete the number's account, PIN and index entry\n"
+    "  phone pending            pending phone verifications\n";
 
 // "1.5 GiB": sizes for people.
 std::string human_bytes(std::uint64_t bytes) {
@@ -360,9 +368,9 @@ int run(int argc, char** argv) {
       args.push_back(arg);
     }
   }
-  static constexpr std::string_view kCommands[] = {"init",    "adduser",       "passwd",
-                                                   "deluser", "users",         "offline",
-                                                   "archive", "adduser-range", "store"};
+  static constexpr std::string_view kCommands[] = {"init",  "adduser", "passwd",  "deluser",
+                                                   "users", "offline", "archive", "adduser-range",
+                                                   "store", "phone"};
   if (args.empty()) {
     return fail(kUsage, 2);
   }
@@ -419,6 +427,9 @@ int run(int argc, char** argv) {
   }
   if (command == "store") {
     return show_store_use(ctx);
+  }
+  if (command == "phone") {
+    return ternctl::phone_command(*ctx.env, ctx.config, args);
   }
   return list_users(ctx, args);
 }

@@ -146,6 +146,11 @@ class IqRequest {
   // Promises an answer later; the handler returns without one.
   std::shared_ptr<DeferredIq> defer();
 
+  // The client's IP address, for a request from a stream that has not authenticated
+  // (Addressed::Unauthenticated): what per-address limits count; empty otherwise.
+  const std::string& peer_address() const { return peer_address_; }
+  void set_peer_address(std::string address) { peer_address_ = std::move(address); }
+
   bool answered() const { return reply_ != nullptr || deferred_; }
   // The server takes the reply after the handler returns.
   xmpp::StanzaPtr take_reply() { return std::move(reply_); }
@@ -156,6 +161,7 @@ class IqRequest {
   xmpp::Jid from_;
   std::optional<xmpp::Jid> to_;
   ReplySink later_;
+  std::string peer_address_;
   xmpp::StanzaPtr reply_;
   bool deferred_ = false;
 };
