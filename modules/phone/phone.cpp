@@ -131,7 +131,7 @@ class Phone final : public Module, public phone::PhoneSignupService {
   }
 
   // phone::PhoneSignupService
-  void add_form(xmpp::Element& query) const override {
+  void add_form(xmpp::Element& query, bool with_username) const override {
     xmpp::Element& form = xmpp::add_form(query, "form", ns::kRegister);
     form.add_child("title", kDataFormsNs).add_text("Sign up with your phone number");
     form.add_child("instructions", kDataFormsNs)
@@ -140,9 +140,16 @@ class Phone final : public Module, public phone::PhoneSignupService {
             "a PIN arrives by SMS. Then submit again with the PIN and a password of your "
             "choice. Your address will be the number without '+' at " +
             std::string(ctx_->host()) + ".");
-    xmpp::add_form_field(form, "phone", "text-single", {})
-        .set_attr("label", "Phone number")
-        .add_child("required", kDataFormsNs);
+    if (with_username) {
+      // Either a number, or a username of one's choice (then no PIN is needed).
+      xmpp::add_form_field(form, "username", "text-single", {})
+          .set_attr("label", "Username (instead of a phone number)");
+      xmpp::add_form_field(form, "phone", "text-single", {}).set_attr("label", "Phone number");
+    } else {
+      xmpp::add_form_field(form, "phone", "text-single", {})
+          .set_attr("label", "Phone number")
+          .add_child("required", kDataFormsNs);
+    }
     xmpp::add_form_field(form, "pin", "text-single", {}).set_attr("label", "PIN from the SMS");
     xmpp::add_form_field(form, "password", "text-private", {}).set_attr("label", "Password");
   }

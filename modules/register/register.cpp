@@ -17,6 +17,7 @@
 #include "modules/services/phone_service.h"
 #include "modules/services/roster_service.h"
 #include "tern/module_api.h"
+#include "xmpp/data_form.h"
 #include "xmpp/presence.h"
 
 namespace tern::modules {
@@ -56,6 +57,24 @@ std::optional<std::string> child_text(const xmpp::Element& query, std::string_vi
     return std::nullopt;
   }
   return std::string(child->text());
+}
+
+// The username and password of a sign-up: from the submitted data form when there is one
+// (XEP-0077 §4, its fields named as the plain ones), else from the plain fields.
+std::pair<std::optional<std::string>, std::optional<std::string>> submitted_credentials(
+    const xmpp::Element& query) {
+  if (const xmpp::Element* x = query.child("x", "jabber:x:data")) {
+    auto form = xmpp::read_form(*x);
+    if (!form) {
+      return {};
+    }
+    auto field = [&](std::string_view var) -> std::optional<std::string> {
+      auto value = form->value(var);
+      return value ? std::optional<std::string>(*value) : std::nullopt;
+    };
+    return {field("username"), field("password")};
+  }
+  return {child_text(query, "username"), child_text(query, "password")};
 }
 
 class Register final : public Module {
@@ -113,7 +132,7 @@ class Register final : public Module {
       query.add_child("password", ns::kRegister);
     }
     if (phone_ != nullptr) {
-      phone_->add_form(query);
+      phone_->add_form(query, allow_registration_);
     }
   }
 
@@ -140,8 +159,7 @@ class Register final : public Module {
     if (query.child("remove", ns::kRegister) != nullptr) {
       return req.reply_error(xmpp::StanzaError::not_authorized("authenticate first"));
     }
-    auto username = child_text(query, "username");
-    auto password = child_text(query, "password");
+    auto [username, password] = submitted_credentials(query);
     if (!username || !password || username->empty() || password->empty()) {
       return req.reply_error(
           xmpp::StanzaError::not_acceptable("a username and a password are required"));

@@ -11,8 +11,10 @@ namespace tern::modules::phone {
 class PhoneSignupService {
  public:
   virtual ~PhoneSignupService() = default;
-  // Adds the sign-up form (<x xmlns='jabber:x:data' type='form'/>) to a registration query.
-  virtual void add_form(xmpp::Element& query) const = 0;
+  // Adds the sign-up form (<x xmlns='jabber:x:data' type='form'/>) to a registration query;
+  // `with_username`: usernames may be registered too, so the form has a username field
+  // (XEP-0077 §4: a client that takes forms submits the form instead of the plain fields).
+  virtual void add_form(xmpp::Element& query, bool with_username) const = 0;
   // Whether a registration request submits that form.
   virtual bool submits_form(const xmpp::Element& query) const = 0;
   // Step one (a number): a PIN is sent by SMS. Step two (the number, the PIN and a password):

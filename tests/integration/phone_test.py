@@ -301,6 +301,36 @@ class TernctlTest(PhoneTestCase):
         self.assertIn("not_mobile", refused.exception.stderr)
 
 
+class BothWaysTest(PhoneTestCase):
+    """Usernames may be registered too: the data form, which a client that takes forms submits
+    instead of the plain fields (XEP-0077 §4), offers a username as well."""
+
+    pin_file = PinFile()
+    settings = (f'modules.phone.dev_file="{pin_file.path}"',
+                "modules.register.allow_registration=true")
+
+    async def test_the_form_takes_a_username_or_a_number(self):
+        ws = WebSocket(self.server)
+        self.addCleanup(ws.close)
+        ws.open_stream()
+        ws.send("<iq xmlns='jabber:client' type='get' id='f1'>"
+                f"<query xmlns='{REGISTER}'/></iq>")
+        form, _ = ws.element()
+        query = form.find(f"{{{REGISTER}}}query")
+        self.assertIsNotNone(query.find(f"{{{REGISTER}}}username"))  # the plain fields stay
+        fields = {f.get("var") for f in query.iter(f"{{{DATA}}}field")}
+        self.assertEqual(fields, {"FORM_TYPE", "username", "phone", "pin", "password"})
+        ws.send(f"<iq xmlns='jabber:client' type='set' id='s1'><query xmlns='{REGISTER}'>"
+                f"<x xmlns='{DATA}' type='submit'>"
+                f"<field var='FORM_TYPE'><value>{REGISTER}</value></field>"
+                "<field var='username'><value>formuser</value></field>"
+                "<field var='password'><value>form-pw</value></field></x></query></iq>")
+        reply, _ = await asyncio.to_thread(ws.element)
+        self.assertEqual(reply.get("type"), "result", ET.tostring(reply))
+        client = await self.login(f"formuser@{DOMAIN}", "form-pw")
+        self.assertTrue(client.started.is_set())
+
+
 class AddressLimitTest(PhoneTestCase):
     pin_file = PinFile()
     settings = (f'modules.phone.dev_file="{pin_file.path}"',
