@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import slixmpp
@@ -449,6 +450,52 @@ class WebhookTest(ClientTestCase):
         client = await self.login(body["jid"], body["password"])
         self.assertTrue(client.started.is_set())
         await self.server_output(r"sms\.retry")
+
+
+
+class FormWebhookTest(ClientTestCase):
+    """The other webhook flavour: a form body with basic authentication and field names of the
+    provider's choosing."""
+
+    webhook = Webhook()
+    settings = ('modules.phone.gateway="webhook"',
+                f'modules.phone.webhook_url="http://127.0.0.1:{webhook.server_address[1]}/send"',
+                'modules.phone.webhook_format="form"', 'modules.phone.webhook_to_field="To"',
+                'modules.phone.webhook_text_field="Body"', 'modules.phone.webhook_auth="basic"',
+                'modules.phone.webhook_user="tern"', 'modules.phone.webhook_secret="pa:ss"',
+                'modules.phone.message="{pin} is your code for {host}"')
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.webhook.shutdown()
+        cls.webhook.server_close()
+
+    def test_a_form_with_basic_authentication(self):
+        number = mobile()
+        status, body, _ = Api(self.server).request_pin(number)
+        self.assertEqual(status, 200, body)
+        path, headers, raw, _ = self.webhook.received[-1]
+        self.assertEqual(headers["Content-Type"], "application/x-www-form-urlencoded")
+        self.assertEqual(headers["Authorization"], "Basic dGVybjpwYTpzcw==")  # tern:pa:ss
+        fields = urllib.parse.parse_qs(raw.decode())
+        self.assertEqual(fields["To"], [number])
+        self.assertRegex(fields["Body"][0], rf"^\d{{6}} is your code for {DOMAIN}$")
+
+
+class LogGatewayTest(PhoneTestCase):
+    """The embedded default: no dev_file, the SMS goes to the log."""
+
+    settings = ("modules.phone.pins_per_address_per_hour=0",)
+
+    def test_the_pin_is_in_the_log(self):
+        self.server.wait_for_output(r"phone\.dev_gateway")  # the warning at start
+        number = mobile()
+        self.assertEqual(self.api.request_pin(number)[0], 200)
+        line = self.server.wait_for_output(rf"sms\.dev.*{re.escape(number)}")
+        pin = re.search(r"code: (\d{6})", line).group(1)
+        status, body, _ = self.api.verify(number, pin)
+        self.assertEqual(status, 200, body)
 
 
 if __name__ == "__main__":
