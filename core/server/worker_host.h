@@ -204,10 +204,14 @@ class Server::WorkerHost final : public c2s::SessionHost,
       m->add_stream_features(features, StreamStage::BeforeAuthentication);
     }
   }
-  // "1.2.3.4:5678" → "1.2.3.4", "[::1]:5678" → "::1": a peer's address without its port.
+  // "1.2.3.4:5678" → "1.2.3.4", "[::1]:5678" → "::1": a peer's address without its port. A
+  // bare address (a BOSH session's peer) stays as it is.
   static std::string_view ip_of(std::string_view peer) {
     if (peer.starts_with('[')) {
       return peer.substr(1, peer.find(']') == std::string_view::npos ? 0 : peer.find(']') - 1);
+    }
+    if (peer.find(':') != peer.rfind(':')) {
+      return peer;  // an IPv6 address without brackets has no port
     }
     return peer.substr(0, peer.rfind(':'));
   }

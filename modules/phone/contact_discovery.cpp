@@ -66,7 +66,8 @@ void ContactDiscovery::on_query(IqRequest& req) {
   std::shared_ptr<DeferredIq> answer = req.defer();
   ctx_.write(
       [index = index_, counters = counters_, per_day = per_day_, key = bare + '\0',
-       hashes = std::move(hashes), outcome](WriteTxn& txn) -> Result<void, StoreError> {
+       host = std::string(ctx_.host()), hashes = std::move(hashes),
+       outcome](WriteTxn& txn) -> Result<void, StoreError> {
         const std::int64_t today = unix_now() / 86400;
         auto [day, count] = read_counter(txn.get(counters, key));
         if (day != today) {
@@ -78,7 +79,7 @@ void ContactDiscovery::on_query(IqRequest& req) {
           return {};
         }
         for (const std::string& hash : hashes) {
-          if (auto e164 = txn.get(index, hash)) {
+          if (auto e164 = txn.get(index, index_key(host, hash))) {
             outcome->matches.emplace_back(hash, std::string(*e164));
           }
         }

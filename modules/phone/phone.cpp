@@ -3,6 +3,8 @@
 // operators): a PIN by SMS instead of a username and a password, over an HTTP JSON API or
 // in-band (XEP-0077 with a data form, through the register module); a number verified again
 // moves its account to the new device; contact discovery by hashed numbers.
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +29,10 @@ using phone::ApiError;
 constexpr std::string_view kRequestPath = "/api/v1/verification/request";
 constexpr std::string_view kVerifyPath = "/api/v1/verification/verify";
 constexpr std::string_view kDataFormsNs = "jabber:x:data";
+
+struct SweeperClaim {
+  std::atomic<bool> claimed{false};
+};
 
 class Phone final : public Module, public phone::PhoneSignupService {
  public:
@@ -60,6 +66,10 @@ class Phone final : public Module, public phone::PhoneSignupService {
     signup.policy.per_number_per_hour =
         static_cast<std::uint32_t>(options.integer("pins_per_number_per_hour", 3, 1, 1000));
     const auto per_address = options.integer("pins_per_address_per_hour", 10, 0, 1'000'000);
+    const auto verifications =
+        options.integer("verifications_per_address_per_hour", 30, 0, 1'000'000);
+    allow_plain_http_ = options.boolean("allow_plain_http", false);
+    const bool cors = options.boolean("cors", false);
     const auto sms_per_hour = options.integer("sms_per_hour", 1000, 0, 1'000'000'000);
     const auto discovery_per_day = options.integer("discovery_per_day", 1000, 0, 100'000'000);
     for (auto [key, prefixes] : {std::pair{"allow_prefixes", &signup.rules.allow_prefixes},
@@ -96,6 +106,7 @@ class Phone final : public Module, public phone::PhoneSignupService {
     auto limits = ctx.shared<phone::SignupLimits>("limits");
     std::call_once(limits->configured, [&] {
       limits->per_address.configure(static_cast<std::uint32_t>(per_address), 3600);
+      limits->verifications_per_address.configure(static_cast<std::uint32_t>(verifications), 3600);
       limits->sms_budget.configure(static_cast<std::uint32_t>(sms_per_hour), 3600);
       if (gateway == "dev") {
         log_.warn("phone.dev_gateway",
@@ -111,6 +122,11 @@ class Phone final : public Module, public phone::PhoneSignupService {
                     std::move(limits));
     discovery_.emplace(ctx, index_, counters, static_cast<std::uint64_t>(discovery_per_day));
 
+    // One sweeper for the whole server: the records are everyone's.
+    auto claim = ctx.shared<SweeperClaim>("sweeper");
+    if (!claim->claimed.exchange(true)) {
+      ctx.every(std::chrono::seconds(600), [this] { signup_->sweep(); });
+    }
     ctx.provide<phone::PhoneSignupService>(*this);
     for (std::string_view path : {kRequestPath, kVerifyPath}) {
       const bool verify = path == kVerifyPath;
@@ -118,8 +134,11 @@ class Phone final : public Module, public phone::PhoneSignupService {
                    .methods = {"POST"},
                    .max_body_bytes = phone::kMaxApiBody,
                    .stream_body = false,
-                   .cors = true,
+                   .cors = cors,
                    .handler = [this, verify](const std::shared_ptr<HttpExchange>& exchange) {
+                     if (refused(*exchange)) {
+                       return;
+                     }
                      verify ? on_verify(exchange) : on_request_pin(exchange);
                    }});
     }
@@ -154,13 +173,18 @@ class Phone final : public Module, public phone::PhoneSignupService {
     xmpp::add_form_field(form, "password", "text-private", {}).set_attr("label", "Password");
   }
 
+  bool reserves_username(std::string_view username) const override {
+    return phone::is_number_localpart(username);
+  }
+
   bool submits_form(const xmpp::Element& query) const override {
     const xmpp::Element* x = query.child("x", kDataFormsNs);
     if (x == nullptr) {
       return false;
     }
     auto form = xmpp::read_form(*x);
-    return form && form->value("phone").has_value();
+    // A form client may send every field, the phone one empty, to register a username.
+    return form && !form->value("phone").value_or("").empty();
   }
 
   void sign_up(IqRequest& req) override {
@@ -193,16 +217,18 @@ class Phone final : public Module, public phone::PhoneSignupService {
       return answer->reply_error(
           xmpp::StanzaError::not_acceptable("the PIN is the 6 digits of the SMS"));
     }
-    signup_->verify(number, pin, password, [answer](Result<phone::Verified, ApiError> verified) {
-      if (!verified) {
-        return answer->reply_error(stanza_error(verified.error()));
-      }
-      // XEP-0077's result is empty; the username tells a client which address it now has.
-      answer->reply_result({ns::kRegister, "query"}, [&](xmpp::Element& query) {
-        const std::string_view jid = verified->jid;
-        query.add_child("username", ns::kRegister).add_text(jid.substr(0, jid.find('@')));
-      });
-    });
+    signup_->verify(
+        number, pin, password, req.peer_address(),
+        [answer](Result<phone::Verified, ApiError> verified) {
+          if (!verified) {
+            return answer->reply_error(stanza_error(verified.error()));
+          }
+          // XEP-0077's result is empty; the username tells a client which address it now has.
+          answer->reply_result({ns::kRegister, "query"}, [&](xmpp::Element& query) {
+            const std::string_view jid = verified->jid;
+            query.add_child("username", ns::kRegister).add_text(jid.substr(0, jid.find('@')));
+          });
+        });
   }
 
  private:
@@ -223,6 +249,31 @@ class Phone final : public Module, public phone::PhoneSignupService {
     return xmpp::StanzaError::not_acceptable(error.message);
   }
 
+  // Refused before the body is read: plain HTTP (the PIN and the password would cross the
+  // network in clear) unless the operator says a proxy does TLS, and a body that is not JSON
+  // (which also keeps a web page from posting a "simple" text/plain request from its visitors'
+  // browsers without a CORS preflight).
+  bool refused(HttpExchange& exchange) const {
+    const HttpRequest& request = exchange.request();
+    if (!request.secure && !allow_plain_http_) {
+      log_.warn("limit.refused", "phone API refused: plain HTTP", {{"peer", request.peer}});
+      exchange.respond(phone::error_response(
+          ApiError{403, "tls_required", "use https:// (the answer carries a password)"}));
+      return true;
+    }
+    std::string_view type = request.header("content-type");
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') {
+      type.remove_suffix(1);
+    }
+    if (type != "application/json") {
+      exchange.respond(phone::error_response(
+          ApiError{415, "unsupported_media_type", "the body must be application/json"}));
+      return true;
+    }
+    return false;
+  }
+
   void on_request_pin(const std::shared_ptr<HttpExchange>& exchange) {
     auto body = phone::parse_pin_request(exchange->request().body);
     if (!body) {
@@ -241,7 +292,8 @@ class Phone final : public Module, public phone::PhoneSignupService {
       return exchange->respond(phone::error_response(body.error()));
     }
     signup_->verify(
-        body->number, body->pin, {}, [exchange](Result<phone::Verified, ApiError> verified) {
+        body->number, body->pin, {}, exchange->request().peer,
+        [exchange](Result<phone::Verified, ApiError> verified) {
           exchange->respond(verified ? phone::verified_response(verified->jid, verified->password,
                                                                 verified->new_account)
                                      : phone::error_response(verified.error()));
@@ -255,15 +307,23 @@ class Phone final : public Module, public phone::PhoneSignupService {
       return;
     }
     ctx_->write(
-        [index = index_, e164 = "+" + std::string(local)](WriteTxn& txn) {
-          auto removed = txn.remove(index, phone::contact_hash_hex(e164));
+        [index = index_,
+         key = phone::index_key(ctx_->host(), phone::contact_hash_hex("+" + std::string(local)))](
+            WriteTxn& txn) {
+          auto removed = txn.remove(index, key);
           return removed ? Result<void, StoreError>{} : Err(removed.error());
         },
-        [](StoreStatus) {});
+        [log = log_, jid = std::string(bare_jid)](StoreStatus status) {
+          if (!status) {
+            log.error("phone.index_failed", "deleted number left in contact discovery",
+                      {{"jid", jid}});
+          }
+        });
   }
 
   ModuleContext* ctx_ = nullptr;
   log::Logger log_;
+  bool allow_plain_http_ = false;
   std::unique_ptr<phone::SmsGateway> gateway_;
   StoreId index_;
   std::optional<phone::Signup> signup_;

@@ -34,6 +34,17 @@ std::optional<std::string> contact_hash_key(std::string_view hex) {
   return key;  // the index is keyed by the lowercase hex itself
 }
 
+std::string pin_key(std::string_view host, std::string_view e164) {
+  std::string key(host);
+  key += '\0';
+  key += e164;
+  return key;
+}
+
+std::string index_key(std::string_view host, std::string_view hash_hex) {
+  return pin_key(host, hash_hex);  // the same shape
+}
+
 bool is_number_localpart(std::string_view localpart) {
   return localpart.size() >= 7 && localpart.size() <= 15 &&
          std::all_of(localpart.begin(), localpart.end(),

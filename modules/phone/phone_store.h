@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What the phone module keeps, shared with ternctl (which opens the same stores by name):
-//   phone_pins      (global)       E.164 → PinRecord (pin_record.h): pending verifications
-//   phone_index     (global)       contact hash → E.164: the numbers registered through sign-up,
-//                                  for contact discovery
+//   phone_pins      (global)       HOST\0E.164 → PinRecord (pin_record.h): pending verifications
+//   phone_index     (global)       HOST\0contact hash → E.164: the numbers registered through
+//                                  sign-up, for contact discovery
 //   phone_discovery (per account)  "BARE\0" → "DAY|COUNT": numbers looked up today
 // The account itself is an ordinary one: localpart = the E.164 number without '+'.
 #pragma once
@@ -24,6 +24,11 @@ inline constexpr std::size_t kContactHashBytes = 10;
 std::string contact_hash_hex(std::string_view e164);
 // The index key for a hash in hex (nullopt: not 20 hex digits).
 std::optional<std::string> contact_hash_key(std::string_view hex);
+
+// Keys of the global stores: each virtual host has its own numbers ("HOST\0E164",
+// "HOST\0HASH").
+std::string pin_key(std::string_view host, std::string_view e164);
+std::string index_key(std::string_view host, std::string_view hash_hex);
 
 // Whether a localpart is a sign-up number's (digits only, 7 to 15 of them: E.164's length).
 bool is_number_localpart(std::string_view localpart);

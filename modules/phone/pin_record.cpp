@@ -159,6 +159,12 @@ PinVerdict check_pin(PinRecord& record, std::string_view pin, std::int64_t now,
   return record.attempts >= policy.max_attempts ? PinVerdict::Locked : PinVerdict::Wrong;
 }
 
+bool pin_record_stale(const PinRecord& record, std::int64_t now) {
+  return record.expires_at <= now &&
+         std::all_of(record.sent.begin(), record.sent.end(),
+                     [now](std::int64_t at) { return at <= now - kHour; });
+}
+
 std::string random_pin() {
   // Rejection sampling: 4 bytes below the largest multiple of 10^6 map uniformly onto 6 digits.
   constexpr std::uint32_t kRange = 1'000'000;

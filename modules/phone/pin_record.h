@@ -59,6 +59,10 @@ enum class PinVerdict : std::uint8_t {
 PinVerdict check_pin(PinRecord& record, std::string_view pin, std::int64_t now,
                      const PinPolicy& policy);
 
+// Whether a record no longer matters: its PIN has expired and no send of the last hour is left
+// to count against the number. The sweeper deletes such records.
+bool pin_record_stale(const PinRecord& record, std::int64_t now);
+
 // A fresh random PIN of six digits (uniform), and a random password for an account.
 std::string random_pin();
 std::string random_password();

@@ -1,7 +1,26 @@
 // SPDX-License-Identifier: MIT
 #include "modules/phone/rate_limiter.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+
 namespace tern::modules::phone {
+
+std::string address_key(std::string_view ip) {
+  in6_addr v6{};
+  std::string text(ip);
+  if (text.find(':') == std::string::npos || inet_pton(AF_INET6, text.c_str(), &v6) != 1) {
+    return text;
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string key = "v6:";
+  for (int i = 0; i < 8; ++i) {  // the /64
+    key += kDigits[v6.s6_addr[i] >> 4];
+    key += kDigits[v6.s6_addr[i] & 0xF];
+  }
+  return key;
+}
 
 void RateLimiter::configure(std::uint32_t limit, std::int64_t window_s, std::size_t max_keys) {
   std::lock_guard lock(mutex_);
@@ -57,6 +76,18 @@ bool RateLimiter::would_allow(std::string_view key, std::int64_t now) {
   }
   std::deque<std::int64_t>* times = events(key, now);
   return times == nullptr || times->size() < limit_;
+}
+
+void RateLimiter::give_back(std::string_view key, std::int64_t at) {
+  std::lock_guard lock(mutex_);
+  auto it = events_.find(std::string(key));
+  if (it == events_.end()) {
+    return;
+  }
+  auto event = std::find(it->second.rbegin(), it->second.rend(), at);
+  if (event != it->second.rend()) {
+    it->second.erase(std::next(event).base());
+  }
 }
 
 std::int64_t RateLimiter::retry_after(std::string_view key, std::int64_t now) {

@@ -15,6 +15,11 @@
 
 namespace tern::modules::phone {
 
+// The key of a client address for per-address limits: an IPv4 address as it is, an IPv6
+// address by its /64 (one subscriber's prefix: counting single IPv6 addresses would give an
+// attacker 2^64 of them).
+std::string address_key(std::string_view ip);
+
 class RateLimiter {
  public:
   RateLimiter() = default;
@@ -25,6 +30,8 @@ class RateLimiter {
   bool allow(std::string_view key, std::int64_t now);
   // Whether it would be allowed, without counting it.
   bool would_allow(std::string_view key, std::int64_t now);
+  // Uncounts the event allow() counted at `at` (a reservation that was not used).
+  void give_back(std::string_view key, std::int64_t at);
   // Seconds until `key` may have its next event (0: now).
   std::int64_t retry_after(std::string_view key, std::int64_t now);
   std::size_t keys() const;

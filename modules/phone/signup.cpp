@@ -52,13 +52,16 @@ void Signup::request_pin(std::string_view number, std::string_view address, PinD
     return done(Err(number_error(parsed.error())));
   }
   const std::int64_t now = unix_now();
-  if (!address.empty() && !limits_->per_address.allow(address, now)) {
+  const std::string client = address_key(address);
+  if (!address.empty() && !limits_->per_address.allow(client, now)) {
     log_.warn("limit.refused", "PIN request refused: pins_per_address_per_hour",
               {{"peer", address}, {"number", parsed->e164}});
     return done(Err(ApiError{429, "rate_limited", "too many PIN requests from this address",
-                             limits_->per_address.retry_after(address, now)}));
+                             limits_->per_address.retry_after(client, now)}));
   }
-  if (!limits_->sms_budget.would_allow(kBudgetKey, now)) {
+  // The SMS is reserved now, before the write: requests in flight cannot all pass a check of
+  // a budget none of them has counted yet. Given back if no SMS is sent after all.
+  if (!limits_->sms_budget.allow(kBudgetKey, now)) {
     log_.warn("limit.refused", "PIN request refused: the SMS budget (sms_per_hour) is spent",
               {{"peer", address}, {"number", parsed->e164}});
     return done(Err(ApiError{503, "sms_budget_exhausted",
@@ -73,10 +76,10 @@ void Signup::request_pin(std::string_view number, std::string_view address, PinD
   auto outcome = std::make_shared<Outcome>();
   const std::string e164 = parsed->e164;
   ctx_.write(
-      [store = stores_.pins, e164, now, policy = options_.policy,
+      [store = stores_.pins, key = pin_key(ctx_.host(), e164), now, policy = options_.policy,
        outcome](WriteTxn& txn) -> Result<void, StoreError> {
         std::optional<PinRecord> previous;
-        if (auto bytes = txn.get(store, e164)) {
+        if (auto bytes = txn.get(store, key)) {
           previous = decode_pin_record(*bytes);
         }
         auto issued = issue_pin(previous, now, policy);
@@ -85,10 +88,13 @@ void Signup::request_pin(std::string_view number, std::string_view address, PinD
           return {};
         }
         outcome->issued = std::move(*issued);
-        return txn.put(store, e164, encode_pin_record(outcome->issued->record));
+        return txn.put(store, key, encode_pin_record(outcome->issued->record));
       },
-      [this, e164, outcome, address = std::string(address),
+      [this, e164, outcome, address = std::string(address), now,
        done = std::move(done)](StoreStatus status) mutable {
+        if (!status || !outcome->issued) {
+          limits_->sms_budget.give_back(kBudgetKey, now);
+        }
         if (!status) {
           return done(Err(internal_error()));
         }
@@ -98,9 +104,53 @@ void Signup::request_pin(std::string_view number, std::string_view address, PinD
           return done(Err(ApiError{429, "rate_limited", "too many PINs for this number",
                                    outcome->retry_after}));
         }
-        limits_->sms_budget.allow(kBudgetKey, unix_now());
         send_pin(e164, outcome->issued->pin, std::move(done));
       });
+}
+
+void Signup::sweep() {
+  // A slice per sweep, from where the last one stopped: the read stays short on the event loop
+  // however many records there are, and every record is looked at in turn.
+  constexpr std::size_t kSlice = 5000;
+  const std::int64_t now = unix_now();
+  std::vector<std::string> stale;
+  std::size_t seen = 0;
+  std::string next;
+  if (auto txn = ctx_.read()) {
+    txn->scan_from(stores_.pins, "", sweep_from_,
+                   [&](std::string_view key, std::string_view bytes) {
+                     if (seen++ == kSlice) {
+                       next = key;
+                       return false;
+                     }
+                     auto record = decode_pin_record(bytes);
+                     if (!record || pin_record_stale(*record, now)) {
+                       stale.emplace_back(key);
+                     }
+                     return true;
+                   });
+  }
+  sweep_from_ = std::move(next);  // empty: the next sweep starts over
+  if (stale.empty()) {
+    return;
+  }
+  ctx_.write(
+      [store = stores_.pins, stale = std::move(stale),
+       now](WriteTxn& txn) -> Result<void, StoreError> {
+        for (const std::string& key : stale) {
+          // Checked again: a PIN may have been issued since the scan.
+          auto bytes = txn.get(store, key);
+          auto record = bytes ? decode_pin_record(*bytes) : std::nullopt;
+          if (bytes && record && !pin_record_stale(*record, now)) {
+            continue;
+          }
+          if (auto removed = txn.remove(store, key); !removed) {
+            return Err(removed.error());
+          }
+        }
+        return {};
+      },
+      [](StoreStatus) {});
 }
 
 void Signup::send_pin(const std::string& e164, const std::string& pin, PinDone done) {
@@ -109,7 +159,10 @@ void Signup::send_pin(const std::string& e164, const std::string& pin, PinDone d
   gateway_.send(SmsMessage{e164, std::move(text)}, [this, e164, done = std::move(done)](
                                                        bool sent, const std::string& error) {
     if (!sent) {
-      return done(Err(ApiError{503, "sms_failed", "the SMS could not be sent: " + error, 60}));
+      // The gateway's reason (hosts, TLS) is in the log, not for an unauthenticated client.
+      (void)error;
+      return done(
+          Err(ApiError{503, "sms_failed", "the SMS could not be sent; try again later", 60}));
     }
     log_.info("phone.pin_sent", "PIN sent", {{"number", e164}});
     done(PinSent{e164, options_.policy.lifetime_s});
@@ -117,10 +170,20 @@ void Signup::send_pin(const std::string& e164, const std::string& pin, PinDone d
 }
 
 void Signup::verify(std::string_view number, std::string_view pin, std::string password,
-                    VerifyDone done) {
+                    std::string_view address, VerifyDone done) {
   auto parsed = normalize_number(number, options_.rules);
   if (!parsed) {
     return done(Err(number_error(parsed.error())));
+  }
+  // Every try counts, right or wrong: a guesser (or someone locking others' PINs) is slowed
+  // down per address, and cannot ask without limit whether a number is signing up.
+  const std::string client = address_key(address);
+  const std::int64_t now = unix_now();
+  if (!address.empty() && !limits_->verifications_per_address.allow(client, now)) {
+    log_.warn("limit.refused", "PIN refused: verifications_per_address_per_hour",
+              {{"peer", address}, {"number", parsed->e164}});
+    return done(Err(ApiError{429, "rate_limited", "too many PINs tried from this address",
+                             limits_->verifications_per_address.retry_after(client, now)}));
   }
   struct Outcome {
     std::optional<PinVerdict> verdict;  // nullopt: no PIN pending
@@ -129,9 +192,9 @@ void Signup::verify(std::string_view number, std::string_view pin, std::string p
   auto outcome = std::make_shared<Outcome>();
   const std::string e164 = parsed->e164;
   ctx_.write(
-      [store = stores_.pins, e164, pin = std::string(pin), policy = options_.policy,
-       outcome](WriteTxn& txn) -> Result<void, StoreError> {
-        auto bytes = txn.get(store, e164);
+      [store = stores_.pins, key = pin_key(ctx_.host(), e164), pin = std::string(pin),
+       policy = options_.policy, outcome](WriteTxn& txn) -> Result<void, StoreError> {
+        auto bytes = txn.get(store, key);
         std::optional<PinRecord> record = bytes ? decode_pin_record(*bytes) : std::nullopt;
         if (!record) {
           return {};
@@ -139,11 +202,11 @@ void Signup::verify(std::string_view number, std::string_view pin, std::string p
         outcome->verdict = check_pin(*record, pin, unix_now(), policy);
         outcome->attempts = record->attempts;
         if (*outcome->verdict == PinVerdict::Correct) {
-          auto removed = txn.remove(store, e164);
+          auto removed = txn.remove(store, key);
           return removed ? Result<void, StoreError>{} : Err(removed.error());
         }
         // Wrong, locked or expired: kept (the attempts count, and the sends of the hour).
-        return txn.put(store, e164, encode_pin_record(*record));
+        return txn.put(store, key, encode_pin_record(*record));
       },
       [this, e164, outcome, password = std::move(password),
        done = std::move(done)](StoreStatus status) mutable {
@@ -219,15 +282,19 @@ void Signup::take_account(const std::string& e164, std::string password, VerifyD
 void Signup::finish(const std::string& e164, const std::string& jid, std::string password,
                     bool new_account, VerifyDone done) {
   // The number becomes findable by contact discovery.
-  ctx_.write([store = stores_.index,
-              e164](WriteTxn& txn) { return txn.put(store, contact_hash_hex(e164), e164); },
-             [jid, password = std::move(password), new_account,
-              done = std::move(done)](StoreStatus status) mutable {
-               if (!status) {
-                 return done(Err(internal_error()));
-               }
-               done(Verified{jid, std::move(password), new_account});
-             });
+  ctx_.write(
+      [store = stores_.index, key = index_key(ctx_.host(), contact_hash_hex(e164)),
+       e164](WriteTxn& txn) { return txn.put(store, key, e164); },
+      [this, jid, password = std::move(password), new_account,
+       done = std::move(done)](StoreStatus status) mutable {
+        // The account works already: a failed index write only leaves the number unfindable,
+        // and the credentials (over HTTP the only copy of a random password) must reach the
+        // client all the same.
+        if (!status) {
+          log_.error("phone.index_failed", "number not added to contact discovery", {{"jid", jid}});
+        }
+        done(Verified{jid, std::move(password), new_account});
+      });
 }
 
 }  // namespace tern::modules::phone

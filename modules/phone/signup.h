@@ -26,8 +26,9 @@ namespace tern::modules::phone {
 
 // Shared by the module's instances on every worker (ModuleContext::shared).
 struct SignupLimits {
-  RateLimiter per_address;  // PIN requests per client address per hour
-  RateLimiter sms_budget;   // SMS per hour, for the whole server (one key)
+  RateLimiter per_address;                // PIN requests per client address per hour
+  RateLimiter verifications_per_address;  // PINs tried per client address per hour
+  RateLimiter sms_budget;                 // SMS per hour, for the whole server (one key)
   std::once_flag configured;
 };
 
@@ -63,9 +64,15 @@ class Signup {
 
   using VerifyDone = std::function<void(Result<Verified, ApiError>)>;
   // `password`: the one the account gets (empty: a fresh random one, returned in Verified).
-  void verify(std::string_view number, std::string_view pin, std::string password, VerifyDone done);
+  // `address`: the client's IP address (the limit on PINs tried, against guessing).
+  void verify(std::string_view number, std::string_view pin, std::string password,
+              std::string_view address, VerifyDone done);
 
   const SignupOptions& options() const { return options_; }
+
+  // Deletes the records of numbers that never verified once they no longer count (expired,
+  // no send in the last hour): the store does not grow with every number ever tried.
+  void sweep();
 
  private:
   void send_pin(const std::string& e164, const std::string& pin, PinDone done);
@@ -81,6 +88,7 @@ class Signup {
   SmsGateway& gateway_;
   std::shared_ptr<SignupLimits> limits_;
   log::Logger log_;
+  std::string sweep_from_;  // the key the next sweep starts at
 };
 
 // Unix seconds now.

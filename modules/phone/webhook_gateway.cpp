@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The webhook gateway: one POST per SMS to the operator's provider, through the server's
 // asynchronous HTTP client (c-ares, libuv, verified TLS), with a bounded number of retries.
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -72,26 +73,27 @@ class WebhookGateway final : public SmsGateway {
 
   void attempt(const std::shared_ptr<SmsMessage>& message, const std::shared_ptr<SmsDone>& done,
                std::uint32_t tries) {
-    ctx_.http_request(
-        request_for(*message), [this, message, done, tries](const HttpClientResponse& response) {
-          if (response.status >= 200 && response.status < 300) {
-            log_.info("sms.sent", "SMS handed to the gateway", {{"to", message->to}});
-            return (*done)(true, {});
-          }
-          const std::string why = response.status == 0
-                                      ? response.error
-                                      : "the gateway answered " + std::to_string(response.status);
-          if (tries < options_.retries && worth_retrying(response)) {
-            const std::uint64_t delay = options_.backoff_ms << tries;  // 1 s, 2 s, 4 s…
-            log_.info("sms.retry", "SMS gateway failed: retrying",
-                      {{"to", message->to}, {"error", why}, {"delay_ms", delay}});
-            return ctx_.after(std::chrono::milliseconds(delay),
-                              [this, message, done, tries] { attempt(message, done, tries + 1); });
-          }
-          log_.warn("sms.failed", "SMS not sent: the gateway failed",
-                    {{"to", message->to}, {"error", why}, {"attempts", tries + 1}});
-          (*done)(false, why);
-        });
+    ctx_.http_request(request_for(*message), [this, message, done,
+                                              tries](const HttpClientResponse& response) {
+      if (response.status >= 200 && response.status < 300) {
+        log_.info("sms.sent", "SMS handed to the gateway", {{"to", message->to}});
+        return (*done)(true, {});
+      }
+      const std::string why = response.status == 0
+                                  ? response.error
+                                  : "the gateway answered " + std::to_string(response.status);
+      if (tries < options_.retries && worth_retrying(response)) {
+        // 1 s, 2 s, 4 s…, at most a minute: a PIN is valid for minutes, not hours.
+        const std::uint64_t delay = std::min<std::uint64_t>(options_.backoff_ms << tries, 60000);
+        log_.info("sms.retry", "SMS gateway failed: retrying",
+                  {{"to", message->to}, {"error", why}, {"delay_ms", delay}});
+        return ctx_.after(std::chrono::milliseconds(delay),
+                          [this, message, done, tries] { attempt(message, done, tries + 1); });
+      }
+      log_.warn("sms.failed", "SMS not sent: the gateway failed",
+                {{"to", message->to}, {"error", why}, {"attempts", tries + 1}});
+      (*done)(false, why);
+    });
   }
 
   ModuleContext& ctx_;

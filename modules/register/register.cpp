@@ -164,6 +164,10 @@ class Register final : public Module {
       return req.reply_error(
           xmpp::StanzaError::not_acceptable("a username and a password are required"));
     }
+    if (phone_ != nullptr && phone_->reserves_username(*username)) {
+      return req.reply_error(xmpp::StanzaError::not_acceptable(
+          "a username of digits is a phone number: sign up with the number instead"));
+    }
     auto jid = xmpp::Jid::from_parts(*username, ctx_->host(), "");
     if (!jid) {
       return req.reply_error(xmpp::StanzaError::not_acceptable(

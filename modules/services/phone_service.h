@@ -15,6 +15,9 @@ class PhoneSignupService {
   // `with_username`: usernames may be registered too, so the form has a username field
   // (XEP-0077 §4: a client that takes forms submits the form instead of the plain fields).
   virtual void add_form(xmpp::Element& query, bool with_username) const = 0;
+  // Whether a username is a phone number's (digits only): those accounts come from phone
+  // sign-up alone, or anyone could claim a number without its SMS.
+  virtual bool reserves_username(std::string_view username) const = 0;
   // Whether a registration request submits that form.
   virtual bool submits_form(const xmpp::Element& query) const = 0;
   // Step one (a number): a PIN is sent by SMS. Step two (the number, the PIN and a password):

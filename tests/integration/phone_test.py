@@ -79,14 +79,17 @@ class Api:
     def __init__(self, server):
         self.server = server
 
-    def post(self, path, body, raw=None):
-        context = ssl.create_default_context(cafile=server_certificate(self.server))
-        connection = http.client.HTTPSConnection(DOMAIN, self.server.ports["https"],
-                                                 timeout=TIMEOUT + 30, context=context)
+    def post(self, path, body, raw=None, content_type="application/json", secure=True):
+        if secure:
+            context = ssl.create_default_context(cafile=server_certificate(self.server))
+            connection = http.client.HTTPSConnection(DOMAIN, self.server.ports["https"],
+                                                     timeout=TIMEOUT + 30, context=context)
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", self.server.ports["http"],
+                                                    timeout=TIMEOUT + 30)
         try:
             data = raw if raw is not None else json.dumps(body).encode()
-            connection.request("POST", path, body=data,
-                               headers={"Content-Type": "application/json"})
+            connection.request("POST", path, body=data, headers={"Content-Type": content_type})
             response = connection.getresponse()
             text = response.read().decode()
             return response.status, json.loads(text), dict(response.getheaders())
@@ -184,6 +187,19 @@ class HttpFlowTest(PhoneTestCase):
         for raw in (b"not json", b'{"number": 4915112345678}', b'{"number":"+49","x":"y"}'):
             got, body, _ = self.api.post("/api/v1/verification/request", None, raw=raw)
             self.assertEqual((got, body["error"]["code"]), (400, "invalid_request"), raw)
+
+    def test_plain_http_and_other_bodies_are_refused(self):
+        number = mobile()
+        status, body, _ = self.api.post("/api/v1/verification/request", {"number": number},
+                                        secure=False)
+        self.assertEqual((status, body["error"]["code"]), (403, "tls_required"))
+        # A page posting from its visitors' browsers without a preflight can send text/plain.
+        status, body, _ = self.api.post("/api/v1/verification/request", {"number": number},
+                                        content_type="text/plain")
+        self.assertEqual((status, body["error"]["code"]), (415, "unsupported_media_type"))
+        status, _, _ = self.api.post("/api/v1/verification/request", {"number": number},
+                                     content_type="application/json; charset=utf-8")
+        self.assertEqual(status, 200)
 
     def test_a_pin_for_nobody(self):
         status, body, _ = self.api.verify(mobile(), "123456")
@@ -284,7 +300,7 @@ class TernctlTest(PhoneTestCase):
         pending = mobile()
         await asyncio.to_thread(self.api.request_pin, pending)
         out = self.server.ternctl("phone", "pending")
-        self.assertRegex(out, rf"{re.escape(pending)}  expires in \d+ s  0 wrong  1 sent")
+        self.assertRegex(out, rf"{re.escape(pending)}  {DOMAIN}  expires in \d+ s  0 wrong  1 sent")
         self.assertNotIn(number, out)  # verified: no longer pending
         # Registered by the operator: the account works and is findable.
         other = mobile()
@@ -330,12 +346,26 @@ class BothWaysTest(PhoneTestCase):
         self.assertEqual(reply.get("type"), "result", ET.tostring(reply))
         client = await self.login(f"formuser@{DOMAIN}", "form-pw")
         self.assertTrue(client.started.is_set())
+        # A username of digits is a number: only its SMS can claim it.
+        ws.send(f"<iq xmlns='jabber:client' type='set' id='s2'><query xmlns='{REGISTER}'>"
+                "<username>4915112345678</username><password>pw</password></query></iq>")
+        reply, _ = await asyncio.to_thread(ws.element)
+        self.assertIsNotNone(reply.find(f".//{{{STANZAS}}}not-acceptable"), ET.tostring(reply))
 
 
 class AddressLimitTest(PhoneTestCase):
     pin_file = PinFile()
     settings = (f'modules.phone.dev_file="{pin_file.path}"',
-                "modules.phone.pins_per_address_per_hour=3")
+                "modules.phone.pins_per_address_per_hour=3",
+                "modules.phone.verifications_per_address_per_hour=3")
+
+    def test_pins_tried_per_address(self):
+        for _ in range(3):
+            self.assertEqual(self.api.verify(mobile(), "123456")[0], 404)
+        status, body, headers = self.api.verify(mobile(), "123456")
+        self.assertEqual((status, body["error"]["code"]), (429, "rate_limited"))
+        self.assertIn("Retry-After", headers)
+        self.server.wait_for_output(r"limit\.refused.*verifications_per_address_per_hour")
 
     def test_per_address_limit(self):
         for _ in range(3):

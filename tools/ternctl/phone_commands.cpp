@@ -15,6 +15,8 @@ namespace {
 
 using modules::phone::contact_hash_hex;
 using modules::phone::decode_pin_record;
+using modules::phone::index_key;
+using modules::phone::pin_key;
 
 constexpr const char* kPhoneUsage =
     "usage: ternctl phone lookup NUMBER | register NUMBER [PASSWORD] | remove NUMBER | pending\n";
@@ -34,6 +36,10 @@ struct Stores {
   StoreId pins;
   StoreId index;
 };
+
+std::string_view host_of(std::string_view jid) {
+  return jid.substr(jid.find('@') + 1);
+}
 
 // The number in E.164 and its account's JID, or why not.
 Result<std::pair<std::string, std::string>, std::string> number_account(const core::Config& config,
@@ -64,8 +70,10 @@ int lookup(storage::Environment& env, const core::Config& config, const Stores& 
   }
   const bool exists = storage::AccountStore::exists(*txn, jid);
   std::cout << e164 << "  " << jid << "  " << (exists ? "account" : "no account") << "  "
-            << (txn->get(stores.index, contact_hash_hex(e164)) ? "findable" : "not findable");
-  if (auto bytes = txn->get(stores.pins, e164)) {
+            << (txn->get(stores.index, index_key(host_of(jid), contact_hash_hex(e164)))
+                    ? "findable"
+                    : "not findable");
+  if (auto bytes = txn->get(stores.pins, pin_key(host_of(jid), e164))) {
     if (auto record = decode_pin_record(*bytes)) {
       std::cout << "  PIN expires in " << (record->expires_at - now_seconds()) << " s, "
                 << record->attempts << " wrong";
@@ -98,7 +106,7 @@ int register_number(storage::Environment& env, const core::Config& config, const
     if (auto put = storage::AccountStore::put(txn, jid, *credentials); !put) {
       return put;
     }
-    return txn.put(stores.index, contact_hash_hex(e164), e164);
+    return txn.put(stores.index, index_key(host_of(jid), contact_hash_hex(e164)), e164);
   });
   if (!written) {
     return refuse(written.error().message);
@@ -149,12 +157,13 @@ int pending(storage::Environment& env, const Stores& stores) {
     return refuse(txn.error().message);
   }
   const std::int64_t now = now_seconds();
-  txn->scan(stores.pins, "", [&](std::string_view number, std::string_view bytes) {
+  txn->scan(stores.pins, "", [&](std::string_view key, std::string_view bytes) {
     auto record = decode_pin_record(bytes);
-    if (!record) {
+    const std::size_t nul = key.find('\0');
+    if (!record || nul == std::string_view::npos) {
       return true;
     }
-    std::cout << number << "  ";
+    std::cout << key.substr(nul + 1) << "  " << key.substr(0, nul) << "  ";
     if (record->expires_at <= now) {
       std::cout << "expired";
     } else {

@@ -110,6 +110,16 @@ TEST(PinRecord, ThreePinsPerNumberPerHour) {
   EXPECT_TRUE(issue_pin(record, 3600, policy));
 }
 
+TEST(PinRecord, StaleOnceExpiredAndOutOfTheHour) {
+  PinPolicy policy;
+  policy.lifetime_s = 600;
+  auto issued = issue_pin(std::nullopt, 0, policy);
+  ASSERT_TRUE(issued);
+  EXPECT_FALSE(pin_record_stale(issued->record, 599));  // still valid
+  EXPECT_FALSE(pin_record_stale(issued->record, 600));  // expired, but its send still counts
+  EXPECT_TRUE(pin_record_stale(issued->record, 3600));  // nothing left to count
+}
+
 TEST(PinRecord, EncodesAndDecodes) {
   auto issued = issue_pin(std::nullopt, 42, PinPolicy{});
   ASSERT_TRUE(issued);
@@ -150,6 +160,23 @@ TEST(RateLimiter, SlidingWindowPerKey) {
   EXPECT_TRUE(limiter.would_allow("a", 3600));
   EXPECT_TRUE(limiter.allow("a", 3600));  // the first aged out
   EXPECT_FALSE(limiter.allow("a", 3601));
+}
+
+TEST(RateLimiter, AReservationGivenBack) {
+  RateLimiter limiter;
+  limiter.configure(1, 3600);
+  EXPECT_TRUE(limiter.allow("sms", 10));
+  EXPECT_FALSE(limiter.allow("sms", 11));
+  limiter.give_back("sms", 10);
+  EXPECT_TRUE(limiter.allow("sms", 12));
+}
+
+TEST(RateLimiter, AddressKeys) {
+  EXPECT_EQ(address_key("192.0.2.7"), "192.0.2.7");
+  // One IPv6 /64 is one key, however its host part varies.
+  EXPECT_EQ(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:3::1"));
+  EXPECT_EQ(address_key("2001:db8:1:2::1"), "v6:20010db800010002");
 }
 
 TEST(RateLimiter, KeysAreBounded) {
