@@ -105,6 +105,8 @@ class PushFcm final : public Module {
     const std::string subdomain = ctx.options().string("subdomain", "push");
     max_registrations_ =
         static_cast<std::size_t>(ctx.options().integer("max_registrations", 10, 1, 1000));
+    max_pending_ =
+        static_cast<std::size_t>(ctx.options().integer("max_pending", 10000, 1, 10'000'000));
     std::ifstream file(path);
     if (!file) {
       throw ModuleOptionError("[modules.push_fcm] service_account: cannot read " + path);
@@ -304,7 +306,23 @@ class PushFcm final : public Module {
       return error(stanza, xmpp::StanzaError::forbidden("wrong secret"));
     }
     ctx_->route(xmpp::make_iq_result(stanza.root()));
+    // Pushes sending or waiting for a retry are bounded: while FCM is down they pile up, each
+    // with a timer. Past the bound a push is dropped (the user's server published it: the
+    // message itself waits offline either way).
+    if (pending_ >= max_pending_) {
+      log_.warn("limit.refused", "push dropped: max_pending pushes wait for FCM already",
+                {{"node", node}, {"limit", static_cast<std::int64_t>(max_pending_)}});
+      return;
+    }
+    ++pending_;
     send(node, registration->token, 1);
+  }
+
+  // A push is over (sent, refused, given up): one less pending.
+  void settled() {
+    if (pending_ > 0) {
+      --pending_;
+    }
   }
 
   // One FCM send, attempt `attempt` of max_attempts_.
@@ -325,8 +343,9 @@ class PushFcm final : public Module {
         switch (push_fcm::classify_fcm_response(response)) {
           case FcmOutcome::Sent:
             log_.info("push.sent", "device woken through FCM", {{"node", node}});
-            return;
+            return settled();
           case FcmOutcome::Unregistered:
+            settled();
             return disable(node);
           case FcmOutcome::Reauthorize:
             access_token_.clear();  // fetched again by the retry
@@ -338,7 +357,7 @@ class PushFcm final : public Module {
           case FcmOutcome::Failed:
             log_.warn("push.failed", "FCM refused the push",
                       {{"node", node}, {"status", static_cast<std::int64_t>(response.status)}});
-            return;
+            return settled();
         }
       });
     });
@@ -349,7 +368,7 @@ class PushFcm final : public Module {
     if (attempt >= max_attempts_) {
       log_.warn("push.failed", "FCM push given up",
                 {{"node", node}, {"attempts", static_cast<std::int64_t>(attempt)}, {"error", why}});
-      return;
+      return settled();
     }
     std::int64_t delay = retry_base_ms_ << std::min(attempt - 1, 20);
     delay = std::min(delay, retry_max_ms_);
@@ -437,6 +456,8 @@ class PushFcm final : public Module {
   std::int64_t retry_max_ms_ = 300'000;
   std::uint64_t timeout_ms_ = 10'000;
   std::size_t max_registrations_ = 10;
+  std::size_t max_pending_ = 10000;
+  std::size_t pending_ = 0;  // pushes sending or waiting for a retry on this worker
   StoreId store_;
   std::string access_token_;
   std::uint64_t access_expires_s_ = 0;

@@ -125,19 +125,30 @@ TEST_F(ClientTest, StopsAfterFeaturesOrAfterSasl) {
   EXPECT_TRUE(authenticated->stream().jid().empty());
 }
 
-// XEP-0077 before authentication, on a server that leaves in-band registration off (the
-// default): the feature is not offered and a request for the form is refused.
-TEST_F(ClientTest, RegistrationBeforeAuthenticationIsRefusedWhenNotEnabled) {
+// XEP-0077 before authentication, on a server that leaves registration by username off (the
+// default): the form is only the phone module's sign-up form (also on by default), and a
+// username sign-up is refused.
+TEST_F(ClientTest, RegistrationByUsernameIsRefusedWhenNotEnabled) {
   ClientOptions options = juliet();
   options.stop_after = StopAfter::Features;
   auto c = connect(options);
   ASSERT_TRUE(c->stream().ready()) << c->failure();
-  EXPECT_EQ(c->stream().features()->root().child("register", xmpp::ns::kRegisterFeature), nullptr);
+  EXPECT_NE(c->stream().features()->root().child("register", xmpp::ns::kRegisterFeature), nullptr);
   ASSERT_TRUE(c->send_xml("<iq type='get' id='reg1'><query xmlns='jabber:iq:register'/></iq>"));
+  xmpp::StanzaPtr form = c->next(10s);
+  ASSERT_NE(form, nullptr) << c->failure();
+  EXPECT_EQ(form->type(), "result");
+  const xmpp::Element* query = form->root().child("query", xmpp::ns::kRegister);
+  ASSERT_NE(query, nullptr);
+  EXPECT_EQ(query->child("username", xmpp::ns::kRegister), nullptr);
+  EXPECT_NE(query->child("x", "jabber:x:data"), nullptr);
+  ASSERT_TRUE(
+      c->send_xml("<iq type='set' id='reg2'><query xmlns='jabber:iq:register'>"
+                  "<username>newcomer</username><password>pw</password></query></iq>"));
   xmpp::StanzaPtr reply = c->next(10s);
   ASSERT_NE(reply, nullptr) << c->failure();
   EXPECT_EQ(reply->type(), "error");
-  EXPECT_EQ(reply->id(), "reg1");
+  EXPECT_EQ(reply->id(), "reg2");
   auto error = xmpp::StanzaError::from_stanza(reply->root());
   ASSERT_TRUE(error);
   EXPECT_EQ(error->condition, xmpp::StanzaCondition::ServiceUnavailable);

@@ -106,8 +106,14 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class PushFcmTest(ClientTestCase):
+class FcmServerCase(ClientTestCase):
+    """ternd with push_fcm pointed at the local stand-in for Google, and the helpers."""
+
     start_shared_server = False
+    # The shared server's own settings (a subclass adds its own), and its workers.
+    fcm_settings = ("modules.push_fcm.retry_base_ms=1000",
+                    "http.client_max_requests=1")  # one request at a time: the boundary test's
+    workers = 2
 
     @classmethod
     def setUpClass(cls):
@@ -135,9 +141,8 @@ class PushFcmTest(ClientTestCase):
             modules_enabled("push_fcm"),
             f'modules.push_fcm.service_account="{account_path}"',
             f'modules.push_fcm.fcm_url="https://localhost:{port}/v1/projects/{{project}}/messages:send"',
-            "modules.push_fcm.retry_base_ms=1000",
-            "http.client_max_requests=1",  # one request at a time: the boundary test's
-            f'http.client_trust_file="{cert}"').start()
+            *cls.fcm_settings,
+            f'http.client_trust_file="{cert}"', workers=cls.workers).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -190,6 +195,8 @@ class PushFcmTest(ClientTestCase):
         raise AssertionError(f"{count} FCM request(s) for {token} expected, got "
                              f"{len(self.receiver.sends_for(token))}")
 
+
+class PushFcmTest(FcmServerCase):
     async def test_an_offline_phone_is_woken_within_a_second_without_content(self):
         user, node = await self.phone("fcm-token-1")
         sent_at = await self.message_to(user, "the secret plans")
@@ -252,6 +259,27 @@ class PushFcmTest(ClientTestCase):
         (arrived, *_rest) = (await self.wait_for_sends("fcm-token-queued", 1))[0]
         (slow, *_rest) = self.receiver.sends_for("fcm-token-slow")[0]
         self.assertGreaterEqual(arrived - slow, 0.9)  # after the backoff, not alongside
+
+
+class PendingPushesTest(FcmServerCase):
+    """While FCM is down, pushes waiting for their retry are bounded (one worker, so that the
+    bound is the server's)."""
+
+    fcm_settings = ("modules.push_fcm.retry_base_ms=30000", "modules.push_fcm.max_pending=1")
+    workers = 1
+
+    async def test_past_max_pending_a_push_is_dropped(self):
+        first, _ = await self.phone("fcm-token-waiting")
+        second, _ = await self.phone("fcm-token-dropped")
+        with self.receiver.lock:
+            self.receiver.answers.append((503, {"error": {"code": 503, "status": "UNAVAILABLE"}}, 0))
+        await self.message_to(first, "one")
+        await self.wait_for_sends("fcm-token-waiting", 1)
+        await self.server_output(r"push\.retry")  # waits 30 s for its retry: pending
+        await self.message_to(second, "two")
+        await self.server_output(r"limit\.refused.*max_pending.*limit=1")
+        await asyncio.sleep(0.5)
+        self.assertEqual(self.receiver.sends_for("fcm-token-dropped"), [])
 
 
 if __name__ == "__main__":
