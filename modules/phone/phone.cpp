@@ -249,7 +249,7 @@ class Phone final : public Module, public phone::PhoneSignupService {
     return xmpp::StanzaError::not_acceptable(error.message);
   }
 
-  // Refused before the body is read: plain HTTP (the PIN and the password would cross the
+  // Refused before anything else: plain HTTP (the PIN and the password would cross the
   // network in clear) unless the operator says a proxy does TLS, and a body that is not JSON
   // (which also keeps a web page from posting a "simple" text/plain request from its visitors'
   // browsers without a CORS preflight).
