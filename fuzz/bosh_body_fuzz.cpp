@@ -47,6 +47,6 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
     }
   }
   (void)tern::core::http::framed_element_name(input);
-  (void)tern::core::http::framed_attribute(input, "id");
+  (void)tern::core::http::framed_open(input);
   return 0;
 }

@@ -192,12 +192,13 @@ std::string_view framed_element_name(std::string_view message) {
   return message.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1);
 }
 
-std::string framed_attribute(std::string_view message, std::string_view name) {
+FramedOpen framed_open(std::string_view message) {
   auto parsed = parse_one(message, xmpp::ParserLimits{});
   if (!parsed) {
     return {};
   }
-  return std::string((*parsed)->root().attr(name));
+  const xmpp::Element& open = (*parsed)->root();
+  return FramedOpen{std::string(open.attr("id")), std::string(open.attr("from"))};
 }
 
 }  // namespace tern::core::http

@@ -64,8 +64,11 @@ std::string bosh_terminate_body(std::string_view condition, std::string_view pay
 // The element name of one of the c2s connection's framed messages ("open", "close",
 // "stream:features", "message"…): what the bridge needs to tell framing from stanzas.
 std::string_view framed_element_name(std::string_view message);
-// The value of attribute `name` on the root of a framed message (the <open/>'s id and from), or
-// empty.
-std::string framed_attribute(std::string_view message, std::string_view name);
+// The stream id and the server's domain of an <open/> message (empty when it is none).
+struct FramedOpen {
+  std::string id;
+  std::string from;
+};
+FramedOpen framed_open(std::string_view message);
 
 }  // namespace tern::core::http

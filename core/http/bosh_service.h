@@ -62,7 +62,6 @@ class BoshService {
 
   // The endpoint, as a route: POST with a buffered body, CORS for web clients.
   const HttpRoute& route() const { return route_; }
-  const BoshOptions& options() const { return options_; }
   // Server shutdown: the sessions of this worker close, waiting requests are dropped.
   void shutdown();
 

@@ -29,8 +29,9 @@ class BoshSession::Frames final : public net::WebSocketDecoder::Sink {
   void on_text(std::string_view message) override {
     const std::string_view name = framed_element_name(message);
     if (name == "open") {
-      session_.stream_id_ = framed_attribute(message, "id");
-      session_.stream_from_ = framed_attribute(message, "from");
+      FramedOpen open = framed_open(message);
+      session_.stream_id_ = std::move(open.id);
+      session_.stream_from_ = std::move(open.from);
       return;
     }
     if (name == "close") {

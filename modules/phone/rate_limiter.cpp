@@ -69,15 +69,6 @@ bool RateLimiter::allow(std::string_view key, std::int64_t now) {
   return true;
 }
 
-bool RateLimiter::would_allow(std::string_view key, std::int64_t now) {
-  std::lock_guard lock(mutex_);
-  if (limit_ == 0) {
-    return true;
-  }
-  std::deque<std::int64_t>* times = events(key, now);
-  return times == nullptr || times->size() < limit_;
-}
-
 void RateLimiter::give_back(std::string_view key, std::int64_t at) {
   std::lock_guard lock(mutex_);
   auto it = events_.find(std::string(key));

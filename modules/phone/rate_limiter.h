@@ -28,8 +28,6 @@ class RateLimiter {
   // Whether `key` may have one more event at `now` (seconds); if so it is counted. A limit of 0
   // allows everything.
   bool allow(std::string_view key, std::int64_t now);
-  // Whether it would be allowed, without counting it.
-  bool would_allow(std::string_view key, std::int64_t now);
   // Uncounts the event allow() counted at `at` (a reservation that was not used).
   void give_back(std::string_view key, std::int64_t at);
   // Seconds until `key` may have its next event (0: now).

@@ -68,8 +68,6 @@ class Signup {
   void verify(std::string_view number, std::string_view pin, std::string password,
               std::string_view address, VerifyDone done);
 
-  const SignupOptions& options() const { return options_; }
-
   // Deletes the records of numbers that never verified once they no longer count (expired,
   // no send in the last hour): the store does not grow with every number ever tried.
   void sweep();

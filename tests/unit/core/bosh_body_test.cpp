@@ -115,13 +115,13 @@ TEST(BoshBody, FramedMessagesAreRecognised) {
   const std::string_view open =
       "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' id='s&amp;1' from='example.com'/>";
   EXPECT_EQ(framed_element_name(open), "open");
-  EXPECT_EQ(framed_attribute(open, "id"), "s&1");
-  EXPECT_EQ(framed_attribute(open, "from"), "example.com");
+  EXPECT_EQ(framed_open(open).id, "s&1");
+  EXPECT_EQ(framed_open(open).from, "example.com");
   EXPECT_EQ(framed_element_name("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"), "close");
   EXPECT_EQ(framed_element_name("<stream:features xmlns:stream='x'>"), "stream:features");
   EXPECT_EQ(framed_element_name("<message>"), "message");
   EXPECT_EQ(framed_element_name("garbage"), "");
-  EXPECT_EQ(framed_attribute("<open", "id"), "");
+  EXPECT_EQ(framed_open("<open").id, "");
 }
 
 }  // namespace

@@ -157,7 +157,7 @@ TEST(RateLimiter, SlidingWindowPerKey) {
   EXPECT_FALSE(limiter.allow("a", 20));
   EXPECT_TRUE(limiter.allow("b", 20));  // another key has its own
   EXPECT_EQ(limiter.retry_after("a", 20), 3580);
-  EXPECT_TRUE(limiter.would_allow("a", 3600));
+  EXPECT_EQ(limiter.retry_after("a", 3600), 0);
   EXPECT_TRUE(limiter.allow("a", 3600));  // the first aged out
   EXPECT_FALSE(limiter.allow("a", 3601));
 }
