@@ -283,11 +283,19 @@ class SentMarks {
     std::uint64_t until = 0;  // the highest sequence it is due (see Offline::deliver_queue)
     std::uint64_t slice = 0;  // the slice on its way, by number; 0: none
   };
-  // Runs `send(mark)` under the lock with the session's mark, which it updates.
+  // Runs `send(mark)` under the lock with the session's mark, which it updates. Without
+  // `start`, only for a session whose delivery has started (it has a mark): see
+  // Offline::deliver_queue.
   template <class Send>
-  void advance(std::string_view full_jid, Send send) {
+  void advance(std::string_view full_jid, bool start, Send send) {
     std::lock_guard lock(mutex_);
-    auto [entry, added] = marks_.try_emplace(std::string(full_jid));
+    auto entry = marks_.find(std::string(full_jid));
+    if (entry == marks_.end()) {
+      if (!start) {
+        return;
+      }
+      entry = marks_.try_emplace(std::string(full_jid)).first;
+    }
     send(entry->second);
   }
   // A number for a new slice (under advance()'s lock).
@@ -600,11 +608,19 @@ class Offline final : public Module {
   // Only messages the session is due are sent (up to the mark's `until`): those queued when it
   // announced itself and those stored for the account since. A message written ahead for a live
   // delivery (write_ahead) is in the queue too until acknowledged, but the session has it.
+  //
+  // Only its initial presence starts a session's delivery (creates its mark); a commit finishing
+  // (one stored message due) only adds to a delivery that has started. The session is marked
+  // available a moment before its initial presence reaches this module, possibly on another
+  // worker: a commit's delivery in that moment would be sent again by the initial presence,
+  // which starts over. Skipping it loses nothing: the commit came first, so the initial
+  // presence's read (later, under the marks' lock) sees the message.
   void deliver_queue(const std::string& owner, const xmpp::Jid& resource, std::uint64_t due) {
     std::vector<OfflineMessage> slice;
     std::shared_ptr<SliceInFlight> in_flight;
     SentMarks& marks = *marks_;
-    marks.advance(resource.full(), [&](SentMarks::Mark& mark) {
+    const bool start = due == kEverythingQueuedNow;
+    marks.advance(resource.full(), start, [&](SentMarks::Mark& mark) {
       auto txn = ctx_->read();
       if (!txn) {
         return;
