@@ -88,8 +88,54 @@ bool Logger::enabled(Level level) const {
   return threshold != Level::Off && level >= threshold && level != Level::Off;
 }
 
+namespace {
+
+struct EventCounts {
+  std::mutex mutex;
+  std::map<std::string, EventCount, std::less<>> counts;  // by "component\0event\0message"
+  std::string key;                                        // scratch, under the mutex
+};
+
+EventCounts& event_counts_table() {
+  static EventCounts table;
+  return table;
+}
+
+void count_event(std::string_view component, std::string_view event, std::string_view message) {
+  EventCounts& table = event_counts_table();
+  std::lock_guard lock(table.mutex);
+  table.key.assign(component).append(1, '\0').append(event).append(1, '\0').append(message);
+  auto it = table.counts.find(table.key);
+  if (it == table.counts.end()) {
+    if (table.counts.size() >= kMaxEventKinds) {
+      return;
+    }
+    it = table.counts
+             .emplace(table.key, EventCount{std::string(component), std::string(event),
+                                            std::string(message), 0})
+             .first;
+  }
+  ++it->second.count;
+}
+
+}  // namespace
+
+std::vector<EventCount> event_counts() {
+  EventCounts& table = event_counts_table();
+  std::lock_guard lock(table.mutex);
+  std::vector<EventCount> out;
+  out.reserve(table.counts.size());
+  for (const auto& [key, count] : table.counts) {
+    out.push_back(count);
+  }
+  return out;
+}
+
 void Logger::write(Level level, std::string_view event, std::string_view message,
                    Fields fields) const {
+  if (level >= Level::Warn && level != Level::Off) {
+    count_event(component_->name, event, message);
+  }
   if (enabled(level)) {
     detail::submit(level, component_->name, event, message, fields);
   }

@@ -23,6 +23,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tern::log {
 
@@ -74,6 +75,19 @@ struct Field {
 using Fields = std::initializer_list<Field>;
 
 struct Component;  // the registry's entry for one component name (logger.cpp)
+
+// Warnings and errors logged since the start, by component, event and message (messages are
+// constants, so the set stays small), counted whether or not the line was written (its level,
+// the rate limit): /metrics counts refusals with them. At most kMaxEventKinds kinds; later new
+// ones are not counted.
+struct EventCount {
+  std::string component;
+  std::string event;
+  std::string message;
+  std::uint64_t count = 0;
+};
+inline constexpr std::size_t kMaxEventKinds = 1024;
+std::vector<EventCount> event_counts();
 
 // A handle on one component's settings; cheap to copy, valid for the whole program. Safe to use
 // from any thread, before log::start() (nothing is written then) and after log::stop().

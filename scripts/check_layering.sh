@@ -38,6 +38,7 @@ check tls '#include[[:space:]]+"(core|storage|modules|client|log)/' "tls/ is bel
 check client '#include[[:space:]]+"(core|storage|modules)/' "client/ links tls/ and xmpp/, never the server"
 check modules '#include[[:space:]]+"core/' 'modules/ may only include "tern/module_api.h" from core/'
 check log '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools)/' "log/ must not include the rest of Tern"
+check metrics '#include[[:space:]]+"(core|storage|modules|xmpp|client|tools|log|tls)/' "metrics/ must not include the rest of Tern"
 check modules '#include[[:space:]]+"log/' 'modules/ log through ctx.log() (tern/module_api.h), not log/'
 check modules '#include[[:space:]]+"storage/' 'modules/ keep their data in stores they open through tern/module_api.h, never storage/'
 

@@ -28,6 +28,8 @@ PACKAGES=(
   # real clients of other families in the interop tests: the Go xmpp library (go-sendxmpp), and
   # the terminal clients Profanity (libstrophe) and mcabber (loudmouth), driven through tmux
   go-sendxmpp profanity mcabber tmux
+  # promtool (in Debian's prometheus package) checks /metrics's output and etc/'s alert rules
+  prometheus
   # the zlib figures of the binary XMPP size table (bench/binary_bench)
   zlib1g-dev
   # the browser test: Converse.js (npm, tests/interop) in headless Chromium, driven by

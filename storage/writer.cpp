@@ -51,6 +51,11 @@ std::uint64_t Writer::commits() const {
   return commits_;
 }
 
+std::size_t Writer::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 std::uint64_t Writer::writes() const {
   std::lock_guard lock(mutex_);
   return writes_;
@@ -86,6 +91,14 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
   std::vector<Result<void, StorageError>> results;
   results.reserve(batch.size());
   const auto started = std::chrono::steady_clock::now();
+  auto micros = [](std::chrono::steady_clock::duration d) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  };
+  for (const Pending& write : batch) {
+    wait_micros_.observe(micros(started - write.queued_at));
+  }
+  batch_sizes_.observe(batch.size());
   Result<void, StorageError> committed = commit_together(batch, results);
   while (!committed && committed.error().code == MDB_MAP_FULL && env_.grow_map(/*full=*/true)) {
     results.clear();  // nothing was written: the same batch again, in the grown map
@@ -96,7 +109,9 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
   } else if (!committed) {
     results.assign(batch.size(), committed);  // the commit itself failed
   }
-  log_commit(batch.size(), committed, results, std::chrono::steady_clock::now() - started);
+  const auto took = std::chrono::steady_clock::now() - started;
+  commit_micros_.observe(micros(took));
+  log_commit(batch.size(), committed, results, took);
   {
     std::lock_guard lock(mutex_);
     ++commits_;

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/counter.h"
 #include "storage/env.h"
 
 namespace tern::storage {
@@ -54,6 +55,13 @@ class Writer {
   // Statistics, for tests and metrics.
   std::uint64_t commits() const;
   std::uint64_t writes() const;
+  // For /metrics: writes waiting now, and histograms the writer thread alone updates
+  // (metrics/counter.h): writes per commit, a commit's time (writes and sync) and how long a
+  // write waited in the queue before its commit started, in microseconds.
+  std::size_t queued() const;
+  const metrics::Histogram& batch_sizes() const { return batch_sizes_; }
+  const metrics::Histogram& commit_micros() const { return commit_micros_; }
+  const metrics::Histogram& wait_micros() const { return wait_micros_; }
 
  private:
   struct Pending {
@@ -87,6 +95,9 @@ class Writer {
   bool stopping_ = false;
   std::uint64_t commits_ = 0;
   std::uint64_t writes_ = 0;
+  metrics::Histogram batch_sizes_{metrics::kItems};
+  metrics::Histogram commit_micros_{metrics::kLatencyMicros};
+  metrics::Histogram wait_micros_{metrics::kLatencyMicros};
   std::thread thread_;  // last: started once everything above exists
 };
 

@@ -19,9 +19,18 @@ const log::Logger kLog("c2s");
 
 }  // namespace
 
+namespace {
+// For hosts that keep no figures (tests): counted per thread, never read.
+Counters& unread_counters() {
+  thread_local Counters counters;
+  return counters;
+}
+}  // namespace
+
 C2sSession::C2sSession(SessionIo& io, SessionHost& host, SessionOptions options)
     : io_(&io),
       host_(host),
+      counters_(host.counters() != nullptr ? host.counters() : &unread_counters()),
       options_(options),
       codec_(make_xml_codec(*this, limits_before_auth(), ns::kClient)) {}
 
@@ -286,6 +295,7 @@ void C2sSession::handle_client_stanza(xmpp::StanzaPtr stanza) {
       return stanza_handled(ticket);
     }
   }
+  counters_->stanzas_in[Counters::kind_index(stanza->kind())].add();
   host_.on_stanza(*this, std::move(stanza), ticket);
 }
 
@@ -313,6 +323,7 @@ bool C2sSession::deliver(const xmpp::Stanza& stanza) {
   } else if (!transmit(stanza)) {
     return true;  // not written, and not kept: its receipt must not say delivered
   }
+  counters_->stanzas_out[Counters::kind_index(stanza.kind())].add();
   return sm_.enabled();
 }
 
@@ -324,6 +335,7 @@ bool C2sSession::deliver_prepared(const xmpp::PreparedStanza& stanza, std::strin
   out_.clear();
   stanza.write(out_, to);
   io_->write(out_);
+  counters_->stanzas_out[Counters::kind_index(stanza.stanza().kind())].add();
   if (sm_.enabled()) {
     sm_.sent(stanza.copy_for(to));  // a tree only for what may have to be sent again
     request_ack();

@@ -23,6 +23,7 @@
 
 #include "core/c2s/auth_throttle.h"
 #include "core/c2s/client_state.h"
+#include "core/c2s/counters.h"
 #include "core/c2s/stream_codec.h"
 #include "core/c2s/stream_management.h"
 #include "xmpp/jid.h"
@@ -102,6 +103,8 @@ class SessionHost {
   virtual void on_unacked_overflow(C2sSession& /*session*/) {}
   // Failed logins per account and per address, shared by every session (none: no throttling).
   virtual AuthThrottle* auth_throttle() { return nullptr; }
+  // The worker's figures for /metrics (none: counted nowhere that is read).
+  virtual Counters* counters() { return nullptr; }
   // `session` (authenticated, not bound) asks to resume `previd`; the host answers later with
   // resume_succeeded() or resume_failed().
   virtual void resume(C2sSession& session, std::string_view previd);
@@ -271,6 +274,7 @@ class C2sSession final : private CodecSink {
 
   SessionIo* io_;  // a sink that drops everything once detached
   SessionHost& host_;
+  Counters* counters_;  // the worker's (SessionHost::counters)
   SessionOptions options_;
   StreamCodecPtr codec_;
   std::string out_;  // reused output buffer

@@ -142,6 +142,7 @@ void C2sSession::sasl_step(const xmpp::sasl::Step& step) {
     success->root().set_text(xmpp::base64_encode(step.data));
   }
   write(success->root());
+  counters_->logins[Counters::mechanism_index(mechanism_->name())].add();
   kLog.info("auth.success", "authenticated",
             {{"mechanism", mechanism_->name()},
              {"jid", jid->full()},
@@ -169,6 +170,10 @@ void C2sSession::sasl_failure(SaslFailure failure, std::string_view text) {
               {"text", text},
               {"conn", log_connection_},
               {"peer", peer_}});
+  const std::size_t mechanism = Counters::mechanism_index(mechanism_name_);
+  (failure == SaslFailure::NotAuthorized ? counters_->logins_refused[mechanism]
+                                         : counters_->logins_failed_other[mechanism])
+      .add();
   xmpp::StanzaPtr element = xmpp::Stanza::create("failure", ns::kSasl);
   element->root().add_child(xmpp::sasl::condition_name(failure));
   if (!text.empty()) {

@@ -437,6 +437,17 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     keep_first(s.finish());
   }
 
+  if (const toml::table* t = sub_table(top, "metrics", error, file)) {
+    Section s(*t, "metrics", file);
+    s.boolean("enabled", config.metrics_enabled);
+    s.string("path", config.metrics_path);
+    if (!config.metrics_path.starts_with('/')) {
+      s.fail(*t->get("path"), "path must start with /");
+    }
+    s.strings("allow", config.metrics_allow);
+    keep_first(s.finish());
+  }
+
   if (const toml::table* t = sub_table(top, "storage", error, file)) {
     Section s(*t, "storage", file);
     s.integer("map_size", config.store_map_size, std::int64_t{1} << 20, std::int64_t{1} << 40);

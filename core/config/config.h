@@ -116,6 +116,13 @@ struct Config {
   // Outgoing requests in flight per worker; more fail at once (the caller retries later).
   std::size_t http_client_max_requests = 256;
 
+  // [metrics] Prometheus metrics (docs/operations.md) at `path` on the HTTP service, for
+  // scrapers at the addresses of `allow` ("*": anyone; the default: this machine only, as the
+  // figures tell much about the users); others get 403.
+  bool metrics_enabled = true;
+  std::string metrics_path = "/metrics";
+  std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
+
   // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
   // is written, so it may be large. The writer doubles it, before it is full, up to
   // store_max_map_size; past that, writes fail as on a full disk (MDB_MAP_FULL).

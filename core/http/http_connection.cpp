@@ -251,9 +251,13 @@ void HttpConnection::on_head(HttpRequest request) {
   if (builtin_endpoint(request)) {
     return;
   }
-  route_ = env_.bosh != nullptr && request.path == env_.options.bosh.path
-               ? &env_.bosh->route()
-               : env_.router.find_route(request.host, request.path);
+  if (env_.bosh != nullptr && request.path == env_.options.bosh.path) {
+    route_ = &env_.bosh->route();
+  } else if (env_.metrics != nullptr && request.path == env_.metrics->path) {
+    route_ = env_.metrics;
+  } else {
+    route_ = env_.router.find_route(request.host, request.path);
+  }
   std::vector<HttpHeader> cors;
   std::uint64_t limit = 0;
   if (route_ == nullptr) {

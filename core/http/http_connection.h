@@ -92,6 +92,7 @@ struct HttpEnv {
   net::ConnectionAdmission& admission;  // the same places as client connections
   net::ConnectionEnv& xmpp;             // where a WebSocket upgrade's session goes
   BoshService* bosh = nullptr;          // this worker's BOSH endpoint (nullptr: none)
+  const HttpRoute* metrics = nullptr;   // /metrics, on every host (nullptr: [metrics] off)
 };
 
 class HttpConnection final : private RequestParser::Sink {

@@ -200,7 +200,9 @@ void Connection::on_websocket_bytes(std::string_view plaintext) {
 Connection::Connection(ConnectionEnv& env, std::unique_ptr<tls::Transport> transport)
     : env_(env),
       transport_(std::move(transport)),
-      session_(std::make_unique<c2s::C2sSession>(*this, env.host, env.options)) {}
+      session_(std::make_unique<c2s::C2sSession>(*this, env.host, env.options)) {
+  env_.counters.sessions_opened.add();
+}
 
 Connection::~Connection() = default;
 
@@ -233,9 +235,13 @@ void Connection::on_wire(std::string_view bytes) {
     deadline_ = uv_now(tcp_.loop) / 1000 + env_.idle_timeout_s;  // whitespace keepalives count
   }
   bool was_done = transport_->handshake_done();
+  env_.counters.bytes_in.add(bytes.size());
   plaintext_.clear();
   auto received = transport_->on_received(bytes, plaintext_, wire_out_);
   if (!received) {
+    if (received.error().kind == tls::TransportErrorKind::Handshake) {
+      env_.counters.tls_failures.add();
+    }
     kLog.info("tls.failed", "TLS failed: connection closed",
               {{"stage", received.error().kind == tls::TransportErrorKind::Handshake ? "handshake"
                                                                                      : "record"},
@@ -246,6 +252,7 @@ void Connection::on_wire(std::string_view bytes) {
     return abort("tls-error");
   }
   if (!was_done && transport_->handshake_done() && transport_->is_encrypted()) {
+    env_.counters.tls_handshakes.add();
     kLog.info("tls.established", "TLS established",
               {{"version", transport_->protocol_version()},
                {"cipher", transport_->cipher()},
@@ -365,6 +372,7 @@ void Connection::flush() {
     }
     return;
   }
+  env_.counters.bytes_out.add(wire_out_.size());  // what is left of it goes by uv_write below
   if (write_at_once()) {
     return;
   }

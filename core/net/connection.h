@@ -74,6 +74,7 @@ struct ConnectionEnv {
   std::size_t max_output_bytes;
   std::uint64_t write_timeout_s;
   TimeoutWheel& write_timeouts;
+  c2s::Counters& counters;  // the worker's figures for /metrics
 };
 
 class Connection final : public c2s::SessionIo {
@@ -105,6 +106,10 @@ class Connection final : public c2s::SessionIo {
   std::uint64_t id() const { return id_; }
   unsigned worker_id() const { return env_.worker_id; }
   c2s::C2sSession& session() { return *session_; }
+  // For /metrics: output waiting in ternd, and whether the session came over HTTP (WebSocket or
+  // the BOSH bridge).
+  std::size_t output_bytes() const { return queued_bytes(); }
+  bool is_websocket() const { return websocket_ != nullptr; }
   // False once the session was handed over (XEP-0198: detached for resumption).
   bool has_session() const { return session_ != nullptr; }
   // Hands the session to the caller; the connection then only finishes closing.

@@ -155,6 +155,12 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }
+  if (config_.metrics_enabled) {
+    metrics_route_ = metrics_route();
+    for (auto& ws : workers_) {
+      ws->http_env.metrics = &metrics_route_;
+    }
+  }
 }
 
 Server::~Server() {
@@ -211,6 +217,8 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
   }
   for (auto& state : workers_) {
     uv_timer_start(&state->tick, &WorkerState::on_tick, 1000, 1000);
+    uv_timer_start(&state->lag_probe, &WorkerState::on_lag_probe, WorkerState::kLagProbeMs,
+                   WorkerState::kLagProbeMs);
     uv_check_start(&state->flusher, &WorkerState::on_check);
     uv_prepare_start(&state->pre_poll_flusher, &WorkerState::on_prepare);
     state->worker.start();
@@ -234,6 +242,7 @@ void Server::stop() {
     ws->worker.stop([ws] {
       ws->host.drop_delayed();
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&ws->lag_probe), nullptr);
       ws->http_client->close();
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->flusher), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->pre_poll_flusher), nullptr);

@@ -60,6 +60,8 @@ class Server final {
   void stop();
 
   const Config& config() const { return config_; }
+  // What /metrics finds on one worker (metrics.cpp).
+  struct WorkerFigures;
   const tls::TlsContext& tls() const { return *tls_; }
 
  private:
@@ -79,6 +81,12 @@ class Server final {
   static constexpr std::uint64_t kStoreWatchSeconds = 2;
   // Runs `fn` on every worker's thread and returns once all have (from another thread).
   void on_every_worker(const std::function<void(WorkerState&)>& fn);
+  // /metrics (metrics.cpp): every worker's figures, gathered on their threads without blocking
+  // any; `done` gets the Prometheus text on worker `origin`.
+  void scrape(unsigned origin, std::function<void(std::string)> done);
+  HttpRoute metrics_route();
+  std::string render_metrics(const std::vector<WorkerFigures>& figures) const;
+  HttpRoute metrics_route_;  // served by every worker (HttpEnv::metrics)
 
   Config config_;
   std::vector<const ModuleInfo*> modules_;

@@ -104,6 +104,8 @@ class Server::WorkerHost final : public c2s::SessionHost,
   }
   std::string new_stream_id() override { return random_hex(12); }
   c2s::AuthThrottle* auth_throttle() override { return server_.auth_throttle_.get(); }
+  c2s::Counters* counters() override { return counters_; }
+  void set_counters(c2s::Counters* counters) { counters_ = counters; }
 
   Result<xmpp::Jid, xmpp::StanzaError> bind(c2s::C2sSession& session,
                                             const xmpp::Jid& requested) override {
@@ -416,6 +418,7 @@ class Server::WorkerHost final : public c2s::SessionHost,
 
   Server& server_;
   unsigned worker_id_;
+  c2s::Counters* counters_ = nullptr;  // the worker's (WorkerState::counters)
   std::vector<std::pair<std::string, xmpp::sasl::SaslServerOptions>> sasl_;
   std::vector<std::unique_ptr<ModuleHost>> modules_;  // one per host, on this worker
   std::unique_ptr<Router> router_;

@@ -37,7 +37,8 @@ struct Server::WorkerState {
             *server.admission_,
             server.config_.max_output_bytes,
             static_cast<std::uint64_t>(server.config_.write_timeout.count()),
-            write_timeouts},
+            write_timeouts,
+            counters},
         http_env{id,   server.http_options_, server.tls_.get(),
                  host, http_connections,     *server.admission_,
                  env},
@@ -45,6 +46,7 @@ struct Server::WorkerState {
              server.http_options_.max_buffered_body_bytes,
              server.http_options_.consider_websocket_secure) {
     http_env.bosh = &bosh;
+    host.set_counters(&counters);
     env.options.require_encryption = server.config_.require_encryption;
     env.options.limits = server.config_.limits;
     env.options.resume_timeout_s =
@@ -56,6 +58,8 @@ struct Server::WorkerState {
                                                      server.config_.http_client_max_requests);
     uv_timer_init(worker.loop(), &tick);
     tick.data = this;
+    uv_timer_init(worker.loop(), &lag_probe);
+    lag_probe.data = this;
     // After each turn's reads (check) and before the loop blocks (prepare: deliveries made by
     // timers): what was delivered to a connection meanwhile goes out in one write.
     uv_check_init(worker.loop(), &flusher);
@@ -69,6 +73,19 @@ struct Server::WorkerState {
   }
   static void on_prepare(uv_prepare_t* prepare) {
     static_cast<WorkerState*>(prepare->data)->connections.flush_queued();
+  }
+
+  // Event-loop lag: how late the probe timer fires, every kLagProbeMs. A turn that holds the loop
+  // (a long callback, a burst of work) delays it by as much; 4 samples a second cost nothing.
+  static constexpr std::uint64_t kLagProbeMs = 250;
+  static void on_lag_probe(uv_timer_t* timer) {
+    auto* self = static_cast<WorkerState*>(timer->data);
+    const std::uint64_t now = uv_hrtime();
+    if (self->lag_probe_last_ns != 0) {
+      const std::uint64_t expected = self->lag_probe_last_ns + kLagProbeMs * 1000000;
+      self->loop_lag.observe(now > expected ? (now - expected) / 1000 : 0);
+    }
+    self->lag_probe_last_ns = now;
   }
 
   // Once a second: the connections whose deadline has come.
@@ -129,6 +146,10 @@ struct Server::WorkerState {
   }
 
   Worker worker;
+  c2s::Counters counters;  // this worker's figures for /metrics (core/server/metrics.cpp)
+  metrics::Histogram loop_lag{metrics::kLatencyMicros};  // µs late, per probe
+  uv_timer_t lag_probe{};
+  std::uint64_t lag_probe_last_ns = 0;
   net::ConnectionSet connections;
   TimeoutWheel timeouts;
   TimeoutWheel write_timeouts;  // connections whose output waits (Connection::write_deadline)

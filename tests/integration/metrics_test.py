@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# /metrics (docs/operations.md) scraped from the real ternd over HTTP while clients log in, chat
+# and fall behind: the output passes `promtool check metrics` (Debian's prometheus package), the
+# figures move with what the clients do (logins by mechanism, failures, stanzas, bytes, commits,
+# a slow reader's output queue growing and draining), and an address outside [metrics] allow
+# gets 403, which is itself counted as a refusal.
+import re
+import subprocess
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from harness import SharedServer, TernServer  # noqa: E402
+from raw_client import AuthFailed, RawClient  # noqa: E402
+
+DOMAIN = "localhost"
+PASSWORD = "metrics-password-1"
+
+
+def scrape(server, path="/metrics"):
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.ports['http']}{path}",
+                                timeout=10) as response:
+        return response.headers.get("Content-Type"), response.read().decode()
+
+
+def value(text, name, **labels):
+    """The sample `name` with exactly these labels (in any order), or None."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"([a-z_]+)(\{(.*)\})? (\S+)$", line)
+        if not m or m.group(1) != name:
+            continue
+        found = dict(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+        if found == {k: str(v) for k, v in labels.items()}:
+            return float(m.group(4))
+    return None
+
+
+def total(text, name, **labels):
+    """The sum of every sample of `name` whose labels include these."""
+    result = 0.0
+    for line in text.splitlines():
+        m = re.match(r"([a-z_]+)(\{(.*)\})? (\S+)$", line)
+        if not m or m.group(1) != name:
+            continue
+        found = dict(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+        if all(found.get(k) == str(v) for k, v in labels.items()):
+            result += float(m.group(4))
+    return result
+
+
+class MetricsTest(SharedServer, unittest.TestCase):
+    # Room for a slow reader's backlog beyond what the kernel's socket buffers take (up to
+    # tcp_wmem's 4 MiB on loopback).
+    settings = ["c2s.max_output_bytes=33554432"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for name in ("juliet", "romeo", "slow", "flooder"):
+            cls.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+
+    def test_the_output_passes_promtool(self):
+        client = RawClient(self.server.port, f"juliet@{DOMAIN}/promtool", PASSWORD)
+        content_type, text = scrape(self.server)
+        client.close()
+        self.assertTrue(content_type.startswith("text/plain; version=0.0.4"), content_type)
+        checked = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                                 capture_output=True, timeout=30)
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+        self.assertEqual(checked.stdout.strip() + checked.stderr.strip(), "",
+                         "promtool found problems")
+        for family in ("tern_sessions", "tern_logins_total", "tern_login_failures_total",
+                       "tern_stanzas_received_total", "tern_stanzas_sent_total",
+                       "tern_tls_handshakes_total", "tern_event_loop_lag_seconds",
+                       "tern_session_output_queue_bytes", "tern_session_unacked_stanzas",
+                       "tern_store_writer_queue_length", "tern_store_commit_batch_size",
+                       "tern_store_commit_duration_seconds", "tern_store_map_used_bytes",
+                       "tern_refusals_total"):
+            self.assertIn(f"# TYPE {family} ", text)
+
+    def test_figures_follow_what_clients_do(self):
+        _, before = scrape(self.server)
+        with self.assertRaises(AuthFailed):
+            RawClient(self.server.port, f"romeo@{DOMAIN}/wrong", "not-the-password")
+        juliet = RawClient(self.server.port, f"juliet@{DOMAIN}/figures", PASSWORD)
+        romeo = RawClient(self.server.port, f"romeo@{DOMAIN}/figures", PASSWORD,
+                          mechanism="SCRAM-SHA-256")
+        for i in range(3):
+            juliet.send(f"<message to='romeo@{DOMAIN}/figures' type='chat'><body>{i}</body>"
+                        "</message>")
+        for _ in range(3):
+            self.assertEqual(romeo.next().tag, "{jabber:client}message")
+        # An offline message: committed by the store's writer.
+        juliet.send(f"<message to='flooder@{DOMAIN}' type='chat'><body>later</body></message>")
+        self.server.wait_offline_count(f"flooder@{DOMAIN}", 1)
+        time.sleep(0.6)  # two probes of the loop-lag timer
+        _, after = scrape(self.server)
+
+        def grew(name, by, **labels):
+            was, now = total(before, name, **labels), total(after, name, **labels)
+            self.assertGreaterEqual(now - was, by, f"{name} {labels}: {was} → {now}")
+
+        grew("tern_logins_total", 1, mechanism="PLAIN")
+        grew("tern_logins_total", 1, mechanism="SCRAM-SHA-256")
+        grew("tern_login_failures_total", 1, mechanism="PLAIN", reason="not-authorized")
+        grew("tern_stanzas_received_total", 4, kind="message")
+        grew("tern_stanzas_sent_total", 3, kind="message")
+        grew("tern_tls_handshakes_total", 3, result="ok")
+        grew("tern_connections_opened_total", 3)
+        grew("tern_received_bytes_total", 1000)
+        grew("tern_sent_bytes_total", 1000)
+        grew("tern_store_commit_duration_seconds_count", 1)
+        grew("tern_event_loop_lag_seconds_count", 2)
+        self.assertGreaterEqual(total(after, "tern_sessions", state="established"), 2)
+        self.assertEqual(value(after, "tern_up"), 1)
+        juliet.close()
+        romeo.close()
+
+    def test_a_slow_readers_queue_shows_and_drains(self):
+        slow = RawClient(self.server.port, f"slow@{DOMAIN}/phone", PASSWORD, receive_buffer=4096)
+        flooder = RawClient(self.server.port, f"flooder@{DOMAIN}/pc", PASSWORD)
+        body = "x" * 4000
+        count = 2500
+        for i in range(count):  # about 10 MB: past the socket buffers, under c2s.max_output_bytes
+            flooder.send(f"<message to='slow@{DOMAIN}/phone' type='chat'><body>{i} {body}"
+                         "</body></message>")
+        deadline = time.monotonic() + 15
+        queued = 0
+        while time.monotonic() < deadline and queued < 1000000:
+            queued = value(scrape(self.server)[1], "tern_session_output_queue_max_bytes")
+            time.sleep(0.2)
+        print(f"slow reader: {queued:.0f} bytes queued at most", file=sys.stderr)
+        self.assertGreaterEqual(queued, 1000000, "the slow reader's queue never showed")
+        received = 0
+        while received < count:
+            element = slow.next(timeout=10)
+            self.assertIsNotNone(element, f"only {received} of {count} arrived")
+            received += element.tag == "{jabber:client}message"
+        _, text = scrape(self.server)
+        self.assertLess(value(text, "tern_session_output_queue_max_bytes"), 100000)
+        slow.close()
+        flooder.close()
+
+
+class MetricsAccessTest(unittest.TestCase):
+    def test_an_address_outside_allow_is_refused_and_counted(self):
+        with TernServer('metrics.allow=["192.0.2.1"]', workers=1) as server:
+            with self.assertRaises(urllib.error.HTTPError) as refused:
+                scrape(server)
+            self.assertEqual(refused.exception.code, 403)
+            server.wait_for_output(r"limit\.refused: metrics refused: address not in")
+        with TernServer('metrics.allow=["*"]', 'metrics.path="/stats"', workers=1) as server:
+            with self.assertRaises(urllib.error.HTTPError) as missing:
+                scrape(server)  # /metrics: not there any more
+            self.assertEqual(missing.exception.code, 404)
+            _, text = scrape(server, "/stats")
+            self.assertEqual(value(text, "tern_up"), 1)
+
+    def test_refusals_are_counted_by_reason(self):
+        with TernServer('metrics.allow=["*"]', workers=1) as server:
+            server.adduser(f"juliet@{DOMAIN}", PASSWORD)
+            # A stanza over the size limit before authentication: refused, and counted.
+            client = RawClient(server.port, f"juliet@{DOMAIN}", PASSWORD, authenticate=False)
+            client.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                        + "A" * 20000 + "</auth>")
+            client.next()
+            client.vanish()
+            server.wait_for_output(r"limit\.refused: refused by a limit")
+            _, text = scrape(server)
+            refused = total(text, "tern_refusals_total", component="c2s", event="limit.refused")
+            self.assertGreaterEqual(refused, 1, text)
+
+    def test_off_when_disabled(self):
+        with TernServer("metrics.enabled=false", workers=1) as server:
+            with self.assertRaises(urllib.error.HTTPError) as missing:
+                scrape(server)
+            self.assertEqual(missing.exception.code, 404)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
