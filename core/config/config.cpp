@@ -448,6 +448,25 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     keep_first(s.finish());
   }
 
+  if (const toml::table* t = sub_table(top, "alerts", error, file)) {
+    Section s(*t, "alerts", file);
+    s.boolean("enabled", config.alerts_enabled);
+    std::int64_t interval = config.alert_interval.count();
+    s.integer("interval", interval, 1, 3600);
+    config.alert_interval = std::chrono::seconds(interval);
+    for (auto [key, value] :
+         {std::pair{"session_output_bytes", &config.alert_session_output_bytes},
+          std::pair{"session_unacked_stanzas", &config.alert_session_unacked_stanzas},
+          std::pair{"loop_lag_ms", &config.alert_loop_lag_ms},
+          std::pair{"writer_queue", &config.alert_writer_queue},
+          std::pair{"commit_ms", &config.alert_commit_ms},
+          std::pair{"disk_free_bytes", &config.alert_disk_free_bytes},
+          std::pair{"login_failures_per_minute", &config.alert_login_failures_per_minute}}) {
+      s.integer(key, *value, 0, std::int64_t{1} << 50);
+    }
+    keep_first(s.finish());
+  }
+
   if (const toml::table* t = sub_table(top, "storage", error, file)) {
     Section s(*t, "storage", file);
     s.integer("map_size", config.store_map_size, std::int64_t{1} << 20, std::int64_t{1} << 40);

@@ -123,6 +123,18 @@ struct Config {
   std::string metrics_path = "/metrics";
   std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
 
+  // [alerts] Thresholds checked every alert_interval (core/server/alerts.h, docs/operations.md);
+  // 0 turns one off. alerts_enabled false: none at all.
+  bool alerts_enabled = true;
+  std::chrono::seconds alert_interval{10};
+  std::uint64_t alert_session_output_bytes = 8 << 20;
+  std::uint64_t alert_session_unacked_stanzas = 2000;
+  std::uint64_t alert_loop_lag_ms = 500;
+  std::uint64_t alert_writer_queue = 10000;
+  std::uint64_t alert_commit_ms = 500;
+  std::uint64_t alert_disk_free_bytes = std::uint64_t{1} << 30;
+  std::uint64_t alert_login_failures_per_minute = 600;
+
   // [storage] The LMDB store's map at start: virtual memory, while the file grows only with what
   // is written, so it may be large. The writer doubles it, before it is full, up to
   // store_max_map_size; past that, writes fail as on a full disk (MDB_MAP_FULL).

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/server/server.h"
@@ -62,6 +63,7 @@ struct Server::WorkerFigures {
   std::uint64_t max_output_bytes = 0;
   std::uint64_t max_unacked = 0;
   std::uint64_t http_connections = 0;
+  std::uint64_t recent_max_lag_us = 0;  // for alerts only (Server::gather)
 };
 
 namespace {
@@ -71,7 +73,7 @@ struct Gathering {
   std::vector<Server::WorkerFigures> figures;
   std::atomic<unsigned> waiting{0};
   unsigned origin = 0;
-  std::function<void(std::string)> done;
+  std::function<void(std::vector<Server::WorkerFigures>)> done;
 };
 
 void observe_session(Server::WorkerFigures& f, const c2s::C2sSession& session,
@@ -91,7 +93,8 @@ std::string worker_label(unsigned id) {
 
 }  // namespace
 
-void Server::scrape(unsigned origin, std::function<void(std::string)> done) {
+void Server::gather(unsigned origin, bool for_alerts,
+                    std::function<void(std::vector<WorkerFigures>)> done) {
   auto gathering = std::make_shared<Gathering>();
   gathering->figures.resize(workers_.size());
   gathering->waiting = static_cast<unsigned>(workers_.size());
@@ -99,8 +102,11 @@ void Server::scrape(unsigned origin, std::function<void(std::string)> done) {
   gathering->done = std::move(done);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     WorkerState* ws = workers_[i].get();
-    ws->worker.post([this, ws, i, gathering] {
+    ws->worker.post([this, ws, i, gathering, for_alerts] {
       WorkerFigures f;
+      if (for_alerts) {
+        f.recent_max_lag_us = std::exchange(ws->recent_max_lag_us, 0);
+      }
       for (const auto& [id, connection] : ws->connections.all()) {
         if (connection->has_session()) {
           observe_session(f, connection->session(), connection->is_websocket() ? 1 : 0,
@@ -117,10 +123,47 @@ void Server::scrape(unsigned origin, std::function<void(std::string)> done) {
       }
       if (gathering->waiting.fetch_sub(1) == 1) {
         workers_[gathering->origin]->worker.post(
-            [this, gathering] { gathering->done(render_metrics(gathering->figures)); });
+            [gathering] { gathering->done(std::move(gathering->figures)); });
       }
     });
   }
+}
+
+void Server::scrape(unsigned origin, std::function<void(std::string)> done) {
+  gather(origin, false, [this, done = std::move(done)](const std::vector<WorkerFigures>& figures) {
+    done(render_metrics(figures));
+  });
+}
+
+void Server::check_alerts(std::uint64_t now) {
+  if (!alerts_ || alerts_checking_ ||
+      now < alerts_checked_at_ + static_cast<std::uint64_t>(config_.alert_interval.count())) {
+    return;
+  }
+  alerts_checked_at_ = now;
+  alerts_checking_ = true;
+  gather(0, true, [this](const std::vector<WorkerFigures>& figures) {
+    alerts_checking_ = false;
+    AlertInputs in;
+    for (const WorkerFigures& f : figures) {
+      in.max_output_bytes = std::max(in.max_output_bytes, f.max_output_bytes);
+      in.max_unacked = std::max(in.max_unacked, f.max_unacked);
+      in.max_lag_us = std::max(in.max_lag_us, f.recent_max_lag_us);
+    }
+    in.writer_queue = writer_->queued();
+    const HistogramSnapshot commits = writer_->commit_micros().snapshot();
+    in.commits = commits.count();
+    in.commit_micros = commits.sum;
+    in.disk_free = store_->use().disk_free;
+    for (const auto& ws : workers_) {
+      for (const metrics::Counter& c : ws->counters.logins_refused) {
+        in.login_failures += c.value();
+      }
+    }
+    in.now_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    alerts_->check(in);
+  });
 }
 
 std::string Server::render_metrics(const std::vector<WorkerFigures>& figures) const {
@@ -271,6 +314,18 @@ std::string Server::render_metrics(const std::vector<WorkerFigures>& figures) co
              Type::Gauge);
   out.sample("tern_store_short_of_room", {},
              store_short_of_room_.load(std::memory_order_relaxed) ? 1 : 0);
+
+  out.family("tern_alert_firing", "1 while an alert of [alerts] is past its threshold.",
+             Type::Gauge);
+  if (alerts_) {
+    for (std::size_t i = 0; i < Alerts::kCount; ++i) {
+      const auto id = static_cast<Alerts::Id>(i);
+      if (alerts_->enabled(id)) {
+        out.sample("tern_alert_firing", {{"alert", Alerts::kNames[i]}},
+                   alerts_->firing(id) ? 1 : 0);
+      }
+    }
+  }
 
   // Every refusal is logged (event limit.refused or store.refused); counted here by what was
   // refused, the log line's fixed message, so that rate-limited lines still count.

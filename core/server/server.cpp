@@ -155,6 +155,12 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }
+  if (config_.alerts_enabled) {
+    alerts_ = std::make_unique<Alerts>(AlertThresholds{
+        config_.alert_session_output_bytes, config_.alert_session_unacked_stanzas,
+        config_.alert_loop_lag_ms, config_.alert_writer_queue, config_.alert_commit_ms,
+        config_.alert_disk_free_bytes, config_.alert_login_failures_per_minute});
+  }
   if (config_.metrics_enabled) {
     metrics_route_ = metrics_route();
     for (auto& ws : workers_) {

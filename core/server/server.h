@@ -26,6 +26,7 @@
 #include "core/module/module_host.h"
 #include "core/net/admission.h"
 #include "core/router/session_registry.h"
+#include "core/server/alerts.h"
 #include "storage/env.h"
 #include "storage/writer.h"
 #include "tls/tls_context.h"
@@ -81,9 +82,15 @@ class Server final {
   static constexpr std::uint64_t kStoreWatchSeconds = 2;
   // Runs `fn` on every worker's thread and returns once all have (from another thread).
   void on_every_worker(const std::function<void(WorkerState&)>& fn);
-  // /metrics (metrics.cpp): every worker's figures, gathered on their threads without blocking
-  // any; `done` gets the Prometheus text on worker `origin`.
+  // Every worker's figures, walked on their own threads without blocking any; `done` gets them
+  // on worker `origin`. `for_alerts`: each worker also hands over, and resets, its worst loop
+  // lag since the last such call (metrics.cpp).
+  void gather(unsigned origin, bool for_alerts,
+              std::function<void(std::vector<WorkerFigures>)> done);
+  // /metrics: the Prometheus text of the gathered figures, on worker `origin`.
   void scrape(unsigned origin, std::function<void(std::string)> done);
+  // Every [alerts] interval (worker 0's tick): gathers and checks the thresholds (alerts.h).
+  void check_alerts(std::uint64_t now);
   HttpRoute metrics_route();
   std::string render_metrics(const std::vector<WorkerFigures>& figures) const;
   HttpRoute metrics_route_;  // served by every worker (HttpEnv::metrics)
@@ -94,6 +101,9 @@ class Server final {
   std::atomic<bool> store_short_of_room_{false};  // see watch_store()
   SharedStates module_states_;                    // ModuleContext::shared(), across workers
   std::uint64_t store_watched_at_ = 0;            // worker 0's clock
+  std::unique_ptr<Alerts> alerts_;                // [alerts]
+  std::uint64_t alerts_checked_at_ = 0;           // worker 0's clock
+  bool alerts_checking_ = false;                  // a check's gathering is on its way (worker 0)
   std::unique_ptr<tls::TlsContext> tls_;
   // Places for client connections, below the descriptor limit (c2s.max_connections).
   std::unique_ptr<net::ConnectionAdmission> admission_;

@@ -83,7 +83,9 @@ struct Server::WorkerState {
     const std::uint64_t now = uv_hrtime();
     if (self->lag_probe_last_ns != 0) {
       const std::uint64_t expected = self->lag_probe_last_ns + kLagProbeMs * 1000000;
-      self->loop_lag.observe(now > expected ? (now - expected) / 1000 : 0);
+      const std::uint64_t lag_us = now > expected ? (now - expected) / 1000 : 0;
+      self->loop_lag.observe(lag_us);
+      self->recent_max_lag_us = std::max(self->recent_max_lag_us, lag_us);
     }
     self->lag_probe_last_ns = now;
   }
@@ -118,6 +120,7 @@ struct Server::WorkerState {
     self->host.run_module_timers(uv_now(timer->loop) / 1000);
     if (self->worker.id() == 0) {
       self->host.watch_store(uv_now(timer->loop) / 1000);
+      self->host.check_alerts(uv_now(timer->loop) / 1000);
     }
   }
 
@@ -150,6 +153,7 @@ struct Server::WorkerState {
   metrics::Histogram loop_lag{metrics::kLatencyMicros};  // µs late, per probe
   uv_timer_t lag_probe{};
   std::uint64_t lag_probe_last_ns = 0;
+  std::uint64_t recent_max_lag_us = 0;  // since the last alert check (which resets it)
   net::ConnectionSet connections;
   TimeoutWheel timeouts;
   TimeoutWheel write_timeouts;  // connections whose output waits (Connection::write_deadline)

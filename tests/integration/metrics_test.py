@@ -4,7 +4,8 @@
 # and fall behind: the output passes `promtool check metrics` (Debian's prometheus package), the
 # figures move with what the clients do (logins by mechanism, failures, stanzas, bytes, commits,
 # a slow reader's output queue growing and draining), and an address outside [metrics] allow
-# gets 403, which is itself counted as a refusal.
+# gets 403, which is itself counted as a refusal. An [alerts] threshold fires and clears with a
+# slow recipient's queue.
 import re
 import subprocess
 import sys
@@ -52,6 +53,12 @@ def total(text, name, **labels):
         if all(found.get(k) == str(v) for k, v in labels.items()):
             result += float(m.group(4))
     return result
+
+
+def flood(sender, to, count, size=4000):
+    body = "x" * size
+    for i in range(count):
+        sender.send(f"<message to='{to}' type='chat'><body>{i} {body}</body></message>")
 
 
 class MetricsTest(SharedServer, unittest.TestCase):
@@ -125,11 +132,8 @@ class MetricsTest(SharedServer, unittest.TestCase):
     def test_a_slow_readers_queue_shows_and_drains(self):
         slow = RawClient(self.server.port, f"slow@{DOMAIN}/phone", PASSWORD, receive_buffer=4096)
         flooder = RawClient(self.server.port, f"flooder@{DOMAIN}/pc", PASSWORD)
-        body = "x" * 4000
-        count = 2500
-        for i in range(count):  # about 10 MB: past the socket buffers, under c2s.max_output_bytes
-            flooder.send(f"<message to='slow@{DOMAIN}/phone' type='chat'><body>{i} {body}"
-                         "</body></message>")
+        count = 2500  # about 10 MB: past the socket buffers, under c2s.max_output_bytes
+        flood(flooder, f"slow@{DOMAIN}/phone", count)
         deadline = time.monotonic() + 15
         queued = 0
         while time.monotonic() < deadline and queued < 1000000:
@@ -144,6 +148,42 @@ class MetricsTest(SharedServer, unittest.TestCase):
             received += element.tag == "{jabber:client}message"
         _, text = scrape(self.server)
         self.assertLess(value(text, "tern_session_output_queue_max_bytes"), 100000)
+        slow.close()
+        flooder.close()
+
+
+class AlertsTest(SharedServer, unittest.TestCase):
+    # Checked every second; a session's output queue past 1 MB fires.
+    settings = ["c2s.max_output_bytes=33554432", "alerts.interval=1",
+                "alerts.session_output_bytes=1000000"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for name in ("slow", "flooder"):
+            cls.server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+
+    def firing(self):
+        return value(scrape(self.server)[1], "tern_alert_firing", alert="session_output_bytes")
+
+    def test_a_slow_recipient_fires_the_queue_alert_which_clears_after(self):
+        self.assertEqual(self.firing(), 0)
+        self.assertEqual(value(scrape(self.server)[1], "tern_alert_firing", alert="loop_lag_ms"),
+                         0)
+        slow = RawClient(self.server.port, f"slow@{DOMAIN}/phone", PASSWORD, receive_buffer=4096)
+        flooder = RawClient(self.server.port, f"flooder@{DOMAIN}/pc", PASSWORD)
+        count = 2500  # about 10 MB: past the socket buffers
+        flood(flooder, f"slow@{DOMAIN}/phone", count)
+        self.server.wait_for_output(r"warn  alerts alert\.firing: .* alert=session_output_bytes "
+                                    r"value=\d+ threshold=1000000")
+        self.assertEqual(self.firing(), 1)
+        received = 0
+        while received < count:
+            element = slow.next(timeout=10)
+            self.assertIsNotNone(element, f"only {received} of {count} arrived")
+            received += element.tag == "{jabber:client}message"
+        self.server.wait_for_output(r"info  alerts alert\.cleared: .* alert=session_output_bytes")
+        self.assertEqual(self.firing(), 0)
         slow.close()
         flooder.close()
 
