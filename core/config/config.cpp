@@ -448,6 +448,13 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     keep_first(s.finish());
   }
 
+  if (const toml::table* t = sub_table(top, "admin", error, file)) {
+    Section s(*t, "admin", file);
+    s.boolean("enabled", config.admin_enabled);
+    s.string("socket", config.admin_socket);
+    keep_first(s.finish());
+  }
+
   if (const toml::table* t = sub_table(top, "alerts", error, file)) {
     Section s(*t, "alerts", file);
     s.boolean("enabled", config.alerts_enabled);
@@ -631,6 +638,9 @@ Result<Config, ConfigError> load_config(const std::string& path,
       return spec.rfind("server.storage_path=", 0) == 0;
     });
     config->storage_path = resolve_storage_path(config->storage_path, path, from_override);
+    config->admin_socket = config->admin_socket.empty()
+                               ? config->storage_path + "/ternd.sock"
+                               : resolve_storage_path(config->admin_socket, path, from_override);
   }
   return config;
 }

@@ -123,6 +123,11 @@ struct Config {
   std::string metrics_path = "/metrics";
   std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
 
+  // [admin] The live admin interface (docs/operations.md): a Unix socket ternctl talks to,
+  // owner-only. Empty: STORAGE_PATH/ternd.sock.
+  bool admin_enabled = true;
+  std::string admin_socket;
+
   // [alerts] Thresholds checked every alert_interval (core/server/alerts.h, docs/operations.md);
   // 0 turns one off. alerts_enabled false: none at all.
   bool alerts_enabled = true;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/server/server.h"
+#include "core/server/worker_figures.h"
 #include "core/server/worker_state.h"
 #include "log/logger.h"
 #include "metrics/exposition.h"
@@ -28,11 +29,8 @@ using metrics::Exposition;
 using metrics::HistogramSnapshot;
 using metrics::Type;
 
-// Session states as /metrics names them (c2s::SessionState, plus detached).
-constexpr std::array<std::string_view, 6> kStates = {"negotiating", "authenticated", "established",
-                                                     "resuming",    "closing",       "detached"};
-constexpr std::array<std::string_view, 2> kStreams = {"xml", "binary"};
-constexpr std::array<std::string_view, 2> kTransports = {"tcp", "http"};  // http: WebSocket, BOSH
+constexpr const auto& kStates = kSessionStates;
+constexpr const auto& kStreams = kStreamFormats;
 
 std::size_t state_index(c2s::SessionState state) {
   switch (state) {
@@ -52,19 +50,6 @@ std::size_t state_index(c2s::SessionState state) {
 }
 
 }  // namespace
-
-// What a walk over one worker's sessions finds.
-struct Server::WorkerFigures {
-  std::array<std::array<std::array<std::uint64_t, kTransports.size()>, kStreams.size()>,
-             kStates.size()>
-      sessions{};
-  HistogramSnapshot output_bytes = metrics::empty_histogram(metrics::kBytes);
-  HistogramSnapshot unacked = metrics::empty_histogram(metrics::kItems);
-  std::uint64_t max_output_bytes = 0;
-  std::uint64_t max_unacked = 0;
-  std::uint64_t http_connections = 0;
-  std::uint64_t recent_max_lag_us = 0;  // for alerts only (Server::gather)
-};
 
 namespace {
 

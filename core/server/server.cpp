@@ -221,6 +221,17 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
       break;
     }
   }
+  if (config_.admin_enabled) {
+    auto admin =
+        admin::AdminListener::open(workers_[0]->worker.loop(), config_.admin_socket,
+                                   [this](std::vector<std::string> args, admin::Reply reply) {
+                                     admin_command(std::move(args), std::move(reply));
+                                   });
+    if (!admin) {
+      return Err(admin.error());
+    }
+    admin_ = std::move(admin).value();
+  }
   for (auto& state : workers_) {
     uv_timer_start(&state->tick, &WorkerState::on_tick, 1000, 1000);
     uv_timer_start(&state->lag_probe, &WorkerState::on_lag_probe, WorkerState::kLagProbeMs,
@@ -245,7 +256,10 @@ void Server::stop() {
   on_every_worker([](WorkerState&) {});
   for (auto& state : workers_) {
     WorkerState* ws = state.get();
-    ws->worker.stop([ws] {
+    ws->worker.stop([this, ws] {
+      if (ws->worker.id() == 0 && admin_) {
+        admin_->close();
+      }
       ws->host.drop_delayed();
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->tick), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&ws->lag_probe), nullptr);

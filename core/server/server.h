@@ -11,14 +11,17 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/admin/admin_listener.h"
 #include "core/c2s/auth_throttle.h"
 #include "core/config/config.h"
 #include "core/http/bosh_service.h"
@@ -91,6 +94,15 @@ class Server final {
   void scrape(unsigned origin, std::function<void(std::string)> done);
   // Every [alerts] interval (worker 0's tick): gathers and checks the thresholds (alerts.h).
   void check_alerts(std::uint64_t now);
+  // The admin socket's commands (admin_commands.cpp), on worker 0.
+  void admin_command(std::vector<std::string> args, admin::Reply reply);
+  void admin_status(admin::Reply reply);
+  void admin_sessions(std::optional<xmpp::Jid> wanted, std::size_t top, admin::Reply reply);
+  void admin_kick(const xmpp::Jid& jid, std::string reason, admin::Reply reply);
+  void admin_announce(const std::string& text, admin::Reply reply);
+  template <class T>
+  void on_workers_then_admin(std::function<T(WorkerState&)> collect,
+                             std::function<void(std::vector<T>)> done);
   HttpRoute metrics_route();
   std::string render_metrics(const std::vector<WorkerFigures>& figures) const;
   HttpRoute metrics_route_;  // served by every worker (HttpEnv::metrics)
@@ -102,8 +114,10 @@ class Server final {
   SharedStates module_states_;                    // ModuleContext::shared(), across workers
   std::uint64_t store_watched_at_ = 0;            // worker 0's clock
   std::unique_ptr<Alerts> alerts_;                // [alerts]
-  std::uint64_t alerts_checked_at_ = 0;           // worker 0's clock
-  bool alerts_checking_ = false;                  // a check's gathering is on its way (worker 0)
+  std::unique_ptr<admin::AdminListener> admin_;   // [admin] socket, on worker 0's loop
+  std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+  std::uint64_t alerts_checked_at_ = 0;  // worker 0's clock
+  bool alerts_checking_ = false;         // a check's gathering is on its way (worker 0)
   std::unique_ptr<tls::TlsContext> tls_;
   // Places for client connections, below the descriptor limit (c2s.max_connections).
   std::unique_ptr<net::ConnectionAdmission> admission_;

@@ -13,6 +13,8 @@
 //                                (PREFIX<FIRST>... for load tests, in one transaction)
 //   ternctl [--config FILE] [--set KEY=VALUE]… phone lookup|register|remove|pending …
 //                                (accounts by phone number: phone_commands.h)
+//   ternctl [--config FILE] [--set KEY=VALUE]… status|sessions|kick|queues|modules|announce|top
+//                                (a running ternd, over its admin socket: admin_client.h)
 //
 // Without PASSWORD the password is read from standard input (one line; not echoed on a terminal).
 // The store's absolute path is printed on standard error. Only `init` creates a store: every other
@@ -37,6 +39,7 @@
 #include "modules/offline/offline_store.h"
 #include "storage/account_lifecycle.h"
 #include "storage/account_store.h"
+#include "tools/ternctl/admin_client.h"
 #include "tools/ternctl/phone_commands.h"
 #include "xmpp/jid.h"
 
@@ -63,7 +66,15 @@ constexpr const char* kUsage =
     "  phone register NUMBER [PASSWORD]\n"
     "                           create the number's account (prints a random password)\n"
     "  phone remove NUMBER      delete the number's account, PIN and index entry\n"
-    "  phone pending            pending phone verifications\n";
+    "  phone pending            pending phone verifications\n"
+    "commands for a running ternd (its admin socket; ternd's user or root):\n"
+    "  status                   uptime, workers, sessions, the store, alerts firing\n"
+    "  sessions [JID]           every session, or those of a bare or full JID\n"
+    "  kick JID [REASON]        close a JID's sessions\n"
+    "  queues [--top N]         the N sessions with the most output waiting (10)\n"
+    "  modules                  the modules the server runs\n"
+    "  announce TEXT            a headline message to every online session\n"
+    "  top [--count N]          live per-worker figures, every second\n";
 
 // "1.5 GiB": sizes for people.
 std::string human_bytes(std::uint64_t bytes) {
@@ -374,12 +385,16 @@ int run(int argc, char** argv) {
   if (args.empty()) {
     return fail(kUsage, 2);
   }
-  if (std::find(std::begin(kCommands), std::end(kCommands), args[0]) == std::end(kCommands)) {
+  if (std::find(std::begin(kCommands), std::end(kCommands), args[0]) == std::end(kCommands) &&
+      !ternctl::is_admin_command(args[0])) {
     return fail("unknown command '" + args[0] + "'\n" + kUsage, 2);  // before touching any store
   }
   auto config = tern::core::load_config(config_path, overrides);
   if (!config) {
     return fail(config.error().to_string(), 2);
+  }
+  if (ternctl::is_admin_command(args[0])) {  // the running server's, not the store's
+    return ternctl::admin_command(*config, args);
   }
   const std::string& store_path = config->storage_path;  // absolute (load_config)
   std::error_code ec;
