@@ -187,4 +187,8 @@ void stop() {
   detail::disable_levels();
 }
 
+void set_levels(const Options& options) {
+  detail::configure_levels(options);
+}
+
 }  // namespace tern::log

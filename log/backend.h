@@ -19,6 +19,9 @@ namespace tern::log {
 std::optional<std::string> start(const Options& options);
 // Writes every queued line, then stops the threads; later lines are dropped. Idempotent.
 void stop();
+// While running: the levels of `options` (the level and the per-component ones) take effect at
+// once; its other settings (format, destination, rate limit, queue) stay as started.
+void set_levels(const Options& options);
 
 // Stops logging when it goes out of scope (every way out of main).
 class StopAtExit {

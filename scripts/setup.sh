@@ -15,6 +15,7 @@ PACKAGES=(
   # libraries (see README: "Dependencies")
   libexpat1-dev libssl-dev libuv1-dev liblmdb-dev libc-ares-dev libicu-dev libfmt-dev
   libtomlplusplus-dev libspdlog-dev libhttp-parser-dev nlohmann-json3-dev libphonenumber-dev
+  libsystemd-dev
   # tests and benchmarks (integration tests drive the server with Debian's slixmpp, which lives
   # in /usr/bin/python3's packages, and with a C client on libstrophe)
   libgtest-dev libgmock-dev libbenchmark-dev python3-slixmpp libstrophe-dev

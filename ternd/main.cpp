@@ -8,9 +8,11 @@
 // On start it prints one line per listening socket ("ternd: listening starttls 0.0.0.0:5222")
 // and then "ternd: ready" on standard output, so scripts and tests can wait for it and learn
 // ports chosen with :0. The log ([log]: standard error by default) starts before the server and
-// stops after it. SIGINT or SIGTERM stop it in order, the log's last lines written. Exit status: 0
+// stops after it. SIGINT or SIGTERM stop it in order, the log's last lines written; SIGHUP reloads
+// the configuration (Server::reload). Exit status: 0
 // after a clean stop, 2 for a usage or configuration error, 1 when the server could not start (an
 // unknown module is reported with the configuration file).
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -20,6 +22,7 @@
 #include "core/server/server.h"
 #include "log/backend.h"
 #include "modules/builtin_modules.h"
+#include "ternd/service_manager.h"
 
 namespace {
 
@@ -69,6 +72,7 @@ int run(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: a reload (below)
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // After the signal mask: the log's threads inherit it, so that sigwait() below gets SIGTERM.
@@ -109,6 +113,9 @@ int run(int argc, char** argv) {
   }
   std::cout << "ternd: ready (" << (*server)->config().effective_workers() << " workers, "
             << (*server)->config().hosts.size() << " hosts)" << std::endl;
+  tern::ternd::notify_ready();
+  tern::ternd::Watchdog watchdog(
+      [&server](std::chrono::milliseconds stale) { return (*server)->workers_turning(stale); });
   kLog.info("server.started", "ready",
             {{"workers", (*server)->config().effective_workers()},
              {"hosts", (*server)->config().hosts.size()},
@@ -116,8 +123,19 @@ int run(int argc, char** argv) {
              {"config", (*server)->config().source}});
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  for (;;) {
+    sigwait(&stop_signals, &signal_number);
+    if (signal_number != SIGHUP) {
+      break;
+    }
+    // SIGHUP: the configuration again, applied where it can be (docs/operations.md).
+    tern::ternd::notify_reloading();
+    tern::core::Server::ReloadResult reloaded = (*server)->reload();
+    std::cout << "ternd: " << reloaded.text << std::flush;
+    tern::ternd::notify_ready();
+  }
   std::cout << "ternd: stopping (signal " << signal_number << ")" << std::endl;
+  tern::ternd::notify_stopping();
   kLog.info("server.stopping", "stopping", {{"signal", signal_number}});
   (*server)->stop();
   kLog.info("server.stopped", "stopped: every session closed, every write committed");

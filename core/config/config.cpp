@@ -20,7 +20,7 @@
 namespace tern::core {
 namespace {
 
-constexpr std::string_view kEmbedded = "(embedded default)";
+constexpr std::string_view kEmbedded = kEmbeddedConfigSource;
 
 // Where the document's nodes came from: the file, or for nodes set by an override, its text.
 struct Origins {

@@ -36,6 +36,9 @@ struct ModuleOptionValue {
 };
 using ModuleOptionTable = std::map<std::string, ModuleOptionValue>;
 
+// Config::source when no file was read.
+inline constexpr std::string_view kEmbeddedConfigSource = "(embedded default)";
+
 struct Config {
   std::string source;                  // the file read, or "(embedded default)"
   std::vector<std::string> overrides;  // the --set KEY=VALUE applied, in order

@@ -92,6 +92,9 @@ class ModuleHost final : public ModuleContext {
   bool dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
                    const ReplySink& reply, std::string_view peer_address = {});
 
+  // The names of the modules running, in the order they started.
+  const std::vector<std::string_view>& started() const { return started_; }
+
   // The hooks, for the router.
   Verdict run_outbound(xmpp::StanzaPtr& stanza);
   Verdict run_inbound(xmpp::StanzaPtr& stanza);

@@ -202,18 +202,20 @@ void Server::admin_command(std::vector<std::string> args, admin::Reply reply) {
   }
   if (command == "modules") {
     std::string text;
+    const std::vector<std::string_view> running = workers_[0]->host.running_modules();
     for (const ModuleInfo* info : modules_) {
-      if (std::find(config_.modules.begin(), config_.modules.end(), info->name) !=
-          config_.modules.end()) {
+      if (std::find(running.begin(), running.end(), info->name) != running.end()) {
         text += std::string(info->name) + "  " + std::string(info->summary) + "\n";
       }
     }
     return reply(true, text);
   }
   if (command == "reload") {
-    return reply(false,
-                 "reload: not available in this build of ternd yet (restart to apply a new "
-                 "configuration)");
+    // Off the loop: it reads files and waits for every worker (worker 0 included) to apply.
+    auto result = std::make_shared<ReloadResult>();
+    return workers_[0]->host.offload(
+        [this, result] { *result = reload(); },
+        [result, reply = std::move(reply)] { reply(result->ok, result->text); });
   }
   if (command == "module") {
     return reply(false,

@@ -9,26 +9,24 @@ namespace {
 const log::Logger kLog("alerts");
 }  // namespace
 
-std::uint64_t Alerts::threshold(Id id) const {
-  switch (id) {
-    case kSessionOutput:
-      return thresholds_.session_output_bytes;
-    case kSessionUnacked:
-      return thresholds_.session_unacked_stanzas;
-    case kLoopLag:
-      return thresholds_.loop_lag_ms;
-    case kWriterQueue:
-      return thresholds_.writer_queue;
-    case kCommitTime:
-      return thresholds_.commit_ms;
-    case kDiskFree:
-      return thresholds_.disk_free_bytes;
-    case kLoginFailures:
-      return thresholds_.login_failures_per_minute;
-    case kCount:
-      break;
+void Alerts::set_thresholds(const AlertThresholds& t) {
+  const std::array<std::uint64_t, kCount> values = {t.session_output_bytes,
+                                                    t.session_unacked_stanzas,
+                                                    t.loop_lag_ms,
+                                                    t.writer_queue,
+                                                    t.commit_ms,
+                                                    t.disk_free_bytes,
+                                                    t.login_failures_per_minute};
+  for (std::size_t i = 0; i < kCount; ++i) {
+    thresholds_[i].store(values[i], std::memory_order_relaxed);
+    if (values[i] == 0) {
+      firing_[i].store(false, std::memory_order_relaxed);  // turned off: it no longer fires
+    }
   }
-  return 0;
+}
+
+std::uint64_t Alerts::threshold(Id id) const {
+  return id < kCount ? thresholds_[id].load(std::memory_order_relaxed) : 0;
 }
 
 void Alerts::check(const AlertInputs& in) {

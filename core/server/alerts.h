@@ -58,7 +58,9 @@ class Alerts {
                                                                   "disk_free_bytes",
                                                                   "login_failures_per_minute"};
 
-  explicit Alerts(AlertThresholds thresholds) : thresholds_(thresholds) {}
+  explicit Alerts(const AlertThresholds& thresholds) { set_thresholds(thresholds); }
+  // New thresholds (a reload), from any thread; the next check uses them.
+  void set_thresholds(const AlertThresholds& thresholds);
 
   // One check: logs what started or stopped firing.
   void check(const AlertInputs& in);
@@ -68,7 +70,7 @@ class Alerts {
   std::uint64_t threshold(Id id) const;
 
  private:
-  AlertThresholds thresholds_;
+  std::array<std::atomic<std::uint64_t>, kCount> thresholds_{};
   std::array<std::atomic<bool>, kCount> firing_{};
   bool first_ = true;
   AlertInputs last_;

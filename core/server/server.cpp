@@ -155,6 +155,7 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
   for (unsigned i = 0; i < config_.effective_workers(); ++i) {
     workers_.push_back(std::make_unique<WorkerState>(*this, i));
   }
+  live_config_ = std::make_unique<Config>(config_);
   if (config_.alerts_enabled) {
     alerts_ = std::make_unique<Alerts>(AlertThresholds{
         config_.alert_session_output_bytes, config_.alert_session_unacked_stanzas,
@@ -313,6 +314,17 @@ void Server::on_every_worker(const std::function<void(WorkerState&)>& fn) {
   }
   std::unique_lock lock(mutex);
   done.wait(lock, [&] { return pending == 0; });
+}
+
+bool Server::workers_turning(std::chrono::milliseconds stale) const {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  for (const auto& ws : workers_) {
+    const std::chrono::steady_clock::duration last(ws->last_tick.load(std::memory_order_relaxed));
+    if (now - last > stale) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void Server::watch_store(std::uint64_t now) {

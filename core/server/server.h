@@ -64,6 +64,17 @@ class Server final {
   void stop();
 
   const Config& config() const { return config_; }
+
+  // Reads the configuration again and applies what can change live (reload.cpp,
+  // docs/operations.md). From any thread but a worker's; one at a time.
+  struct ReloadResult {
+    bool ok = false;
+    std::string text;  // what was applied, what needs a restart, or why it was refused
+  };
+  ReloadResult reload();
+  // Whether every worker's loop turned (its once-a-second tick ran) within `stale`: the
+  // watchdog's question (ternd/service_manager.h). Thread-safe.
+  bool workers_turning(std::chrono::milliseconds stale) const;
   // What /metrics finds on one worker (metrics.cpp).
   struct WorkerFigures;
   const tls::TlsContext& tls() const { return *tls_; }
@@ -115,6 +126,9 @@ class Server final {
   std::uint64_t store_watched_at_ = 0;            // worker 0's clock
   std::unique_ptr<Alerts> alerts_;                // [alerts]
   std::unique_ptr<admin::AdminListener> admin_;   // [admin] socket, on worker 0's loop
+  std::mutex reload_mutex_;
+  std::unique_ptr<Config> live_config_;  // what the last reload read (reload_mutex_)
+  std::vector<std::unique_ptr<tls::TlsContext>> retired_tls_;  // replaced by reloads
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   std::uint64_t alerts_checked_at_ = 0;  // worker 0's clock
   bool alerts_checking_ = false;         // a check's gathering is on its way (worker 0)

@@ -182,4 +182,26 @@ void Server::WorkerHost::offload(std::function<void()> job, std::function<void()
   }
 }
 
+Result<void, std::string> Server::WorkerHost::reload_modules(const Config& fresh) {
+  std::vector<std::unique_ptr<ModuleHost>> started;
+  for (const auto& old : modules_) {  // the hosts stay (they cannot change live)
+    auto host = ModuleHost::start(std::string(old->host()), fresh.modules, server_.modules_, this,
+                                  module_option_tables(fresh));
+    if (!host) {
+      for (auto& s : started) {
+        s->stop_modules();
+        retired_.push_back(std::move(s));
+      }
+      return Err(host.error());
+    }
+    started.push_back(std::move(host).value());
+  }
+  for (auto& old : modules_) {
+    old->stop_modules();
+    retired_.push_back(std::move(old));
+  }
+  modules_ = std::move(started);
+  return {};
+}
+
 }  // namespace tern::core

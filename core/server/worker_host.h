@@ -347,6 +347,17 @@ class Server::WorkerHost final : public c2s::SessionHost,
   std::string register_resumable(c2s::C2sSession& session) override;
   void on_detached(c2s::C2sSession& session) override;
   void on_unacked_overflow(c2s::C2sSession& session) override;
+  // A reload (on this worker's thread): the modules of `fresh` replace the running ones, host by
+  // host, between two tasks of the loop, so no stanza sees half of each. The old instances stop
+  // (ModuleContext::on_stopping hooks are not run: sessions stay) and are kept until the server
+  // stops, for what they still have on its way (a store write's completion). What a module keeps
+  // in ModuleContext::shared() goes over to the new instance; what it keeps in its own members
+  // is rebuilt by its start() (from the store). Nothing changes if one fails to start.
+  Result<void, std::string> reload_modules(const Config& fresh);  // worker_host.cpp
+  std::vector<std::string_view> running_modules() const {
+    return modules_.empty() ? std::vector<std::string_view>{} : modules_.front()->started();
+  }
+
   void stop_modules() {
     for (const auto& m : modules_) {
       m->stop_modules();
@@ -422,6 +433,7 @@ class Server::WorkerHost final : public c2s::SessionHost,
   c2s::Counters* counters_ = nullptr;  // the worker's (WorkerState::counters)
   std::vector<std::pair<std::string, xmpp::sasl::SaslServerOptions>> sasl_;
   std::vector<std::unique_ptr<ModuleHost>> modules_;  // one per host, on this worker
+  std::vector<std::unique_ptr<ModuleHost>> retired_;  // replaced by a reload, stopped
   std::unique_ptr<Router> router_;
   // The client stanza being routed, for hold_ack().
   c2s::StreamManagement::Ticket current_ticket_ = 0;

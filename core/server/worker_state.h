@@ -5,6 +5,8 @@
 // XEP-0198 sessions waiting to be resumed.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -47,13 +49,7 @@ struct Server::WorkerState {
              server.http_options_.consider_websocket_secure) {
     http_env.bosh = &bosh;
     host.set_counters(&counters);
-    env.options.require_encryption = server.config_.require_encryption;
-    env.options.limits = server.config_.limits;
-    env.options.resume_timeout_s =
-        static_cast<std::uint32_t>(server.config_.resume_timeout.count());
-    env.options.max_unacked_stanzas = server.config_.max_unacked_stanzas;
-    env.options.max_unacked_bytes = server.config_.max_unacked_bytes;
-    env.options.max_stanza_bytes_before_auth = server.config_.max_stanza_bytes_before_auth;
+    apply_session_settings(server.config_);
     http_client = std::make_unique<http::HttpClient>(worker.loop(), *server.http_client_tls_,
                                                      server.config_.http_client_max_requests);
     uv_timer_init(worker.loop(), &tick);
@@ -66,6 +62,21 @@ struct Server::WorkerState {
     flusher.data = this;
     uv_prepare_init(worker.loop(), &pre_poll_flusher);
     pre_poll_flusher.data = this;
+  }
+
+  // c2s limits and timeouts from `config`: at start, and at a reload (on this worker's thread;
+  // sessions take them when they start, so a reload changes them for new sessions).
+  void apply_session_settings(const Config& config) {
+    env.options.require_encryption = config.require_encryption;
+    env.options.limits = config.limits;
+    env.options.resume_timeout_s = static_cast<std::uint32_t>(config.resume_timeout.count());
+    env.options.max_unacked_stanzas = config.max_unacked_stanzas;
+    env.options.max_unacked_bytes = config.max_unacked_bytes;
+    env.options.max_stanza_bytes_before_auth = config.max_stanza_bytes_before_auth;
+    env.negotiation_timeout_s = static_cast<std::uint64_t>(config.negotiation_timeout.count());
+    env.idle_timeout_s = static_cast<std::uint64_t>(config.idle_timeout.count());
+    env.max_output_bytes = config.max_output_bytes;
+    env.write_timeout_s = static_cast<std::uint64_t>(config.write_timeout.count());
   }
 
   static void on_check(uv_check_t* check) {
@@ -93,6 +104,7 @@ struct Server::WorkerState {
   // Once a second: the connections whose deadline has come.
   static void on_tick(uv_timer_t* timer) {
     auto* self = static_cast<WorkerState*>(timer->data);
+    self->last_tick = std::chrono::steady_clock::now().time_since_epoch().count();
     self->timeouts.advance(
         uv_now(timer->loop) / 1000,
         [self](TimeoutWheel::Id id) -> std::optional<std::uint64_t> {
@@ -154,6 +166,8 @@ struct Server::WorkerState {
   uv_timer_t lag_probe{};
   std::uint64_t lag_probe_last_ns = 0;
   std::uint64_t recent_max_lag_us = 0;  // since the last alert check (which resets it)
+  // When the tick last ran (steady_clock ticks), read by the watchdog thread.
+  std::atomic<std::int64_t> last_tick{std::chrono::steady_clock::now().time_since_epoch().count()};
   net::ConnectionSet connections;
   TimeoutWheel timeouts;
   TimeoutWheel write_timeouts;  // connections whose output waits (Connection::write_deadline)

@@ -45,8 +45,10 @@ def http_upload_settings(put_url, secret="conformance-secret", max_file_size=Non
 
 
 class TernServer:
-    def __init__(self, *overrides, workers=2):
+    def __init__(self, *overrides, workers=2, config=None):
+        """`config`: a configuration file read before the overrides (--config)."""
         self.dir = tempfile.TemporaryDirectory(prefix="tern-it-")
+        self.config = config
         self.store = os.path.join(self.dir.name, "store")
         self.overrides = [
             f"server.storage_path={self.store}",
@@ -63,7 +65,7 @@ class TernServer:
         self._reader = None
 
     def _args(self):
-        args = []
+        args = ["--config", self.config] if self.config else []
         for o in self.overrides:
             args += ["--set", o]
         return args
