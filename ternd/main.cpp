@@ -16,9 +16,11 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "core/module/shared_module.h"
 #include "core/server/server.h"
 #include "log/backend.h"
 #include "modules/builtin_modules.h"
@@ -54,9 +56,28 @@ int run(int argc, char** argv) {
     std::cerr << "ternd: " << config.error().to_string() << "\n";
     return 2;
   }
+  // The built-in modules, and those of [modules] load (shared objects built with the SDK).
+  std::vector<const tern::ModuleInfo*> modules = tern::modules::builtin_modules();
+  std::map<std::string, std::string> shared_paths;  // module name → its shared object
+  for (const std::string& path : config->module_load) {
+    auto loaded = tern::core::load_shared_module(path);
+    if (!loaded) {
+      std::cerr << "ternd: [modules] load: " << loaded.error() << "\n";
+      return 2;
+    }
+    const std::string name(loaded->info->name);
+    for (const tern::ModuleInfo* known : modules) {
+      if (known->name == name) {
+        std::cerr << "ternd: [modules] load: " << path << ": a module named '" << name
+                  << "' exists already\n";
+        return 2;
+      }
+    }
+    modules.push_back(loaded->info);
+    shared_paths.emplace(name, path);
+  }
   if (check_only) {
-    if (auto checked = tern::core::check_modules(*config, tern::modules::builtin_modules());
-        !checked) {
+    if (auto checked = tern::core::check_modules(*config, modules); !checked) {
       std::cerr << "ternd: " << checked.error() << "\n";
       return 2;
     }
@@ -82,8 +103,8 @@ int run(int argc, char** argv) {
   }
   tern::log::StopAtExit stop_log;  // declared before the server: stops after it
 
-  auto server =
-      tern::core::Server::create(std::move(config).value(), tern::modules::builtin_modules());
+  auto server = tern::core::Server::create(std::move(config).value(), std::move(modules),
+                                           std::move(shared_paths));
   if (!server) {
     std::cerr << "ternd: " << server.error() << "\n";
     return 1;

@@ -507,6 +507,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
   if (const toml::table* t = sub_table(top, "modules", error, file)) {
     Section s(*t, "modules", file);
     s.strings("enabled", config.modules);
+    s.strings("load", config.module_load);
     // Each enabled module may have its own [modules.NAME] table of strings, integers and
     // booleans; which keys it accepts is the module's business (ModuleOptions).
     for (const std::string& name : config.modules) {
@@ -638,6 +639,9 @@ Result<Config, ConfigError> load_config(const std::string& path,
       return spec.rfind("server.storage_path=", 0) == 0;
     });
     config->storage_path = resolve_storage_path(config->storage_path, path, from_override);
+    for (std::string& module : config->module_load) {
+      module = resolve_storage_path(module, path, from_override);
+    }
     config->admin_socket = config->admin_socket.empty()
                                ? config->storage_path + "/ternd.sock"
                                : resolve_storage_path(config->admin_socket, path, from_override);

@@ -168,6 +168,9 @@ struct Config {
 
   // [modules]
   std::vector<std::string> modules;
+  // [modules] load: shared objects with modules built outside the tree (core/module/
+  // shared_module.h); relative paths to the configuration file's directory.
+  std::vector<std::string> module_load;
   // [modules.NAME] of the enabled modules: checked by each module when it starts.
   std::map<std::string, ModuleOptionTable> module_options;
 

@@ -776,7 +776,13 @@ std::shared_ptr<void> SharedStates::get(const std::string& key, const std::type_
   if (added) {
     it->second.second = make();
   } else if (*it->second.first != type) {
-    throw std::logic_error("shared state '" + key + "' asked for with two types");
+    // A module loaded again from its shared object (ternctl module reload) defines its types
+    // anew: the same type by name is the same state, handed to the new code. A module whose
+    // state changes shape between builds must change the key (docs/module-guide.md).
+    if (std::string_view(it->second.first->name()) != std::string_view(type.name())) {
+      throw std::logic_error("shared state '" + key + "' asked for with two types");
+    }
+    it->second.first = &type;
   }
   return it->second.second;
 }

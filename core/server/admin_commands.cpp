@@ -203,6 +203,7 @@ void Server::admin_command(std::vector<std::string> args, admin::Reply reply) {
   if (command == "modules") {
     std::string text;
     const std::vector<std::string_view> running = workers_[0]->host.running_modules();
+    std::lock_guard lock(modules_mutex_);
     for (const ModuleInfo* info : modules_) {
       if (std::find(running.begin(), running.end(), info->name) != running.end()) {
         text += std::string(info->name) + "  " + std::string(info->summary) + "\n";
@@ -218,9 +219,13 @@ void Server::admin_command(std::vector<std::string> args, admin::Reply reply) {
         [result, reply = std::move(reply)] { reply(result->ok, result->text); });
   }
   if (command == "module") {
-    return reply(false,
-                 "module reload: hot module upgrades are not available in this build of "
-                 "ternd yet (restart to load new module code)");
+    if (args.size() != 3 || args[1] != "reload") {
+      return reply(false, "usage: module reload NAME");
+    }
+    auto result = std::make_shared<ReloadResult>();
+    return workers_[0]->host.offload(
+        [this, result, name = args[2]] { *result = reload_module(name); },
+        [result, reply = std::move(reply)] { reply(result->ok, result->text); });
   }
   reply(false, "unknown command '" + command + "'");
 }

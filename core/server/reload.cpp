@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/module/shared_module.h"
 #include "core/server/server.h"
 #include "core/server/worker_state.h"
 #include "log/backend.h"
@@ -182,6 +183,62 @@ Server::ReloadResult Server::reload() {
     text += "not applied, kept until ternd restarts: " + joined(restart) + "\n";
   }
   return ReloadResult{module_errors.empty(), text};
+}
+
+Server::ReloadResult Server::reload_module(const std::string& name) {
+  std::lock_guard lock(reload_mutex_);
+  auto refuse = [&name](const std::string& why) {
+    kLog.warn("module.reload_refused", "module reload refused: the running code stays",
+              {{"module", name}, {"error", why}});
+    return ReloadResult{false, "module reload refused, the running code stays: " + why + "\n"};
+  };
+  auto path = shared_paths_.find(name);
+  if (path == shared_paths_.end()) {
+    return refuse("'" + name +
+                  "' was not loaded from a shared object ([modules] load): a built-in module "
+                  "changes with ternd itself");
+  }
+  auto loaded = load_shared_module(path->second);
+  if (!loaded) {
+    return refuse(loaded.error());
+  }
+  if (loaded->info->name != name) {
+    return refuse(path->second + " now holds module '" + std::string(loaded->info->name) +
+                  "', not '" + name + "'");
+  }
+  std::vector<const ModuleInfo*> next;
+  {
+    std::lock_guard modules_lock(modules_mutex_);
+    next = modules_;
+  }
+  for (const ModuleInfo*& info : next) {
+    if (info->name == name) {
+      info = loaded->info;
+    }
+  }
+  // The new code must take the running options, as at a start.
+  if (auto checked = check_modules(*live_config_, next); !checked) {
+    return refuse(checked.error());
+  }
+  {
+    std::lock_guard modules_lock(modules_mutex_);
+    modules_ = next;
+  }
+  std::vector<std::string> errors;
+  std::mutex errors_mutex;
+  const Config& running = *live_config_;
+  on_every_worker([&](WorkerState& ws) {
+    if (auto reloaded = ws.host.reload_modules(running); !reloaded) {
+      std::lock_guard errors_lock(errors_mutex);
+      errors.push_back("worker " + std::to_string(ws.worker.id()) + ": " + reloaded.error());
+    }
+  });
+  if (!errors.empty()) {
+    return ReloadResult{false,
+                        "module " + name + " reloaded with errors: " + joined(errors) + "\n"};
+  }
+  kLog.info("module.reloaded", "module code replaced", {{"module", name}, {"path", path->second}});
+  return ReloadResult{true, "module " + name + " reloaded from " + path->second + "\n"};
 }
 
 }  // namespace tern::core

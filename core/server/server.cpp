@@ -69,7 +69,8 @@ std::size_t connection_cap(const Config& config) {
 }  // namespace
 
 Result<std::unique_ptr<Server>, std::string> Server::create(
-    Config config, std::vector<const ModuleInfo*> modules) {
+    Config config, std::vector<const ModuleInfo*> modules,
+    std::map<std::string, std::string> shared_paths) {
   if (auto checked = check_modules(config, modules); !checked) {
     return Err(checked.error());
   }
@@ -106,10 +107,12 @@ Result<std::unique_ptr<Server>, std::string> Server::create(
     return Err("[http] client_trust_file: " + client_tls.error().message);
   }
   try {
-    return std::unique_ptr<Server>(
+    auto server = std::unique_ptr<Server>(
         new Server(std::move(config), std::move(modules), std::move(store).value(),
                    std::make_unique<tls::TlsContext>(std::move(tls).value()),
                    std::make_unique<tls::TlsContext>(std::move(client_tls).value())));
+    server->shared_paths_ = std::move(shared_paths);
+    return server;
   } catch (const ModuleStartError& e) {  // a module's store could not be opened
     return Err(std::string(e.what()));
   }

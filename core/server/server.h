@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,8 +52,11 @@ class Server final {
  public:
   // Opens the store and the TLS context (generating self-signed certificates if needed) and
   // checks that every enabled module is one of `modules`.
+  // `shared_paths`: the modules among them loaded from shared objects, by name, and from where
+  // (`ternctl module reload NAME` loads the file again).
   static Result<std::unique_ptr<Server>, std::string> create(
-      Config config, std::vector<const ModuleInfo*> modules);
+      Config config, std::vector<const ModuleInfo*> modules,
+      std::map<std::string, std::string> shared_paths = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -72,6 +76,10 @@ class Server final {
     std::string text;  // what was applied, what needs a restart, or why it was refused
   };
   ReloadResult reload();
+  // `ternctl module reload NAME`: loads NAME's shared object again and restarts the modules on
+  // every worker with the new code (reload.cpp). Refused, the old code running on, when NAME is
+  // built in, the file does not load or is built against another API version.
+  ReloadResult reload_module(const std::string& name);
   // Whether every worker's loop turned (its once-a-second tick ran) within `stale`: the
   // watchdog's question (ternd/service_manager.h). Thread-safe.
   bool workers_turning(std::chrono::milliseconds stale) const;
@@ -119,7 +127,9 @@ class Server final {
   HttpRoute metrics_route_;  // served by every worker (HttpEnv::metrics)
 
   Config config_;
-  std::vector<const ModuleInfo*> modules_;
+  std::vector<const ModuleInfo*> modules_;  // replaced entries: under modules_mutex_
+  mutable std::mutex modules_mutex_;
+  std::map<std::string, std::string> shared_paths_;  // module → shared object (reload_module)
   std::unique_ptr<storage::Environment> store_;
   std::atomic<bool> store_short_of_room_{false};  // see watch_store()
   SharedStates module_states_;                    // ModuleContext::shared(), across workers

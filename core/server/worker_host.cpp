@@ -185,8 +185,13 @@ void Server::WorkerHost::offload(std::function<void()> job, std::function<void()
 Result<void, std::string> Server::WorkerHost::reload_modules(const Config& fresh) {
   std::vector<std::unique_ptr<ModuleHost>> started;
   for (const auto& old : modules_) {  // the hosts stay (they cannot change live)
-    auto host = ModuleHost::start(std::string(old->host()), fresh.modules, server_.modules_, this,
-                                  module_option_tables(fresh));
+    Result<std::unique_ptr<ModuleHost>, std::string> host = Err(std::string());
+    try {
+      host = ModuleHost::start(std::string(old->host()), fresh.modules, server_.modules_, this,
+                               module_option_tables(fresh));
+    } catch (const std::exception& e) {  // a module's start() that throws stops the reload only
+      host = Err(std::string("a module's start() threw: ") + e.what());
+    }
     if (!host) {
       for (auto& s : started) {
         s->stop_modules();

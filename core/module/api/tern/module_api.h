@@ -596,3 +596,25 @@ struct ModuleInfo {
     return info;                                                                       \
   }                                                                                    \
   }
+
+// Modules built outside ternd (docs/module-guide.md "Modules outside the tree"): a shared object
+// that ternd loads at start ([modules] load) and can replace while it runs (`ternctl module
+// reload NAME`). It is built against the installed SDK (pkg-config tern-module) and must match
+// the API version of the ternd that loads it: ternd refuses another version, naming both. The
+// version changes with every change to these headers that changes what a module compiles to.
+#ifndef TERN_MODULE_API_VERSION
+#define TERN_MODULE_API_VERSION 1
+#endif
+
+//   TERN_SHARED_MODULE(Hello, hello, "says hello")
+#define TERN_SHARED_MODULE(Class, id, Summary, ...)                                                \
+  extern "C" __attribute__((visibility("default"))) const unsigned tern_module_api_version =       \
+      TERN_MODULE_API_VERSION;                                                                     \
+  extern "C" __attribute__((visibility("default"))) const ::tern::ModuleInfo* tern_module_info() { \
+    static const ::tern::ModuleInfo info{                                                          \
+        #id,                                                                                       \
+        Summary,                                                                                   \
+        []() -> std::unique_ptr<::tern::Module> { return std::make_unique<Class>(); },             \
+        {__VA_ARGS__}};                                                                            \
+    return &info;                                                                                  \
+  }
