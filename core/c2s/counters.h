@@ -58,6 +58,7 @@ struct Counters {
   std::array<metrics::Counter, kMechanisms.size()> logins_refused;
   std::array<metrics::Counter, kMechanisms.size()> logins_failed_other;
   metrics::Counter sessions_opened;  // connections accepted (TCP, WebSocket, BOSH)
+  metrics::Gauge connections;        // client connections open now
 };
 
 }  // namespace tern::core::c2s

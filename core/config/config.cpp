@@ -455,6 +455,14 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
     keep_first(s.finish());
   }
 
+  if (const toml::table* t = sub_table(top, "activity", error, file)) {
+    Section s(*t, "activity", file);
+    s.string("file", config.activity_file);
+    s.integer("max_bytes", config.activity_max_bytes, 256, std::int64_t{1} << 40);
+    s.integer("keep", config.activity_keep, 0, 1000);
+    keep_first(s.finish());
+  }
+
   if (const toml::table* t = sub_table(top, "alerts", error, file)) {
     Section s(*t, "alerts", file);
     s.boolean("enabled", config.alerts_enabled);
@@ -639,6 +647,9 @@ Result<Config, ConfigError> load_config(const std::string& path,
       return spec.rfind("server.storage_path=", 0) == 0;
     });
     config->storage_path = resolve_storage_path(config->storage_path, path, from_override);
+    if (!config->activity_file.empty()) {
+      config->activity_file = resolve_storage_path(config->activity_file, path, from_override);
+    }
     for (std::string& module : config->module_load) {
       module = resolve_storage_path(module, path, from_override);
     }

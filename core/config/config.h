@@ -131,6 +131,12 @@ struct Config {
   bool admin_enabled = true;
   std::string admin_socket;
 
+  // [activity] A line a second of the key figures to `activity_file` (empty: off), rotated past
+  // activity_max_bytes keeping activity_keep old files (core/server/activity_recorder.h).
+  std::string activity_file;
+  std::uint64_t activity_max_bytes = 64 << 20;
+  unsigned activity_keep = 5;
+
   // [alerts] Thresholds checked every alert_interval (core/server/alerts.h, docs/operations.md);
   // 0 turns one off. alerts_enabled false: none at all.
   bool alerts_enabled = true;

@@ -769,6 +769,20 @@ std::shared_ptr<void> ModuleHost::shared_state(std::string_view key, const std::
   return services_->shared_state(std::string(starting_) + "/" + std::string(key), type, make);
 }
 
+void ModuleHost::add_gauge(std::string_view name, std::string_view help,
+                           std::function<double()> read) {
+  const bool valid = name.starts_with("tern_") && std::all_of(name.begin(), name.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                     });
+  if (!valid) {
+    throw ModuleStartError("gauge name '" + std::string(name) +
+                           "' is not tern_ and lower-case letters, digits and '_'");
+  }
+  if (services_ != nullptr) {
+    services_->add_gauge(std::string(name), std::string(help), std::move(read));
+  }
+}
+
 std::shared_ptr<void> SharedStates::get(const std::string& key, const std::type_info& type,
                                         const std::function<std::shared_ptr<void>()>& make) {
   std::lock_guard lock(mutex_);

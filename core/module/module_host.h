@@ -39,6 +39,9 @@ class ModuleServices {
   virtual void post(std::function<void()> task) = 0;
   virtual void offload(std::function<void()> job, std::function<void()> done) = 0;
   virtual void after(std::chrono::milliseconds delay, std::function<void()> task) = 0;
+  // A module's gauge for /metrics (ModuleContext::add_gauge); none by default (tests).
+  virtual void add_gauge(const std::string& /*name*/, const std::string& /*help*/,
+                         std::function<double()> /*read*/) {}
   // [http] public_url for `host`, or the first listener's scheme://host:port (no trailing '/').
   virtual std::string http_base_url(std::string_view host) const = 0;
   // <storage_path>, absolute.
@@ -184,6 +187,8 @@ class ModuleHost final : public ModuleContext {
   std::string data_directory() override;
   void http_request(HttpClientRequest request, HttpClientDone done) override;
   void every(std::chrono::seconds period, std::function<void()> fn) override;
+  void add_gauge(std::string_view name, std::string_view help,
+                 std::function<double()> read) override;
   // The worker's tick (once a second): runs the timers that are due at `now` (seconds).
   void run_timers(std::uint64_t now);
   std::shared_ptr<void> shared_state(std::string_view key, const std::type_info& type,

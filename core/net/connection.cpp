@@ -202,9 +202,12 @@ Connection::Connection(ConnectionEnv& env, std::unique_ptr<tls::Transport> trans
       transport_(std::move(transport)),
       session_(std::make_unique<c2s::C2sSession>(*this, env.host, env.options)) {
   env_.counters.sessions_opened.add();
+  env_.counters.connections.add(1);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  env_.counters.connections.add(-1);
+}
 
 void Connection::on_alloc(uv_handle_t* /*handle*/, std::size_t /*suggested*/, uv_buf_t* buf) {
   *buf = uv_buf_init(t_read_buffer.data(), static_cast<unsigned>(t_read_buffer.size()));

@@ -312,6 +312,14 @@ std::string Server::render_metrics(const std::vector<WorkerFigures>& figures) co
     }
   }
 
+  {
+    std::lock_guard lock(module_gauges_mutex_);
+    for (const auto& [name, gauge] : module_gauges_) {
+      out.family(name, gauge.help, Type::Gauge);
+      out.sample(name, {}, gauge.read());
+    }
+  }
+
   // Every refusal is logged (event limit.refused or store.refused); counted here by what was
   // refused, the log line's fixed message, so that rate-limited lines still count.
   out.family("tern_refusals_total",
@@ -325,6 +333,39 @@ std::string Server::render_metrics(const std::vector<WorkerFigures>& figures) co
     }
   }
   return out.take();
+}
+
+void Server::add_module_gauge(const std::string& name, const std::string& help,
+                              std::function<double()> read) {
+  std::lock_guard lock(module_gauges_mutex_);
+  module_gauges_[name] = ModuleGauge{help, std::move(read)};
+}
+
+ActivitySample Server::sample_activity() const {
+  ActivitySample s;
+  for (const auto& ws : workers_) {
+    const c2s::Counters& c = ws->counters;
+    s.worker_sessions.push_back(
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, c.connections.value())));
+    for (std::size_t k = 0; k < c2s::Counters::kKinds.size(); ++k) {
+      s.stanzas_in += c.stanzas_in[k].value();
+      s.stanzas_out += c.stanzas_out[k].value();
+    }
+    s.bytes_in += c.bytes_in.value();
+    s.bytes_out += c.bytes_out.value();
+    for (std::size_t m = 0; m < c2s::Counters::kMechanisms.size(); ++m) {
+      s.logins += c.logins[m].value();
+      s.login_failures += c.logins_refused[m].value() + c.logins_failed_other[m].value();
+    }
+    const HistogramSnapshot lag = ws->loop_lag.snapshot();
+    s.lag_sum_us += lag.sum;
+    s.lag_count += lag.count();
+  }
+  s.writer_queue = writer_->queued();
+  const HistogramSnapshot commits = writer_->commit_micros().snapshot();
+  s.commits = commits.count();
+  s.commit_sum_us = commits.sum;
+  return s;
 }
 
 HttpRoute Server::metrics_route() {

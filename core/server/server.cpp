@@ -244,6 +244,11 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
     uv_prepare_start(&state->pre_poll_flusher, &WorkerState::on_prepare);
     state->worker.start();
   }
+  if (!config_.activity_file.empty()) {
+    activity_ = std::make_unique<ActivityRecorder>(
+        ActivityOptions{config_.activity_file, config_.activity_max_bytes, config_.activity_keep},
+        [this] { return sample_activity(); });
+  }
   running_ = true;
   return bound;
 }
@@ -253,6 +258,7 @@ void Server::stop() {
     return;
   }
   running_ = false;
+  activity_.reset();  // its thread reads the workers' figures: stopped first
   // The modules say goodbye while every session is still open (ModuleContext::on_stopping), on
   // every worker; then one more turn of each, so that what they sent to another worker's
   // sessions (an inbox is first in, first out) is written before the streams end.

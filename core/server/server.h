@@ -30,6 +30,7 @@
 #include "core/module/module_host.h"
 #include "core/net/admission.h"
 #include "core/router/session_registry.h"
+#include "core/server/activity_recorder.h"
 #include "core/server/alerts.h"
 #include "storage/env.h"
 #include "storage/writer.h"
@@ -136,6 +137,17 @@ class Server final {
   std::uint64_t store_watched_at_ = 0;            // worker 0's clock
   std::unique_ptr<Alerts> alerts_;                // [alerts]
   std::unique_ptr<admin::AdminListener> admin_;   // [admin] socket, on worker 0's loop
+  std::unique_ptr<ActivityRecorder> activity_;    // [activity] file, its own thread
+  ActivitySample sample_activity() const;         // metrics.cpp
+  // Modules' gauges (ModuleContext::add_gauge), by name; the last registration wins.
+  void add_module_gauge(const std::string& name, const std::string& help,
+                        std::function<double()> read);
+  struct ModuleGauge {
+    std::string help;
+    std::function<double()> read;
+  };
+  mutable std::mutex module_gauges_mutex_;
+  std::map<std::string, ModuleGauge> module_gauges_;
   std::mutex reload_mutex_;
   std::unique_ptr<Config> live_config_;  // what the last reload read (reload_mutex_)
   std::vector<std::unique_ptr<tls::TlsContext>> retired_tls_;  // replaced by reloads

@@ -379,6 +379,10 @@ class Server::WorkerHost final : public c2s::SessionHost,
   // Every few seconds (worker 0): the store's room against [storage] min_room.
   void watch_store(std::uint64_t now) { server_.watch_store(now); }
   void check_alerts(std::uint64_t now) { server_.check_alerts(now); }
+  void add_gauge(const std::string& name, const std::string& help,
+                 std::function<double()> read) override {
+    server_.add_module_gauge(name, help, std::move(read));
+  }
   void resume(c2s::C2sSession& session, std::string_view previd) override;
 
   void on_closed(c2s::C2sSession& session) override {

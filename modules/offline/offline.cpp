@@ -18,7 +18,9 @@
 // resource-constraint: nothing is dropped silently.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <climits>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -323,6 +325,16 @@ class SentMarks {
   std::uint64_t last_slice_ = 0;
 };
 
+// The queues' figures for /metrics (tern_offline_*), counted every count_interval off the loop
+// by one worker's instance at a time; shared, so they outlive a reload.
+struct QueueFigures {
+  std::atomic<std::uint64_t> accounts{0};
+  std::atomic<std::uint64_t> messages{0};
+  std::atomic<std::uint64_t> largest{0};
+  // When a count last started (steady clock, s): another waits for it unless it is long gone.
+  std::atomic<std::int64_t> started_s{INT64_MIN / 2};
+};
+
 // The module instance as a slice's messages see it: valid while the instance lives (workers are
 // joined before modules are destroyed, so nothing races with the reset).
 struct Lifeline {
@@ -381,7 +393,18 @@ class Offline final : public Module {
     removals_->set_limit(static_cast<std::size_t>(
         ctx.options().integer("max_pending_removals", kDefaultMaxPendingRemovals, 1, 10000000)));
     archive_ = ctx.service<mam::ArchiveService>("mam");  // null without archives
-    ctx.add_disco_feature("msgoffline");                 // XEP-0160 §4
+    // [modules.offline] count_interval: seconds between two counts of the queues (/metrics).
+    count_interval_ = ctx.options().integer("count_interval", 30, 1, 86400);
+    figures_ = ctx.shared<QueueFigures>("figures");
+    ctx.add_gauge("tern_offline_accounts", "Accounts with messages in their offline queue.",
+                  [f = figures_] { return static_cast<double>(f->accounts.load()); });
+    ctx.add_gauge("tern_offline_messages", "Messages waiting in offline queues, all accounts.",
+                  [f = figures_] { return static_cast<double>(f->messages.load()); });
+    ctx.add_gauge("tern_offline_largest_queue_messages",
+                  "The most messages waiting in one account's offline queue.",
+                  [f = figures_] { return static_cast<double>(f->largest.load()); });
+    ctx.every(std::chrono::seconds(count_interval_), [this] { count_queues(); });
+    ctx.add_disco_feature("msgoffline");  // XEP-0160 §4
     ctx.add_disco_feature(xmpp::ns::kStanzaId);
     // XEP-0359 §4: the entity named in by= (the account) announces the feature.
     ctx.add_account_disco_feature(xmpp::ns::kStanzaId);
@@ -503,6 +526,33 @@ class Offline final : public Module {
            }
          });
     return Verdict::Handled;
+  }
+
+  // Counts the queues on libuv's pool (a seek per account: OfflineStore::figures), unless another
+  // worker's instance is counting.
+  void count_queues() {
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    std::int64_t started = figures_->started_s.load();
+    if (now - started < count_interval_ ||
+        !figures_->started_s.compare_exchange_strong(started, now)) {
+      return;
+    }
+    auto counted = std::make_shared<std::optional<OfflineStore::Figures>>();
+    ctx_->offload(
+        [ctx = ctx_, queue = queue_, counted] {
+          if (auto txn = ctx->read()) {
+            *counted = queue.figures(*txn);
+          }
+        },
+        [figures = figures_, counted] {
+          if (*counted) {
+            figures->accounts = (*counted)->accounts;
+            figures->messages = (*counted)->messages;
+            figures->largest = (*counted)->largest;
+          }
+        });
   }
 
   // Removals that failed on a full store, submitted again.
@@ -726,6 +776,8 @@ class Offline final : public Module {
   log::Logger log_;
   std::size_t quota_ = 10000;
   std::shared_ptr<Lifeline> lifeline_;  // released with the instance: later slices are dropped
+  std::shared_ptr<QueueFigures> figures_;
+  std::int64_t count_interval_ = 30;
   mam::ArchiveService* archive_ = nullptr;
 };
 

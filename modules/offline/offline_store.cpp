@@ -147,6 +147,29 @@ std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) cons
   return static_cast<std::size_t>(read_meta(txn, store_, owner).count);
 }
 
+OfflineStore::Figures OfflineStore::figures(const ReadTxn& txn) const {
+  Figures figures;
+  std::string from;
+  for (;;) {
+    std::string owner;
+    txn.scan_from(store_, "", from, [&owner](std::string_view key, std::string_view) {
+      owner = std::string(key.substr(0, key.find('\0')));
+      return false;  // the first key of the next account is enough
+    });
+    if (owner.empty()) {
+      return figures;
+    }
+    const std::uint64_t count = read_meta(txn, store_, owner).count;
+    if (count > 0) {
+      figures.accounts += 1;
+      figures.messages += count;
+      figures.largest = std::max(figures.largest, count);
+    }
+    from = owner;
+    from += '\x01';  // past "owner\0" and every "owner\0<sequence>"
+  }
+}
+
 Result<bool, StoreError> OfflineStore::remove(WriteTxn& txn, std::string_view owner,
                                               std::uint64_t sequence,
                                               std::optional<std::int64_t> only_if_stamp) const {

@@ -6,9 +6,11 @@
 # a slow reader's output queue growing and draining), and an address outside [metrics] allow
 # gets 403, which is itself counted as a refusal. An [alerts] threshold fires and clears with a
 # slow recipient's queue.
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.error
@@ -16,6 +18,7 @@ import urllib.request
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import SharedServer, TernServer  # noqa: E402
+from bystanders import Bystanders  # noqa: E402
 from raw_client import AuthFailed, RawClient  # noqa: E402
 
 DOMAIN = "localhost"
@@ -186,6 +189,79 @@ class AlertsTest(SharedServer, unittest.TestCase):
         self.assertEqual(self.firing(), 0)
         slow.close()
         flooder.close()
+
+
+class OfflineFiguresTest(unittest.TestCase):
+    def test_offline_queues_are_counted(self):
+        with TernServer('metrics.allow=["*"]', "modules.offline.count_interval=1",
+                        workers=2) as server:
+            for name in ("juliet", "romeo", "nurse"):
+                server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+            juliet = RawClient(server.port, f"juliet@{DOMAIN}/sender", PASSWORD)
+            for to, count in (("romeo", 3), ("nurse", 1)):
+                for i in range(count):
+                    juliet.send(f"<message to='{to}@{DOMAIN}' type='chat'><body>{i}</body>"
+                                "</message>")
+                server.wait_offline_count(f"{to}@{DOMAIN}", count)
+            deadline = time.monotonic() + 10
+            figures = None
+            while time.monotonic() < deadline:
+                _, text = scrape(server)
+                figures = (value(text, "tern_offline_accounts"),
+                           value(text, "tern_offline_messages"),
+                           value(text, "tern_offline_largest_queue_messages"))
+                if figures == (2, 4, 3):
+                    break
+                time.sleep(0.3)
+            self.assertEqual(figures, (2, 4, 3))
+            # romeo reads his queue: the figures follow.
+            romeo = RawClient(server.port, f"romeo@{DOMAIN}/reader", PASSWORD)
+            romeo.send("<presence/>")
+            server.wait_offline_count(f"romeo@{DOMAIN}", 0)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                _, text = scrape(server)
+                figures = (value(text, "tern_offline_accounts"),
+                           value(text, "tern_offline_messages"),
+                           value(text, "tern_offline_largest_queue_messages"))
+                if figures == (1, 1, 1):
+                    break
+                time.sleep(0.3)
+            self.assertEqual(figures, (1, 1, 1))
+            juliet.close()
+            romeo.close()
+
+
+class ActivityRecordTest(unittest.TestCase):
+    def test_a_line_a_second_rotated_past_its_size(self):
+        with tempfile.TemporaryDirectory(prefix="tern-activity-") as directory:
+            record = os.path.join(directory, "activity.log")
+            with TernServer(f'activity.file="{record}"', "activity.max_bytes=300",
+                            "activity.keep=2", workers=2) as server:
+                for name in ("juliet", "romeo"):
+                    server.adduser(f"{name}@{DOMAIN}", PASSWORD)
+                bystanders = Bystanders(server.port, PASSWORD)
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and not os.path.exists(record + ".2"):
+                    time.sleep(0.2)
+                bystanders.finish(self)
+            self.assertTrue(os.path.exists(record + ".2"), "never rotated twice")
+            self.assertFalse(os.path.exists(record + ".3"), "keeps at most 2 old files")
+            lines = []
+            for path in (record + ".2", record + ".1", record):
+                if os.path.exists(path):
+                    with open(path) as f:
+                        text = f.read()
+                    self.assertTrue(text.startswith("# tern activity"), text)
+                    self.assertLessEqual(len(text), 300)
+                    lines += [line.split() for line in text.splitlines()[1:]]
+            self.assertGreaterEqual(len(lines), 4)
+            for fields in lines:
+                self.assertEqual(len(fields), 12, fields)
+                self.assertEqual(len(fields[11].split(",")), 2)  # sessions on each worker
+            # The bystanders chat at 50 messages a second: the rates show it.
+            self.assertTrue(any(float(f[2]) >= 20 and float(f[3]) >= 20 for f in lines), lines)
+            self.assertTrue(any(int(f[1]) >= 2 for f in lines), lines)
 
 
 class MetricsAccessTest(unittest.TestCase):

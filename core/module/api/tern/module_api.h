@@ -502,6 +502,14 @@ class ModuleContext {
       std::string_view key, const std::type_info& type,
       const std::function<std::shared_ptr<void>()>& make) = 0;
 
+  // A gauge for /metrics (docs/operations.md): `name` ("tern_" and lower-case letters, digits and
+  // '_'), what it measures, and how to read it. `read` runs on whichever worker serves the
+  // scrape, so it must be thread-safe and cheap: an atomic, or a figure a periodic job keeps
+  // (never a store scan). It should read state from ctx.shared(), not the instance: every
+  // worker's instance registers it and the last one wins (after a reload, the new code's).
+  virtual void add_gauge(std::string_view name, std::string_view help,
+                         std::function<double()> read) = 0;
+
   // Runs `fn` on this instance's worker every `period` (whole seconds, on the worker's tick), for
   // as long as the module runs: expiry, clean-up, anything periodic. Never blocks the loop.
   virtual void every(std::chrono::seconds period, std::function<void()> fn) = 0;
