@@ -75,6 +75,7 @@ void Writer::run() {
           return stopping_ || urgent_ > 0 || queue_.size() >= max_batch_;
         });
       }
+      queue_lengths_.observe(queue_.size());
       while (!queue_.empty() && batch.size() < max_batch_) {
         urgent_ -= queue_.front().urgency == Urgency::Now ? 1 : 0;
         batch.push_back(std::move(queue_.front()));

@@ -60,6 +60,8 @@ class Writer {
   // write waited in the queue before its commit started, in microseconds.
   std::size_t queued() const;
   const metrics::Histogram& batch_sizes() const { return batch_sizes_; }
+  // Writes waiting, seen each time a batch is taken (before it is taken).
+  const metrics::Histogram& queue_lengths() const { return queue_lengths_; }
   const metrics::Histogram& commit_micros() const { return commit_micros_; }
   const metrics::Histogram& wait_micros() const { return wait_micros_; }
 
@@ -96,6 +98,7 @@ class Writer {
   std::uint64_t commits_ = 0;
   std::uint64_t writes_ = 0;
   metrics::Histogram batch_sizes_{metrics::kItems};
+  metrics::Histogram queue_lengths_{metrics::kItems};
   metrics::Histogram commit_micros_{metrics::kLatencyMicros};
   metrics::Histogram wait_micros_{metrics::kLatencyMicros};
   std::thread thread_;  // last: started once everything above exists

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "metrics/counter.h"
 #include "storage/env.h"
 #include "tern/module_api.h"
 #include "xmpp/result.h"
@@ -95,6 +96,8 @@ class ModuleHost final : public ModuleContext {
   bool dispatch_iq(const xmpp::Element& iq, Addressed addressed, const xmpp::Jid& from,
                    const ReplySink& reply, std::string_view peer_address = {});
 
+  // What each module's handlers took so far (merged into `into`, by module name).
+  void add_timings(std::map<std::string, metrics::HistogramSnapshot>& into) const;
   // The names of the modules running, in the order they started.
   const std::vector<std::string_view>& started() const { return started_; }
 
@@ -213,11 +216,14 @@ class ModuleHost final : public ModuleContext {
     Fn fn;
     HookStage stage;
     std::string_view module;
+    metrics::Histogram* timing = nullptr;  // the module's handler time (stanza hooks)
   };
   template <typename Fn>
   void add_hook(std::vector<Hook<Fn>>& hooks, HookStage stage, Fn fn) {
-    hooks.push_back(Hook<Fn>{std::move(fn), stage, starting_});
+    hooks.push_back(Hook<Fn>{std::move(fn), stage, starting_, timing_for(starting_)});
   }
+  // The histogram of `module`'s handler time on this host (made on first use, while starting).
+  metrics::Histogram* timing_for(std::string_view module);
   // Once every module has started: each list by stage, the enabled order kept within a stage.
   void order_hooks();
   static Verdict run_hooks(const std::vector<Hook<StanzaHook>>& hooks, xmpp::StanzaPtr& stanza);
@@ -230,7 +236,11 @@ class ModuleHost final : public ModuleContext {
   struct Registration {
     IqHandler handler;
     std::string_view module;  // for the log and the unanswered-IQ error
+    metrics::Histogram* timing = nullptr;
   };
+  // Microseconds each module's IQ handlers and stanza hooks took (this host, this worker: one
+  // writer), for /metrics' tern_module_handler_seconds.
+  std::map<std::string, std::unique_ptr<metrics::Histogram>, std::less<>> timings_;
 
   std::string host_;
   ModuleServices* services_;

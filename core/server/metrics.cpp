@@ -102,6 +102,9 @@ void Server::gather(unsigned origin, bool for_alerts,
         observe_session(f, *entry.session, 0, 0);
       }
       f.http_connections = ws->http_connections.all().size();
+      if (!for_alerts) {
+        ws->host.add_module_timings(f.module_handlers);
+      }
       {
         std::lock_guard lock(gathering->mutex);
         gathering->figures[i] = std::move(f);
@@ -271,10 +274,26 @@ std::string Server::render_metrics(const std::vector<WorkerFigures>& figures) co
              Type::Gauge);
   out.sample("tern_session_unacked_max_stanzas", {}, static_cast<double>(max_unacked));
 
+  std::map<std::string, HistogramSnapshot> handlers;
+  for (const WorkerFigures& f : figures) {
+    for (const auto& [module, histogram] : f.module_handlers) {
+      handlers[module].merge(histogram);
+    }
+  }
+  out.family("tern_module_handler_seconds",
+             "Time a module's IQ handlers and stanza hooks took per call, on the worker's loop.",
+             Type::Histogram);
+  for (const auto& [module, histogram] : handlers) {
+    out.histogram("tern_module_handler_seconds", {{"module", module}}, histogram, 1e6);
+  }
+
   // The store and its writer.
   out.family("tern_store_writer_queue_length", "Writes waiting for the store's writer thread.",
              Type::Gauge);
   out.sample("tern_store_writer_queue_length", {}, static_cast<double>(writer_->queued()));
+  out.family("tern_store_writer_queue_length_seen",
+             "Writes waiting for the writer, seen each time it takes a batch.", Type::Histogram);
+  out.histogram("tern_store_writer_queue_length_seen", {}, writer_->queue_lengths().snapshot());
   out.family("tern_store_commit_batch_size", "Writes committed together in one transaction.",
              Type::Histogram);
   out.histogram("tern_store_commit_batch_size", {}, writer_->batch_sizes().snapshot());

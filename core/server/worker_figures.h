@@ -6,6 +6,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "core/server/server.h"
@@ -33,6 +35,8 @@ struct Server::WorkerFigures {
   std::uint64_t max_unacked = 0;
   std::uint64_t http_connections = 0;
   std::uint64_t recent_max_lag_us = 0;  // for alerts only (Server::gather)
+  // Each module's handler time (IQ handlers and stanza hooks), every host of the worker.
+  std::map<std::string, metrics::HistogramSnapshot> module_handlers;
 
   // Sessions in `state` (an index of kSessionStates), every format and transport.
   std::uint64_t in_state(std::size_t state) const {

@@ -354,6 +354,12 @@ class Server::WorkerHost final : public c2s::SessionHost,
   // in ModuleContext::shared() goes over to the new instance; what it keeps in its own members
   // is rebuilt by its start() (from the store). Nothing changes if one fails to start.
   Result<void, std::string> reload_modules(const Config& fresh);  // worker_host.cpp
+  // What the modules' handlers took on this worker (WorkerFigures::module_handlers).
+  void add_module_timings(std::map<std::string, metrics::HistogramSnapshot>& into) const {
+    for (const auto& m : modules_) {
+      m->add_timings(into);
+    }
+  }
   std::vector<std::string_view> running_modules() const {
     return modules_.empty() ? std::vector<std::string_view>{} : modules_.front()->started();
   }

@@ -91,6 +91,7 @@ class MetricsTest(SharedServer, unittest.TestCase):
                        "tern_session_output_queue_bytes", "tern_session_unacked_stanzas",
                        "tern_store_writer_queue_length", "tern_store_commit_batch_size",
                        "tern_store_commit_duration_seconds", "tern_store_map_used_bytes",
+                       "tern_module_handler_seconds", "tern_offline_messages",
                        "tern_refusals_total"):
             self.assertIn(f"# TYPE {family} ", text)
 
@@ -127,6 +128,7 @@ class MetricsTest(SharedServer, unittest.TestCase):
         grew("tern_sent_bytes_total", 1000)
         grew("tern_store_commit_duration_seconds_count", 1)
         grew("tern_event_loop_lag_seconds_count", 2)
+        grew("tern_module_handler_seconds_count", 4, module="offline")  # its message hooks
         self.assertGreaterEqual(total(after, "tern_sessions", state="established"), 2)
         self.assertEqual(value(after, "tern_up"), 1)
         juliet.close()
