@@ -445,6 +445,7 @@ Result<Config, ConfigError> read_document(const toml::table& root, const Origins
       s.fail(*t->get("path"), "path must start with /");
     }
     s.strings("allow", config.metrics_allow);
+    read_listen_addresses(s, *t, "listen", config.metrics_listeners);
     keep_first(s.finish());
   }
 

@@ -125,6 +125,8 @@ struct Config {
   bool metrics_enabled = true;
   std::string metrics_path = "/metrics";
   std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
+  // Plain HTTP listeners that serve /metrics only, to keep it off the public HTTP service.
+  std::vector<ListenAddress> metrics_listeners;
 
   // [admin] The live admin interface (docs/operations.md): a Unix socket ternctl talks to,
   // owner-only. Empty: STORAGE_PATH/ternd.sock.

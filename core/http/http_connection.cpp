@@ -248,10 +248,11 @@ void HttpConnection::on_head(HttpRequest request) {
   awaiting_response_ = true;
   own_response_.reset();
   held_.reset();
-  if (builtin_endpoint(request)) {
+  if (env_.metrics_only) {
+    route_ = env_.metrics != nullptr && request.path == env_.metrics->path ? env_.metrics : nullptr;
+  } else if (builtin_endpoint(request)) {
     return;
-  }
-  if (env_.bosh != nullptr && request.path == env_.options.bosh.path) {
+  } else if (env_.bosh != nullptr && request.path == env_.options.bosh.path) {
     route_ = &env_.bosh->route();
   } else if (env_.metrics != nullptr && request.path == env_.metrics->path) {
     route_ = env_.metrics;

@@ -93,6 +93,8 @@ struct HttpEnv {
   net::ConnectionEnv& xmpp;             // where a WebSocket upgrade's session goes
   BoshService* bosh = nullptr;          // this worker's BOSH endpoint (nullptr: none)
   const HttpRoute* metrics = nullptr;   // /metrics, on every host (nullptr: [metrics] off)
+  // A listener of [metrics] listen: /metrics only (no routes, no WebSocket, no discovery).
+  bool metrics_only = false;
 };
 
 class HttpConnection final : private RequestParser::Sink {

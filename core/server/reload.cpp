@@ -71,7 +71,8 @@ std::vector<std::string> needing_restart(const Config& running, const Config& fr
         "[admin]");
   check(running.metrics_enabled == fresh.metrics_enabled &&
             running.metrics_path == fresh.metrics_path &&
-            running.metrics_allow == fresh.metrics_allow,
+            running.metrics_allow == fresh.metrics_allow &&
+            running.metrics_listeners == fresh.metrics_listeners,
         "[metrics]");
   check(running.alerts_enabled == fresh.alerts_enabled &&
             running.alert_interval == fresh.alert_interval,

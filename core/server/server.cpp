@@ -169,6 +169,7 @@ Server::Server(Config config, std::vector<const ModuleInfo*> modules,
     metrics_route_ = metrics_route();
     for (auto& ws : workers_) {
       ws->http_env.metrics = &metrics_route_;
+      ws->metrics_env.metrics = &metrics_route_;
     }
   }
 }
@@ -180,7 +181,7 @@ Server::~Server() {
 
 Result<std::vector<BoundListener>, std::string> Server::start() {
   std::vector<BoundListener> bound;
-  enum class Kind { Xmpp, Http };
+  enum class Kind { Xmpp, Http, Metrics };
   auto open_all = [&](const std::vector<ListenAddress>& addresses, const char* kind, bool tls,
                       Kind protocol = Kind::Xmpp) -> Result<void, std::string> {
     for (ListenAddress address : addresses) {
@@ -192,6 +193,8 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
             [ws, tls, protocol](int fd, const sockaddr_storage& peer) {
               if (protocol == Kind::Http) {
                 http::HttpConnection::accept(ws->worker.loop(), fd, peer, ws->http_env, tls);
+              } else if (protocol == Kind::Metrics) {
+                http::HttpConnection::accept(ws->worker.loop(), fd, peer, ws->metrics_env, false);
               } else {
                 net::Connection::accept(ws->worker.loop(), fd, peer, ws->env, tls);
               }
@@ -217,6 +220,11 @@ Result<std::vector<BoundListener>, std::string> Server::start() {
   }
   if (auto r = open_all(config_.http_listeners, "http", false, Kind::Http); !r) {
     return Err(r.error());
+  }
+  if (config_.metrics_enabled) {
+    if (auto r = open_all(config_.metrics_listeners, "metrics", false, Kind::Metrics); !r) {
+      return Err(r.error());
+    }
   }
   // The first TLS listener (the first plain one without), as clients reach it by name.
   for (const BoundListener& listener : bound) {

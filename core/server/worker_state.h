@@ -44,10 +44,14 @@ struct Server::WorkerState {
         http_env{id,   server.http_options_, server.tls_.get(),
                  host, http_connections,     *server.admission_,
                  env},
+        metrics_env{id,        server.http_options_, nullptr,
+                    no_routes, http_connections,     *server.admission_,
+                    env},
         bosh(id, worker.loop(), *server.bosh_directory_, env, server.http_options_.bosh,
              server.http_options_.max_buffered_body_bytes,
              server.http_options_.consider_websocket_secure) {
     http_env.bosh = &bosh;
+    metrics_env.metrics_only = true;  // [metrics] listen
     host.set_counters(&counters);
     apply_session_settings(server.config_);
     http_client = std::make_unique<http::HttpClient>(worker.loop(), *server.http_client_tls_,
@@ -175,6 +179,14 @@ struct Server::WorkerState {
   net::ConnectionEnv env;
   http::HttpConnectionSet http_connections;
   http::HttpEnv http_env;
+  // [metrics] listen: a listener that serves /metrics and nothing else.
+  struct NoRoutes final : http::HttpRouter {
+    const HttpRoute* find_route(std::string_view, std::string_view) const override {
+      return nullptr;
+    }
+    std::string public_base_url(std::string_view) const override { return {}; }
+  } no_routes;
+  http::HttpEnv metrics_env;
   http::BoshService bosh;                         // XEP-0206 sessions created on this worker
   std::unique_ptr<http::HttpClient> http_client;  // ModuleContext::http_request
   std::set<uv_timer_t*> delayed;                  // ModuleContext::after, not yet run

@@ -294,6 +294,23 @@ class MetricsAccessTest(unittest.TestCase):
             refused = total(text, "tern_refusals_total", component="c2s", event="limit.refused")
             self.assertGreaterEqual(refused, 1, text)
 
+    def test_a_listener_of_its_own_serves_metrics_only(self):
+        with TernServer('metrics.listen=["127.0.0.1:0"]', workers=2) as server:
+            port = server.ports["metrics"]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                self.assertEqual(value(r.read().decode(), "tern_up"), 1)
+            for path in ("/xmpp-websocket", "/.well-known/host-meta", "/http-bind",
+                         "/upload/x/y"):
+                with self.assertRaises(urllib.error.HTTPError) as missing:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+                self.assertEqual(missing.exception.code, 404, path)
+            # The main HTTP service keeps serving it too, and discovery.
+            self.assertEqual(value(scrape(server)[1], "tern_up"), 1)
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{server.ports['http']}/.well-known/host-meta",
+                    timeout=10) as r:
+                self.assertEqual(r.status, 200)
+
     def test_off_when_disabled(self):
         with TernServer("metrics.enabled=false", workers=1) as server:
             with self.assertRaises(urllib.error.HTTPError) as missing:
