@@ -398,19 +398,36 @@ Result<StoreId, StorageError> Environment::open_store(std::string_view name, Sto
     why.append(name).append("' is not a name a store may have");
     return Err(StorageError{0, std::move(why)});
   }
-  std::lock_guard lock(stores_mutex_);
-  if (auto it = stores_.find(name); it != stores_.end()) {
-    if (it->second.scope != scope) {
-      return Err(StorageError{0, "store '" + std::string(name) + "' is " +
-                                     std::string(scope_name(it->second.scope)) + ", not " +
-                                     std::string(scope_name(scope))});
+  auto known = [&]() -> std::optional<Result<StoreId, StorageError>> {  // under stores_mutex_
+    auto it = stores_.find(name);
+    if (it == stores_.end()) {
+      return std::nullopt;
     }
-    return it->second.id;
+    if (it->second.scope != scope) {
+      return Result<StoreId, StorageError>(Err(StorageError{
+          0, "store '" + std::string(name) + "' is " + std::string(scope_name(it->second.scope)) +
+                 ", not " + std::string(scope_name(scope))}));
+    }
+    return Result<StoreId, StorageError>(it->second.id);
+  };
+  {
+    std::lock_guard lock(stores_mutex_);
+    if (auto found = known()) {
+      return *found;
+    }
   }
+  // LMDB's write lock first, then stores_mutex_: the order a write transaction takes them in
+  // (the writer deleting an account's records reads the stores). A module started by a reload
+  // opens its store while the writer runs.
   MappingLock mapping = lock_mapping();
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env_, nullptr, 0, &txn); rc != MDB_SUCCESS) {
     return Err(lmdb_error(rc, "opening store " + std::string(name)));
+  }
+  std::lock_guard lock(stores_mutex_);
+  if (auto found = known()) {  // opened by another thread meanwhile
+    mdb_txn_abort(txn);
+    return *found;
   }
   const std::size_t before = store_count_;
   auto opened = open_store_in(txn, name, scope);

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -135,7 +136,7 @@ int run(int argc, char** argv) {
   std::cout << "ternd: ready (" << (*server)->config().effective_workers() << " workers, "
             << (*server)->config().hosts.size() << " hosts)" << std::endl;
   tern::ternd::notify_ready();
-  tern::ternd::Watchdog watchdog(
+  auto watchdog = std::make_unique<tern::ternd::Watchdog>(
       [&server](std::chrono::milliseconds stale) { return (*server)->workers_turning(stale); });
   kLog.info("server.started", "ready",
             {{"workers", (*server)->config().effective_workers()},
@@ -157,6 +158,7 @@ int run(int argc, char** argv) {
   }
   std::cout << "ternd: stopping (signal " << signal_number << ")" << std::endl;
   tern::ternd::notify_stopping();
+  watchdog.reset();  // the workers' ticks end with them: no "stuck" verdict while stopping
   kLog.info("server.stopping", "stopping", {{"signal", signal_number}});
   (*server)->stop();
   kLog.info("server.stopped", "stopped: every session closed, every write committed");

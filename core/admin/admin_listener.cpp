@@ -216,9 +216,14 @@ Result<std::unique_ptr<AdminListener>, std::string> AdminListener::open(uv_loop_
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->pipe_), 16, &on_connection);
   }
   if (rc != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&listener->pipe_), nullptr);
+    std::string error =
+        "cannot listen on the admin socket " + listener->path_ + ": " + uv_strerror(rc);
+    // The handle is the loop's until its close completes: the object lives until then.
     listener->closed_ = true;
-    return Err("cannot listen on the admin socket " + listener->path_ + ": " + uv_strerror(rc));
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener->pipe_),
+             [](uv_handle_t* h) { delete static_cast<AdminListener*>(h->data); });
+    (void)listener.release();
+    return Err(std::move(error));
   }
   return listener;
 }

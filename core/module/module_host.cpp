@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <tuple>
 
@@ -803,16 +804,58 @@ std::shared_ptr<void> ModuleHost::shared_state(std::string_view key, const std::
 
 void ModuleHost::add_gauge(std::string_view name, std::string_view help,
                            std::function<double()> read) {
-  const bool valid = name.starts_with("tern_") && std::all_of(name.begin(), name.end(), [](char c) {
+  // tern_MODULE_…: a module's gauge can never take the name of the server's own series.
+  const std::string prefix = "tern_" + std::string(starting_) + "_";
+  const bool valid = name.starts_with(prefix) && name.size() > prefix.size() &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
                        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
                      });
   if (!valid) {
-    throw ModuleStartError("gauge name '" + std::string(name) +
-                           "' is not tern_ and lower-case letters, digits and '_'");
+    throw ModuleStartError("gauge name '" + std::string(name) + "' is not " + prefix +
+                           " and lower-case letters, digits and '_'");
   }
   if (services_ != nullptr) {
     services_->add_gauge(std::string(name), std::string(help), std::move(read));
   }
+}
+
+void ModuleHost::every_on_one_worker(std::string_view key, std::chrono::seconds period,
+                                     std::function<void()> fn) {
+  // Who runs the job: the instance whose check beat last. A stopped instance's timers stop, so
+  // its beat goes stale and the next instance to check takes over.
+  struct Claim {
+    std::mutex mutex;
+    const void* owner = nullptr;
+    std::int64_t beat = 0;      // steady seconds of the owner's last check
+    std::int64_t last_run = 0;  // when the job last ran
+  };
+  auto claim = shared<Claim>(std::string(key) + "/one-worker");
+  auto token = std::make_shared<char>();  // this registration's identity
+  const std::chrono::seconds check = std::min(period, std::chrono::seconds(10));
+  every(check, [claim, token, period, check, fn = std::move(fn)] {
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    bool due = false;
+    {
+      std::lock_guard lock(claim->mutex);
+      if (claim->owner != token.get() && now - claim->beat > 3 * check.count()) {
+        claim->owner = token.get();  // nobody, or an owner that stopped checking
+        claim->last_run = now;       // runs one period from now, as every() would
+      }
+      if (claim->owner != token.get()) {
+        return;
+      }
+      claim->beat = now;
+      if (now - claim->last_run >= period.count()) {
+        claim->last_run = now;
+        due = true;
+      }
+    }
+    if (due) {
+      fn();
+    }
+  });
 }
 
 metrics::Histogram* ModuleHost::timing_for(std::string_view module) {

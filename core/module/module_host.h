@@ -190,6 +190,8 @@ class ModuleHost final : public ModuleContext {
   std::string data_directory() override;
   void http_request(HttpClientRequest request, HttpClientDone done) override;
   void every(std::chrono::seconds period, std::function<void()> fn) override;
+  void every_on_one_worker(std::string_view key, std::chrono::seconds period,
+                           std::function<void()> fn) override;
   void add_gauge(std::string_view name, std::string_view help,
                  std::function<double()> read) override;
   // The worker's tick (once a second): runs the timers that are due at `now` (seconds).

@@ -394,10 +394,16 @@ HttpRoute Server::metrics_route() {
   route.handler = [this](const std::shared_ptr<HttpExchange>& exchange) {
     const HttpRequest& request = exchange->request();
     const auto& allow = config_.metrics_allow;
-    if (std::find(allow.begin(), allow.end(), "*") == allow.end() &&
-        std::find(allow.begin(), allow.end(), request.peer) == allow.end()) {
+    const bool anyone = std::find(allow.begin(), allow.end(), "*") != allow.end();
+    if (!anyone && std::find(allow.begin(), allow.end(), request.peer) == allow.end()) {
       kLog.warn("limit.refused", "metrics refused: address not in [metrics] allow",
                 {{"peer", request.peer}});
+      return exchange->respond(HttpResponse::text(403, "Forbidden\n"));
+    }
+    // Through a reverse proxy on this machine every client comes from 127.0.0.1: a forwarded
+    // request is someone else's, whatever the peer address says.
+    if (!anyone && (request.has_header("forwarded") || request.has_header("x-forwarded-for"))) {
+      kLog.warn("limit.refused", "metrics refused: a forwarded request", {{"peer", request.peer}});
       return exchange->respond(HttpResponse::text(403, "Forbidden\n"));
     }
     unsigned origin = 0;

@@ -7,7 +7,9 @@
 // What cannot change live (listeners, the store, workers, hosts…) is named in the answer and the
 // log, and keeps its old value until a restart. A configuration that does not load, or whose
 // modules refuse their options, is refused whole, with file:line; the running one stays.
+#include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,13 @@ std::vector<std::string> needing_restart(const Config& running, const Config& fr
             running.logging.rate_burst == fresh.logging.rate_burst &&
             running.logging.queue_lines == fresh.logging.queue_lines,
         "[log] format/destination/rate/queue");
+  check(running.resume_timeout == fresh.resume_timeout, "c2s.resume_timeout");
+  check(running.auth_failures_per_account == fresh.auth_failures_per_account &&
+            running.auth_failures_per_address == fresh.auth_failures_per_address &&
+            running.auth_max_lockout == fresh.auth_max_lockout,
+        "c2s.auth_failures_*");
+  check(running.limits.max_stanza_bytes == fresh.limits.max_stanza_bytes,
+        "limits.max_stanza_bytes (WebSocket and BOSH messages)");
   check(running.max_connections == fresh.max_connections &&
             running.max_connections_per_address == fresh.max_connections_per_address,
         "c2s.max_connections");
@@ -116,6 +125,9 @@ std::string joined(const std::vector<std::string>& names) {
 
 Server::ReloadResult Server::reload() {
   std::lock_guard lock(reload_mutex_);
+  if (stopping_) {
+    return ReloadResult{false, "reload refused: ternd is stopping\n"};
+  }
   const Config& running = *live_config_;
   const std::string path = running.source == kEmbeddedConfigSource ? std::string() : running.source;
   auto fresh = load_config(path, running.overrides);
@@ -130,14 +142,25 @@ Server::ReloadResult Server::reload() {
   if (auto checked = check_modules(*fresh, modules_); !checked) {
     return refuse(checked.error());
   }
-  // The certificates, read again (a renewed file), for the hosts that run.
-  auto tls = tls::TlsContext::server(fresh->hosts, config_.storage_path, config_.binary);
-  if (!tls) {
-    return refuse("TLS: " + tls.error().message);
+  // The certificates, read again (a renewed file), for the hosts that run: only when the file
+  // names the same hosts (a host added or removed waits for a restart, certificates with it).
+  const std::vector<std::string> restart = needing_restart(config_, *fresh);
+  const bool same_hosts =
+      std::find(restart.begin(), restart.end(), "[[host]] domains") == restart.end();
+  std::optional<tls::TlsContext> tls;
+  if (same_hosts) {
+    auto made = tls::TlsContext::server(fresh->hosts, config_.storage_path, config_.binary);
+    if (!made) {
+      return refuse("TLS: " + made.error().message);
+    }
+    tls.emplace(std::move(made).value());
   }
 
-  std::vector<std::string> applied = {"log levels", "TLS certificates (new connections)",
-                                      "c2s limits and timeouts (new sessions)"};
+  std::vector<std::string> applied = {"log levels"};
+  if (tls) {
+    applied.emplace_back("TLS certificates (new connections)");
+  }
+  applied.emplace_back("c2s limits and timeouts (new sessions)");
   log::set_levels(fresh->logging);
   if (alerts_) {
     alerts_->set_thresholds(
@@ -147,8 +170,10 @@ Server::ReloadResult Server::reload() {
     applied.emplace_back("alert thresholds");
   }
   // Contexts are never freed while the server runs: connections made from them refer to them.
-  retired_tls_.push_back(std::move(tls_));
-  tls_ = std::make_unique<tls::TlsContext>(std::move(tls).value());
+  if (tls) {
+    retired_tls_.push_back(std::move(tls_));
+    tls_ = std::make_unique<tls::TlsContext>(std::move(*tls));
+  }
   const tls::TlsContext* context = tls_.get();
   const bool modules_changed =
       fresh->modules != running.modules || !same_module_options(*fresh, running);
@@ -172,7 +197,11 @@ Server::ReloadResult Server::reload() {
                                                : "modules (failed: " + joined(module_errors) +
                                                      "; the old ones run there)");
   }
-  const std::vector<std::string> restart = needing_restart(config_, *fresh);
+  if (!module_errors.empty()) {
+    // Some workers run the old modules: the next reload must try again.
+    fresh->modules = running.modules;
+    fresh->module_options = running.module_options;
+  }
   live_config_ = std::make_unique<Config>(std::move(fresh).value());
   kLog.info("config.reloaded", "configuration reloaded",
             {{"config", live_config_->describe_source()},
@@ -188,6 +217,9 @@ Server::ReloadResult Server::reload() {
 
 Server::ReloadResult Server::reload_module(const std::string& name) {
   std::lock_guard lock(reload_mutex_);
+  if (stopping_) {
+    return ReloadResult{false, "module reload refused: ternd is stopping\n"};
+  }
   auto refuse = [&name](const std::string& why) {
     kLog.warn("module.reload_refused", "module reload refused: the running code stays",
               {{"module", name}, {"error", why}});

@@ -266,6 +266,12 @@ void Server::stop() {
     return;
   }
   running_ = false;
+  {
+    // A reload in progress (a thread of libuv's pool, waiting for every worker) finishes before
+    // the workers stop; later ones are refused (reload.cpp).
+    std::lock_guard lock(reload_mutex_);
+    stopping_ = true;
+  }
   activity_.reset();  // its thread reads the workers' figures: stopped first
   // The modules say goodbye while every session is still open (ModuleContext::on_stopping), on
   // every worker; then one more turn of each, so that what they sent to another worker's

@@ -149,6 +149,7 @@ class Server final {
   mutable std::mutex module_gauges_mutex_;
   std::map<std::string, ModuleGauge> module_gauges_;
   std::mutex reload_mutex_;
+  bool stopping_ = false;                // under reload_mutex_: stop() began, reloads are refused
   std::unique_ptr<Config> live_config_;  // what the last reload read (reload_mutex_)
   std::vector<std::unique_ptr<tls::TlsContext>> retired_tls_;  // replaced by reloads
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();

@@ -54,6 +54,9 @@ struct Server::WorkerState {
     metrics_env.metrics_only = true;  // [metrics] listen
     host.set_counters(&counters);
     apply_session_settings(server.config_);
+    // Restart-only (resumption.cpp expires detached sessions with the configured value).
+    env.options.resume_timeout_s =
+        static_cast<std::uint32_t>(server.config_.resume_timeout.count());
     http_client = std::make_unique<http::HttpClient>(worker.loop(), *server.http_client_tls_,
                                                      server.config_.http_client_max_requests);
     uv_timer_init(worker.loop(), &tick);
@@ -73,7 +76,6 @@ struct Server::WorkerState {
   void apply_session_settings(const Config& config) {
     env.options.require_encryption = config.require_encryption;
     env.options.limits = config.limits;
-    env.options.resume_timeout_s = static_cast<std::uint32_t>(config.resume_timeout.count());
     env.options.max_unacked_stanzas = config.max_unacked_stanzas;
     env.options.max_unacked_bytes = config.max_unacked_bytes;
     env.options.max_stanza_bytes_before_auth = config.max_stanza_bytes_before_auth;

@@ -145,12 +145,8 @@ StoredUploads::StoredUploads(ModuleContext& ctx, StoredUploadOptions options)
                .cors = true,
                .handler = [this](const std::shared_ptr<HttpExchange>& e) { handle(e); }});
   // One sweeper for the whole server: the store and the directory are everyone's.
-  auto claim = ctx.shared<SweeperClaim>("sweeper");
-  std::lock_guard lock(claim->mutex);
-  if (!claim->claimed) {
-    claim->claimed = true;
-    ctx.every(std::chrono::seconds(options_.sweep_interval_s), [this] { sweep(); });
-  }
+  ctx.every_on_one_worker("sweeper", std::chrono::seconds(options_.sweep_interval_s),
+                          [this] { sweep(); });
   ctx.on_account_deleted(HookStage::Observe, [this](const AccountDeleted& deleted) {
     auto txn = ctx_.read();
     if (!txn) {

@@ -61,10 +61,6 @@ class StoredUploads {
       return ids.count(id) != 0;
     }
   };
-  struct SweeperClaim {
-    std::mutex mutex;
-    bool claimed = false;
-  };
 
  private:
   struct Put;

@@ -542,9 +542,16 @@ class Offline final : public Module {
     auto counted = std::make_shared<std::optional<OfflineStore::Figures>>();
     ctx_->offload(
         [ctx = ctx_, queue = queue_, counted] {
-          if (auto txn = ctx->read()) {
-            *counted = queue.figures(*txn);
-          }
+          OfflineStore::Figures figures;
+          std::string from;
+          do {  // slices of 1,000 accounts, a short read transaction each
+            auto txn = ctx->read();
+            if (!txn) {
+              return;
+            }
+            from = queue.add_figures(*txn, std::move(from), 1000, figures);
+          } while (!from.empty());
+          *counted = figures;
         },
         [figures = figures_, counted] {
           if (*counted) {

@@ -147,27 +147,27 @@ std::size_t OfflineStore::count(const ReadTxn& txn, std::string_view owner) cons
   return static_cast<std::size_t>(read_meta(txn, store_, owner).count);
 }
 
-OfflineStore::Figures OfflineStore::figures(const ReadTxn& txn) const {
-  Figures figures;
-  std::string from;
-  for (;;) {
+std::string OfflineStore::add_figures(const ReadTxn& txn, std::string from,
+                                      std::size_t max_accounts, Figures& into) const {
+  for (std::size_t seen = 0; seen < max_accounts; ++seen) {
     std::string owner;
     txn.scan_from(store_, "", from, [&owner](std::string_view key, std::string_view) {
       owner = std::string(key.substr(0, key.find('\0')));
       return false;  // the first key of the next account is enough
     });
     if (owner.empty()) {
-      return figures;
+      return {};
     }
     const std::uint64_t count = read_meta(txn, store_, owner).count;
     if (count > 0) {
-      figures.accounts += 1;
-      figures.messages += count;
-      figures.largest = std::max(figures.largest, count);
+      into.accounts += 1;
+      into.messages += count;
+      into.largest = std::max(into.largest, count);
     }
     from = owner;
     from += '\x01';  // past "owner\0" and every "owner\0<sequence>"
   }
+  return from;
 }
 
 Result<bool, StoreError> OfflineStore::remove(WriteTxn& txn, std::string_view owner,

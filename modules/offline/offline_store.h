@@ -63,7 +63,11 @@ class OfflineStore {
     std::uint64_t messages = 0;
     std::uint64_t largest = 0;
   };
-  Figures figures(const ReadTxn& txn) const;
+  // Counts up to `max_accounts` accounts from `from` (empty: the first) into `into`; returns where
+  // the next call goes on, empty at the end. In slices, each with a read transaction of its own,
+  // so that no transaction stays open for the whole store.
+  std::string add_figures(const ReadTxn& txn, std::string from, std::size_t max_accounts,
+                          Figures& into) const;
   // Removes one message (delivered and acknowledged); false if it was not there. With
   // `only_if_stamp`, only the message queued at that time: a removal retried long after may
   // otherwise meet another message under the same number (the account deleted by ternctl and

@@ -30,10 +30,6 @@ constexpr std::string_view kRequestPath = "/api/v1/verification/request";
 constexpr std::string_view kVerifyPath = "/api/v1/verification/verify";
 constexpr std::string_view kDataFormsNs = "jabber:x:data";
 
-struct SweeperClaim {
-  std::atomic<bool> claimed{false};
-};
-
 class Phone final : public Module, public phone::PhoneSignupService {
  public:
   void start(ModuleContext& ctx) override {
@@ -123,10 +119,7 @@ class Phone final : public Module, public phone::PhoneSignupService {
     discovery_.emplace(ctx, index_, counters, static_cast<std::uint64_t>(discovery_per_day));
 
     // One sweeper for the whole server: the records are everyone's.
-    auto claim = ctx.shared<SweeperClaim>("sweeper");
-    if (!claim->claimed.exchange(true)) {
-      ctx.every(std::chrono::seconds(600), [this] { signup_->sweep(); });
-    }
+    ctx.every_on_one_worker("sweeper", std::chrono::seconds(600), [this] { signup_->sweep(); });
     ctx.provide<phone::PhoneSignupService>(*this);
     for (std::string_view path : {kRequestPath, kVerifyPath}) {
       const bool verify = path == kVerifyPath;

@@ -311,6 +311,19 @@ class MetricsAccessTest(unittest.TestCase):
                     timeout=10) as r:
                 self.assertEqual(r.status, 200)
 
+    def test_a_forwarded_request_is_refused(self):
+        # Behind a reverse proxy on this machine every client comes from 127.0.0.1.
+        with TernServer(workers=1) as server:
+            self.assertEqual(value(scrape(server)[1], "tern_up"), 1)  # loopback: allowed
+            for header in ("X-Forwarded-For", "Forwarded"):
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{server.ports['http']}/metrics",
+                    headers={header: "203.0.113.7"})
+                with self.assertRaises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(request, timeout=10)
+                self.assertEqual(refused.exception.code, 403, header)
+            server.wait_for_output(r"limit\.refused: metrics refused: a forwarded request")
+
     def test_off_when_disabled(self):
         with TernServer("metrics.enabled=false", workers=1) as server:
             with self.assertRaises(urllib.error.HTTPError) as missing:

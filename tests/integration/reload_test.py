@@ -10,10 +10,13 @@ import hashlib
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from bystanders import Bystanders  # noqa: E402
@@ -152,6 +155,34 @@ class ReloadTest(unittest.TestCase):
         self.assertEqual(closed, [], "a chatting session was closed by a reload")
         bystanders.finish(self)
         nurse.close()
+
+    def test_the_upload_sweeper_runs_on_after_a_reload_replaced_the_modules(self):
+        # The sweeper runs on one worker's instance; a reload stops that instance, and one of
+        # the new ones must take the job over (ModuleContext::every_on_one_worker).
+        options = ('\n[modules.http_upload]\nexpire_after = 1\nsweep_interval = 1\n')
+        self.write_config(level="info", modules=self.modules, extra=options)
+        self.assertEqual(self.reload()[0], 0)
+        time.sleep(2.5)  # one instance has claimed the sweeper (it checks every second)
+        self.write_config(level="info", modules=[m for m in self.modules if m != "version"],
+                          extra=options)
+        status, out = self.reload()
+        self.assertEqual(status, 0, out)
+        self.assertIn("modules and their options", out)
+        client = RawClient(self.server.port, f"nurse@{DOMAIN}/upload", PASSWORD)
+        client.send(f"<iq type='get' to='{DOMAIN}' id='slot'><request "
+                    "xmlns='urn:xmpp:http:upload:0' filename='a.txt' size='3' "
+                    "content-type='text/plain'/></iq>")
+        slot = client.next()
+        put = slot.find("{urn:xmpp:http:upload:0}slot/{urn:xmpp:http:upload:0}put").get("url")
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        request = urllib.request.Request(put, data=b"old", method="PUT",
+                                         headers={"Content-Type": "text/plain"})
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            self.assertEqual(response.status, 201)
+        self.server.wait_for_output(r"upload\.removed.*count=1", timeout=45)
+        client.close()
 
 
 if __name__ == "__main__":

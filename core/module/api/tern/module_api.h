@@ -502,9 +502,9 @@ class ModuleContext {
       std::string_view key, const std::type_info& type,
       const std::function<std::shared_ptr<void>()>& make) = 0;
 
-  // A gauge for /metrics (docs/operations.md): `name` ("tern_" and lower-case letters, digits and
-  // '_'), what it measures, and how to read it. `read` runs on whichever worker serves the
-  // scrape, so it must be thread-safe and cheap: an atomic, or a figure a periodic job keeps
+  // A gauge for /metrics (docs/operations.md): `name` ("tern_MODULE_" and lower-case letters,
+  // digits and '_'), what it measures, and how to read it. `read` runs on whichever worker serves
+  // the scrape, so it must be thread-safe and cheap: an atomic, or a figure a periodic job keeps
   // (never a store scan). It should read state from ctx.shared(), not the instance: every
   // worker's instance registers it and the last one wins (after a reload, the new code's).
   virtual void add_gauge(std::string_view name, std::string_view help,
@@ -513,6 +513,11 @@ class ModuleContext {
   // Runs `fn` on this instance's worker every `period` (whole seconds, on the worker's tick), for
   // as long as the module runs: expiry, clean-up, anything periodic. Never blocks the loop.
   virtual void every(std::chrono::seconds period, std::function<void()> fn) = 0;
+  // The same, but on one instance of the module in the whole server (every worker's instance
+  // calls it; one runs `fn`): a sweeper of a store everyone shares. If that instance stops
+  // (a reload replaced the modules), another takes the job over within half a minute.
+  virtual void every_on_one_worker(std::string_view key, std::chrono::seconds period,
+                                   std::function<void()> fn) = 0;
 
   // Runs `task` on this instance's worker at a later turn of its loop. Thread-safe: how work
   // started elsewhere (a delivery receipt, on the recipient's worker) comes back to the module's
