@@ -7,29 +7,17 @@
 # summary line complete, a rate's schedule kept), never speed: CI machines vary.
 # Usage: bench_smoke_test.py PATH_TO_TERN_BENCH
 import os
-import re
 import subprocess
 import sys
 import unittest
 import urllib.request
 
 from harness import BUILD, TernServer
+from prometheus_text import metric_total
 
 TERN_BENCH = sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(
     BUILD, "tools", "tern-bench", "tern-bench")
 PASSWORD = "smoke-pw"
-
-
-def metric_total(text, name, labels):
-    """The sum of `name`'s samples whose labels include `labels`."""
-    total = 0.0
-    for line in text.splitlines():
-        m = re.match(r"([a-z_]+)(\{(.*)\})? (\S+)$", line)
-        if m and m.group(1) == name:
-            found = dict(re.findall(r'([a-z_]+)="([^"]*)"', m.group(3) or ""))
-            if all(found.get(k) == v for k, v in labels.items()):
-                total += float(m.group(4))
-    return total
 
 
 def summary(output):
@@ -99,15 +87,15 @@ class BenchSmokeTest(unittest.TestCase):
         for name, labels in (("tern_stanzas_received_total", {"kind": "message"}),
                              ("tern_stanzas_sent_total", {"kind": "message"}),
                              ("tern_module_handler_seconds_count", {"module": "offline"})):
-            grown = metric_total(after, name, labels) - metric_total(before, name, labels)
+            grown = metric_total(after, name, **labels) - metric_total(before, name, **labels)
             self.assertGreaterEqual(grown, sent, name)
-        self.assertGreater(metric_total(after, "tern_event_loop_lag_seconds_count", {}),
-                           metric_total(before, "tern_event_loop_lag_seconds_count", {}))
-        self.assertGreaterEqual(metric_total(after, "tern_logins_total", {}), 20)
-        print(f"metrics: {sent} messages; loop lag p(count) "
-              f"{metric_total(after, 'tern_event_loop_lag_seconds_count', {}):.0f} probes, "
-              f"largest output queue {metric_total(after, 'tern_session_output_queue_max_bytes', {}):.0f} B",
-              file=sys.stderr)
+        self.assertGreater(metric_total(after, "tern_event_loop_lag_seconds_count"),
+                           metric_total(before, "tern_event_loop_lag_seconds_count"))
+        self.assertGreaterEqual(metric_total(after, "tern_logins_total"), 20)
+        probes = metric_total(after, "tern_event_loop_lag_seconds_count")
+        largest = metric_total(after, "tern_session_output_queue_max_bytes")
+        print(f"metrics: {sent} messages; {probes:.0f} loop-lag probes; largest output queue "
+              f"{largest:.0f} B", file=sys.stderr)
 
     def scrape(self):
         url = f"http://127.0.0.1:{self.server.ports['http']}/metrics"

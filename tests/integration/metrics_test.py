@@ -7,7 +7,6 @@
 # gets 403, which is itself counted as a refusal. An [alerts] threshold fires and clears with a
 # slow recipient's queue.
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ import urllib.request
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from harness import SharedServer, TernServer  # noqa: E402
 from bystanders import Bystanders  # noqa: E402
+from prometheus_text import metric_total as total  # noqa: E402
+from prometheus_text import metric_value as value  # noqa: E402
 from raw_client import AuthFailed, RawClient  # noqa: E402
 
 DOMAIN = "localhost"
@@ -29,33 +30,6 @@ def scrape(server, path="/metrics"):
     with urllib.request.urlopen(f"http://127.0.0.1:{server.ports['http']}{path}",
                                 timeout=10) as response:
         return response.headers.get("Content-Type"), response.read().decode()
-
-
-def value(text, name, **labels):
-    """The sample `name` with exactly these labels (in any order), or None."""
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        m = re.match(r"([a-z_]+)(\{(.*)\})? (\S+)$", line)
-        if not m or m.group(1) != name:
-            continue
-        found = dict(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        if found == {k: str(v) for k, v in labels.items()}:
-            return float(m.group(4))
-    return None
-
-
-def total(text, name, **labels):
-    """The sum of every sample of `name` whose labels include these."""
-    result = 0.0
-    for line in text.splitlines():
-        m = re.match(r"([a-z_]+)(\{(.*)\})? (\S+)$", line)
-        if not m or m.group(1) != name:
-            continue
-        found = dict(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        if all(found.get(k) == str(v) for k, v in labels.items()):
-            result += float(m.group(4))
-    return result
 
 
 def flood(sender, to, count, size=4000):
@@ -194,6 +168,19 @@ class AlertsTest(SharedServer, unittest.TestCase):
 
 
 class OfflineFiguresTest(unittest.TestCase):
+    @staticmethod
+    def offline_figures(server, expected):
+        """(accounts, messages, largest) once they are `expected` (counted every second), or
+        what they were after 10 s."""
+        deadline = time.monotonic() + 10
+        while True:
+            text = scrape(server)[1]
+            figures = tuple(value(text, f"tern_offline_{name}")
+                            for name in ("accounts", "messages", "largest_queue_messages"))
+            if figures == expected or time.monotonic() > deadline:
+                return figures
+            time.sleep(0.3)
+
     def test_offline_queues_are_counted(self):
         with TernServer('metrics.allow=["*"]', "modules.offline.count_interval=1",
                         workers=2) as server:
@@ -205,31 +192,12 @@ class OfflineFiguresTest(unittest.TestCase):
                     juliet.send(f"<message to='{to}@{DOMAIN}' type='chat'><body>{i}</body>"
                                 "</message>")
                 server.wait_offline_count(f"{to}@{DOMAIN}", count)
-            deadline = time.monotonic() + 10
-            figures = None
-            while time.monotonic() < deadline:
-                _, text = scrape(server)
-                figures = (value(text, "tern_offline_accounts"),
-                           value(text, "tern_offline_messages"),
-                           value(text, "tern_offline_largest_queue_messages"))
-                if figures == (2, 4, 3):
-                    break
-                time.sleep(0.3)
-            self.assertEqual(figures, (2, 4, 3))
+            self.assertEqual(self.offline_figures(server, (2, 4, 3)), (2, 4, 3))
             # romeo reads his queue: the figures follow.
             romeo = RawClient(server.port, f"romeo@{DOMAIN}/reader", PASSWORD)
             romeo.send("<presence/>")
             server.wait_offline_count(f"romeo@{DOMAIN}", 0)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                _, text = scrape(server)
-                figures = (value(text, "tern_offline_accounts"),
-                           value(text, "tern_offline_messages"),
-                           value(text, "tern_offline_largest_queue_messages"))
-                if figures == (1, 1, 1):
-                    break
-                time.sleep(0.3)
-            self.assertEqual(figures, (1, 1, 1))
+            self.assertEqual(self.offline_figures(server, (1, 1, 1)), (1, 1, 1))
             juliet.close()
             romeo.close()
 
